@@ -1,0 +1,438 @@
+/* acmctl: control acmd over its Unix socket. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "acmctl.h"
+#include "frame.h"
+#include "log.h"
+#include "mp.h"
+#include "proto.h"
+#include "util.h"
+#include "xmalloc.h"
+
+int	ctl_json;
+int	ctl_color;
+
+static __attribute__((noreturn)) void
+usage(int code)
+{
+	FILE			*f = code == 0 ? stdout : stderr;
+	const struct ctl_cmd	*c;
+	const struct ctl_opt	*o;
+
+	fprintf(f, "usage: acmctl [-s socket] [--json] [--no-color] command "
+	    "[arguments]\n\ncommands:\n");
+	for (c = ctl_cmds; c->name != NULL; c++) {
+		fprintf(f, "  %s%s%s\n      %s\n", c->name, *c->args ? " " : "",
+		    c->args, c->help);
+		for (o = c->opts; o->name != NULL; o++)
+			fprintf(f, "      --%s%s  %s\n", o->name,
+			    o->type == OPT_FLAG ? "" : " V", o->help);
+	}
+	fprintf(f, "\nexit status: 0 ok, 1 the operation failed, 2 usage, "
+	    "3 acmd unreachable\n");
+	exit(code);
+}
+
+static const struct ctl_cmd *
+find_cmd(int argc, char **argv, int *used)
+{
+	const struct ctl_cmd	*c;
+	char			 two[256];
+
+	if (argc >= 2) {
+		snprintf(two, sizeof two, "%s %s", argv[0], argv[1]);
+		for (c = ctl_cmds; c->name != NULL; c++) {
+			if (strcmp(c->name, two) == 0) {
+				*used = 2;
+				return (c);
+			}
+		}
+	}
+	for (c = ctl_cmds; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[0]) == 0) {
+			*used = 1;
+			return (c);
+		}
+	}
+	return (NULL);
+}
+
+static int
+count_words(const char *s)
+{
+	int	 n = 0, in = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ')
+			in = 0;
+		else if (!in) {
+			in = 1;
+			n++;
+		}
+	}
+	return (n);
+}
+
+/* The positional name i of a command's "ARG1 ARG2 [ARG3]" string. */
+static char *
+positional_key(const char *spec, int i)
+{
+	char	*copy, *p, *w, *key = NULL;
+	int	 n = 0;
+
+	copy = p = xstrdup(spec);
+	while ((w = strsep(&p, " ")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (n++ == i) {
+			w += strspn(w, "[");
+			w[strcspn(w, "].")] = '\0';
+			key = xstrdup(w);
+			break;
+		}
+	}
+	free(copy);
+	for (p = key; p != NULL && *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return (key);
+}
+
+/*
+ * Build the request's args map from the command's options and
+ * positional arguments.
+ */
+static void
+build_args(const struct ctl_cmd *c, int argc, char **argv, struct mp_buf *b)
+{
+	struct option		*lopts;
+	const struct ctl_opt	*o;
+	size_t			 nopts = 0, i, nset = 0;
+	char			***lists, **vals;
+	int			*flags, ch, idx, npos, maxpos, optional;
+	long long		 n;
+	char			*cause = NULL, *key;
+
+	for (o = c->opts; o->name != NULL; o++)
+		nopts++;
+	lopts = xcalloc(nopts + 1, sizeof *lopts);
+	lists = xcalloc(nopts, sizeof *lists);
+	vals = xcalloc(nopts, sizeof *vals);
+	flags = xcalloc(nopts, sizeof *flags);
+	for (i = 0; i < nopts; i++) {
+		lopts[i].name = c->opts[i].name;
+		lopts[i].has_arg = c->opts[i].type == OPT_FLAG ?
+		    no_argument : required_argument;
+		lopts[i].val = 1000 + (int)i;
+	}
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lopts, &idx)) != -1) {
+		if (ch < 1000) {
+			fprintf(stderr, "acmctl %s: unknown option\n", c->name);
+			exit(EXIT_USAGE);
+		}
+		i = (size_t)(ch - 1000);
+		switch (c->opts[i].type) {
+		case OPT_FLAG:
+			flags[i] = 1;
+			break;
+		case OPT_UINT:
+			if (parse_number(optarg, 0, INT64_MAX, &n, &cause) != 0) {
+				fprintf(stderr, "acmctl %s: --%s: %s\n", c->name,
+				    c->opts[i].name, cause);
+				exit(EXIT_USAGE);
+			}
+			/* FALLTHROUGH */
+		case OPT_STR:
+			free(vals[i]);
+			vals[i] = xstrdup(optarg);
+			break;
+		case OPT_LIST: {
+			size_t	 k = 0;
+
+			while (lists[i] != NULL && lists[i][k] != NULL)
+				k++;
+			lists[i] = xreallocarray(lists[i], k + 2,
+			    sizeof *lists[i]);
+			lists[i][k] = xstrdup(optarg);
+			lists[i][k + 1] = NULL;
+			break;
+		}
+		}
+	}
+	npos = argc - optind;
+	maxpos = count_words(c->args);
+	optional = strchr(c->args, '[') != NULL;
+	if (npos > maxpos && strstr(c->args, "...") == NULL) {
+		fprintf(stderr, "acmctl %s: too many arguments\nusage: acmctl "
+		    "%s %s\n", c->name, c->name, c->args);
+		exit(EXIT_USAGE);
+	}
+	if (npos < maxpos && !optional) {
+		fprintf(stderr, "acmctl %s: missing %s\nusage: acmctl %s %s\n",
+		    c->name, c->args, c->name, c->args);
+		exit(EXIT_USAGE);
+	}
+	for (i = 0; i < nopts; i++)
+		nset += (flags[i] || vals[i] != NULL || lists[i] != NULL);
+	mp_map(b, nset + (size_t)(npos > maxpos ? maxpos : npos));
+	for (i = 0; i < nopts; i++) {
+		o = &c->opts[i];
+		key = (char *)(o->key != NULL ? o->key : o->name);
+		if (flags[i])
+			mp_kbool(b, key, 1);
+		else if (vals[i] != NULL && o->type == OPT_UINT) {
+			parse_number(vals[i], 0, INT64_MAX, &n, &cause);
+			mp_kuint(b, key, (uint64_t)n);
+		} else if (vals[i] != NULL)
+			mp_kstr(b, key, vals[i]);
+		else if (lists[i] != NULL) {
+			size_t	 k = 0;
+
+			while (lists[i][k] != NULL)
+				k++;
+			mp_str(b, key);
+			mp_array(b, k);
+			for (k = 0; lists[i][k] != NULL; k++) {
+				mp_str(b, lists[i][k]);
+				free(lists[i][k]);
+			}
+		}
+		free(vals[i]);
+		free(lists[i]);
+	}
+	for (idx = 0; idx < npos && idx < maxpos; idx++) {
+		key = positional_key(c->args, idx);
+		mp_str(b, key);
+		if (idx == maxpos - 1 && strstr(c->args, "...") != NULL) {
+			mp_array(b, (size_t)(npos - idx));
+			for (; optind + idx < argc; idx++)
+				mp_str(b, argv[optind + idx]);
+		} else
+			mp_str(b, argv[optind + idx]);
+		free(key);
+	}
+	free(lopts);
+	free(lists);
+	free(vals);
+	free(flags);
+}
+
+static int
+connect_daemon(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		fprintf(stderr, "acmctl: socket path too long: %s\n", path);
+		exit(EXIT_USAGE);
+	}
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "acmctl: socket: %s\n", strerror(errno));
+		exit(EXIT_UNREACH);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		fprintf(stderr, "acmctl: cannot reach acmd at %s: %s\n", path,
+		    strerror(errno));
+		exit(EXIT_UNREACH);
+	}
+	return (fd);
+}
+
+static void
+send_frame(int fd, struct mp_buf *b)
+{
+	char	*cause = NULL;
+
+	if (frame_fd_write(fd, b->sb.data, b->sb.size, &cause) != 0) {
+		fprintf(stderr, "acmctl: sending to acmd: %s\n", cause);
+		exit(EXIT_UNREACH);
+	}
+}
+
+static void
+read_frame(int fd, msgpack_unpacked *m)
+{
+	char	*cause = NULL;
+	int	 ret;
+
+	ret = frame_fd_read(fd, m, &cause);
+	if (ret == 1)
+		return;
+	render_progress_end();
+	fprintf(stderr, "acmctl: acmd closed the connection%s%s\n",
+	    ret == 0 ? "" : ": ", ret == 0 ? "" : cause);
+	exit(EXIT_UNREACH);
+}
+
+/* Print an error result; returns the exit code. */
+static int
+print_error(const msgpack_object *m)
+{
+	const msgpack_object	*err = mp_map_get(m, "error");
+	char			*code, *msg;
+
+	code = mp_obj_str(mp_map_get(err, "code"));
+	msg = mp_obj_str(mp_map_get(err, "message"));
+	if (ctl_json)
+		render_json(m, stdout);
+	fprintf(stderr, "acmctl: %s (%s)\n", msg ? msg : "failed",
+	    code ? code : "?");
+	free(code);
+	free(msg);
+	return (EXIT_FAILED);
+}
+
+static int
+run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct mp_buf		*b;
+	msgpack_unpacked	 m;
+	const msgpack_object	*o;
+	uint64_t		 done, total;
+	int			 fd, ret = EXIT_FAILED;
+	char			*what, *cause = NULL;
+
+	b = mp_buf_new();
+	mp_map(b, 4);
+	mp_kstr(b, "kind", PROTO_KIND_REQUEST);
+	mp_kuint(b, "id", 1);
+	mp_kstr(b, "cmd", c->cmd);
+	mp_str(b, "args");
+	build_args(c, argc, argv, b);
+
+	fd = connect_daemon(sockpath);
+	{
+		struct mp_buf	*h = mp_buf_new();
+
+		mp_map(h, 3);
+		mp_kstr(h, "kind", PROTO_KIND_HELLO);
+		mp_kuint(h, "version", PROTO_VERSION);
+		mp_kstr(h, "client", "acmctl " PACKAGE_VERSION);
+		send_frame(fd, h);
+		mp_buf_free(h);
+	}
+	read_frame(fd, &m);
+	if (!mp_obj_is_str(mp_map_get(&m.data, "kind"), PROTO_KIND_HELLO)) {
+		ret = print_error(&m.data);
+		msgpack_unpacked_destroy(&m);
+		close(fd);
+		mp_buf_free(b);
+		return (ret);
+	}
+	msgpack_unpacked_destroy(&m);
+	send_frame(fd, b);
+	mp_buf_free(b);
+
+	for (;;) {
+		read_frame(fd, &m);
+		o = mp_map_get(&m.data, "kind");
+		if (mp_obj_is_str(o, PROTO_KIND_PROGRESS)) {
+			done = total = 0;
+			mp_get_uint(&m.data, "done", &done, &cause);
+			mp_get_uint(&m.data, "total", &total, &cause);
+			what = mp_obj_str(mp_map_get(&m.data, "what"));
+			render_progress(done, total, what);
+			free(what);
+		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
+			render_progress_end();
+			if ((o = mp_map_get(&m.data, "data")) != NULL) {
+				if (ctl_json)
+					render_json(o, stdout);
+				else
+					c->render(o, stdout);
+			}
+		} else if (mp_obj_is_str(o, PROTO_KIND_RESULT)) {
+			render_progress_end();
+			if ((o = mp_map_get(&m.data, "ok")) != NULL &&
+			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
+				o = mp_map_get(&m.data, "data");
+				if (o != NULL && o->type != MSGPACK_OBJECT_NIL) {
+					if (ctl_json)
+						render_json(o, stdout);
+					else
+						c->render(o, stdout);
+				}
+				ret = EXIT_OK;
+			} else
+				ret = print_error(&m.data);
+			msgpack_unpacked_destroy(&m);
+			break;
+		}
+		msgpack_unpacked_destroy(&m);
+	}
+	free(cause);
+	close(fd);
+	return (ret);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 gopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd		*c;
+	const char			*sockpath;
+	int				 ch, used, nocolor = 0;
+
+	log_init("acmctl", LOG_TO_STDERR, 0);
+	if ((sockpath = getenv("ACMD_SOCKET")) == NULL)
+		sockpath = PROTO_DEFAULT_SOCKET;
+	while ((ch = getopt_long(argc, argv, "+s:hV", gopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'j':
+			ctl_json = 1;
+			break;
+		case 'C':
+			nocolor = 1;
+			break;
+		case 'h':
+			usage(EXIT_OK);
+		case 'V':
+			printf("acmctl %s (protocol %d)\n", PACKAGE_VERSION,
+			    PROTO_VERSION);
+			return (EXIT_OK);
+		default:
+			usage(EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage(EXIT_USAGE);
+	if (strcmp(argv[0], "help") == 0)
+		usage(EXIT_OK);
+	if ((c = find_cmd(argc, argv, &used)) == NULL) {
+		fprintf(stderr, "acmctl: unknown command '%s' (acmctl -h lists "
+		    "them)\n", argv[0]);
+		return (EXIT_USAGE);
+	}
+	ctl_color = !nocolor && !ctl_json && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
+	/* getopt_long wants the command name at argv[0]. */
+	return (run(sockpath, c, argc - used + 1, argv + used - 1));
+}

@@ -1,0 +1,59 @@
+/* acmctl: the thin client of acmd. */
+#ifndef ACMCTL_H
+#define ACMCTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <msgpack.h>
+
+#include "mp.h"
+
+/* Exit codes (documented in acmctl(1)). */
+#define EXIT_OK		0
+#define EXIT_FAILED	1
+#define EXIT_USAGE	2
+#define EXIT_UNREACH	3
+
+enum opt_type {
+	OPT_FLAG,	/* --x: true */
+	OPT_STR,	/* --x V */
+	OPT_LIST,	/* --x V, repeatable: an array */
+	OPT_UINT,	/* --x N */
+};
+
+struct ctl_opt {
+	const char	*name;	/* long option, without "--" */
+	enum opt_type	 type;
+	const char	*key;	/* argument key on the wire (default: name) */
+	const char	*help;
+};
+
+struct ctl_cmd;
+typedef void (*ctl_render_fn)(const msgpack_object *, FILE *);
+
+struct ctl_cmd {
+	const char		*name;	/* as typed, e.g. "cert add" */
+	const char		*cmd;	/* on the wire, e.g. "cert.add" */
+	const char		*args;	/* positional names, e.g. "NAME" */
+	const char		*help;
+	const struct ctl_opt	*opts;
+	ctl_render_fn		 render;
+};
+
+extern const struct ctl_cmd	ctl_cmds[];
+extern int			ctl_json;
+extern int			ctl_color;
+
+/* render.c */
+void	render_json(const msgpack_object *, FILE *);
+void	render_generic(const msgpack_object *, FILE *);
+void	render_table(const msgpack_object *, const char *const *, FILE *);
+void	render_status(const msgpack_object *, FILE *);
+void	render_audit(const msgpack_object *, FILE *);
+void	render_progress(uint64_t, uint64_t, const char *);
+void	render_progress_end(void);
+/* A msgpack scalar as text (allocated). */
+char	*render_scalar(const msgpack_object *);
+
+#endif

@@ -1,0 +1,417 @@
+/* Output of acmctl: aligned tables, colour on a terminal, --json. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "acmctl.h"
+#include "mp.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define RED	"\033[31m"
+#define YELLOW	"\033[33m"
+#define GREEN	"\033[32m"
+#define RESET	"\033[0m"
+
+static json_t *
+to_json(const msgpack_object *o)
+{
+	json_t		*j;
+	char		*k;
+	uint32_t	 i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return (json_null());
+	case MSGPACK_OBJECT_BOOLEAN:
+		return (json_boolean(o->via.boolean));
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return (json_integer((json_int_t)o->via.u64));
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return (json_integer((json_int_t)o->via.i64));
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return (json_real(o->via.f64));
+	case MSGPACK_OBJECT_STR:
+		return (json_stringn(o->via.str.ptr, o->via.str.size));
+	case MSGPACK_OBJECT_BIN:
+		return (json_stringn(o->via.bin.ptr, o->via.bin.size));
+	case MSGPACK_OBJECT_ARRAY:
+		j = json_array();
+		for (i = 0; i < o->via.array.size; i++)
+			json_array_append_new(j, to_json(&o->via.array.ptr[i]));
+		return (j);
+	case MSGPACK_OBJECT_MAP:
+		j = json_object();
+		for (i = 0; i < o->via.map.size; i++) {
+			k = render_scalar(&o->via.map.ptr[i].key);
+			json_object_set_new(j, k, to_json(&o->via.map.ptr[i].val));
+			free(k);
+		}
+		return (j);
+	default:
+		return (json_null());
+	}
+}
+
+void
+render_json(const msgpack_object *o, FILE *f)
+{
+	json_t	*j;
+
+	j = to_json(o);
+	json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENCODE_ANY);
+	fputc('\n', f);
+	json_decref(j);
+}
+
+char *
+render_scalar(const msgpack_object *o)
+{
+	char	*s;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return (xstrdup("-"));
+	case MSGPACK_OBJECT_BOOLEAN:
+		return (xstrdup(o->via.boolean ? "yes" : "no"));
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		xasprintf(&s, "%" PRIu64, o->via.u64);
+		return (s);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		xasprintf(&s, "%" PRId64, o->via.i64);
+		return (s);
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		xasprintf(&s, "%g", o->via.f64);
+		return (s);
+	case MSGPACK_OBJECT_STR:
+		return (xstrndup(o->via.str.ptr, o->via.str.size));
+	case MSGPACK_OBJECT_ARRAY: {
+		size_t	 len = 0;
+		char	*item;
+		uint32_t i;
+
+		s = xstrdup("");
+		for (i = 0; i < o->via.array.size; i++) {
+			item = render_scalar(&o->via.array.ptr[i]);
+			s = xreallocarray(s, 1, len + strlen(item) + 3);
+			len += sprintf(s + len, "%s%s", i ? ", " : "", item);
+			free(item);
+		}
+		return (s);
+	}
+	default:
+		return (xstrdup("..."));
+	}
+}
+
+static const char *
+row_color(const msgpack_object *row)
+{
+	const msgpack_object	*st;
+	static const char *const red[] = { "mismatch", "failed", "missing",
+	    "expired", "FAILED", "EXPIRED", "REVOKED", "Failed",
+	    "Validation Timed Out", NULL };
+	size_t			 i;
+
+	if (!ctl_color)
+		return (NULL);
+	if ((st = mp_map_get(row, "state")) == NULL &&
+	    (st = mp_map_get(row, "status")) == NULL &&
+	    (st = mp_map_get(row, "deployment")) == NULL)
+		return (NULL);
+	for (i = 0; red[i] != NULL; i++) {
+		if (mp_obj_is_str(st, red[i]))
+			return (RED);
+	}
+	return (NULL);
+}
+
+/*
+ * An array of maps as an aligned table.  cols names the keys to show, in
+ * order (NULL: the keys of the first row).
+ */
+void
+render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
+{
+	const char	*const *names;
+	const char	**auto_cols = NULL;
+	const msgpack_object *first, *row, *v;
+	size_t		 ncols, c, *width;
+	uint32_t	 r;
+	char		*s, *up;
+	const char	*color;
+
+	if (rows->type != MSGPACK_OBJECT_ARRAY) {
+		render_generic(rows, f);
+		return;
+	}
+	if (rows->via.array.size == 0) {
+		fprintf(f, "(none)\n");
+		return;
+	}
+	first = &rows->via.array.ptr[0];
+	if (cols == NULL) {
+		if (first->type != MSGPACK_OBJECT_MAP) {
+			render_generic(rows, f);
+			return;
+		}
+		auto_cols = xcalloc(first->via.map.size + 1, sizeof *auto_cols);
+		for (c = 0; c < first->via.map.size; c++)
+			auto_cols[c] = render_scalar(&first->via.map.ptr[c].key);
+		names = auto_cols;
+	} else
+		names = cols;
+	for (ncols = 0; names[ncols] != NULL; ncols++)
+		;
+	width = xcalloc(ncols, sizeof *width);
+	for (c = 0; c < ncols; c++)
+		width[c] = strlen(names[c]);
+	for (r = 0; r < rows->via.array.size; r++) {
+		row = &rows->via.array.ptr[r];
+		for (c = 0; c < ncols; c++) {
+			if ((v = mp_map_get(row, names[c])) == NULL)
+				continue;
+			s = render_scalar(v);
+			if (strlen(s) > width[c])
+				width[c] = strlen(s);
+			free(s);
+		}
+	}
+	for (c = 0; c < ncols; c++) {
+		up = xstrdup(names[c]);
+		for (s = up; *s != '\0'; s++)
+			*s = (*s == '_') ? ' ' : (char)toupper((unsigned char)*s);
+		fprintf(f, "%-*s%s", c + 1 < ncols ? (int)width[c] : 0, up,
+		    c + 1 < ncols ? "  " : "\n");
+		free(up);
+	}
+	for (r = 0; r < rows->via.array.size; r++) {
+		row = &rows->via.array.ptr[r];
+		color = row_color(row);
+		if (color != NULL)
+			fputs(color, f);
+		for (c = 0; c < ncols; c++) {
+			v = mp_map_get(row, names[c]);
+			s = v != NULL ? render_scalar(v) : xstrdup("-");
+			fprintf(f, "%-*s%s", c + 1 < ncols ? (int)width[c] : 0,
+			    s, c + 1 < ncols ? "  " : "");
+			free(s);
+		}
+		fputs(color != NULL ? RESET "\n" : "\n", f);
+	}
+	free(width);
+	if (auto_cols != NULL) {
+		for (c = 0; auto_cols[c] != NULL; c++)
+			free((char *)auto_cols[c]);
+		free(auto_cols);
+	}
+}
+
+static void
+render_map(const msgpack_object *o, int indent, FILE *f)
+{
+	const msgpack_object	*v;
+	size_t			 w = 0, len;
+	uint32_t		 i;
+	char			*k, *s;
+
+	for (i = 0; i < o->via.map.size; i++) {
+		k = render_scalar(&o->via.map.ptr[i].key);
+		if ((len = strlen(k)) > w)
+			w = len;
+		free(k);
+	}
+	for (i = 0; i < o->via.map.size; i++) {
+		k = render_scalar(&o->via.map.ptr[i].key);
+		v = &o->via.map.ptr[i].val;
+		if (v->type == MSGPACK_OBJECT_MAP) {
+			fprintf(f, "%*s%s:\n", indent, "", k);
+			render_map(v, indent + 2, f);
+		} else if (v->type == MSGPACK_OBJECT_ARRAY &&
+		    v->via.array.size > 0 &&
+		    v->via.array.ptr[0].type == MSGPACK_OBJECT_MAP) {
+			fprintf(f, "%*s%s:\n", indent, "", k);
+			render_table(v, NULL, f);
+		} else {
+			s = render_scalar(v);
+			fprintf(f, "%*s%-*s  %s\n", indent, "", (int)w + 1, k, s);
+			free(s);
+		}
+		free(k);
+	}
+}
+
+void
+render_generic(const msgpack_object *o, FILE *f)
+{
+	char	*s;
+
+	if (o->type == MSGPACK_OBJECT_MAP)
+		render_map(o, 0, f);
+	else if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size > 0 &&
+	    o->via.array.ptr[0].type == MSGPACK_OBJECT_MAP)
+		render_table(o, NULL, f);
+	else if (o->type != MSGPACK_OBJECT_NIL) {
+		s = render_scalar(o);
+		fprintf(f, "%s\n", s);
+		free(s);
+	}
+}
+
+static void
+format_when(const msgpack_object *o, char *buf, size_t len)
+{
+	int64_t		 t = 0;
+
+	if (o != NULL && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		t = (int64_t)o->via.u64;
+	if (t == 0)
+		snprintf(buf, len, "-");
+	else
+		format_time((time_t)t, buf, len);
+}
+
+void
+render_status(const msgpack_object *o, FILE *f)
+{
+	const msgpack_object	*store, *counts, *jobs, *j;
+	char			 up[64], a[32], b[32], *s;
+	uint64_t		 u = 0;
+	uint32_t		 i;
+
+	mp_get_uint(o, "uptime", &u, &s);
+	format_duration(u, up, sizeof up);
+	s = mp_obj_str(mp_map_get(o, "version"));
+	fprintf(f, "acmd %s, up %s\n", s ? s : "?", up);
+	free(s);
+	s = mp_obj_str(mp_map_get(o, "config"));
+	fprintf(f, "config   %s\n", s ? s : "?");
+	free(s);
+	if ((store = mp_map_get(o, "store")) != NULL) {
+		char	*path = mp_obj_str(mp_map_get(store, "path"));
+		uint64_t used = 0;
+
+		mp_get_uint(store, "used", &used, &s);
+		fprintf(f, "store    %s (%.1f MiB used)\n", path ? path : "?",
+		    (double)used / (1024 * 1024));
+		free(path);
+	}
+	u = 0;
+	mp_get_uint(o, "clients", &u, &s);
+	fprintf(f, "clients  %" PRIu64 "\n", u);
+	if ((counts = mp_map_get(o, "counts")) != NULL &&
+	    counts->type == MSGPACK_OBJECT_MAP) {
+		fprintf(f, "counts  ");
+		for (i = 0; i < counts->via.map.size; i++) {
+			char *k = render_scalar(&counts->via.map.ptr[i].key);
+			char *v = render_scalar(&counts->via.map.ptr[i].val);
+
+			fprintf(f, " %s=%s", k, v);
+			free(k);
+			free(v);
+		}
+		fputc('\n', f);
+	}
+	jobs = mp_map_get(o, "jobs");
+	if (jobs == NULL || jobs->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	fprintf(f, "\n%-12s %-10s %-21s %-21s %s\n", "JOB", "STATE", "LAST RUN",
+	    "NEXT RUN", "LAST RESULT");
+	for (i = 0; i < jobs->via.array.size; i++) {
+		char	*name, *state, *res;
+
+		j = &jobs->via.array.ptr[i];
+		name = mp_obj_str(mp_map_get(j, "name"));
+		state = mp_obj_str(mp_map_get(j, "state"));
+		res = mp_obj_str(mp_map_get(j, "last_result"));
+		format_when(mp_map_get(j, "last_run"), a, sizeof a);
+		format_when(mp_map_get(j, "next_run"), b, sizeof b);
+		fprintf(f, "%-12s %-10s %-21s %-21s %s\n", name ? name : "?",
+		    state ? state : "?", a, b, res && *res ? res : "-");
+		free(name);
+		free(state);
+		free(res);
+	}
+}
+
+void
+render_audit(const msgpack_object *o, FILE *f)
+{
+	const msgpack_object	*row;
+	uint32_t		 i;
+	char			 when[32], *cmd, *args;
+	uint64_t		 seq, uid, t;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY) {
+		render_generic(o, f);
+		return;
+	}
+	fprintf(f, "%-6s %-20s %-6s %-20s %s\n", "SEQ", "TIME", "UID", "COMMAND",
+	    "ARGUMENTS");
+	for (i = 0; i < o->via.array.size; i++) {
+		char	*dummy = NULL;
+		json_t	*j;
+		const msgpack_object *a;
+
+		row = &o->via.array.ptr[i];
+		seq = uid = t = 0;
+		mp_get_uint(row, "seq", &seq, &dummy);
+		mp_get_uint(row, "uid", &uid, &dummy);
+		mp_get_uint(row, "time", &t, &dummy);
+		free(dummy);
+		format_time((time_t)t, when, sizeof when);
+		cmd = mp_obj_str(mp_map_get(row, "cmd"));
+		args = NULL;
+		if ((a = mp_map_get(row, "args")) != NULL) {
+			j = to_json(a);
+			args = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			json_decref(j);
+		}
+		fprintf(f, "%-6" PRIu64 " %-20s %-6" PRIu64 " %-20s %s\n", seq,
+		    when, uid, cmd ? cmd : "?", args ? args : "{}");
+		free(cmd);
+		free(args);
+	}
+}
+
+static int	progress_shown;
+
+void
+render_progress(uint64_t done, uint64_t total, const char *what)
+{
+	char	 bar[31];
+	size_t	 filled, i;
+
+	if (ctl_json || !isatty(STDERR_FILENO))
+		return;
+	filled = total > 0 ? (size_t)(done * 30 / total) : 0;
+	if (filled > 30)
+		filled = 30;
+	for (i = 0; i < 30; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[30] = '\0';
+	fprintf(stderr, "\r\033[K[%s] %" PRIu64 "/%" PRIu64 " %s", bar, done,
+	    total, what != NULL ? what : "");
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void
+render_progress_end(void)
+{
+	if (progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+		progress_shown = 0;
+	}
+}

@@ -1,0 +1,21 @@
+/* Allocation wrappers: they never return NULL (fatal on exhaustion). */
+#ifndef ACMD_XMALLOC_H
+#define ACMD_XMALLOC_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+void	*xmemdup(const void *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+/* Free after cleansing len bytes; NULL is a no-op. */
+void	 xfree_secret(void *, size_t);
+
+#endif

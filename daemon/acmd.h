@@ -1,0 +1,24 @@
+/* The daemon's global state: one of each, set up by main.c. */
+#ifndef ACMD_ACMD_H
+#define ACMD_ACMD_H
+
+#include <time.h>
+
+struct event_base;
+struct config;
+struct store;
+struct vault;
+
+struct acmd {
+	struct event_base	*base;
+	struct config		*conf;
+	struct store		*store;
+	struct vault		*vault;
+	time_t			 started;
+	const char		*conf_path;
+	int			 conf_explicit;
+};
+
+extern struct acmd	acmd;
+
+#endif

@@ -1,0 +1,88 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acmd.h"
+#include "audit.h"
+#include "cmd.h"
+#include "log.h"
+#include "mp.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* Argument names whose values never reach the audit log. */
+static const char *const audit_secret_args[] = {
+	"secret", "secret_key", "session_token", "passphrase", "key", "key_pem",
+	NULL
+};
+
+static int
+audit_is_secret(const msgpack_object *k)
+{
+	size_t	 i;
+
+	for (i = 0; audit_secret_args[i] != NULL; i++) {
+		if (mp_obj_is_str(k, audit_secret_args[i]))
+			return (1);
+	}
+	return (0);
+}
+
+static void
+audit_pack_args(struct mp_buf *b, const msgpack_object *args)
+{
+	uint32_t	 i;
+
+	mp_map(b, args->via.map.size);
+	for (i = 0; i < args->via.map.size; i++) {
+		mp_obj(b, &args->via.map.ptr[i].key);
+		if (audit_is_secret(&args->via.map.ptr[i].key))
+			mp_str(b, "(redacted)");
+		else
+			mp_obj(b, &args->via.map.ptr[i].val);
+	}
+}
+
+void
+audit_record(uid_t uid, pid_t pid, const char *cmd, const msgpack_object *args)
+{
+	struct store_txn	*t;
+	struct mp_buf		*b;
+	uint64_t		 seq;
+	unsigned char		 key[8];
+	char			*cause = NULL;
+	int			 i;
+
+	log_info("audit: uid %u (pid %ld) ran '%s'", (unsigned)uid, (long)pid,
+	    cmd);
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	if (store_next_id(t, "audit", &seq, &cause) != 0) {
+		store_abort(t);
+		goto fail;
+	}
+	for (i = 0; i < 8; i++)
+		key[i] = (unsigned char)(seq >> (56 - 8 * i));
+	b = mp_buf_new();
+	mp_map(b, 5);
+	mp_kuint(b, "seq", seq);
+	mp_kint(b, "time", (int64_t)time(NULL));
+	mp_kuint(b, "uid", uid);
+	mp_kstr(b, "cmd", cmd);
+	mp_str(b, "args");
+	audit_pack_args(b, args);
+	if (store_put(t, DB_AUDIT, key, sizeof key, b->sb.data, b->sb.size,
+	    &cause) != 0) {
+		mp_buf_free(b);
+		store_abort(t);
+		goto fail;
+	}
+	mp_buf_free(b);
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	return;
+fail:
+	log_warnx("audit: cannot record '%s' by uid %u: %s", cmd, (unsigned)uid,
+	    cause);
+	free(cause);
+}

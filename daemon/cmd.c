@@ -1,0 +1,134 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "mp.h"
+#include "proto.h"
+#include "server.h"
+#include "xmalloc.h"
+
+/* The one table: every command acmd knows. */
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_ping_entry,
+	&cmd_status_entry,
+	&cmd_audit_entry,
+	NULL
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return (cmd_table[i]);
+	}
+	return (NULL);
+}
+
+static void
+cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
+    enum proto_error code, const char *msg, const char *aws_code)
+{
+	struct mp_buf	*b;
+
+	b = mp_buf_new();
+	mp_map(b, 4);
+	mp_kstr(b, "kind", PROTO_KIND_RESULT);
+	mp_kuint(b, "id", ctx->id);
+	mp_kbool(b, "ok", ok);
+	if (ok) {
+		mp_str(b, "data");
+		if (data != NULL && data->sb.size > 0)
+			mp_raw(b, data->sb.data, data->sb.size);
+		else
+			mp_nil(b);
+	} else {
+		mp_str(b, "error");
+		mp_map(b, aws_code != NULL ? 3 : 2);
+		mp_kstr(b, "code", proto_error_string(code));
+		mp_kstr(b, "message", msg);
+		if (aws_code != NULL)
+			mp_kstr(b, "aws_code", aws_code);
+	}
+	server_send(ctx, b);
+	mp_buf_free(b);
+	server_ctx_done(ctx);
+}
+
+void
+cmd_reply_ok(struct cmd_ctx *ctx, struct mp_buf *data)
+{
+	cmd_result(ctx, 1, data, PROTO_OK, NULL, NULL);
+}
+
+void
+cmd_reply_error(struct cmd_ctx *ctx, enum proto_error code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_debug("command %s from pid %ld failed: %s",
+	    ctx->entry != NULL ? ctx->entry->name : "?", (long)ctx->pid, msg);
+	cmd_result(ctx, 0, NULL, code, msg, NULL);
+	free(msg);
+}
+
+void
+cmd_reply_aws(struct cmd_ctx *ctx, const char *aws_code, const char *message)
+{
+	char	*msg;
+
+	xasprintf(&msg, "%s: %s", aws_code, message);
+	cmd_result(ctx, 0, NULL, PROTO_EAWS, msg, aws_code);
+	free(msg);
+}
+
+void
+cmd_progress(struct cmd_ctx *ctx, uint64_t done, uint64_t total,
+    const char *what)
+{
+	struct mp_buf	*b;
+
+	if (ctx->client == NULL)
+		return;
+	b = mp_buf_new();
+	mp_map(b, 5);
+	mp_kstr(b, "kind", PROTO_KIND_PROGRESS);
+	mp_kuint(b, "id", ctx->id);
+	mp_kuint(b, "done", done);
+	mp_kuint(b, "total", total);
+	mp_kstr(b, "what", what);
+	server_send(ctx, b);
+	mp_buf_free(b);
+}
+
+void
+cmd_data(struct cmd_ctx *ctx, struct mp_buf *data)
+{
+	struct mp_buf	*b;
+
+	if (ctx->client == NULL)
+		return;
+	b = mp_buf_new();
+	mp_map(b, 3);
+	mp_kstr(b, "kind", PROTO_KIND_DATA);
+	mp_kuint(b, "id", ctx->id);
+	mp_str(b, "data");
+	mp_raw(b, data->sb.data, data->sb.size);
+	server_send(ctx, b);
+	mp_buf_free(b);
+}
+
+int
+cmd_client_alive(struct cmd_ctx *ctx)
+{
+	return (ctx->client != NULL);
+}

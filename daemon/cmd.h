@@ -1,0 +1,63 @@
+/*
+ * Commands: one table entry per command, defined with designated
+ * initialisers in its family's cmd-*.c file and gathered in cmd.c.
+ *
+ * exec is called with a context for one request.  Every context gets
+ * exactly one cmd_reply_ok / cmd_reply_error call, now or later (an
+ * asynchronous command keeps the context); that call frees it.  When the
+ * client goes away first, replies are dropped quietly.
+ */
+#ifndef ACMD_CMD_H
+#define ACMD_CMD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "mp.h"
+#include "proto.h"
+
+#define CMD_READONLY	0x1	/* the read-only group may run it */
+#define CMD_NOAUDIT	0x2	/* admin only, changes nothing: not audited */
+
+struct client;
+struct cmd_ctx;
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;
+	int		 flags;
+	void		(*exec)(struct cmd_ctx *);
+};
+
+struct cmd_ctx {
+	struct client		*client;	/* NULL once it has gone */
+	uint64_t		 id;
+	const struct cmd_entry	*entry;
+	const msgpack_object	*args;	/* valid during exec only */
+	uid_t			 uid;
+	pid_t			 pid;
+	struct cmd_ctx		*next;	/* client's pending list */
+};
+
+extern const struct cmd_entry *const cmd_table[];
+
+const struct cmd_entry *cmd_find(const char *);
+/* Send the final result: data may be NULL (packed msgpack, one object). */
+void	cmd_reply_ok(struct cmd_ctx *, struct mp_buf *);
+void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* An AWS error keeps AWS's code and message. */
+void	cmd_reply_aws(struct cmd_ctx *, const char *, const char *);
+void	cmd_progress(struct cmd_ctx *, uint64_t, uint64_t, const char *);
+void	cmd_data(struct cmd_ctx *, struct mp_buf *);
+/* True while the client that asked is still connected. */
+int	cmd_client_alive(struct cmd_ctx *);
+
+/* Table entries, one per command, from the cmd-*.c files. */
+extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_audit_entry;
+
+#endif

@@ -1,0 +1,493 @@
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static const char *const log_choices[] = { "auto", "stderr", "journal", NULL };
+
+#define OFF(f)	offsetof(struct config, f)
+
+const struct conf_entry conf_table[] = {
+	{ .section = "daemon", .key = "socket", .type = CONF_STRING,
+	  .offset = OFF(socket), .def = "/run/acmd/acmd.sock",
+	  .help = "path of the control socket (ignored when systemd passes one)" },
+	{ .section = "daemon", .key = "socket_mode", .type = CONF_MODE,
+	  .offset = OFF(socket_mode), .def = "0660",
+	  .help = "permissions of the control socket, octal" },
+	{ .section = "daemon", .key = "socket_group", .type = CONF_GROUP,
+	  .offset = OFF(socket_group), .aux = OFF(socket_gid),
+	  .help = "group owning the control socket (name or number)" },
+	{ .section = "daemon", .key = "admin_group", .type = CONF_GROUP,
+	  .offset = OFF(admin_group), .aux = OFF(admin_gid),
+	  .help = "members may run every command (root always may)" },
+	{ .section = "daemon", .key = "readonly_group", .type = CONF_GROUP,
+	  .offset = OFF(readonly_group), .aux = OFF(readonly_gid),
+	  .help = "members may run read-only commands" },
+	{ .section = "daemon", .key = "state_dir", .type = CONF_STRING,
+	  .offset = OFF(state_dir), .def = "/var/lib/acmd",
+	  .help = "directory of the LMDB store" },
+	{ .section = "daemon", .key = "master_key", .type = CONF_STRING,
+	  .offset = OFF(master_key),
+	  .help = "vault master key file (default: state_dir/master.key)" },
+	{ .section = "daemon", .key = "log", .type = CONF_ENUM,
+	  .offset = OFF(log), .def = "auto", .choices = log_choices,
+	  .help = "where to log: auto (journal under systemd), stderr, journal" },
+	{ .section = "daemon", .key = "debug", .type = CONF_BOOL,
+	  .offset = OFF(debug), .def = "no",
+	  .help = "log debug messages" },
+	{ .section = "daemon", .key = "max_clients", .type = CONF_UINT,
+	  .offset = OFF(max_clients), .def = "2048", .min = 1, .max = 65536,
+	  .help = "control connections served at once" },
+
+	{ .section = "aws", .key = "endpoint_url", .type = CONF_STRING,
+	  .offset = OFF(endpoint_url),
+	  .help = "send every AWS call to this URL (overridden by AWS_ENDPOINT_URL*)" },
+	{ .section = "aws", .key = "regions", .type = CONF_STRING,
+	  .offset = OFF(regions), .def = "all",
+	  .help = "regions to work in: all, or a space-separated list" },
+	{ .section = "aws", .key = "ca_path", .type = CONF_STRING,
+	  .offset = OFF(ca_path),
+	  .help = "CA bundle file for TLS verification (default: the system's)" },
+	{ .section = "aws", .key = "max_attempts", .type = CONF_UINT,
+	  .offset = OFF(max_attempts), .def = "3", .min = 1, .max = 10,
+	  .help = "attempts per AWS call (standard retry mode)" },
+	{ .section = "aws", .key = "connect_timeout", .type = CONF_DURATION,
+	  .offset = OFF(connect_timeout), .def = "10s", .min = 1, .max = 300,
+	  .help = "TCP and TLS connect timeout" },
+	{ .section = "aws", .key = "request_timeout", .type = CONF_DURATION,
+	  .offset = OFF(request_timeout), .def = "60s", .min = 1, .max = 3600,
+	  .help = "total time for one HTTP attempt" },
+	{ .section = "aws", .key = "max_transfers", .type = CONF_UINT,
+	  .offset = OFF(max_transfers), .def = "64", .min = 1, .max = 1024,
+	  .help = "HTTP transfers in flight at once" },
+
+	{ .section = "jobs", .key = "discovery_interval", .type = CONF_DURATION,
+	  .offset = OFF(discovery_interval), .def = "6h", .min = 0,
+	  .max = 30LL * 86400,
+	  .help = "how often discovery runs (0: only on demand)" },
+	{ .section = "jobs", .key = "mismatch_interval", .type = CONF_DURATION,
+	  .offset = OFF(mismatch_interval), .def = "1h", .min = 0,
+	  .max = 30LL * 86400,
+	  .help = "how often deployments are compared with ACM (0: never)" },
+	{ .section = "jobs", .key = "expiry_interval", .type = CONF_DURATION,
+	  .offset = OFF(expiry_interval), .def = "1d", .min = 0,
+	  .max = 30LL * 86400,
+	  .help = "how often expiry is checked (0: only after discovery)" },
+
+	{ .section = "notify", .key = "thresholds", .type = CONF_DAYS,
+	  .offset = OFF(thresholds), .aux = OFF(threshold_days),
+	  .def = "30 15 7 1",
+	  .help = "days before expiry at which to warn, space-separated" },
+	{ .section = "notify", .key = "webhook_url", .type = CONF_STRING,
+	  .offset = OFF(webhook_url),
+	  .help = "POST a JSON message here for every notification" },
+	{ .section = "notify", .key = "smtp_url", .type = CONF_STRING,
+	  .offset = OFF(smtp_url),
+	  .help = "send mail through this SMTP server (smtp:// or smtps://)" },
+	{ .section = "notify", .key = "mail_from", .type = CONF_STRING,
+	  .offset = OFF(mail_from),
+	  .help = "sender address of notification mail" },
+	{ .section = "notify", .key = "mail_to", .type = CONF_STRING,
+	  .offset = OFF(mail_to),
+	  .help = "recipients of notification mail, space-separated" },
+};
+const size_t conf_table_size = sizeof conf_table / sizeof conf_table[0];
+
+#define FIELD(c, off, type)	((type *)(void *)((char *)(c) + (off)))
+
+static int
+conf_group(const char *v, gid_t *gid, char **cause)
+{
+	struct group	*gr;
+	long long	 n;
+	char		*dummy = NULL;
+
+	if (parse_number(v, 0, 0x7fffffff, &n, &dummy) == 0) {
+		*gid = (gid_t)n;
+		return (0);
+	}
+	free(dummy);
+	errno = 0;
+	if ((gr = getgrnam(v)) == NULL) {
+		xasprintf(cause, "no such group '%s'", v);
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
+}
+
+static int
+conf_days(const char *v, int *days, size_t *n, char **cause)
+{
+	char		*copy, *p, *word;
+	long long	 d;
+	size_t		 i = 0, j;
+	int		 t;
+
+	copy = p = xstrdup(v);
+	while ((word = strsep(&p, " ,\t")) != NULL) {
+		if (*word == '\0')
+			continue;
+		if (i == CONF_MAX_THRESHOLDS) {
+			xasprintf(cause, "at most %d thresholds",
+			    CONF_MAX_THRESHOLDS);
+			goto fail;
+		}
+		if (parse_number(word, 0, 3650, &d, cause) != 0)
+			goto fail;
+		days[i++] = (int)d;
+	}
+	/* Sort descending, without duplicates. */
+	for (j = 1; j < i; j++) {
+		for (size_t k = j; k > 0 && days[k - 1] < days[k]; k--) {
+			t = days[k];
+			days[k] = days[k - 1];
+			days[k - 1] = t;
+		}
+	}
+	for (j = 1; j < i; j++) {
+		if (days[j] == days[j - 1]) {
+			xasprintf(cause, "threshold %d given twice", days[j]);
+			goto fail;
+		}
+	}
+	*n = i;
+	free(copy);
+	return (0);
+fail:
+	free(copy);
+	return (-1);
+}
+
+static int
+conf_set(struct config *c, const struct conf_entry *e, const char *v,
+    char **cause)
+{
+	char			*err = NULL;
+	long long		 n;
+	uint64_t		 u;
+	unsigned long		 mode;
+	char			*end;
+	size_t			 i;
+
+	if (*v == '\0' && (e->type == CONF_STRING || e->type == CONF_GROUP)) {
+		if (e->type == CONF_GROUP)
+			*FIELD(c, e->aux, gid_t) = (gid_t)-1;
+		free(*FIELD(c, e->offset, char *));
+		*FIELD(c, e->offset, char *) = NULL;
+		return (0);
+	}
+	switch (e->type) {
+	case CONF_STRING:
+		break;
+	case CONF_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+		    strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+			*FIELD(c, e->offset, int) = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+		    strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+			*FIELD(c, e->offset, int) = 0;
+		else {
+			xasprintf(cause, "'%s' is not yes or no", v);
+			return (-1);
+		}
+		return (0);
+	case CONF_UINT:
+		if (parse_number(v, e->min, e->max, &n, &err) != 0)
+			goto bad;
+		*FIELD(c, e->offset, uint64_t) = (uint64_t)n;
+		return (0);
+	case CONF_DURATION:
+		if (parse_duration(v, &u, &err) != 0)
+			goto bad;
+		if ((long long)u < e->min || (long long)u > e->max) {
+			xasprintf(&err, "%s is out of range (%llds to %llds)", v,
+			    e->min, e->max);
+			goto bad;
+		}
+		*FIELD(c, e->offset, uint64_t) = u;
+		return (0);
+	case CONF_MODE:
+		errno = 0;
+		mode = strtoul(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || errno != 0 || mode > 0777) {
+			xasprintf(cause, "'%s' is not an octal mode", v);
+			return (-1);
+		}
+		*FIELD(c, e->offset, mode_t) = (mode_t)mode;
+		return (0);
+	case CONF_GROUP:
+		if (conf_group(v, FIELD(c, e->aux, gid_t), cause) != 0)
+			return (-1);
+		break;
+	case CONF_ENUM:
+		for (i = 0; e->choices[i] != NULL; i++) {
+			if (strcmp(e->choices[i], v) == 0)
+				break;
+		}
+		if (e->choices[i] == NULL) {
+			xasprintf(cause, "'%s' is not one of the choices", v);
+			return (-1);
+		}
+		break;
+	case CONF_DAYS:
+		if (conf_days(v, FIELD(c, e->aux, int), &c->nthresholds,
+		    cause) != 0)
+			return (-1);
+		break;
+	}
+	free(*FIELD(c, e->offset, char *));
+	*FIELD(c, e->offset, char *) = *v == '\0' ? NULL : xstrdup(v);
+	return (0);
+bad:
+	*cause = err;
+	return (-1);
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config	*c;
+	size_t		 i;
+	char		*cause = NULL;
+
+	c = xcalloc(1, sizeof *c);
+	c->socket_gid = c->admin_gid = c->readonly_gid = (gid_t)-1;
+	for (i = 0; i < conf_table_size; i++) {
+		if (conf_table[i].def == NULL)
+			continue;
+		if (conf_set(c, &conf_table[i], conf_table[i].def, &cause) != 0)
+			fatalx("default of %s.%s: %s", conf_table[i].section,
+			    conf_table[i].key, cause);
+	}
+	return (c);
+}
+
+void
+config_free(struct config *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < conf_table_size; i++) {
+		switch (conf_table[i].type) {
+		case CONF_STRING:
+		case CONF_GROUP:
+		case CONF_ENUM:
+		case CONF_DAYS:
+			free(*FIELD(c, conf_table[i].offset, char *));
+			break;
+		default:
+			break;
+		}
+	}
+	free(c->path);
+	free(c);
+}
+
+struct conf_parse {
+	struct config	*c;
+	const char	*name;
+	int		 line;
+	int		 error_line;
+	char		*error;
+};
+
+static int
+conf_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct conf_parse	*p = arg;
+	const struct conf_entry	*e = NULL;
+	size_t			 i;
+	char			*cause = NULL;
+	int			 known_section = 0;
+
+	if (p->error != NULL)
+		return (1);
+	p->error_line = p->line;
+	if (*section == '\0') {
+		xasprintf(&p->error, "%s:%d: setting '%s' outside a [section]",
+		    p->name, p->line, key);
+		return (0);
+	}
+	for (i = 0; i < conf_table_size; i++) {
+		if (strcmp(conf_table[i].section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(conf_table[i].key, key) == 0) {
+			e = &conf_table[i];
+			break;
+		}
+	}
+	if (!known_section) {
+		xasprintf(&p->error, "%s:%d: unknown section [%s]", p->name,
+		    p->line, section);
+		return (0);
+	}
+	if (e == NULL) {
+		xasprintf(&p->error, "%s:%d: unknown setting '%s' in [%s]",
+		    p->name, p->line, key, section);
+		return (0);
+	}
+	if (conf_set(p->c, e, value, &cause) != 0) {
+		xasprintf(&p->error, "%s:%d: %s.%s: %s", p->name, p->line,
+		    section, key, cause);
+		free(cause);
+		return (0);
+	}
+	return (1);
+}
+
+struct conf_stream {
+	const char		*s;
+	struct conf_parse	*p;
+};
+
+/* Reads one line at a time, so the line number is always known. */
+static char *
+conf_reader(char *buf, int size, void *arg)
+{
+	struct conf_stream	*st = arg;
+	const char		*nl;
+	size_t			 len;
+
+	if (*st->s == '\0' || size < 2)
+		return (NULL);
+	nl = strchr(st->s, '\n');
+	len = nl == NULL ? strlen(st->s) : (size_t)(nl - st->s) + 1;
+	if (len > (size_t)size - 1)
+		len = (size_t)size - 1;
+	memcpy(buf, st->s, len);
+	buf[len] = '\0';
+	st->s += len;
+	st->p->line++;
+	return (buf);
+}
+
+struct config *
+config_parse_string(const char *text, const char *name, char **cause)
+{
+	struct conf_parse	 p;
+	struct conf_stream	 st;
+	int			 ret;
+
+	memset(&p, 0, sizeof p);
+	p.c = config_defaults();
+	p.name = name;
+	st.s = text;
+	st.p = &p;
+	ret = ini_parse_stream(conf_reader, &st, conf_handler, &p);
+	if (ret != 0 && (p.error == NULL || (ret > 0 && ret < p.error_line))) {
+		free(p.error);
+		xasprintf(&p.error, "%s:%d: syntax error", name,
+		    ret > 0 ? ret : p.line);
+	}
+	if (p.error != NULL) {
+		*cause = p.error;
+		config_free(p.c);
+		return (NULL);
+	}
+	return (p.c);
+}
+
+struct config *
+config_load(const char *path, int missing_ok, char **cause)
+{
+	struct config	*c;
+	FILE		*f;
+	char		*text = NULL;
+	size_t		 len = 0;
+
+	if (path == NULL)
+		return (config_defaults());
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return (config_defaults());
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	text = xmalloc(1024 * 1024 + 1);
+	len = fread(text, 1, 1024 * 1024 + 1, f);
+	if (ferror(f) || len > 1024 * 1024) {
+		xasprintf(cause, "%s: %s", path, ferror(f) ?
+		    "read error" : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return (NULL);
+	}
+	fclose(f);
+	text[len] = '\0';
+	if (memchr(text, '\0', len) != NULL) {
+		xasprintf(cause, "%s: contains a NUL byte", path);
+		free(text);
+		return (NULL);
+	}
+	c = config_parse_string(text, path, cause);
+	free(text);
+	if (c != NULL)
+		c->path = xstrdup(path);
+	return (c);
+}
+
+const char *
+config_master_key(const struct config *c)
+{
+	static char	 buf[4096];
+
+	if (c->master_key != NULL)
+		return (c->master_key);
+	snprintf(buf, sizeof buf, "%s/master.key", c->state_dir);
+	return (buf);
+}
+
+void
+config_dump(const struct config *c, FILE *f)
+{
+	const char	*section = "";
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < conf_table_size; i++) {
+		const struct conf_entry	*e = &conf_table[i];
+
+		if (strcmp(section, e->section) != 0) {
+			fprintf(f, "%s[%s]\n", i == 0 ? "" : "\n", e->section);
+			section = e->section;
+		}
+		switch (e->type) {
+		case CONF_STRING:
+		case CONF_GROUP:
+		case CONF_ENUM:
+		case CONF_DAYS:
+			v = *FIELD(c, e->offset, char *);
+			fprintf(f, "%s = %s\n", e->key, v == NULL ? "" : v);
+			break;
+		case CONF_BOOL:
+			fprintf(f, "%s = %s\n", e->key,
+			    *FIELD(c, e->offset, int) ? "yes" : "no");
+			break;
+		case CONF_UINT:
+		case CONF_DURATION:
+			fprintf(f, "%s = %llu\n", e->key, (unsigned long long)
+			    *FIELD(c, e->offset, uint64_t));
+			break;
+		case CONF_MODE:
+			fprintf(f, "%s = %04o\n", e->key,
+			    (unsigned)*FIELD(c, e->offset, mode_t));
+			break;
+		}
+	}
+}

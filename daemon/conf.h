@@ -1,0 +1,96 @@
+/*
+ * acmd.conf: an INI file.  Every setting is one entry of conf_table (in
+ * config.c), with its type, default and description; the man page
+ * acmd.conf(5) is checked against that table by a test.
+ */
+#ifndef ACMD_CONF_H
+#define ACMD_CONF_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH	SYSCONFDIR "/acmd/acmd.conf"
+#define CONF_MAX_THRESHOLDS	16
+
+struct config {
+	char		*path;		/* file it came from, NULL if none */
+
+	/* [daemon] */
+	char		*socket;
+	mode_t		 socket_mode;
+	char		*socket_group;
+	char		*admin_group;
+	char		*readonly_group;
+	gid_t		 socket_gid;	/* (gid_t)-1 when unset */
+	gid_t		 admin_gid;
+	gid_t		 readonly_gid;
+	char		*state_dir;
+	char		*master_key;	/* NULL: <state_dir>/master.key */
+	char		*log;		/* auto, stderr, journal */
+	int		 debug;
+	uint64_t	 max_clients;
+
+	/* [aws] */
+	char		*endpoint_url;
+	char		*regions;	/* "all" or a list */
+	char		*ca_path;
+	uint64_t	 max_attempts;
+	uint64_t	 connect_timeout;
+	uint64_t	 request_timeout;
+	uint64_t	 max_transfers;
+
+	/* [jobs] */
+	uint64_t	 discovery_interval;
+	uint64_t	 mismatch_interval;
+	uint64_t	 expiry_interval;
+
+	/* [notify] */
+	char		*thresholds;
+	int		 threshold_days[CONF_MAX_THRESHOLDS];
+	size_t		 nthresholds;
+	char		*webhook_url;
+	char		*smtp_url;
+	char		*mail_from;
+	char		*mail_to;
+};
+
+enum conf_type {
+	CONF_STRING,
+	CONF_BOOL,
+	CONF_UINT,
+	CONF_DURATION,
+	CONF_MODE,
+	CONF_GROUP,
+	CONF_ENUM,
+	CONF_DAYS,
+};
+
+struct conf_entry {
+	const char		*section;
+	const char		*key;
+	enum conf_type		 type;
+	size_t			 offset;
+	size_t			 aux;	/* gid_t / days-array offset */
+	const char		*def;	/* NULL: unset */
+	long long		 min;
+	long long		 max;
+	const char *const	*choices;
+	const char		*help;
+};
+
+extern const struct conf_entry	conf_table[];
+extern const size_t		conf_table_size;
+
+/* Load path (NULL: defaults only); missing_ok for the default path. */
+struct config	*config_load(const char *, int, char **);
+struct config	*config_defaults(void);
+void		 config_free(struct config *);
+/* Parse from a string (tests, fuzzing). name is used in messages. */
+struct config	*config_parse_string(const char *, const char *, char **);
+/* The master key path, resolved. */
+const char	*config_master_key(const struct config *);
+void		 config_dump(const struct config *, FILE *);
+
+#endif

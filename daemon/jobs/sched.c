@@ -1,0 +1,186 @@
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "acmd.h"
+#include "log.h"
+#include "mp.h"
+#include "sched.h"
+#include "xmalloc.h"
+
+struct job {
+	char			*name;
+	uint64_t		 interval;
+	job_fn			 fn;
+	void			*arg;
+	struct event		*ev;
+	int			 running;
+	time_t			 last_run;
+	time_t			 last_end;
+	time_t			 next_run;
+	int			 last_ok;
+	char			*last_result;
+	TAILQ_ENTRY(job)	 entry;
+};
+
+static TAILQ_HEAD(, job)	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
+
+static void
+job_arm(struct job *j, uint64_t secs)
+{
+	struct timeval	 tv = { (time_t)secs, 0 };
+
+	evtimer_del(j->ev);
+	if (secs == 0 && j->interval == 0) {
+		j->next_run = 0;
+		return;
+	}
+	j->next_run = time(NULL) + (time_t)secs;
+	evtimer_add(j->ev, &tv);
+}
+
+static void
+job_start(struct job *j)
+{
+	j->running = 1;
+	j->last_run = time(NULL);
+	log_debug("job %s: starting", j->name);
+	j->fn(j, j->arg);
+}
+
+static void
+job_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct job	*j = arg;
+
+	j->next_run = 0;
+	if (j->running) {
+		/* Still busy from last time: try again one interval on. */
+		if (j->interval > 0)
+			job_arm(j, j->interval);
+		return;
+	}
+	job_start(j);
+}
+
+struct job *
+sched_add(const char *name, uint64_t interval, uint64_t first, job_fn fn,
+    void *arg)
+{
+	struct job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->name = xstrdup(name);
+	j->interval = interval;
+	j->fn = fn;
+	j->arg = arg;
+	j->ev = evtimer_new(acmd.base, job_timer_cb, j);
+	TAILQ_INSERT_TAIL(&jobs, j, entry);
+	if (interval > 0)
+		job_arm(j, first);
+	return (j);
+}
+
+void
+sched_set_interval(struct job *j, uint64_t interval)
+{
+	if (j->interval == interval)
+		return;
+	j->interval = interval;
+	if (j->running)
+		return;
+	if (interval == 0)
+		evtimer_del(j->ev), j->next_run = 0;
+	else
+		job_arm(j, interval);
+}
+
+struct job *
+sched_find(const char *name)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (strcmp(j->name, name) == 0)
+			return (j);
+	}
+	return (NULL);
+}
+
+int
+sched_run_now(struct job *j)
+{
+	if (j->running)
+		return (-1);
+	evtimer_del(j->ev);
+	j->next_run = 0;
+	job_start(j);
+	return (0);
+}
+
+int
+job_running(const struct job *j)
+{
+	return (j->running);
+}
+
+const char *
+job_name(const struct job *j)
+{
+	return (j->name);
+}
+
+void
+job_done(struct job *j, int ok, const char *result)
+{
+	j->running = 0;
+	j->last_end = time(NULL);
+	j->last_ok = ok;
+	free(j->last_result);
+	j->last_result = result != NULL ? xstrdup(result) : NULL;
+	log_debug("job %s: done (%s)", j->name, result ? result : "-");
+	if (j->interval > 0)
+		job_arm(j, j->interval);
+}
+
+void
+sched_pack(struct mp_buf *b)
+{
+	struct job	*j;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		n++;
+	mp_array(b, n);
+	TAILQ_FOREACH(j, &jobs, entry) {
+		mp_map(b, 7);
+		mp_kstr(b, "name", j->name);
+		mp_kstr(b, "state", j->running ? "running" :
+		    j->interval == 0 ? "on-demand" : "idle");
+		mp_kuint(b, "interval", j->interval);
+		mp_kint(b, "last_run", (int64_t)j->last_run);
+		mp_kint(b, "next_run", (int64_t)j->next_run);
+		mp_kstr(b, "last_result", j->last_run == 0 ? "" :
+		    j->running ? "running" : j->last_result != NULL ?
+		    j->last_result : (j->last_ok ? "ok" : "failed"));
+		mp_kbool(b, "last_ok", j->last_ok);
+	}
+}
+
+void
+sched_free_all(void)
+{
+	struct job	*j;
+
+	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
+		TAILQ_REMOVE(&jobs, j, entry);
+		event_free(j->ev);
+		free(j->name);
+		free(j->last_result);
+		free(j);
+	}
+}

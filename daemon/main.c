@@ -1,0 +1,208 @@
+/* acmd: keeps a local certificate repository and AWS ACM in sync. */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acmd.h"
+#include "conf.h"
+#include "jobs/sched.h"
+#include "log.h"
+#include "proto.h"
+#include "sd.h"
+#include "server.h"
+#include "store.h"
+#include "vault.h"
+#include "xmalloc.h"
+
+struct acmd	acmd;
+
+static __attribute__((noreturn)) void
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: acmd [-dhnV] [-c file]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -d       log debug messages\n"
+	    "  -n       check the configuration, print it and exit\n"
+	    "  -h       this help\n"
+	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
+	exit(code);
+}
+
+static enum log_target
+pick_log_target(const struct config *c)
+{
+	if (strcmp(c->log, "journal") == 0)
+		return (LOG_TO_JOURNAL);
+	if (strcmp(c->log, "auto") == 0 && getenv("JOURNAL_STREAM") != NULL &&
+	    sdx_journal_available())
+		return (LOG_TO_JOURNAL);
+	return (LOG_TO_STDERR);
+}
+
+static void
+reload(void)
+{
+	struct config	*c, *old = acmd.conf;
+	char		*cause = NULL;
+
+	sdx_reloading();
+	log_info("reloading %s", acmd.conf_path);
+	c = config_load(acmd.conf_path, !acmd.conf_explicit, &cause);
+	if (c == NULL) {
+		log_warnx("reload failed, keeping the running configuration: %s",
+		    cause);
+		free(cause);
+		sdx_ready();
+		return;
+	}
+	if (strcmp(c->socket, old->socket) != 0 ||
+	    strcmp(c->state_dir, old->state_dir) != 0 ||
+	    strcmp(config_master_key(c), config_master_key(old)) != 0)
+		log_warnx("socket, state_dir and master_key take effect at the "
+		    "next start");
+	/* Keep what cannot change while running. */
+	free(c->socket);
+	c->socket = xstrdup(old->socket);
+	free(c->state_dir);
+	c->state_dir = xstrdup(old->state_dir);
+	free(c->master_key);
+	c->master_key = old->master_key ? xstrdup(old->master_key) : NULL;
+	acmd.conf = c;
+	config_free(old);
+	log_set_verbose(c->debug);
+	log_init("acmd", pick_log_target(c), c->debug);
+	sdx_ready();
+	log_info("configuration reloaded");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" :
+		    "SIGINT");
+		sdx_stopping();
+		event_base_loopexit(acmd.base, NULL);
+		break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event	*ev_term, *ev_int, *ev_hup;
+	struct rlimit	 rl;
+	char		*cause = NULL;
+	const char	*path = CONF_DEFAULT_PATH;
+	int		 ch, check = 0, debug = 0, explicit = 0;
+
+	log_init("acmd", LOG_TO_STDERR, 0);
+	while ((ch = getopt(argc, argv, "c:dhnV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			explicit = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			usage(0);
+		case 'n':
+			check = 1;
+			break;
+		case 'V':
+			printf("acmd %s (protocol %d)\n", PACKAGE_VERSION,
+			    PROTO_VERSION);
+			return (0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+
+	acmd.conf_path = path;
+	acmd.conf_explicit = explicit;
+	if ((acmd.conf = config_load(path, !explicit, &cause)) == NULL) {
+		fprintf(stderr, "acmd: %s\n", cause);
+		return (1);
+	}
+	if (debug)
+		acmd.conf->debug = 1;
+	if (check) {
+		config_dump(acmd.conf, stdout);
+		config_free(acmd.conf);
+		return (0);
+	}
+	log_init("acmd", pick_log_target(acmd.conf), acmd.conf->debug);
+	log_set_journal(sdx_journal);
+
+	/* Secrets never reach a core file. */
+	prctl(PR_SET_DUMPABLE, 0);
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	/* Room for many clients; keep the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	acmd.started = time(NULL);
+	if ((acmd.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if (store_open(acmd.conf->state_dir, 0, &acmd.store, &cause) != 0)
+		fatalx("%s", cause);
+	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
+	    &cause) != 0)
+		fatalx("%s", cause);
+	if (server_start(&cause) != 0)
+		fatalx("server: %s", cause);
+
+	ev_term = evsignal_new(acmd.base, SIGTERM, signal_cb, NULL);
+	ev_int = evsignal_new(acmd.base, SIGINT, signal_cb, NULL);
+	ev_hup = evsignal_new(acmd.base, SIGHUP, signal_cb, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+
+	sdx_watchdog_start(acmd.base);
+	log_info("acmd %s started (pid %ld, state %s)", PACKAGE_VERSION,
+	    (long)getpid(), acmd.conf->state_dir);
+	sdx_ready();
+
+	event_base_dispatch(acmd.base);
+
+	sdx_stopping();
+	server_stop();
+	sched_free_all();
+	sdx_watchdog_stop();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	vault_free(acmd.vault);
+	store_free(acmd.store);
+	event_base_free(acmd.base);
+	config_free(acmd.conf);
+	log_info("stopped");
+	return (0);
+}

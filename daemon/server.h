@@ -1,0 +1,17 @@
+/* The control server: socket, peers, hello, authorisation, dispatch. */
+#ifndef ACMD_SERVER_H
+#define ACMD_SERVER_H
+
+#include <stddef.h>
+
+struct cmd_ctx;
+struct mp_buf;
+
+int	server_start(char **);
+void	server_stop(void);
+size_t	server_client_count(void);
+/* Queue one frame to the context's client (no-op when it has gone). */
+void	server_send(struct cmd_ctx *, struct mp_buf *);
+void	server_ctx_done(struct cmd_ctx *);
+
+#endif

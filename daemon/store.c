@@ -1,0 +1,393 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 dbi[DB_COUNT];
+	uint32_t	 schema_found;
+	int		 txn_open;	/* write transactions open (0 or 1) */
+};
+
+struct store_txn {
+	struct store	*store;
+	MDB_txn		*txn;
+	int		 write;
+};
+
+static const char *const store_db_names[DB_COUNT] = {
+	[DB_CERTS] = "certs",
+	[DB_VERSIONS] = "versions",
+	[DB_ACM] = "acm",
+	[DB_IAM] = "iam",
+	[DB_DEPLOYMENTS] = "deployments",
+	[DB_REQUESTS] = "requests",
+	[DB_CREDENTIALS] = "credentials",
+	[DB_JOBS] = "jobs",
+	[DB_AUDIT] = "audit",
+	[DB_META] = "meta",
+};
+
+/*
+ * Migrations: store_migrations[n] takes a store at schema n to n + 1,
+ * inside the write transaction that also records the new version.
+ */
+typedef int (*store_migration)(struct store_txn *, char **);
+static const store_migration store_migrations[STORE_SCHEMA] = {
+	[0] = NULL,	/* 0 -> 1: the first schema; nothing to convert */
+};
+
+const char *
+store_db_name(enum store_db db)
+{
+	if ((unsigned)db >= DB_COUNT)
+		return ("?");
+	return (store_db_names[db]);
+}
+
+static int
+store_error(int rc, const char *what, char **cause)
+{
+	xasprintf(cause, "store: %s: %s", what, mdb_strerror(rc));
+	return (-1);
+}
+
+static int
+store_migrate(struct store *s, char **cause)
+{
+	struct store_txn	*t;
+	const void		*v;
+	size_t			 vlen;
+	uint32_t		 found = 0, cur;
+	int			 ret;
+
+	if ((t = store_begin(s, 1, cause)) == NULL)
+		return (-1);
+	ret = store_gets(t, DB_META, "schema", &v, &vlen, cause);
+	if (ret == -1)
+		goto fail;
+	if (ret == 1) {
+		if (vlen != sizeof found) {
+			xasprintf(cause, "store: meta.schema is corrupt");
+			goto fail;
+		}
+		memcpy(&found, v, sizeof found);
+	}
+	s->schema_found = found;
+	if (found > STORE_SCHEMA) {
+		xasprintf(cause, "store: schema %u is newer than this acmd "
+		    "supports (%u)", found, STORE_SCHEMA);
+		goto fail;
+	}
+	for (cur = found; cur < STORE_SCHEMA; cur++) {
+		if (store_migrations[cur] != NULL &&
+		    store_migrations[cur](t, cause) != 0)
+			goto fail;
+		if (cur != 0)
+			log_info("store: migrated schema %u to %u", cur, cur + 1);
+	}
+	cur = STORE_SCHEMA;
+	if (found != cur &&
+	    store_puts(t, DB_META, "schema", &cur, sizeof cur, cause) != 0)
+		goto fail;
+	return (store_commit(t, cause));
+fail:
+	store_abort(t);
+	return (-1);
+}
+
+int
+store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
+{
+	struct store	*s;
+	MDB_txn		*txn;
+	int		 rc, i;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	s = xcalloc(1, sizeof *s);
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		free(s);
+		return (store_error(rc, "create environment", cause));
+	}
+	if (mapsize == 0)
+		mapsize = (size_t)4 << 30;
+	if ((rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 16)) != 0)
+		goto lmdb_fail;
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+		xasprintf(cause, "store: open %s: %s", dir, mdb_strerror(rc));
+		mdb_env_close(s->env);
+		free(s);
+		return (-1);
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto lmdb_fail;
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE,
+		    &s->dbi[i]);
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+			goto lmdb_fail;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto lmdb_fail;
+	if (store_migrate(s, cause) != 0) {
+		store_free(s);
+		return (-1);
+	}
+	*out = s;
+	return (0);
+lmdb_fail:
+	store_error(rc, "open", cause);
+	mdb_env_close(s->env);
+	free(s);
+	return (-1);
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+}
+
+uint32_t
+store_schema_found(const struct store *s)
+{
+	return (s->schema_found);
+}
+
+struct store_txn *
+store_begin(struct store *s, int write, char **cause)
+{
+	struct store_txn	*t;
+	int			 rc;
+
+	if (write && s->txn_open)
+		fatalx("store: nested write transaction");
+	t = xcalloc(1, sizeof *t);
+	t->store = s;
+	t->write = write;
+	rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc != 0) {
+		free(t);
+		store_error(rc, "begin transaction", cause);
+		return (NULL);
+	}
+	if (write)
+		s->txn_open = 1;
+	return (t);
+}
+
+int
+store_commit(struct store_txn *t, char **cause)
+{
+	int	 rc;
+
+	if (t->write)
+		t->store->txn_open = 0;
+	rc = mdb_txn_commit(t->txn);
+	free(t);
+	if (rc != 0)
+		return (store_error(rc, "commit", cause));
+	return (0);
+}
+
+void
+store_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->write)
+		t->store->txn_open = 0;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+int
+store_get(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, const void **val, size_t *vlen, char **cause)
+{
+	MDB_val	 k, v;
+	int	 rc;
+
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (store_error(rc, store_db_names[db], cause));
+	*val = v.mv_data;
+	*vlen = v.mv_size;
+	return (1);
+}
+
+int
+store_put(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, const void *val, size_t vlen, char **cause)
+{
+	MDB_val	 k, v;
+	int	 rc;
+
+	if (!t->write)
+		fatalx("store: put in a read-only transaction");
+	if (klen == 0 || klen > 511) {
+		xasprintf(cause, "store: %s: key of %zu bytes", store_db_names[db],
+		    klen);
+		return (-1);
+	}
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	v.mv_data = (void *)val;
+	v.mv_size = vlen;
+	rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, 0);
+	if (rc != 0)
+		return (store_error(rc, store_db_names[db], cause));
+	return (0);
+}
+
+int
+store_del(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, char **cause)
+{
+	MDB_val	 k;
+	int	 rc;
+
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	rc = mdb_del(t->txn, t->store->dbi[db], &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (store_error(rc, store_db_names[db], cause));
+	return (1);
+}
+
+int
+store_gets(struct store_txn *t, enum store_db db, const char *key,
+    const void **val, size_t *vlen, char **cause)
+{
+	return (store_get(t, db, key, strlen(key), val, vlen, cause));
+}
+
+int
+store_puts(struct store_txn *t, enum store_db db, const char *key,
+    const void *val, size_t vlen, char **cause)
+{
+	return (store_put(t, db, key, strlen(key), val, vlen, cause));
+}
+
+int
+store_dels(struct store_txn *t, enum store_db db, const char *key,
+    char **cause)
+{
+	return (store_del(t, db, key, strlen(key), cause));
+}
+
+int
+store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
+    size_t plen, store_cb cb, void *arg, char **cause)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	MDB_cursor_op	 op;
+	int		 rc, ret = 0;
+
+	if ((rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)) != 0)
+		return (store_error(rc, store_db_names[db], cause));
+	if (prefix != NULL && plen > 0) {
+		k.mv_data = (void *)prefix;
+		k.mv_size = plen;
+		op = MDB_SET_RANGE;
+	} else
+		op = MDB_FIRST;
+	for (;;) {
+		rc = mdb_cursor_get(cur, &k, &v, op);
+		op = MDB_NEXT;
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc != 0) {
+			ret = store_error(rc, store_db_names[db], cause);
+			break;
+		}
+		if (prefix != NULL && plen > 0 &&
+		    (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		ret = cb(k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg);
+		if (ret != 0) {
+			if (ret == 1)
+				ret = 0;
+			else if (*cause == NULL)
+				xasprintf(cause, "store: %s: walk failed",
+				    store_db_names[db]);
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return (ret);
+}
+
+size_t
+store_count(struct store_txn *t, enum store_db db)
+{
+	MDB_stat	 st;
+
+	if (mdb_stat(t->txn, t->store->dbi[db], &st) != 0)
+		return (0);
+	return (st.ms_entries);
+}
+
+int
+store_next_id(struct store_txn *t, const char *name, uint64_t *out,
+    char **cause)
+{
+	char		 key[128];
+	const void	*v;
+	size_t		 vlen;
+	uint64_t	 id = 0;
+	int		 ret;
+
+	snprintf(key, sizeof key, "seq:%s", name);
+	ret = store_gets(t, DB_META, key, &v, &vlen, cause);
+	if (ret == -1)
+		return (-1);
+	if (ret == 1 && vlen == sizeof id)
+		memcpy(&id, v, sizeof id);
+	id++;
+	if (store_puts(t, DB_META, key, &id, sizeof id, cause) != 0)
+		return (-1);
+	*out = id;
+	return (0);
+}
+
+int
+store_usage(struct store *s, uint64_t *used, uint64_t *mapsize, char **cause)
+{
+	MDB_envinfo	 info;
+	MDB_stat	 st;
+	int		 rc;
+
+	if ((rc = mdb_env_info(s->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(s->env, &st)) != 0)
+		return (store_error(rc, "info", cause));
+	*used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	*mapsize = info.me_mapsize;
+	return (0);
+}

@@ -1,0 +1,74 @@
+/*
+ * The store: one LMDB environment under the state directory with one
+ * named database per kind of record.  This file's store.c owns every
+ * LMDB transaction; nothing else calls mdb_*.  A transaction never lives
+ * across a turn of the event loop: begin, work, commit or abort.
+ */
+#ifndef ACMD_STORE_H
+#define ACMD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA	1
+
+enum store_db {
+	DB_CERTS,
+	DB_VERSIONS,
+	DB_ACM,
+	DB_IAM,
+	DB_DEPLOYMENTS,
+	DB_REQUESTS,
+	DB_CREDENTIALS,
+	DB_JOBS,
+	DB_AUDIT,
+	DB_META,
+	DB_COUNT
+};
+
+struct store;
+struct store_txn;
+
+const char	*store_db_name(enum store_db);
+int		 store_open(const char *, size_t, struct store **, char **);
+void		 store_free(struct store *);
+/* Schema version found on disk before migrations ran. */
+uint32_t	 store_schema_found(const struct store *);
+
+struct store_txn *store_begin(struct store *, int, char **);
+int		 store_commit(struct store_txn *, char **);
+void		 store_abort(struct store_txn *);
+
+/*
+ * Get returns 1 and a pointer valid until the transaction ends, 0 when
+ * absent, -1 with cause.  Del returns 1 if deleted, 0 if absent.
+ */
+int	store_get(struct store_txn *, enum store_db, const void *, size_t,
+	    const void **, size_t *, char **);
+int	store_put(struct store_txn *, enum store_db, const void *, size_t,
+	    const void *, size_t, char **);
+int	store_del(struct store_txn *, enum store_db, const void *, size_t,
+	    char **);
+/* Convenience with NUL-terminated string keys. */
+int	store_gets(struct store_txn *, enum store_db, const char *,
+	    const void **, size_t *, char **);
+int	store_puts(struct store_txn *, enum store_db, const char *,
+	    const void *, size_t, char **);
+int	store_dels(struct store_txn *, enum store_db, const char *, char **);
+
+/*
+ * Call cb for each record whose key starts with prefix (NULL: all), in
+ * key order.  cb returns 0 to go on, 1 to stop, -1 on error (returned).
+ */
+typedef int (*store_cb)(const void *, size_t, const void *, size_t, void *);
+int	store_foreach(struct store_txn *, enum store_db, const void *, size_t,
+	    store_cb, void *, char **);
+/* Number of records in a database. */
+size_t	store_count(struct store_txn *, enum store_db);
+/* Next value of a named counter in meta (1, 2, ...). */
+int	store_next_id(struct store_txn *, const char *, uint64_t *, char **);
+
+/* Bytes used by the environment (pages in use), and the map size. */
+int	store_usage(struct store *, uint64_t *, uint64_t *, char **);
+
+#endif

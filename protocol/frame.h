@@ -1,0 +1,34 @@
+/*
+ * The frame codec: the only code that touches bytes on the socket.
+ * A frame is a 4-byte big-endian length and one msgpack map.
+ */
+#ifndef ACMD_FRAME_H
+#define ACMD_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+struct evbuffer;
+
+/*
+ * Decode one frame from buf.  Returns 1 with *out filled (the caller
+ * destroys it with msgpack_unpacked_destroy) and *consumed set, 0 when
+ * more bytes are needed, -1 with *cause on a malformed or oversize frame.
+ */
+int	frame_decode(const void *, size_t, size_t *, msgpack_unpacked *,
+	    char **);
+/* Read one frame from an evbuffer, draining it: 1, 0 or -1 as above. */
+int	frame_evbuffer_read(struct evbuffer *, msgpack_unpacked *, char **);
+/* Append one frame holding the given msgpack body. */
+int	frame_evbuffer_write(struct evbuffer *, const void *, size_t,
+	    char **);
+/*
+ * Blocking file descriptor I/O for the client.  frame_fd_read returns
+ * 1 with a frame, 0 on a clean end of file, -1 with *cause.
+ */
+int	frame_fd_write(int, const void *, size_t, char **);
+int	frame_fd_read(int, msgpack_unpacked *, char **);
+
+#endif

@@ -1,0 +1,138 @@
+/* acmd.conf parsing: defaults, values, and errors naming file and line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+static void
+test_defaults(void **state)
+{
+	struct config	*c = config_defaults();
+
+	assert_string_equal(c->socket, "/run/acmd/acmd.sock");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_int_equal(c->admin_gid, (gid_t)-1);
+	assert_int_equal(c->discovery_interval, 6 * 3600);
+	assert_int_equal(c->mismatch_interval, 3600);
+	assert_int_equal(c->max_attempts, 3);
+	assert_int_equal(c->nthresholds, 4);
+	assert_int_equal(c->threshold_days[0], 30);
+	assert_int_equal(c->threshold_days[3], 1);
+	assert_string_equal(config_master_key(c), "/var/lib/acmd/master.key");
+	config_free(c);
+}
+
+static void
+test_values(void **state)
+{
+	struct config	*c;
+	char		*cause = NULL;
+
+	c = config_parse_string(
+	    "# comment\n"
+	    "[daemon]\n"
+	    "socket = /tmp/x.sock\n"
+	    "socket_mode = 0600\n"
+	    "admin_group = 4242\n"
+	    "state_dir = /tmp/state\n"
+	    "debug = yes\n"
+	    "[jobs]\n"
+	    "discovery_interval = 90m\n"
+	    "[notify]\n"
+	    "thresholds = 7, 60 14\n", "t.conf", &cause);
+	assert_non_null(c);
+	assert_string_equal(c->socket, "/tmp/x.sock");
+	assert_int_equal(c->socket_mode, 0600);
+	assert_int_equal(c->admin_gid, 4242);
+	assert_int_equal(c->debug, 1);
+	assert_int_equal(c->discovery_interval, 5400);
+	assert_int_equal(c->nthresholds, 3);
+	assert_int_equal(c->threshold_days[0], 60);
+	assert_int_equal(c->threshold_days[2], 7);
+	assert_string_equal(config_master_key(c), "/tmp/state/master.key");
+	config_free(c);
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+	struct config	*c;
+	char		*cause = NULL;
+
+	c = config_parse_string(text, "bad.conf", &cause);
+	assert_null(c);
+	assert_non_null(cause);
+	if (strstr(cause, want) == NULL)
+		fail_msg("error '%s' does not contain '%s'", cause, want);
+	free(cause);
+}
+
+static void
+test_errors(void **state)
+{
+	expect_error("[daemon]\nsocket = /x\nbogus = 1\n",
+	    "bad.conf:3: unknown setting 'bogus' in [daemon]");
+	expect_error("\n\n[nosuch]\nx = 1\n", "bad.conf:4: unknown section [nosuch]");
+	expect_error("[daemon]\nsocket_mode = 999\n", "bad.conf:2: daemon.socket_mode");
+	expect_error("[daemon]\ndebug = maybe\n", "bad.conf:2: daemon.debug: 'maybe' is not yes or no");
+	expect_error("[jobs]\ndiscovery_interval = 6x\n", "bad.conf:2: jobs.discovery_interval");
+	expect_error("[aws]\nmax_attempts = 0\n", "bad.conf:2: aws.max_attempts: 0 is out of range");
+	expect_error("[daemon]\nlog = syslog\n", "bad.conf:2: daemon.log");
+	expect_error("[daemon]\nadmin_group = no-such-group-xyz\n",
+	    "no such group 'no-such-group-xyz'");
+	expect_error("[notify]\nthresholds = 7 7\n", "given twice");
+	expect_error("[notify]\nthresholds = 7 abc\n", "'abc' is not a number");
+	expect_error("[daemon\nsocket = /x\n", "bad.conf:1: syntax error");
+}
+
+static void
+test_load_file(void **state)
+{
+	char		 path[] = "/tmp/acmd-conf-XXXXXX";
+	struct config	*c;
+	char		*cause = NULL;
+	int		 fd;
+	FILE		*f;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[daemon]\nstate_dir = /srv/acmd\n\n[aws]\nregions = oops\nnope = 1\n", f);
+	fclose(f);
+	c = config_load(path, 0, &cause);
+	assert_null(c);
+	assert_non_null(strstr(cause, ":6: unknown setting 'nope' in [aws]"));
+	assert_non_null(strstr(cause, path));
+	free(cause);
+	cause = NULL;
+	unlink(path);
+	/* Missing: an error when named, defaults when optional. */
+	assert_null(config_load(path, 0, &cause));
+	assert_non_null(strstr(cause, "No such file"));
+	free(cause);
+	cause = NULL;
+	c = config_load(path, 1, &cause);
+	assert_non_null(c);
+	config_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_load_file),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,142 @@
+/* The store: open, migrate, records, prefixes, refusing a newer schema. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+static char	dir[] = "/tmp/acmd-store-XXXXXX";
+
+static int
+setup(void **state)
+{
+	return (mkdtemp(dir) == NULL ? -1 : 0);
+}
+
+static int
+teardown(void **state)
+{
+	char	*cmd;
+
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return (-1);
+	free(cmd);
+	return (0);
+}
+
+static int
+count_cb(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	(*(int *)arg)++;
+	return (0);
+}
+
+static void
+test_open_and_records(void **state)
+{
+	struct store		*s;
+	struct store_txn	*t;
+	const void		*v;
+	size_t			 vlen;
+	char			*cause = NULL;
+	uint64_t		 id1, id2;
+	int			 n = 0;
+
+	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	/* A fresh store had no schema; it was set to the current one. */
+	assert_int_equal(store_schema_found(s), 0);
+	t = store_begin(s, 1, &cause);
+	assert_non_null(t);
+	assert_int_equal(store_puts(t, DB_CERTS, "web", "v1", 2, &cause), 0);
+	assert_int_equal(store_puts(t, DB_CERTS, "web2", "v2", 2, &cause), 0);
+	assert_int_equal(store_puts(t, DB_CERTS, "api", "v3", 2, &cause), 0);
+	assert_int_equal(store_next_id(t, "req", &id1, &cause), 0);
+	assert_int_equal(store_next_id(t, "req", &id2, &cause), 0);
+	assert_int_equal(id2, id1 + 1);
+	assert_int_equal(store_commit(t, &cause), 0);
+
+	/* An aborted write leaves nothing behind. */
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_puts(t, DB_CERTS, "ghost", "x", 1, &cause), 0);
+	store_abort(t);
+
+	t = store_begin(s, 0, &cause);
+	assert_int_equal(store_gets(t, DB_CERTS, "web", &v, &vlen, &cause), 1);
+	assert_int_equal(vlen, 2);
+	assert_memory_equal(v, "v1", 2);
+	assert_int_equal(store_gets(t, DB_CERTS, "ghost", &v, &vlen, &cause), 0);
+	assert_int_equal(store_count(t, DB_CERTS), 3);
+	assert_int_equal(store_count(t, DB_ACM), 0);
+	assert_int_equal(store_foreach(t, DB_CERTS, "web", 3, count_cb, &n,
+	    &cause), 0);
+	assert_int_equal(n, 2);
+	store_abort(t);
+
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_dels(t, DB_CERTS, "web", &cause), 1);
+	assert_int_equal(store_dels(t, DB_CERTS, "web", &cause), 0);
+	assert_int_equal(store_put(t, DB_CERTS, "", 0, "x", 1, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_commit(t, &cause), 0);
+	store_free(s);
+
+	/* Reopened: data kept, schema already current. */
+	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	assert_int_equal(store_schema_found(s), STORE_SCHEMA);
+	t = store_begin(s, 0, &cause);
+	assert_int_equal(store_count(t, DB_CERTS), 2);
+	store_abort(t);
+	store_free(s);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct store		*s;
+	struct store_txn	*t;
+	char			*cause = NULL;
+	uint32_t		 future = STORE_SCHEMA + 1;
+
+	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_puts(t, DB_META, "schema", &future,
+	    sizeof future, &cause), 0);
+	assert_int_equal(store_commit(t, &cause), 0);
+	store_free(s);
+	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), -1);
+	assert_non_null(strstr(cause, "newer than this acmd"));
+	free(cause);
+}
+
+static void
+test_bad_dir(void **state)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	assert_int_equal(store_open("/proc/nonexistent/x", 0, &s, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_and_records),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_bad_dir),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
