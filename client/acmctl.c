@@ -233,7 +233,7 @@ static int
 connect_daemon(const char *path)
 {
 	struct sockaddr_un	 sun;
-	int			 fd;
+	int			 fd, tries = 0;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -246,7 +246,12 @@ connect_daemon(const char *path)
 		fprintf(stderr, "acmctl: socket: %s\n", strerror(errno));
 		exit(EXIT_UNREACH);
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+	/* A full accept queue is EAGAIN: wait for room a little while. */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno == EAGAIN && tries++ < 500) {
+			usleep(10000);
+			continue;
+		}
 		fprintf(stderr, "acmctl: cannot reach acmd at %s: %s\n", path,
 		    strerror(errno));
 		exit(EXIT_UNREACH);

@@ -447,7 +447,7 @@ server_bind(const char *path, char **cause)
 		unlink(path);
 		return (-1);
 	}
-	if (listen(fd, 512) == -1) {
+	if (listen(fd, SOMAXCONN) == -1) {
 		xasprintf(cause, "listen %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
