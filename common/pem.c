@@ -1234,8 +1234,9 @@ pem_key_parse(const char *buf, size_t len, const char *pass,
 		    strcmp(b.name, PEM_STRING_RSA) != 0 &&
 		    strcmp(b.name, PEM_STRING_ECPRIVATEKEY) != 0) {
 			pem_label(b.name, label, sizeof label);
-			pem_set_cause(cause, "private key: \"%s\" keys are not "
-			    "supported (use PKCS#8)", label);
+			pem_set_cause(cause, "private key: \"%s\" is not a "
+			    "supported format (PKCS#1, SEC1 or PKCS#8 expected)",
+			    label);
 			pem_block_clear(&b);
 			goto out;
 		}

@@ -803,7 +803,7 @@ test_key_rejects(void **state)
 	buf = "-----BEGIN OPENSSH PRIVATE KEY-----\naGVsbG8gd29ybGQ=\n"
 	    "-----END OPENSSH PRIVATE KEY-----\n";
 	key_fails(buf, strlen(buf), NULL, -1,
-	    "\"OPENSSH PRIVATE KEY\" keys are not supported");
+	    "\"OPENSSH PRIVATE KEY\" is not a supported format");
 	buf = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
 	    "DEK-Info: NOPE-CBC,00\n\naGVsbG8gd29ybGQ=\n"
 	    "-----END RSA PRIVATE KEY-----\n";

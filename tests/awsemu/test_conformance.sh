@@ -1,0 +1,339 @@
+#!/bin/bash
+# Conformance test of the AWS emulator, driven by Debian's awscli.
+# Output: TAP.  Exit status non-zero if any check failed.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+AWSBIN=${AWSBIN:-/usr/bin/aws}
+TMP=$(mktemp -d /tmp/awsemu-test.XXXXXX)
+EMU_PID=
+cleanup() {
+	if [ -n "$EMU_PID" ]; then kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null; fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+K1=AKIDEXAMPLE000000001; S1=emusecret0000000000000000000000000000001; A1=111111111111
+K2=AKIDEXAMPLE000000002; S2=emusecret0000000000000000000000000000002; A2=222222222222
+
+$PY "$HERE/awsemu.py" --port 0 --port-file "$TMP/port" --validation-delay 1 --change-delay 4 \
+	--key "$K1:$S1:$A1" --key "$K2:$S2:$A2" --quiet 2>"$TMP/emu.log" &
+EMU_PID=$!
+for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+PORT=$(cat "$TMP/port" 2>/dev/null)
+if [ -z "$PORT" ]; then echo "Bail out! emulator did not start"; cat "$TMP/emu.log"; exit 1; fi
+EP="http://127.0.0.1:$PORT"
+
+mkdir -p "$TMP/home"
+export HOME="$TMP/home" AWS_CONFIG_FILE="$TMP/home/nocfg" AWS_SHARED_CREDENTIALS_FILE="$TMP/home/nocred"
+export AWS_ACCESS_KEY_ID=$K1 AWS_SECRET_ACCESS_KEY=$S1 AWS_DEFAULT_REGION=us-east-1
+export AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard AWS_PAGER="" AWS_DEFAULT_OUTPUT=json
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL 2>/dev/null
+
+N=0; FAIL=0
+ok() { N=$((N+1)); echo "ok $N - $1"; }
+nok() { N=$((N+1)); FAIL=$((FAIL+1)); echo "not ok $N - $1"; shift; for l in "$@"; do echo "# $l" | head -c 600; echo; done; }
+# run AWSCLI args...: sets OUT, ERR, RC
+run() { OUT=$("$AWSBIN" --endpoint-url "$EP" "$@" 2>"$TMP/err"); RC=$?; ERR=$(cat "$TMP/err"); }
+# expect_ok DESC args...
+expect_ok() { local d=$1; shift; run "$@"; if [ $RC -eq 0 ]; then ok "$d"; else nok "$d" "rc=$RC" "$ERR"; fi; }
+# expect_err CODE DESC args...
+expect_err() {
+	local code=$1 d=$2; shift 2; run "$@"
+	if [ $RC -ne 0 ] && grep -q "($code)" <<<"$ERR"; then ok "$d"; else nok "$d" "rc=$RC" "$ERR" "$OUT"; fi
+}
+# j EXPR: evaluate python EXPR on $OUT (d = parsed JSON)
+j() { printf '%s' "$OUT" | $PY "$HERE/testlib.py" json "$1"; }
+# is DESC ACTUAL EXPECTED
+is() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:      $2" "expected: $3"; fi; }
+# cond DESC EXPR(on $OUT) -> True
+cond() { local r; r=$(j "$2" 2>&1); if [ "$r" == "True" ]; then ok "$1"; else nok "$1" "$2 -> $r" "$OUT"; fi; }
+adm() { $PY "$HERE/testlib.py" admin "$EP" "$@"; }
+
+echo "# emulator on $EP"
+$PY "$HERE/testlib.py" mkcerts "$TMP" || { echo "Bail out! mkcerts"; exit 1; }
+
+# ------------------------------------------------------------------ STS
+expect_ok "sts get-caller-identity" sts get-caller-identity
+cond "caller identity account" "d['Account'] == '$A1' and d['Arn'].startswith('arn:aws:iam::$A1:user/')"
+
+# ------------------------------------------------------------------ auth
+AWS_SECRET_ACCESS_KEY=wrongsecret expect_err InvalidSignatureException "bad signature -> InvalidSignatureException (acm)" acm list-certificates
+AWS_SECRET_ACCESS_KEY=wrongsecret expect_err SignatureDoesNotMatch "bad signature -> SignatureDoesNotMatch (sts)" sts get-caller-identity
+AWS_ACCESS_KEY_ID=AKIDUNKNOWN0000000000 expect_err UnrecognizedClientException "unknown key -> UnrecognizedClientException (acm)" acm list-certificates
+AWS_ACCESS_KEY_ID=AKIDUNKNOWN0000000000 expect_err InvalidClientTokenId "unknown key -> InvalidClientTokenId (iam)" iam list-server-certificates
+AWS_ACCESS_KEY_ID=AKIDUNKNOWN0000000000 expect_err InvalidClientTokenId "unknown key -> InvalidClientTokenId (route53)" route53 list-hosted-zones
+R=$($PY "$HERE/testlib.py" raw "$EP" acm us-east-1 CertificateManager.FrobnicateCertificate '{}')
+if [[ "$R" == 400* ]] && grep -q '"__type":"UnknownOperationException"' <<<"$R"; then ok "unknown X-Amz-Target -> 400 UnknownOperationException"; else nok "unknown operation" "$R"; fi
+R=$($PY "$HERE/testlib.py" rawquery "$EP" iam 'Action=FrobnicateThings&Version=2010-05-08')
+if [[ "$R" == 400* ]] && grep -q '<Code>InvalidAction</Code>' <<<"$R"; then ok "unknown query Action -> InvalidAction"; else nok "unknown action" "$R"; fi
+R=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'X-Amz-Target: CertificateManager.ListCertificates' -H 'Content-Type: application/x-amz-json-1.1' -d '{}' "$EP/")
+is "unsigned request refused" "$R" "400"
+
+# ------------------------------------------------------------------ Route 53
+expect_ok "route53 create-hosted-zone" route53 create-hosted-zone --name example.com --caller-reference ref-1
+ZID=$(j "d['HostedZone']['Id'].split('/')[-1]")
+cond "hosted zone has a delegation set of 4 name servers" "len(d['DelegationSet']['NameServers']) == 4"
+expect_err HostedZoneAlreadyExists "duplicate caller reference -> HostedZoneAlreadyExists" route53 create-hosted-zone --name example.com --caller-reference ref-1
+expect_ok "route53 create-hosted-zone (second)" route53 create-hosted-zone --name other.test --caller-reference ref-2
+expect_ok "route53 list-hosted-zones-by-name" route53 list-hosted-zones-by-name --dns-name example.com --max-items 1
+cond "list-hosted-zones-by-name starts at example.com" "d['HostedZones'][0]['Name'] == 'example.com.'"
+expect_ok "route53 list-resource-record-sets (new zone)" route53 list-resource-record-sets --hosted-zone-id "$ZID"
+cond "new zone has SOA and NS" "sorted(r['Type'] for r in d['ResourceRecordSets']) == ['NS', 'SOA']"
+cb() { printf '{"Changes":[{"Action":"%s","ResourceRecordSet":{"Name":"%s","Type":"%s","TTL":%s,"ResourceRecords":[{"Value":"%s"}]}}]}' "$@"; }
+expect_ok "route53 change-resource-record-sets CREATE" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb CREATE www.example.com A 300 192.0.2.1)"
+CHG=$(j "d['ChangeInfo']['Id']")
+cond "change starts PENDING" "d['ChangeInfo']['Status'] == 'PENDING'"
+expect_err InvalidChangeBatch "CREATE of an existing record -> InvalidChangeBatch" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb CREATE www.example.com A 300 192.0.2.1)"
+grep -q "Tried to create resource record set \[name='www.example.com.', type='A'\] but it already exists" <<<"$ERR" && ok "InvalidChangeBatch message for CREATE matches AWS" || nok "CREATE message" "$ERR"
+expect_err InvalidChangeBatch "DELETE of a missing record -> InvalidChangeBatch" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb DELETE nope.example.com A 300 192.0.2.1)"
+grep -q "but it was not found" <<<"$ERR" && ok "InvalidChangeBatch message for missing DELETE" || nok "DELETE message" "$ERR"
+expect_err InvalidChangeBatch "DELETE with non-matching values -> InvalidChangeBatch" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb DELETE www.example.com A 300 192.0.2.9)"
+grep -q "the values provided do not match the current values" <<<"$ERR" && ok "InvalidChangeBatch message for mismatched DELETE" || nok "mismatch message" "$ERR"
+expect_err InvalidChangeBatch "record outside the zone -> InvalidChangeBatch" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT www.elsewhere.org A 300 192.0.2.1)"
+expect_ok "UPSERT existing record" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT www.example.com A 60 192.0.2.2)"
+expect_ok "DELETE matching record" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb DELETE www.example.com A 60 192.0.2.2)"
+expect_err NoSuchHostedZone "unknown zone -> NoSuchHostedZone" route53 list-resource-record-sets --hosted-zone-id ZDOESNOTEXIST
+sleep 4
+expect_ok "route53 get-change" route53 get-change --id "$CHG"
+cond "change is INSYNC after --change-delay" "d['ChangeInfo']['Status'] == 'INSYNC'"
+expect_err NoSuchChange "unknown change -> NoSuchChange" route53 get-change --id CNOSUCHCHANGE
+
+# ------------------------------------------------------------------ ACM: DNS validation
+expect_ok "acm request-certificate DNS with wildcard SAN" acm request-certificate --domain-name example.com --subject-alternative-names '*.example.com' www.example.com --validation-method DNS --idempotency-token tok1 --tags Key=env,Value=test
+ARN=$(j "d['CertificateArn']")
+cond "ARN format" "re.match(r'^arn:aws:acm:us-east-1:$A1:certificate/[0-9a-f-]{36}$', d['CertificateArn']) is not None"
+expect_ok "same idempotency token + args -> same ARN" acm request-certificate --domain-name example.com --subject-alternative-names '*.example.com' www.example.com --validation-method DNS --idempotency-token tok1 --tags Key=env,Value=test
+is "idempotent ARN" "$(j "d['CertificateArn']")" "$ARN"
+expect_ok "acm describe-certificate (pending)" acm describe-certificate --certificate-arn "$ARN"
+cond "status PENDING_VALIDATION, type AMAZON_ISSUED, RSA-2048" "d['Certificate']['Status'] == 'PENDING_VALIDATION' and d['Certificate']['Type'] == 'AMAZON_ISSUED' and d['Certificate']['KeyAlgorithm'] == 'RSA-2048'"
+cond "validation CNAME looks like AWS's" "all(re.match(r'^_[0-9a-f]{32}\.[a-z0-9.]+\.$', o['ResourceRecord']['Name']) and re.match(r'^_[0-9a-f]{32}\.[a-z0-9]+\.acm-validations\.aws\.$', o['ResourceRecord']['Value']) and o['ValidationMethod'] == 'DNS' for o in d['Certificate']['DomainValidationOptions'])"
+cond "wildcard and apex share one record" "d['Certificate']['DomainValidationOptions'][0]['ResourceRecord'] == d['Certificate']['DomainValidationOptions'][1]['ResourceRecord'] != d['Certificate']['DomainValidationOptions'][2]['ResourceRecord']"
+RR=$(j "' '.join(o['ResourceRecord']['Name'] + ' ' + o['ResourceRecord']['Value'] for o in d['Certificate']['DomainValidationOptions'][1:])")
+expect_err RequestInProgressException "get-certificate before validation -> RequestInProgressException" acm get-certificate --certificate-arn "$ARN"
+set -- $RR
+expect_ok "write first validation CNAME via route53" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT "$1" CNAME 300 "$2")"
+sleep 2.5
+expect_ok "describe after one of two records" acm describe-certificate --certificate-arn "$ARN"
+cond "still PENDING with one record missing" "d['Certificate']['Status'] == 'PENDING_VALIDATION' and d['Certificate']['DomainValidationOptions'][0]['ValidationStatus'] == 'SUCCESS'"
+expect_ok "write second validation CNAME" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT "$3" CNAME 300 "$4")"
+ISSUED=
+for _ in 1 2 3 4 5 6; do
+	sleep 1; run acm describe-certificate --certificate-arn "$ARN"
+	[ "$(j "d['Certificate']['Status']")" == ISSUED ] && { ISSUED=1; break; }
+done
+[ -n "$ISSUED" ] && ok "DNS validation completes -> ISSUED" || nok "DNS validation completes" "$OUT"
+cond "issued cert has serial in AWS format and dates" "re.match(r'^[0-9a-f]{2}(:[0-9a-f]{2})+$', d['Certificate']['Serial']) is not None and d['Certificate']['NotAfter'] > d['Certificate']['NotBefore'] and 'IssuedAt' in d['Certificate']"
+expect_ok "acm get-certificate (issued)" acm get-certificate --certificate-arn "$ARN"
+j "d['Certificate']" > "$TMP/issued.crt"; j "d['CertificateChain']" > "$TMP/issued-chain.pem"
+openssl x509 -in "$TMP/issued.crt" -noout -text >"$TMP/issued.txt" 2>&1
+grep -q "DNS:\*.example.com" "$TMP/issued.txt" && grep -q "DNS:www.example.com" "$TMP/issued.txt" && ok "issued certificate carries the SANs" || nok "SANs" "$(head -c 300 "$TMP/issued.txt")"
+D=$(( ($(date -d "$(openssl x509 -in "$TMP/issued.crt" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
+[ "$D" -ge 393 ] && [ "$D" -le 395 ] && ok "public validity is 395 days" || nok "validity" "$D days"
+openssl verify -partial_chain -CAfile "$TMP/issued-chain.pem" "$TMP/issued.crt" >/dev/null 2>&1 && ok "certificate verifies against the returned chain" || nok "chain verify"
+
+# ------------------------------------------------------------------ ACM: email validation, resend
+expect_ok "request EMAIL-validated EC certificate" acm request-certificate --domain-name mail.example.net --validation-method EMAIL --key-algorithm EC_prime256v1 --domain-validation-options DomainName=mail.example.net,ValidationDomain=example.net
+EARN=$(j "d['CertificateArn']")
+expect_ok "describe EMAIL cert" acm describe-certificate --certificate-arn "$EARN"
+cond "validation emails at the validation domain, KeyAlgorithm EC-prime256v1" "'admin@example.net' in d['Certificate']['DomainValidationOptions'][0]['ValidationEmails'] and d['Certificate']['KeyAlgorithm'] == 'EC-prime256v1'"
+expect_ok "acm resend-validation-email" acm resend-validation-email --certificate-arn "$EARN" --domain mail.example.net --validation-domain example.net
+expect_err InvalidStateException "resend on a DNS cert -> InvalidStateException" acm resend-validation-email --certificate-arn "$ARN" --domain example.com --validation-domain example.com
+adm POST /_emu/approve-email "{\"arn\":\"$EARN\"}" >/dev/null && ok "admin approve-email" || nok "approve-email"
+expect_ok "describe approved EMAIL cert" acm describe-certificate --certificate-arn "$EARN"
+cond "EMAIL cert ISSUED" "d['Certificate']['Status'] == 'ISSUED'"
+expect_ok "get-certificate EC" acm get-certificate --certificate-arn "$EARN"
+j "d['Certificate']" | openssl x509 -noout -text 2>/dev/null | grep -q "prime256v1" && ok "EC cert really has a P-256 key" || nok "EC key"
+
+# ------------------------------------------------------------------ ACM: list, keyTypes trap
+expect_ok "acm list-certificates (default)" acm list-certificates
+cond "default list omits EC certificates (keyTypes trap)" "'$ARN' in [c['CertificateArn'] for c in d['CertificateSummaryList']] and '$EARN' not in [c['CertificateArn'] for c in d['CertificateSummaryList']]"
+expect_ok "list with all keyTypes" acm list-certificates --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1
+cond "all keyTypes lists the EC certificate" "'$EARN' in [c['CertificateArn'] for c in d['CertificateSummaryList']]"
+cond "summary fields" "all(k in d['CertificateSummaryList'][0] for k in ('CertificateArn','DomainName','Status','Type','KeyAlgorithm','InUse','RenewalEligibility','CreatedAt','SubjectAlternativeNameSummaries'))"
+expect_ok "list filtered by status" acm list-certificates --certificate-statuses PENDING_VALIDATION
+cond "status filter" "all(c['Status'] == 'PENDING_VALIDATION' for c in d['CertificateSummaryList'])"
+
+# ------------------------------------------------------------------ ACM: tags
+expect_ok "acm add-tags-to-certificate" acm add-tags-to-certificate --certificate-arn "$ARN" --tags Key=team,Value=infra Key=env,Value=prod
+expect_ok "acm list-tags-for-certificate" acm list-tags-for-certificate --certificate-arn "$ARN"
+cond "tags merged" "sorted((t['Key'], t.get('Value')) for t in d['Tags']) == [('env','prod'),('team','infra')]"
+expect_ok "acm remove-tags-from-certificate" acm remove-tags-from-certificate --certificate-arn "$ARN" --tags Key=team
+run acm list-tags-for-certificate --certificate-arn "$ARN"
+cond "tag removed" "[t['Key'] for t in d['Tags']] == ['env']"
+expect_err InvalidTagException "aws: tag prefix -> InvalidTagException" acm add-tags-to-certificate --certificate-arn "$ARN" --tags Key=aws:x,Value=y
+
+# ------------------------------------------------------------------ ACM: import / re-import
+expect_ok "import self-signed certificate without chain" acm import-certificate --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss.key" --tags Key=src,Value=test
+IARN=$(j "d['CertificateArn']")
+expect_ok "describe imported" acm describe-certificate --certificate-arn "$IARN"
+cond "imported: Type IMPORTED, ImportedAt, domain from cert" "d['Certificate']['Type'] == 'IMPORTED' and 'ImportedAt' in d['Certificate'] and d['Certificate']['DomainName'] == 'import.example.org' and d['Certificate']['RenewalEligibility'] == 'INELIGIBLE'"
+expect_err ValidationException "CA-signed certificate without chain refused" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key"
+expect_ok "CA-signed certificate with chain accepted" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ca.crt"
+LARN=$(j "d['CertificateArn']")
+expect_err ValidationException "key not matching the certificate refused" acm import-certificate --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss2.key"
+expect_err ValidationException "expired certificate refused" acm import-certificate --certificate "fileb://$TMP/exp.crt" --private-key "fileb://$TMP/exp.key"
+expect_err ValidationException "chain not matching the issuer refused" acm import-certificate --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss.key" --certificate-chain "fileb://$TMP/ca.crt" --certificate-arn "$LARN"
+expect_ok "re-import onto the same ARN" acm import-certificate --certificate-arn "$IARN" --certificate "fileb://$TMP/ss2.crt" --private-key "fileb://$TMP/ss2.key"
+is "re-import keeps the ARN" "$(j "d['CertificateArn']")" "$IARN"
+run acm get-certificate --certificate-arn "$IARN"
+[ "$(j "d['Certificate']" | openssl x509 -noout -fingerprint -sha256)" == "$(openssl x509 -in "$TMP/ss2.crt" -noout -fingerprint -sha256)" ] && ok "get-certificate returns the re-imported certificate" || nok "re-import fingerprint"
+expect_err ValidationException "re-import with a different key algorithm refused" acm import-certificate --certificate-arn "$IARN" --certificate "fileb://$TMP/ec.crt" --private-key "fileb://$TMP/ec.key"
+expect_err ValidationException "re-import with tags refused" acm import-certificate --certificate-arn "$IARN" --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss.key" --tags Key=a,Value=b
+expect_err ResourceNotFoundException "re-import onto an unknown ARN" acm import-certificate --certificate-arn "arn:aws:acm:us-east-1:$A1:certificate/00000000-0000-0000-0000-000000000000" --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss.key"
+expect_err InvalidArnException "malformed ARN -> InvalidArnException" acm describe-certificate --certificate-arn not-an-arn
+expect_err ResourceNotFoundException "unknown ARN -> ResourceNotFoundException" acm describe-certificate --certificate-arn "arn:aws:acm:us-east-1:$A1:certificate/00000000-0000-0000-0000-000000000000"
+expect_err ResourceNotFoundException "ARN of another region not found here" acm describe-certificate --region eu-west-1 --certificate-arn "$IARN"
+expect_err ValidationException "export of a non-private certificate -> ValidationException" acm export-certificate --certificate-arn "$IARN" --passphrase fileb://<(printf secret123)
+
+# ------------------------------------------------------------------ ACM PCA + private certificates
+expect_ok "acm-pca create-certificate-authority" acm-pca create-certificate-authority --certificate-authority-type ROOT --certificate-authority-configuration '{"KeyAlgorithm":"EC_prime256v1","SigningAlgorithm":"SHA256WITHECDSA","Subject":{"CommonName":"Test Private CA","Organization":"acmd"}}'
+CA=$(j "d['CertificateAuthorityArn']")
+expect_ok "acm-pca describe-certificate-authority" acm-pca describe-certificate-authority --certificate-authority-arn "$CA"
+cond "CA ACTIVE ROOT" "d['CertificateAuthority']['Status'] == 'ACTIVE' and d['CertificateAuthority']['Type'] == 'ROOT'"
+expect_ok "acm-pca list-certificate-authorities" acm-pca list-certificate-authorities
+cond "CA listed" "'$CA' in [c['Arn'] for c in d['CertificateAuthorities']]"
+expect_ok "acm-pca get-certificate-authority-certificate" acm-pca get-certificate-authority-certificate --certificate-authority-arn "$CA"
+j "d['Certificate']" > "$TMP/pca.crt"
+expect_err ResourceNotFoundException "unknown CA -> ResourceNotFoundException" acm-pca describe-certificate-authority --certificate-authority-arn "arn:aws:acm-pca:us-east-1:$A1:certificate-authority/00000000-0000-0000-0000-000000000000"
+expect_ok "request PRIVATE certificate" acm request-certificate --domain-name svc.internal.test --certificate-authority-arn "$CA" --key-algorithm EC_secp384r1
+PARN=$(j "d['CertificateArn']")
+expect_ok "describe private" acm describe-certificate --certificate-arn "$PARN"
+cond "private: ISSUED at once, Type PRIVATE, EC-secp384r1, CA ARN" "d['Certificate']['Status'] == 'ISSUED' and d['Certificate']['Type'] == 'PRIVATE' and d['Certificate']['KeyAlgorithm'] == 'EC-secp384r1' and d['Certificate']['CertificateAuthorityArn'] == '$CA'"
+SERIAL=$(j "d['Certificate']['Serial']")
+expect_ok "get private certificate" acm get-certificate --certificate-arn "$PARN"
+j "d['Certificate']" > "$TMP/priv.crt"
+openssl verify -CAfile "$TMP/pca.crt" "$TMP/priv.crt" >/dev/null 2>&1 && ok "private certificate verifies against the PCA certificate" || nok "private verify"
+printf 'correct horse battery' > "$TMP/pass"
+expect_ok "acm export-certificate" acm export-certificate --certificate-arn "$PARN" --passphrase "fileb://$TMP/pass"
+j "d['PrivateKey']" > "$TMP/exp.key.pem"
+grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$TMP/exp.key.pem" && ok "exported key is encrypted PKCS#8" || nok "encrypted pkcs8" "$(head -1 "$TMP/exp.key.pem")"
+$PY "$HERE/testlib.py" decrypt "$TMP/exp.key.pem" "correct horse battery" "$TMP/priv.crt" && ok "exported key decrypts with the passphrase and matches the certificate" || nok "decrypt"
+openssl pkcs8 -in "$TMP/exp.key.pem" -passin pass:wrong -out /dev/null 2>/dev/null && nok "wrong passphrase must fail" || ok "wrong passphrase fails (openssl pkcs8)"
+expect_ok "acm renew-certificate (private)" acm renew-certificate --certificate-arn "$PARN"
+run acm describe-certificate --certificate-arn "$PARN"
+cond "renewal: new serial, same ARN, RenewalSummary SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'"
+SERIAL=$(j "d['Certificate']['Serial']")
+expect_err ValidationException "renew of an AMAZON_ISSUED certificate refused" acm renew-certificate --certificate-arn "$ARN"
+expect_err ValidationException "revoke with an invalid reason -> ValidationException" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason BECAUSE
+expect_ok "acm-pca revoke-certificate" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason KEY_COMPROMISE
+run acm describe-certificate --certificate-arn "$PARN"
+cond "ACM certificate becomes REVOKED" "d['Certificate']['Status'] == 'REVOKED' and d['Certificate']['RevocationReason'] == 'KEY_COMPROMISE' and 'RevokedAt' in d['Certificate']"
+expect_err RequestAlreadyProcessedException "second revoke -> RequestAlreadyProcessedException" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason KEY_COMPROMISE
+R=$(adm GET /_emu/state)
+grep -q "\"$SERIAL\"" <<<"$R" && ok "revoked serial recorded in /_emu/state" || nok "revoked serial in state"
+
+# ------------------------------------------------------------------ ACM: delete, in use, account config
+adm POST /_emu/in-use "{\"arn\":\"$LARN\",\"resources\":[\"arn:aws:elasticloadbalancing:us-east-1:$A1:loadbalancer/app/x/1\"]}" >/dev/null
+expect_err ResourceInUseException "delete of an in-use certificate -> ResourceInUseException" acm delete-certificate --certificate-arn "$LARN"
+run acm describe-certificate --certificate-arn "$LARN"
+cond "InUseBy reported" "len(d['Certificate']['InUseBy']) == 1"
+adm POST /_emu/in-use "{\"arn\":\"$LARN\",\"resources\":[]}" >/dev/null
+expect_ok "acm delete-certificate" acm delete-certificate --certificate-arn "$LARN"
+expect_err ResourceNotFoundException "deleted certificate is gone" acm describe-certificate --certificate-arn "$LARN"
+expect_ok "acm get-account-configuration" acm get-account-configuration
+cond "DaysBeforeExpiry 45" "d['ExpiryEvents']['DaysBeforeExpiry'] == 45"
+R=$(adm POST /_emu/expire "{\"arn\":\"$EARN\",\"days\":-1}")
+run acm describe-certificate --certificate-arn "$EARN"
+cond "admin expire -> EXPIRED with NotAfter in the past" "d['Certificate']['Status'] == 'EXPIRED'"
+
+# ------------------------------------------------------------------ IAM
+expect_ok "iam upload-server-certificate" iam upload-server-certificate --server-certificate-name web1 --certificate-body "file://$TMP/leaf.crt" --private-key "file://$TMP/leaf.key" --certificate-chain "file://$TMP/ca.crt"
+cond "server certificate id and ARN" "d['ServerCertificateMetadata']['ServerCertificateId'].startswith('ASCA') and d['ServerCertificateMetadata']['Arn'] == 'arn:aws:iam::$A1:server-certificate/web1'"
+expect_ok "iam upload second" iam upload-server-certificate --server-certificate-name web2 --path /cloudfront/ --certificate-body "file://$TMP/ss.crt" --private-key "file://$TMP/ss.key"
+expect_err EntityAlreadyExists "duplicate name -> EntityAlreadyExists" iam upload-server-certificate --server-certificate-name web1 --certificate-body "file://$TMP/ss.crt" --private-key "file://$TMP/ss.key"
+expect_err KeyPairMismatch "mismatched key -> KeyPairMismatch" iam upload-server-certificate --server-certificate-name web3 --certificate-body "file://$TMP/ss.crt" --private-key "file://$TMP/ss2.key"
+expect_ok "iam list-server-certificates page of 1" iam list-server-certificates --max-items 1 --page-size 1
+cond "one item and a NextToken" "len(d['ServerCertificateMetadataList']) == 1 and 'NextToken' in d"
+expect_ok "iam list-server-certificates (all pages)" iam list-server-certificates --page-size 1
+cond "paginates to both" "sorted(c['ServerCertificateName'] for c in d['ServerCertificateMetadataList']) == ['web1', 'web2']"
+expect_ok "iam get-server-certificate" iam get-server-certificate --server-certificate-name web1
+cond "body and chain returned" "'BEGIN CERTIFICATE' in d['ServerCertificate']['CertificateBody'] and 'BEGIN CERTIFICATE' in d['ServerCertificate']['CertificateChain']"
+expect_ok "iam delete-server-certificate" iam delete-server-certificate --server-certificate-name web2
+expect_err NoSuchEntity "deleted -> NoSuchEntity" iam get-server-certificate --server-certificate-name web2
+
+# ------------------------------------------------------------------ STS AssumeRole
+expect_ok "sts assume-role into account $A2" sts assume-role --role-arn "arn:aws:iam::$A2:role/acmd-reader" --role-session-name acmd --duration-seconds 900
+TK=$(j "d['Credentials']['AccessKeyId']"); TS=$(j "d['Credentials']['SecretAccessKey']"); TT=$(j "d['Credentials']['SessionToken']")
+cond "temporary credentials ASIA… with expiration ~15 min" "d['Credentials']['AccessKeyId'].startswith('ASIA') and d['AssumedRoleUser']['Arn'] == 'arn:aws:sts::$A2:assumed-role/acmd-reader/acmd'"
+AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_ok "assumed credentials accepted" sts get-caller-identity
+cond "caller is the assumed role in the other account" "d['Account'] == '$A2' and 'assumed-role/acmd-reader' in d['Arn']"
+AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_ok "assumed credentials work for acm" acm list-certificates
+cond "other account has its own (empty) inventory" "d['CertificateSummaryList'] == []"
+AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS expect_err UnrecognizedClientException "temporary key without session token refused" acm list-certificates
+expect_err ValidationError "DurationSeconds below 900 refused" sts assume-role --role-arn "arn:aws:iam::$A2:role/r" --role-session-name s --duration-seconds 60
+adm POST /_emu/expire-key "{\"access_key\":\"$TK\"}" >/dev/null
+AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_err ExpiredTokenException "expired session token -> ExpiredTokenException" acm list-certificates
+AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_err ExpiredToken "expired session token -> ExpiredToken (sts)" sts get-caller-identity
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_ok "second configured key maps to account $A2" sts get-caller-identity
+cond "second key account" "d['Account'] == '$A2'"
+
+# ------------------------------------------------------------------ faults
+adm POST /_emu/faults '{"service":"acm","operation":"DescribeCertificate","error_rate":1,"error_status":503,"count":1}' >/dev/null
+expect_err ServiceUnavailable "fault: 503 injected" acm describe-certificate --certificate-arn "$ARN"
+expect_ok "fault count exhausted -> next call succeeds" acm describe-certificate --certificate-arn "$ARN"
+adm POST /_emu/faults '{"service":"acm","operation":"DescribeCertificate","error_rate":1,"error_status":500,"count":1}' >/dev/null
+expect_err InternalFailure "fault: 500 InternalFailure injected" acm describe-certificate --certificate-arn "$ARN"
+adm POST /_emu/faults '{"service":"acm","operation":"GetCertificate","drop_rate":1,"count":1}' >/dev/null
+run acm get-certificate --certificate-arn "$ARN"
+[ $RC -ne 0 ] && grep -qiE "connection|closed|aborted|endpoint" <<<"$ERR" && ok "fault: connection dropped" || nok "drop" "$ERR"
+adm POST /_emu/faults '{"service":"acm","operation":"GetCertificate","malformed_rate":1,"count":1}' >/dev/null
+run acm get-certificate --certificate-arn "$ARN"
+[ $RC -ne 0 ] && ok "fault: malformed body makes the client fail" || nok "malformed" "$OUT"
+adm POST /_emu/faults '{"service":"acm","operation":"*","throttle_rate":1,"count":1}' >/dev/null
+expect_err ThrottlingException "fault: throttle injected" acm get-account-configuration
+adm POST /_emu/faults '{"service":"sts","operation":"GetCallerIdentity","delay_ms":1500,"count":1}' >/dev/null
+T0=$(date +%s%N); run sts get-caller-identity; T1=$(date +%s%N)
+[ $RC -eq 0 ] && [ $(( (T1 - T0) / 1000000 )) -ge 1500 ] && ok "fault: delay_ms honoured" || nok "delay" "$(( (T1 - T0) / 1000000 )) ms"
+adm POST /_emu/faults '{"service":"route53","operation":"*","error_rate":1,"error_status":500}' >/dev/null
+adm DELETE /_emu/faults >/dev/null
+expect_ok "DELETE /_emu/faults clears faults" route53 list-hosted-zones
+
+# ------------------------------------------------------------------ quotas / throttling
+R=$($PY "$HERE/testlib.py" burst "$EP" "$ARN" 25)
+[[ "$R" =~ ok=([0-9]+)\ throttled=([0-9]+)\ other=0 ]] && [ "${BASH_REMATCH[2]}" -ge 5 ] && [ "${BASH_REMATCH[1]}" -ge 10 ] \
+	&& ok "burst of 25 DescribeCertificate at 10/s -> ThrottlingException 'Rate exceeded' ($R)" || nok "burst throttling" "$R"
+adm POST /_emu/quotas '{"rates":{"ListCertificates":0.01}}' >/dev/null
+sleep 1.1
+expect_ok "first ListCertificates within the bucket" acm list-certificates
+expect_err ThrottlingException "second ListCertificates throttled (awscli, AWS_MAX_ATTEMPTS=1)" acm list-certificates
+grep -q "Rate exceeded" <<<"$ERR" && ok "throttling message is 'Rate exceeded'" || nok "message" "$ERR"
+adm POST /_emu/quotas '{"enabled":false}' >/dev/null
+expect_ok "quotas disabled -> no throttling" acm list-certificates
+R=$(adm GET /_emu/stats)
+printf '%s' "$R" | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["requests"]["acm"]["DescribeCertificate"]["us-east-1"] > 20 and d["throttled"]["acm"]["ListCertificates"]["us-east-1"] >= 1 else 1)' \
+	&& ok "/_emu/stats counts requests and throttles" || nok "stats" "$R"
+adm POST /_emu/quotas '{"enabled":true,"cert_limit":1}' >/dev/null
+expect_err LimitExceededException "certificate count limit -> LimitExceededException" acm request-certificate --domain-name limit.example.com --validation-method DNS
+adm POST /_emu/quotas '{"enabled":false,"cert_limit":100000}' >/dev/null
+
+# ------------------------------------------------------------------ seed + pagination
+T0=$(date +%s%N)
+R=$(adm POST /_emu/seed '{"regions":["eu-west-1"],"count_per_region":10000,"types":["AMAZON_ISSUED","IMPORTED","PRIVATE"],"key_types":["RSA_2048","EC_prime256v1","RSA_4096","EC_secp384r1"]}')
+T1=$(date +%s%N)
+MS=$(( (T1 - T0) / 1000000 ))
+grep -q '"created": *10000' <<<"$R" && [ $MS -lt 15000 ] && ok "seed 10000 certificates in ${MS} ms" || nok "seed" "$R" "$MS ms"
+expect_ok "list eu-west-1 default (RSA_2048 only)" acm list-certificates --region eu-west-1 --max-items 1100 --page-size 1000
+cond "pagination past 1000 with max-items: 1100 items and a NextToken" "len(d['CertificateSummaryList']) == 1100 and 'NextToken' in d and all(c['KeyAlgorithm'] in ('RSA_1024','RSA_2048') for c in d['CertificateSummaryList'])"
+expect_ok "list eu-west-1 all key types, all pages" acm list-certificates --region eu-west-1 --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1
+cond "all 10000 listed across pages" "len(d['CertificateSummaryList']) == 10000 and len(set(c['CertificateArn'] for c in d['CertificateSummaryList'])) == 10000"
+N2048=$(j "sum(1 for c in d['CertificateSummaryList'] if c['KeyAlgorithm'] == 'RSA_2048')")
+cond "seeded mix of types" "set(c['Type'] for c in d['CertificateSummaryList']) == {'AMAZON_ISSUED','IMPORTED','PRIVATE'} and 'RSA_4096' in set(c['KeyAlgorithm'] for c in d['CertificateSummaryList'])"
+expect_ok "default list in eu-west-1 excludes EC/RSA_4096" acm list-certificates --region eu-west-1
+cond "default list returns only the RSA_2048 certificates" "len(d['CertificateSummaryList']) == $N2048 and $N2048 > 2000"
+
+# ------------------------------------------------------------------ admin misc
+R=$(curl -s "$EP/_emu/state")
+printf '%s' "$R" | $PY -c 'import json,sys; d=json.load(sys.stdin); a=d["accounts"]["111111111111"]; sys.exit(0 if a["zones"] and a["regions"]["us-east-1"]["certificates"] and a["regions"]["us-east-1"]["certificate_authorities"] else 1)' \
+	&& ok "/_emu/state dumps certificates, zones and CAs" || nok "state"
+adm POST /_emu/reset >/dev/null
+expect_ok "after reset" acm list-certificates
+cond "reset empties the inventory" "d['CertificateSummaryList'] == []"
+kill -0 "$EMU_PID" 2>/dev/null && ok "emulator still running" || nok "emulator died"
+if grep -q Traceback "$TMP/emu.log"; then nok "no handler tracebacks in the emulator log" "$(grep -A5 Traceback "$TMP/emu.log" | head -20)"; else ok "no handler tracebacks in the emulator log"; fi
+
+echo "1..$N"
+if [ $FAIL -ne 0 ]; then echo "# $FAIL of $N checks failed"; exit 1; fi
+echo "# all $N checks passed"
+exit 0
