@@ -17,6 +17,7 @@
 #include "frame.h"
 #include "log.h"
 #include "mp.h"
+#include "mpjson.h"
 #include "proto.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -110,71 +111,68 @@ positional_key(const char *spec, int i)
 }
 
 /*
- * Build the request's args map from the command's options and
+ * Build the request's arguments from the command's options and
  * positional arguments.
  */
-static void
-build_args(const struct ctl_cmd *c, int argc, char **argv, struct mp_buf *b)
+static json_t *
+build_args(const struct ctl_cmd *c, int argc, char **argv)
 {
 	struct option		*lopts;
 	const struct ctl_opt	*o;
-	size_t			 nopts = 0, i, nset = 0;
-	char			***lists, **vals;
-	int			*flags, ch, idx, npos, maxpos, optional;
+	json_t			*args, *list;
+	size_t			 nopts = 0, i;
+	int			 ch, idx, npos, maxpos, optional, rest;
 	long long		 n;
 	char			*cause = NULL, *key;
 
 	for (o = c->opts; o->name != NULL; o++)
 		nopts++;
 	lopts = xcalloc(nopts + 1, sizeof *lopts);
-	lists = xcalloc(nopts, sizeof *lists);
-	vals = xcalloc(nopts, sizeof *vals);
-	flags = xcalloc(nopts, sizeof *flags);
 	for (i = 0; i < nopts; i++) {
 		lopts[i].name = c->opts[i].name;
 		lopts[i].has_arg = c->opts[i].type == OPT_FLAG ?
 		    no_argument : required_argument;
 		lopts[i].val = 1000 + (int)i;
 	}
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lopts, &idx)) != -1) {
+	args = json_object();
+	optind = 0;	/* glibc: re-initialise, permuting again */
+	while ((ch = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
 		if (ch < 1000) {
-			fprintf(stderr, "acmctl %s: unknown option\n", c->name);
+			fprintf(stderr, "usage: acmctl %s %s\n", c->name, c->args);
 			exit(EXIT_USAGE);
 		}
-		i = (size_t)(ch - 1000);
-		switch (c->opts[i].type) {
+		o = &c->opts[ch - 1000];
+		key = (char *)(o->key != NULL ? o->key : o->name);
+		switch (o->type) {
 		case OPT_FLAG:
-			flags[i] = 1;
+			json_object_set_new(args, key, json_true());
 			break;
 		case OPT_UINT:
 			if (parse_number(optarg, 0, INT64_MAX, &n, &cause) != 0) {
 				fprintf(stderr, "acmctl %s: --%s: %s\n", c->name,
-				    c->opts[i].name, cause);
+				    o->name, cause);
 				exit(EXIT_USAGE);
 			}
-			/* FALLTHROUGH */
+			json_object_set_new(args, key, json_integer(n));
+			break;
 		case OPT_STR:
-			free(vals[i]);
-			vals[i] = xstrdup(optarg);
+			json_object_set_new(args, key, json_string(optarg));
 			break;
-		case OPT_LIST: {
-			size_t	 k = 0;
-
-			while (lists[i] != NULL && lists[i][k] != NULL)
-				k++;
-			lists[i] = xreallocarray(lists[i], k + 2,
-			    sizeof *lists[i]);
-			lists[i][k] = xstrdup(optarg);
-			lists[i][k + 1] = NULL;
+		case OPT_LIST:
+			if ((list = json_object_get(args, key)) == NULL) {
+				list = json_array();
+				json_object_set_new(args, key, list);
+			}
+			json_array_append_new(list, json_string(optarg));
 			break;
-		}
 		}
 	}
+	free(lopts);
 	npos = argc - optind;
 	maxpos = count_words(c->args);
 	optional = strchr(c->args, '[') != NULL;
-	if (npos > maxpos && strstr(c->args, "...") == NULL) {
+	rest = strstr(c->args, "...") != NULL;
+	if (npos > maxpos && !rest) {
 		fprintf(stderr, "acmctl %s: too many arguments\nusage: acmctl "
 		    "%s %s\n", c->name, c->name, c->args);
 		exit(EXIT_USAGE);
@@ -184,49 +182,22 @@ build_args(const struct ctl_cmd *c, int argc, char **argv, struct mp_buf *b)
 		    c->name, c->args, c->name, c->args);
 		exit(EXIT_USAGE);
 	}
-	for (i = 0; i < nopts; i++)
-		nset += (flags[i] || vals[i] != NULL || lists[i] != NULL);
-	mp_map(b, nset + (size_t)(npos > maxpos ? maxpos : npos));
-	for (i = 0; i < nopts; i++) {
-		o = &c->opts[i];
-		key = (char *)(o->key != NULL ? o->key : o->name);
-		if (flags[i])
-			mp_kbool(b, key, 1);
-		else if (vals[i] != NULL && o->type == OPT_UINT) {
-			parse_number(vals[i], 0, INT64_MAX, &n, &cause);
-			mp_kuint(b, key, (uint64_t)n);
-		} else if (vals[i] != NULL)
-			mp_kstr(b, key, vals[i]);
-		else if (lists[i] != NULL) {
-			size_t	 k = 0;
-
-			while (lists[i][k] != NULL)
-				k++;
-			mp_str(b, key);
-			mp_array(b, k);
-			for (k = 0; lists[i][k] != NULL; k++) {
-				mp_str(b, lists[i][k]);
-				free(lists[i][k]);
-			}
-		}
-		free(vals[i]);
-		free(lists[i]);
-	}
 	for (idx = 0; idx < npos && idx < maxpos; idx++) {
 		key = positional_key(c->args, idx);
-		mp_str(b, key);
-		if (idx == maxpos - 1 && strstr(c->args, "...") != NULL) {
-			mp_array(b, (size_t)(npos - idx));
+		if (idx == maxpos - 1 && rest) {
+			list = json_array();
 			for (; optind + idx < argc; idx++)
-				mp_str(b, argv[optind + idx]);
+				json_array_append_new(list,
+				    json_string(argv[optind + idx]));
+			json_object_set_new(args, key, list);
 		} else
-			mp_str(b, argv[optind + idx]);
+			json_object_set_new(args, key,
+			    json_string(argv[optind + idx]));
 		free(key);
 	}
-	free(lopts);
-	free(lists);
-	free(vals);
-	free(flags);
+	if (c->prepare != NULL && c->prepare(c, args) != 0)
+		exit(EXIT_USAGE);
+	return (args);
 }
 
 static int
@@ -312,6 +283,7 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	uint64_t		 done, total;
 	int			 fd, ret = EXIT_FAILED;
 	char			*what, *cause = NULL;
+	json_t			*args;
 
 	b = mp_buf_new();
 	mp_map(b, 4);
@@ -319,7 +291,9 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	mp_kuint(b, "id", 1);
 	mp_kstr(b, "cmd", c->cmd);
 	mp_str(b, "args");
-	build_args(c, argc, argv, b);
+	args = build_args(c, argc, argv);
+	mp_pack_json(b, args);
+	json_decref(args);
 
 	fd = connect_daemon(sockpath);
 	{

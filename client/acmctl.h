@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <msgpack.h>
 
 #include "mp.h"
@@ -39,6 +40,8 @@ struct ctl_cmd {
 	const char		*help;
 	const struct ctl_opt	*opts;
 	ctl_render_fn		 render;
+	/* Adds what comes from elsewhere (stdin, files); -1: usage error. */
+	int			(*prepare)(const struct ctl_cmd *, json_t *);
 };
 
 extern const struct ctl_cmd	ctl_cmds[];
@@ -53,6 +56,10 @@ void	render_status(const msgpack_object *, FILE *);
 void	render_audit(const msgpack_object *, FILE *);
 void	render_progress(uint64_t, uint64_t, const char *);
 void	render_progress_end(void);
+/* prepare.c */
+int	prepare_secret(const struct ctl_cmd *, json_t *);
+/* Read a secret from the terminal without echo, or a line of stdin. */
+char	*read_secret(const char *);
 /* A msgpack scalar as text (allocated). */
 char	*render_scalar(const msgpack_object *);
 

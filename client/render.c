@@ -12,6 +12,7 @@
 
 #include "acmctl.h"
 #include "mp.h"
+#include "mpjson.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -20,53 +21,12 @@
 #define GREEN	"\033[32m"
 #define RESET	"\033[0m"
 
-static json_t *
-to_json(const msgpack_object *o)
-{
-	json_t		*j;
-	char		*k;
-	uint32_t	 i;
-
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL:
-		return (json_null());
-	case MSGPACK_OBJECT_BOOLEAN:
-		return (json_boolean(o->via.boolean));
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		return (json_integer((json_int_t)o->via.u64));
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		return (json_integer((json_int_t)o->via.i64));
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		return (json_real(o->via.f64));
-	case MSGPACK_OBJECT_STR:
-		return (json_stringn(o->via.str.ptr, o->via.str.size));
-	case MSGPACK_OBJECT_BIN:
-		return (json_stringn(o->via.bin.ptr, o->via.bin.size));
-	case MSGPACK_OBJECT_ARRAY:
-		j = json_array();
-		for (i = 0; i < o->via.array.size; i++)
-			json_array_append_new(j, to_json(&o->via.array.ptr[i]));
-		return (j);
-	case MSGPACK_OBJECT_MAP:
-		j = json_object();
-		for (i = 0; i < o->via.map.size; i++) {
-			k = render_scalar(&o->via.map.ptr[i].key);
-			json_object_set_new(j, k, to_json(&o->via.map.ptr[i].val));
-			free(k);
-		}
-		return (j);
-	default:
-		return (json_null());
-	}
-}
-
 void
 render_json(const msgpack_object *o, FILE *f)
 {
 	json_t	*j;
 
-	j = to_json(o);
+	j = mp_to_json(o);
 	json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 	    JSON_ENCODE_ANY);
 	fputc('\n', f);
@@ -373,7 +333,7 @@ render_audit(const msgpack_object *o, FILE *f)
 		cmd = mp_obj_str(mp_map_get(row, "cmd"));
 		args = NULL;
 		if ((a = mp_map_get(row, "args")) != NULL) {
-			j = to_json(a);
+			j = mp_to_json(a);
 			args = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			json_decref(j);
 		}

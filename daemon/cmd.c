@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "mp.h"
+#include "mpjson.h"
 #include "proto.h"
 #include "server.h"
 #include "xmalloc.h"
@@ -14,6 +15,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ping_entry,
 	&cmd_status_entry,
 	&cmd_audit_entry,
+	&cmd_credential_add_entry,
+	&cmd_credential_list_entry,
+	&cmd_credential_remove_entry,
+	&cmd_credential_test_entry,
 	NULL
 };
 
@@ -131,4 +136,88 @@ int
 cmd_client_alive(struct cmd_ctx *ctx)
 {
 	return (ctx->client != NULL);
+}
+
+void
+cmd_reply_json(struct cmd_ctx *ctx, json_t *j)
+{
+	struct mp_buf	*b;
+
+	if (j == NULL) {
+		cmd_reply_ok(ctx, NULL);
+		return;
+	}
+	b = mp_buf_new();
+	mp_pack_json(b, j);
+	json_decref(j);
+	cmd_reply_ok(ctx, b);
+	mp_buf_free(b);
+}
+
+void
+cmd_data_json(struct cmd_ctx *ctx, json_t *j)
+{
+	struct mp_buf	*b;
+
+	b = mp_buf_new();
+	mp_pack_json(b, j);
+	json_decref(j);
+	cmd_data(ctx, b);
+	mp_buf_free(b);
+}
+
+static int
+cmd_arg_result(struct cmd_ctx *ctx, const char *key, int required, int ret,
+    char *cause)
+{
+	if (ret == -1) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "%s", cause != NULL ? cause : "bad argument");
+		free(cause);
+		return (-1);
+	}
+	if (ret == 0 && required) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is required", key);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+cmd_arg_str(struct cmd_ctx *ctx, const char *key, int required, char **out)
+{
+	char	*cause = NULL;
+	int	 ret;
+
+	ret = mp_get_str(ctx->args, key, out, &cause);
+	if (ret == 1 && **out == '\0' && required)
+		ret = 0;
+	return (cmd_arg_result(ctx, key, required, ret, cause));
+}
+
+int
+cmd_arg_strv(struct cmd_ctx *ctx, const char *key, int required, char ***out,
+    size_t *n)
+{
+	char	*cause = NULL;
+
+	return (cmd_arg_result(ctx, key, required,
+	    mp_get_strv(ctx->args, key, out, n, &cause), cause));
+}
+
+int
+cmd_arg_bool(struct cmd_ctx *ctx, const char *key, int *out)
+{
+	char	*cause = NULL;
+
+	return (cmd_arg_result(ctx, key, 0, mp_get_bool(ctx->args, key, out,
+	    &cause), cause));
+}
+
+int
+cmd_arg_uint(struct cmd_ctx *ctx, const char *key, uint64_t *out)
+{
+	char	*cause = NULL;
+
+	return (cmd_arg_result(ctx, key, 0, mp_get_uint(ctx->args, key, out,
+	    &cause), cause));
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <msgpack.h>
 
 #include "mp.h"
@@ -52,6 +53,17 @@ void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 void	cmd_reply_aws(struct cmd_ctx *, const char *, const char *);
 void	cmd_progress(struct cmd_ctx *, uint64_t, uint64_t, const char *);
 void	cmd_data(struct cmd_ctx *, struct mp_buf *);
+/* Reply with a JSON value as the data (taken over; NULL: none). */
+void	cmd_reply_json(struct cmd_ctx *, json_t *);
+void	cmd_data_json(struct cmd_ctx *, json_t *);
+/*
+ * Argument getters: 0 with the value (or untouched when absent and not
+ * required), -1 after replying EINVAL_ARG to the client.
+ */
+int	cmd_arg_str(struct cmd_ctx *, const char *, int, char **);
+int	cmd_arg_strv(struct cmd_ctx *, const char *, int, char ***, size_t *);
+int	cmd_arg_bool(struct cmd_ctx *, const char *, int *);
+int	cmd_arg_uint(struct cmd_ctx *, const char *, uint64_t *);
 /* True while the client that asked is still connected. */
 int	cmd_client_alive(struct cmd_ctx *);
 
@@ -59,5 +71,9 @@ int	cmd_client_alive(struct cmd_ctx *);
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_credential_add_entry;
+extern const struct cmd_entry cmd_credential_list_entry;
+extern const struct cmd_entry cmd_credential_remove_entry;
+extern const struct cmd_entry cmd_credential_test_entry;
 
 #endif

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 
 #include "acmd.h"
+#include "aws/aws.h"
+#include "creds.h"
 #include "conf.h"
 #include "jobs/sched.h"
 #include "log.h"
@@ -81,6 +83,8 @@ reload(void)
 	c->master_key = old->master_key ? xstrdup(old->master_key) : NULL;
 	acmd.conf = c;
 	config_free(old);
+	aws_configure(c);
+	creds_forget_all();
 	log_set_verbose(c->debug);
 	log_init("acmd", pick_log_target(c), c->debug);
 	sdx_ready();
@@ -175,6 +179,7 @@ main(int argc, char **argv)
 	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
 	    &cause) != 0)
 		fatalx("%s", cause);
+	aws_init(acmd.base, acmd.conf);
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
 
@@ -194,6 +199,8 @@ main(int argc, char **argv)
 
 	sdx_stopping();
 	server_stop();
+	creds_forget_all();
+	aws_shutdown();
 	sched_free_all();
 	sdx_watchdog_stop();
 	event_free(ev_term);

@@ -1,0 +1,310 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "aws/aws.h"
+#include "aws/profile.h"
+#include "creds.h"
+#include "log.h"
+#include "mp.h"
+#include "rec.h"
+#include "store.h"
+#include "vault.h"
+#include "xmalloc.h"
+
+struct creds_cache {
+	char			*name;
+	struct aws_cred		*cred;
+	struct creds_cache	*next;
+};
+
+static struct creds_cache	*cache;
+
+int
+creds_valid_name(const char *s)
+{
+	size_t	 len = strlen(s), i;
+
+	if (len == 0 || len > 64)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+void
+creds_forget(const char *name)
+{
+	struct creds_cache	**pp, *c;
+
+	for (pp = &cache; (c = *pp) != NULL; ) {
+		if (name == NULL || strcmp(c->name, name) == 0) {
+			*pp = c->next;
+			aws_cred_unref(c->cred);
+			free(c->name);
+			free(c);
+		} else
+			pp = &c->next;
+	}
+}
+
+void
+creds_forget_all(void)
+{
+	creds_forget(NULL);
+}
+
+/* Keys (or a role on top of keys) from a profile of the shared files. */
+static struct aws_cred *
+creds_from_profile(const char *name, const char *profile, char **cause)
+{
+	struct aws_profile	*p = NULL, *src = NULL;
+	struct aws_cred		*base, *c;
+	char			*credfile, *conffile, *dummy;
+
+	aws_profile_env(&credfile, &conffile, &dummy);
+	free(dummy);
+	if (aws_profile_load(credfile, conffile, profile, &p, cause) != 0)
+		goto fail;
+	if (p->role_arn != NULL) {
+		if (p->source_profile == NULL) {
+			xasprintf(cause, "profile %s has role_arn but no "
+			    "source_profile", profile);
+			goto fail;
+		}
+		if (aws_profile_load(credfile, conffile, p->source_profile,
+		    &src, cause) != 0)
+			goto fail;
+		if (src->access_key_id == NULL || src->secret_access_key == NULL) {
+			xasprintf(cause, "profile %s (source of %s) has no keys",
+			    p->source_profile, profile);
+			goto fail;
+		}
+		base = aws_cred_new(name, src->access_key_id,
+		    src->secret_access_key, src->session_token);
+		c = aws_cred_assume(name, base, p->role_arn, p->external_id);
+		aws_cred_unref(base);
+	} else {
+		if (p->access_key_id == NULL || p->secret_access_key == NULL) {
+			xasprintf(cause, "profile %s has no keys", profile);
+			goto fail;
+		}
+		c = aws_cred_new(name, p->access_key_id, p->secret_access_key,
+		    p->session_token);
+	}
+	aws_profile_free(p);
+	aws_profile_free(src);
+	free(credfile);
+	free(conffile);
+	return (c);
+fail:
+	aws_profile_free(p);
+	aws_profile_free(src);
+	free(credfile);
+	free(conffile);
+	return (NULL);
+}
+
+static struct aws_cred *
+creds_from_env(const char *name, char **cause)
+{
+	const char	*ak = getenv("AWS_ACCESS_KEY_ID");
+	const char	*sk = getenv("AWS_SECRET_ACCESS_KEY");
+
+	if (ak == NULL || sk == NULL || *ak == '\0' || *sk == '\0') {
+		xasprintf(cause, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+		    "are not set in acmd's environment");
+		return (NULL);
+	}
+	return (aws_cred_new(name, ak, sk, getenv("AWS_SESSION_TOKEN")));
+}
+
+/* The standard chain: environment, then the shared files. */
+static struct aws_cred *
+creds_chain(const char *name, char **cause)
+{
+	struct aws_cred	*c;
+	char		*cf, *kf, *profile, *why = NULL;
+
+	if ((c = creds_from_env(name, &why)) != NULL)
+		return (c);
+	free(why);
+	why = NULL;
+	aws_profile_env(&cf, &kf, &profile);
+	c = creds_from_profile(name, profile, &why);
+	if (c == NULL)
+		xasprintf(cause, "no credential '%s' is stored, the environment "
+		    "has no AWS keys, and the shared files do not help: %s",
+		    name, why);
+	free(why);
+	free(cf);
+	free(kf);
+	free(profile);
+	return (c);
+}
+
+/* The AAD of a sealed field of a stored credential. */
+static void
+creds_aad(char *buf, size_t len, const char *name, const char *field)
+{
+	snprintf(buf, len, "credentials/%s/%s", name, field);
+}
+
+static struct aws_cred *
+creds_build(const char *name, const json_t *rec, char **cause)
+{
+	struct aws_cred	*base = NULL, *c;
+	const char	*type = rec_str(rec, "type");
+	const char	*role = rec_str(rec, "role_arn");
+	const char	*acct = rec_str(rec, "account");
+	char		*sk = NULL, *tok = NULL, aad[256];
+	size_t		 sklen = 0, toklen = 0;
+
+	if (type == NULL)
+		xasprintf(cause, "credential %s: record has no type", name);
+	else if (strcmp(type, "keys") == 0) {
+		creds_aad(aad, sizeof aad, name, "secret");
+		if ((sk = rec_unseal(rec, "secret", aad, &sklen, cause)) == NULL) {
+			if (*cause == NULL)
+				xasprintf(cause, "credential %s has no secret",
+				    name);
+			return (NULL);
+		}
+		creds_aad(aad, sizeof aad, name, "session_token");
+		tok = rec_unseal(rec, "session_token", aad, &toklen, cause);
+		if (*cause == NULL)
+			base = aws_cred_new(name, rec_str(rec, "access_key"), sk,
+			    tok);
+		xfree_secret(sk, sklen);
+		if (tok != NULL)
+			xfree_secret(tok, toklen);
+	} else if (strcmp(type, "profile") == 0)
+		base = creds_from_profile(name, rec_str(rec, "profile"), cause);
+	else if (strcmp(type, "env") == 0)
+		base = creds_from_env(name, cause);
+	else
+		xasprintf(cause, "credential %s: unknown type %s", name, type);
+	if (base == NULL)
+		return (NULL);
+	if (role != NULL) {
+		c = aws_cred_assume(name, base, role,
+		    rec_str(rec, "external_id"));
+		aws_cred_unref(base);
+	} else
+		c = base;
+	if (acct != NULL && c->account == NULL)
+		c->account = xstrdup(acct);
+	return (c);
+}
+
+int
+creds_seal_secret(json_t *rec, const char *name, const char *field,
+    const char *secret, char **cause)
+{
+	char	 aad[256];
+
+	creds_aad(aad, sizeof aad, name, field);
+	return (rec_seal(rec, field, aad, secret, strlen(secret), cause));
+}
+
+struct aws_cred *
+creds_get(const char *name, char **cause)
+{
+	struct creds_cache	*e;
+	struct store_txn	*t;
+	struct aws_cred		*c = NULL;
+	json_t			*rec;
+
+	for (e = cache; e != NULL; e = e->next) {
+		if (strcmp(e->name, name) == 0) {
+			aws_cred_ref(e->cred);
+			return (e->cred);
+		}
+	}
+	if ((t = store_begin(acmd.store, 0, cause)) == NULL)
+		return (NULL);
+	rec = rec_get(t, DB_CREDENTIALS, name, cause);
+	store_abort(t);
+	if (rec == NULL && *cause != NULL)
+		return (NULL);
+	if (rec == NULL) {
+		if (strcmp(name, "default") != 0) {
+			xasprintf(cause, "no credential named '%s' (acmctl "
+			    "credential list)", name);
+			return (NULL);
+		}
+		c = creds_chain(name, cause);
+	} else {
+		c = creds_build(name, rec, cause);
+		json_decref(rec);
+	}
+	if (c == NULL)
+		return (NULL);
+	e = xcalloc(1, sizeof *e);
+	e->name = xstrdup(name);
+	e->cred = c;
+	e->next = cache;
+	cache = e;
+	aws_cred_ref(c);
+	return (c);
+}
+
+static int
+creds_names_cb(const void *k, size_t klen, const void *v, size_t vlen,
+    void *arg)
+{
+	char	***names = arg;
+	size_t	 n = 0;
+
+	while ((*names)[n] != NULL)
+		n++;
+	*names = xreallocarray(*names, n + 2, sizeof **names);
+	(*names)[n] = xstrndup(k, klen);
+	(*names)[n + 1] = NULL;
+	return (0);
+}
+
+char **
+creds_names(size_t *n)
+{
+	struct store_txn	*t;
+	char			**names, *cause = NULL;
+	struct aws_cred		*c;
+
+	names = xcalloc(1, sizeof *names);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		store_foreach(t, DB_CREDENTIALS, NULL, 0, creds_names_cb, &names,
+		    &cause);
+		store_abort(t);
+	}
+	free(cause);
+	cause = NULL;
+	if (names[0] == NULL && (c = creds_get("default", &cause)) != NULL) {
+		aws_cred_unref(c);
+		names = xreallocarray(names, 2, sizeof *names);
+		names[0] = xstrdup("default");
+		names[1] = NULL;
+	}
+	free(cause);
+	for (*n = 0; names[*n] != NULL; (*n)++)
+		;
+	return (names);
+}
+
+void
+creds_set_account(const char *name, const char *account)
+{
+	struct creds_cache	*e;
+
+	for (e = cache; e != NULL; e = e->next) {
+		if (strcmp(e->name, name) == 0 && e->cred->account == NULL)
+			e->cred->account = xstrdup(account);
+	}
+}

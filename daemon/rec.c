@@ -1,0 +1,155 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "acmd.h"
+#include "log.h"
+#include "mp.h"
+#include "mpjson.h"
+#include "rec.h"
+#include "store.h"
+#include "vault.h"
+#include "xmalloc.h"
+
+json_t *
+rec_get(struct store_txn *t, enum store_db db, const char *key, char **cause)
+{
+	const void	*v;
+	size_t		 vlen;
+	json_t		*j;
+	int		 ret;
+
+	*cause = NULL;
+	ret = store_gets(t, db, key, &v, &vlen, cause);
+	if (ret != 1)
+		return (NULL);
+	if ((j = mp_decode_json(v, vlen)) == NULL || !json_is_object(j)) {
+		json_decref(j);
+		xasprintf(cause, "store: %s record '%s' is corrupt",
+		    store_db_name(db), key);
+		return (NULL);
+	}
+	return (j);
+}
+
+int
+rec_put(struct store_txn *t, enum store_db db, const char *key,
+    const json_t *rec, char **cause)
+{
+	struct mp_buf	*b;
+	int		 ret;
+
+	b = mp_buf_new();
+	mp_pack_json(b, rec);
+	ret = store_puts(t, db, key, b->sb.data, b->sb.size, cause);
+	mp_buf_free(b);
+	return (ret);
+}
+
+struct rec_walk {
+	rec_cb		 cb;
+	void		*arg;
+	enum store_db	 db;
+	char		**cause;
+};
+
+static int
+rec_walk_cb(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct rec_walk	*w = arg;
+	json_t		*j;
+	char		*key;
+	int		 ret;
+
+	key = xstrndup(k, klen);
+	if ((j = mp_decode_json(v, vlen)) == NULL || !json_is_object(j)) {
+		log_warnx("store: %s record '%s' is corrupt; skipped",
+		    store_db_name(w->db), key);
+		json_decref(j);
+		free(key);
+		return (0);
+	}
+	ret = w->cb(key, j, w->arg);
+	json_decref(j);
+	free(key);
+	return (ret);
+}
+
+int
+rec_foreach(struct store_txn *t, enum store_db db, const char *prefix,
+    rec_cb cb, void *arg, char **cause)
+{
+	struct rec_walk	 w = { cb, arg, db, cause };
+
+	return (store_foreach(t, db, prefix, prefix ? strlen(prefix) : 0,
+	    rec_walk_cb, &w, cause));
+}
+
+int
+rec_seal(json_t *rec, const char *field, const char *aad, const void *p,
+    size_t len, char **cause)
+{
+	uint8_t		*blob;
+	size_t		 blen;
+	char		*b64;
+
+	if (vault_seal(acmd.vault, aad, p, len, &blob, &blen, cause) != 0)
+		return (-1);
+	b64 = xmalloc(4 * ((blen + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, blob, (int)blen);
+	json_object_set_new(rec, field, json_string(b64));
+	free(b64);
+	free(blob);
+	return (0);
+}
+
+char *
+rec_unseal(const json_t *rec, const char *field, const char *aad,
+    size_t *len, char **cause)
+{
+	const char	*b64 = rec_str(rec, field);
+	uint8_t		*blob, *pt;
+	size_t		 b64len, blen;
+	int		 n, ret;
+
+	*cause = NULL;
+	if (b64 == NULL)
+		return (NULL);
+	b64len = strlen(b64);
+	blob = xmalloc(b64len / 4 * 3 + 3);
+	n = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)b64len);
+	if (n < 0 || b64len % 4 != 0) {
+		free(blob);
+		xasprintf(cause, "sealed field %s of %s is not base64", field,
+		    aad);
+		return (NULL);
+	}
+	blen = (size_t)n;
+	while (b64len > 0 && b64[b64len - 1] == '=') {
+		b64len--;
+		blen--;
+	}
+	ret = vault_unseal(acmd.vault, aad, blob, blen, &pt, len, cause);
+	free(blob);
+	return (ret == 0 ? (char *)pt : NULL);
+}
+
+const char *
+rec_str(const json_t *rec, const char *field)
+{
+	return (json_string_value(json_object_get(rec, field)));
+}
+
+long long
+rec_int(const json_t *rec, const char *field)
+{
+	return ((long long)json_integer_value(json_object_get(rec, field)));
+}
+
+int
+rec_bool(const json_t *rec, const char *field)
+{
+	return (json_is_true(json_object_get(rec, field)));
+}

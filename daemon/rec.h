@@ -1,0 +1,39 @@
+/*
+ * Records: every value in the store is one msgpack map, handled in memory
+ * as a jansson object.  Secrets inside a record are sealed by the vault
+ * (the record's database and key are the associated data) and kept as
+ * base64 text.
+ */
+#ifndef ACMD_REC_H
+#define ACMD_REC_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "store.h"
+
+/* NULL with *cause NULL when absent; NULL with *cause on error. */
+json_t	*rec_get(struct store_txn *, enum store_db, const char *, char **);
+int	 rec_put(struct store_txn *, enum store_db, const char *,
+	     const json_t *, char **);
+/*
+ * Call cb for every record whose key starts with prefix (NULL: all).
+ * cb returns 0 to go on, 1 to stop, -1 on error; the record is borrowed.
+ */
+typedef int (*rec_cb)(const char *, json_t *, void *);
+int	 rec_foreach(struct store_txn *, enum store_db, const char *, rec_cb,
+	     void *, char **);
+/* Seal len bytes into rec[field]. */
+int	 rec_seal(json_t *, const char *, const char *, const void *, size_t,
+	     char **);
+/* Unseal rec[field]: NULL and no cause when absent; free with
+ * xfree_secret(p, *len). */
+char	*rec_unseal(const json_t *, const char *, const char *, size_t *,
+	     char **);
+/* Small accessors: NULL / 0 when absent or of another type. */
+const char *rec_str(const json_t *, const char *);
+long long   rec_int(const json_t *, const char *);
+int	    rec_bool(const json_t *, const char *);
+
+#endif

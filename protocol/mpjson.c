@@ -1,0 +1,112 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "mp.h"
+#include "mpjson.h"
+#include "xmalloc.h"
+
+json_t *
+mp_to_json(const msgpack_object *o)
+{
+	json_t		*j;
+	char		*k;
+	uint32_t	 i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return (json_null());
+	case MSGPACK_OBJECT_BOOLEAN:
+		return (json_boolean(o->via.boolean));
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		if (o->via.u64 > INT64_MAX)
+			return (json_real((double)o->via.u64));
+		return (json_integer((json_int_t)o->via.u64));
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return (json_integer((json_int_t)o->via.i64));
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return (json_real(o->via.f64));
+	case MSGPACK_OBJECT_STR:
+		return (json_stringn(o->via.str.ptr, o->via.str.size));
+	case MSGPACK_OBJECT_BIN:
+		return (json_stringn(o->via.bin.ptr, o->via.bin.size));
+	case MSGPACK_OBJECT_ARRAY:
+		j = json_array();
+		for (i = 0; i < o->via.array.size; i++)
+			json_array_append_new(j, mp_to_json(&o->via.array.ptr[i]));
+		return (j);
+	case MSGPACK_OBJECT_MAP:
+		j = json_object();
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object *key = &o->via.map.ptr[i].key;
+
+			if (key->type == MSGPACK_OBJECT_STR)
+				k = xstrndup(key->via.str.ptr, key->via.str.size);
+			else
+				xasprintf(&k, "#%u", i);
+			json_object_set_new(j, k, mp_to_json(&o->via.map.ptr[i].val));
+			free(k);
+		}
+		return (j);
+	default:
+		return (json_null());
+	}
+}
+
+void
+mp_pack_json(struct mp_buf *b, const json_t *j)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		mp_map(b, json_object_size(j));
+		json_object_foreach((json_t *)j, k, v) {
+			mp_str(b, k);
+			mp_pack_json(b, v);
+		}
+		break;
+	case JSON_ARRAY:
+		mp_array(b, json_array_size(j));
+		json_array_foreach(j, i, v)
+			mp_pack_json(b, v);
+		break;
+	case JSON_STRING:
+		mp_strn(b, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		mp_int(b, (int64_t)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		msgpack_pack_double(&b->pk, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		mp_bool(b, 1);
+		break;
+	case JSON_FALSE:
+		mp_bool(b, 0);
+		break;
+	default:
+		mp_nil(b);
+		break;
+	}
+}
+
+json_t *
+mp_decode_json(const void *buf, size_t len)
+{
+	msgpack_unpacked	 m;
+	size_t			 off = 0;
+	json_t			*j = NULL;
+
+	msgpack_unpacked_init(&m);
+	if (msgpack_unpack_next(&m, buf, len, &off) == MSGPACK_UNPACK_SUCCESS)
+		j = mp_to_json(&m.data);
+	msgpack_unpacked_destroy(&m);
+	return (j);
+}
