@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "acmd.h"
 #include "aws/aws.h"
@@ -28,6 +31,19 @@
 #include "xmalloc.h"
 
 struct acmd	acmd;
+
+/*
+ * jansson holds AWS answers and requests, some with keys or secrets in
+ * them: everything it frees is cleansed first.
+ */
+static void
+json_cleansing_free(void *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
 
 static __attribute__((noreturn)) void
 usage(int code)
@@ -118,6 +134,7 @@ main(int argc, char **argv)
 	int		 ch, check = 0, debug = 0, explicit = 0;
 
 	log_init("acmd", LOG_TO_STDERR, 0);
+	json_set_alloc_funcs(malloc, json_cleansing_free);
 	while ((ch = getopt(argc, argv, "c:dhnV")) != -1) {
 		switch (ch) {
 		case 'c':

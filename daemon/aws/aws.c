@@ -333,7 +333,9 @@ aws_call_free(struct aws_call *call)
 	free(call->method);
 	free(call->path);
 	free(call->query);
-	free(call->body);
+	/* Bodies may carry a private key (ImportCertificate). */
+	if (call->body != NULL)
+		xfree_secret(call->body, call->bodylen);
 	free(call->target);
 	free(call);
 }

@@ -58,6 +58,7 @@ struct profile_parse {
 	const char		*want;
 	int			 config;	/* config file, not credentials */
 	FILE			*f;
+	int			 first;		/* next read is the first */
 	int			 line_start;	/* next read starts a line */
 	int			 match;		/* in a section for want */
 	int			 found;
@@ -179,8 +180,12 @@ profile_read(char *str, int num, void *arg)
 
 	if (fgets(str, num, pp->f) == NULL)
 		return (NULL);
+	p = str;
+	if (pp->first && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;		/* a UTF-8 BOM, as inih skips it */
+	pp->first = 0;
 	if (pp->line_start) {
-		for (p = str; *p == ' ' || *p == '\t'; p++)
+		for (; *p == ' ' || *p == '\t'; p++)
 			/* nothing */;
 		if (*p == '[' && (end = strrchr(p, ']')) != NULL &&
 		    end > p + 1) {
@@ -252,6 +257,7 @@ profile_parse_file(const char *path, int config, const char *want,
 	pp.want = want;
 	pp.config = config;
 	pp.f = f;
+	pp.first = 1;
 	pp.line_start = 1;
 	pp.p = p;
 
