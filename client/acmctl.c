@@ -24,6 +24,7 @@
 
 int	ctl_json;
 int	ctl_color;
+json_t	*ctl_args;
 
 static __attribute__((noreturn)) void
 usage(int code)
@@ -293,7 +294,11 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	mp_str(b, "args");
 	args = build_args(c, argc, argv);
 	mp_pack_json(b, args);
-	json_decref(args);
+	/* Renderers may look at options; secrets are gone from it. */
+	json_object_del(args, "secret");
+	json_object_del(args, "key_pem");
+	json_object_del(args, "passphrase");
+	ctl_args = args;
 
 	fd = connect_daemon(sockpath);
 	{

@@ -58,6 +58,11 @@ void	render_progress(uint64_t, uint64_t, const char *);
 void	render_progress_end(void);
 /* prepare.c */
 int	prepare_secret(const struct ctl_cmd *, json_t *);
+int	prepare_cert_files(const struct ctl_cmd *, json_t *);
+void	render_export(const msgpack_object *, FILE *);
+void	render_cert_show(const msgpack_object *, FILE *);
+/* The parsed arguments of the running command (for renderers). */
+extern json_t	*ctl_args;
 /* Read a secret from the terminal without echo, or a line of stdin. */
 char	*read_secret(const char *);
 /* A msgpack scalar as text (allocated). */

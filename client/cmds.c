@@ -21,6 +21,22 @@ static const struct ctl_opt credential_add_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+static const struct ctl_opt cert_add_opts[] = {
+	{ "cert", OPT_STR, NULL, "PEM certificate (may hold the chain too)" },
+	{ "key", OPT_STR, NULL, "PEM private key (asks for a passphrase if "
+	  "encrypted)" },
+	{ "chain", OPT_STR, NULL, "PEM chain, issuer first" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt cert_export_opts[] = {
+	{ "version", OPT_UINT, NULL, "this version (default: the current)" },
+	{ "with-key", OPT_FLAG, "with_key", "include the private key" },
+	{ "out", OPT_STR, NULL, "write NAME.crt, NAME.chain.pem (and "
+	  "NAME.key, mode 0600) into this directory" },
+	{ NULL, 0, NULL, NULL }
+};
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "ping", .cmd = CMD_PING, .args = "",
 	  .help = "check that acmd answers", .opts = no_opts,
@@ -43,6 +59,26 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .opts = no_opts, .render = render_generic },
 	{ .name = "credential test", .cmd = "credential.test", .args = "NAME",
 	  .help = "ask STS who the credential is (account and ARN)",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "cert add", .cmd = "cert.add", .args = "NAME",
+	  .help = "add a certificate with its key to the repository",
+	  .opts = cert_add_opts, .render = render_generic,
+	  .prepare = prepare_cert_files },
+	{ .name = "cert list", .cmd = "cert.list", .args = "",
+	  .help = "the repository's certificates", .opts = no_opts,
+	  .render = render_generic },
+	{ .name = "cert show", .cmd = "cert.show", .args = "NAME",
+	  .help = "one certificate: details, versions, deployments",
+	  .opts = no_opts, .render = render_cert_show },
+	{ .name = "cert renew", .cmd = "cert.renew", .args = "NAME",
+	  .help = "add a new version of a certificate",
+	  .opts = cert_add_opts, .render = render_generic,
+	  .prepare = prepare_cert_files },
+	{ .name = "cert export", .cmd = "cert.export", .args = "NAME",
+	  .help = "print (or write) a certificate, its chain and, when asked, "
+	  "its key", .opts = cert_export_opts, .render = render_export },
+	{ .name = "cert delete", .cmd = "cert.delete", .args = "NAME",
+	  .help = "remove a certificate from the repository (never from ACM)",
 	  .opts = no_opts, .render = render_generic },
 	{ .name = NULL }
 };

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "acmctl.h"
+#include "pem.h"
 #include "xmalloc.h"
 
 char *
@@ -62,5 +63,88 @@ prepare_secret(const struct ctl_cmd *c, json_t *args)
 	json_object_set_new(args, "secret", json_string(secret));
 	OPENSSL_cleanse(secret, strlen(secret));
 	free(secret);
+	return (0);
+}
+
+static char *
+read_file(const char *cmd, const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "acmctl %s: %s: %s\n", cmd, path,
+		    strerror(errno));
+		return (NULL);
+	}
+	buf = xmalloc(PEM_MAX_INPUT + 1);
+	len = fread(buf, 1, PEM_MAX_INPUT + 1, f);
+	if (ferror(f) || len > PEM_MAX_INPUT) {
+		fprintf(stderr, "acmctl %s: %s: %s\n", cmd, path, ferror(f) ?
+		    "read error" : "larger than 1 MiB");
+		fclose(f);
+		free(buf);
+		return (NULL);
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return (buf);
+}
+
+/* Replace a FILE argument by the file's text under another key. */
+static int
+load_arg(const struct ctl_cmd *c, json_t *args, const char *from,
+    const char *to, int secret)
+{
+	const char	*path = json_string_value(json_object_get(args, from));
+	char		*text;
+
+	if (path == NULL)
+		return (0);
+	if ((text = read_file(c->name, path)) == NULL)
+		return (-1);
+	json_object_set_new(args, to, json_string(text));
+	json_object_del(args, from);
+	if (secret)
+		OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return (0);
+}
+
+/* cert add / renew: PEM files are read here; an encrypted key asks for
+ * its passphrase on the terminal. */
+int
+prepare_cert_files(const struct ctl_cmd *c, json_t *args)
+{
+	const char	*key;
+	struct pem_key	*pk = NULL;
+	char		*cause = NULL, *pass;
+	int		 r;
+
+	if (load_arg(c, args, "cert", "cert_pem", 0) != 0 ||
+	    load_arg(c, args, "chain", "chain_pem", 0) != 0 ||
+	    load_arg(c, args, "key", "key_pem", 1) != 0)
+		return (-1);
+	if (json_object_get(args, "cert_pem") == NULL) {
+		fprintf(stderr, "acmctl %s: --cert FILE is required\n", c->name);
+		return (-1);
+	}
+	if ((key = json_string_value(json_object_get(args, "key_pem"))) == NULL)
+		return (0);
+	r = pem_key_parse(key, strlen(key), NULL, &pk, &cause);
+	pem_key_free(pk);
+	free(cause);
+	if (r != PEM_KEY_NEEDPASS)
+		return (0);
+	pass = read_secret("passphrase of the private key: ");
+	if (pass == NULL) {
+		fprintf(stderr, "acmctl %s: the private key is encrypted and no "
+		    "passphrase was given\n", c->name);
+		return (-1);
+	}
+	json_object_set_new(args, "passphrase", json_string(pass));
+	OPENSSL_cleanse(pass, strlen(pass));
+	free(pass);
 	return (0);
 }

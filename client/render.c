@@ -1,5 +1,9 @@
 /* Output of acmctl: aligned tables, colour on a terminal, --json. */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +12,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <msgpack.h>
 
 #include "acmctl.h"
@@ -373,5 +378,105 @@ render_progress_end(void)
 		fprintf(stderr, "\r\033[K");
 		fflush(stderr);
 		progress_shown = 0;
+	}
+}
+
+static int
+write_out(const char *dir, const char *name, const char *ext, const char *text,
+    mode_t mode)
+{
+	char	*path;
+	FILE	*f;
+	int	 fd, ret = 0;
+
+	xasprintf(&path, "%s/%s%s", dir, name, ext);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "acmctl: %s: %s\n", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(path);
+		return (-1);
+	}
+	fchmod(fd, mode);
+	if (fputs(text, f) == EOF)
+		ret = -1;
+	if (fclose(f) != 0)
+		ret = -1;
+	if (ret == 0)
+		printf("%s\n", path);
+	else
+		fprintf(stderr, "acmctl: %s: write error\n", path);
+	free(path);
+	return (ret);
+}
+
+void
+render_export(const msgpack_object *o, FILE *f)
+{
+	const char	*dir;
+	char		*name, *cert, *chain, *key;
+
+	name = mp_obj_str(mp_map_get(o, "name"));
+	cert = mp_obj_str(mp_map_get(o, "cert"));
+	chain = mp_obj_str(mp_map_get(o, "chain"));
+	key = mp_obj_str(mp_map_get(o, "key"));
+	dir = json_string_value(json_object_get(ctl_args, "out"));
+	if (dir != NULL && name != NULL) {
+		if (cert != NULL)
+			write_out(dir, name, ".crt", cert, 0644);
+		if (chain != NULL && *chain != '\0')
+			write_out(dir, name, ".chain.pem", chain, 0644);
+		if (key != NULL)
+			write_out(dir, name, ".key", key, 0600);
+	} else {
+		if (cert != NULL)
+			fputs(cert, f);
+		if (chain != NULL)
+			fputs(chain, f);
+		if (key != NULL)
+			fputs(key, f);
+	}
+	free(name);
+	free(cert);
+	free(chain);
+	if (key != NULL) {
+		OPENSSL_cleanse(key, strlen(key));
+		free(key);
+	}
+}
+
+void
+render_cert_show(const msgpack_object *o, FILE *f)
+{
+	static const char *const order[] = { "name", "domain", "sans",
+	    "subject", "issuer", "serial", "key_type", "not_before",
+	    "not_after", "days_left", "sha256", "sha1", "has_key", "current",
+	    "source", NULL };
+	const msgpack_object	*v;
+	char			*s, when[32];
+	size_t			 i;
+
+	for (i = 0; order[i] != NULL; i++) {
+		if ((v = mp_map_get(o, order[i])) == NULL)
+			continue;
+		if ((strcmp(order[i], "not_before") == 0 ||
+		    strcmp(order[i], "not_after") == 0) &&
+		    v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			format_time((time_t)v->via.u64, when, sizeof when);
+			fprintf(f, "%-11s %s\n", order[i], when);
+			continue;
+		}
+		s = render_scalar(v);
+		fprintf(f, "%-11s %s\n", order[i], s);
+		free(s);
+	}
+	if ((v = mp_map_get(o, "versions")) != NULL) {
+		fprintf(f, "\nversions:\n");
+		render_table(v, NULL, f);
+	}
+	if ((v = mp_map_get(o, "deployments")) != NULL) {
+		fprintf(f, "\ndeployments:\n");
+		render_table(v, NULL, f);
 	}
 }

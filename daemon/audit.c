@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,10 +37,19 @@ audit_pack_args(struct mp_buf *b, const msgpack_object *args)
 	mp_map(b, args->via.map.size);
 	for (i = 0; i < args->via.map.size; i++) {
 		mp_obj(b, &args->via.map.ptr[i].key);
+		const msgpack_object *v = &args->via.map.ptr[i].val;
+		char	 what[64];
+
 		if (audit_is_secret(&args->via.map.ptr[i].key))
 			mp_str(b, "(redacted)");
-		else
-			mp_obj(b, &args->via.map.ptr[i].val);
+		else if (v->type == MSGPACK_OBJECT_STR &&
+		    (memmem(v->via.str.ptr, v->via.str.size, "-----BEGIN", 10) !=
+		    NULL || v->via.str.size > 512)) {
+			/* PEM (which may be a key given by mistake): size only. */
+			snprintf(what, sizeof what, "(%u bytes)", v->via.str.size);
+			mp_str(b, what);
+		} else
+			mp_obj(b, v);
 	}
 }
 

@@ -19,6 +19,12 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_credential_list_entry,
 	&cmd_credential_remove_entry,
 	&cmd_credential_test_entry,
+	&cmd_cert_add_entry,
+	&cmd_cert_list_entry,
+	&cmd_cert_show_entry,
+	&cmd_cert_renew_entry,
+	&cmd_cert_export_entry,
+	&cmd_cert_delete_entry,
 	NULL
 };
 

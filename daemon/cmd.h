@@ -75,5 +75,11 @@ extern const struct cmd_entry cmd_credential_add_entry;
 extern const struct cmd_entry cmd_credential_list_entry;
 extern const struct cmd_entry cmd_credential_remove_entry;
 extern const struct cmd_entry cmd_credential_test_entry;
+extern const struct cmd_entry cmd_cert_add_entry;
+extern const struct cmd_entry cmd_cert_list_entry;
+extern const struct cmd_entry cmd_cert_show_entry;
+extern const struct cmd_entry cmd_cert_renew_entry;
+extern const struct cmd_entry cmd_cert_export_entry;
+extern const struct cmd_entry cmd_cert_delete_entry;
 
 #endif

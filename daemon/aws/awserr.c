@@ -173,7 +173,8 @@ awserr_clean(const char *s, size_t len, size_t max, int ascii)
 		return (NULL);
 	if (len > max) {
 		len = max;
-		while (!ascii && len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		while (!ascii && len > 0 &&
+		    ((unsigned char)s[len] & 0xc0) == 0x80)
 			len--;
 	}
 	out = xmalloc(len + 1);

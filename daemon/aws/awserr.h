@@ -20,7 +20,7 @@ enum aws_err_class {
 	AWS_ERR_THROTTLE,	/* throttling: retry with backoff */
 	AWS_ERR_QUOTA,		/* a limit is reached: never retried */
 	AWS_ERR_AUTH,		/* credentials, signature: never retried */
-	AWS_ERR_CLIENT,		/* validation, not found...: never retried */
+	AWS_ERR_CLIENT,		/* validation, not found: no retry */
 };
 
 /* Longest message kept; longer ones are cut. */
@@ -29,8 +29,8 @@ enum aws_err_class {
 #define AWS_ERROR_MAX_BODY	(1024 * 1024)
 
 struct aws_error {
-	char			*code;		/* always set after parse */
-	char			*message;	/* always set after parse */
+	char			*code;		/* set by parse */
+	char			*message;	/* set by parse */
 	long			 http_status;
 	char			*request_id;	/* NULL if none */
 	enum aws_err_class	 cls;

@@ -56,13 +56,13 @@ static const struct profile_key profile_keys[] = {
 
 struct profile_parse {
 	const char		*want;
-	int			 config;	/* config file, not credentials */
+	int			 config;	/* not credentials */
 	FILE			*f;
-	int			 first;		/* next read is the first */
-	int			 line_start;	/* next read starts a line */
-	int			 match;		/* in a section for want */
+	int			 first;		/* at the start */
+	int			 line_start;	/* read starts a line */
+	int			 match;		/* in the section */
 	int			 found;
-	int			 token_set;	/* aws_session_token seen */
+	int			 token_set;	/* aws_session_token */
 	struct aws_profile	*p;
 };
 

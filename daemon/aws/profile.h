@@ -15,7 +15,7 @@ struct aws_profile {
 	char	*name;
 	char	*access_key_id;
 	char	*secret_access_key;	/* secret: cleansed on free */
-	char	*session_token;		/* secret: cleansed on free */
+	char	*session_token;		/* secret too */
 	char	*region;
 	char	*role_arn;
 	char	*source_profile;

@@ -20,7 +20,7 @@
 
 struct xml_frame {
 	struct xml_node	*node;
-	struct xml_node	*last;		/* last child, for appending */
+	struct xml_node	*last;		/* last child */
 	char		*buf;		/* character data so far */
 	size_t		 len;
 	size_t		 size;
@@ -32,7 +32,7 @@ struct xml_state {
 	struct xml_frame stack[XML_MAX_DEPTH];
 	size_t		 depth;
 	size_t		 nodes;
-	char		*error;		/* why we stopped the parser */
+	char		*error;		/* why the parser stopped */
 };
 
 static void
@@ -128,7 +128,7 @@ xml_end(void *arg, const XML_Char *name)
 		return;
 	f = &st->stack[--st->depth];
 	f->node->text = xml_trim(f->buf, f->len);
-	free(f->buf);
+	xfree_secret(f->buf, f->size);
 	memset(f, 0, sizeof *f);
 }
 
@@ -137,15 +137,24 @@ xml_data(void *arg, const XML_Char *s, int len)
 {
 	struct xml_state	*st = arg;
 	struct xml_frame	*f;
+	char			*nbuf;
+	size_t			 size;
 
 	if (st->error != NULL || st->depth == 0 || len <= 0)
 		return;
 	f = &st->stack[st->depth - 1];
 	/* Expat never gives more text than its input, which is bounded. */
 	if (f->len + (size_t)len + 1 > f->size) {
-		while (f->len + (size_t)len + 1 > f->size)
-			f->size = f->size == 0 ? 64 : f->size * 2;
-		f->buf = xreallocarray(f->buf, 1, f->size);
+		/* Grow by copying, so that no secret is left behind. */
+		size = f->size == 0 ? 64 : f->size;
+		while (f->len + (size_t)len + 1 > size)
+			size *= 2;
+		nbuf = xmalloc(size);
+		if (f->len != 0)
+			memcpy(nbuf, f->buf, f->len);
+		xfree_secret(f->buf, f->size);
+		f->buf = nbuf;
+		f->size = size;
 	}
 	memcpy(f->buf + f->len, s, len);
 	f->len += len;
@@ -181,7 +190,7 @@ xml_cleanup(struct xml_state *st)
 
 	/* Nodes still open are all in the tree under root. */
 	for (i = 0; i < st->depth; i++)
-		free(st->stack[i].buf);
+		xfree_secret(st->stack[i].buf, st->stack[i].size);
 	st->depth = 0;
 	xml_free(st->root);
 	st->root = NULL;
@@ -218,7 +227,8 @@ xml_parse(const char *buf, size_t len, struct xml_node **root, char **cause)
 		goto fail;
 	}
 	if (status != XML_STATUS_OK) {
-		xasprintf(cause, "XML not well-formed at line %lu column %lu: %s",
+		xasprintf(cause,
+		    "XML not well-formed at line %lu column %lu: %s",
 		    (unsigned long)XML_GetCurrentLineNumber(st.parser),
 		    (unsigned long)XML_GetCurrentColumnNumber(st.parser),
 		    XML_ErrorString(XML_GetErrorCode(st.parser)));
@@ -248,7 +258,8 @@ xml_free(struct xml_node *n)
 		next = n->next;
 		xml_free(n->children);
 		free(n->name);
-		free(n->text);
+		if (n->text != NULL)
+			xfree_secret(n->text, strlen(n->text));
 		free(n);
 		n = next;
 	}

@@ -16,8 +16,8 @@
 #define XML_MAX_SIZE		(16 * 1024 * 1024)
 
 struct xml_node {
-	char		*name;		/* local name, namespace stripped */
-	char		*text;		/* own character data, trimmed; never NULL */
+	char		*name;	/* local name, namespace stripped */
+	char		*text;	/* own text, trimmed; not NULL */
 	struct xml_node	*children;
 	struct xml_node	*next;
 	struct xml_node	*parent;
@@ -28,7 +28,7 @@ struct xml_node {
  * 0 and *root set, or -1 with *cause allocated.  Free with xml_free.
  */
 int	 xml_parse(const char *, size_t, struct xml_node **, char **);
-/* Free a tree; NULL is a no-op. */
+/* Free a tree, cleansing the text (it may be a secret); NULL: no-op. */
 void	 xml_free(struct xml_node *);
 
 /*

@@ -1,0 +1,50 @@
+/*
+ * The local certificate repository: certificates by name, each with
+ * versions (a renewal is a new version).  Private keys are only ever
+ * stored sealed by the vault.
+ *
+ *   certs     NAME          -> {name, created, current, domain, ...}
+ *   versions  NAME/NNNNNNNN -> {version, cert, chain, key (sealed), ...}
+ *             #fp/SHA256    -> {name, version}   (fingerprint index)
+ */
+#ifndef ACMD_REPO_H
+#define ACMD_REPO_H
+
+#include <jansson.h>
+
+#include "proto.h"
+#include "store.h"
+
+#define REPO_MUST_BE_NEW	1
+#define REPO_MUST_EXIST		0
+
+int	 repo_valid_name(const char *);
+/*
+ * Add a version: cert is PEM (a bundle is split into leaf and chain),
+ * chain optional, key optional (PEM, maybe encrypted with passphrase).
+ * mode is REPO_MUST_BE_NEW or REPO_MUST_EXIST.  On success *out is the
+ * version number; on failure *code says whose fault it was.
+ */
+int	 repo_add(struct store_txn *, const char *, const char *, const char *,
+	     const char *, const char *, const char *, int, long *,
+	     enum proto_error *, char **);
+json_t	*repo_get(struct store_txn *, const char *, char **);
+/* version 0: the current one. */
+json_t	*repo_get_version(struct store_txn *, const char *, long, char **);
+/* All versions of a certificate, oldest first. */
+json_t	*repo_versions(struct store_txn *, const char *, char **);
+/* The key of a version, unsealed: NULL with no cause when it has none. */
+char	*repo_key(const json_t *, size_t *, char **);
+/* Which repository version has this fingerprint: 1 found, 0 not. */
+int	 repo_find_fingerprint(struct store_txn *, const char *, char **,
+	     long *, char **);
+int	 repo_delete(struct store_txn *, const char *, char **);
+/* A version's summary for lists (no PEM, no key). */
+json_t	*repo_version_summary(const json_t *);
+
+/* Called after a commit that added a version (auto-redeploy hooks). */
+typedef void (*repo_hook)(const char *, long);
+void	 repo_set_new_version_hook(repo_hook);
+void	 repo_new_version(const char *, long);
+
+#endif
