@@ -24,6 +24,7 @@
 
 int	ctl_json;
 int	ctl_color;
+static int ctl_nocolor;
 json_t	*ctl_args;
 
 static __attribute__((noreturn)) void
@@ -128,7 +129,12 @@ build_args(const struct ctl_cmd *c, int argc, char **argv)
 
 	for (o = c->opts; o->name != NULL; o++)
 		nopts++;
-	lopts = xcalloc(nopts + 1, sizeof *lopts);
+	lopts = xcalloc(nopts + 3, sizeof *lopts);
+	/* The output options work after the command too. */
+	lopts[nopts].name = "json";
+	lopts[nopts].val = 'j';
+	lopts[nopts + 1].name = "no-color";
+	lopts[nopts + 1].val = 'C';
 	for (i = 0; i < nopts; i++) {
 		lopts[i].name = c->opts[i].name;
 		lopts[i].has_arg = c->opts[i].type == OPT_FLAG ?
@@ -138,6 +144,14 @@ build_args(const struct ctl_cmd *c, int argc, char **argv)
 	args = json_object();
 	optind = 0;	/* glibc: re-initialise, permuting again */
 	while ((ch = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
+		if (ch == 'j') {
+			ctl_json = 1;
+			continue;
+		}
+		if (ch == 'C') {
+			ctl_nocolor = 1;
+			continue;
+		}
 		if (ch < 1000) {
 			fprintf(stderr, "usage: acmctl %s %s\n", c->name, c->args);
 			exit(EXIT_USAGE);
@@ -293,6 +307,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	mp_kstr(b, "cmd", c->cmd);
 	mp_str(b, "args");
 	args = build_args(c, argc, argv);
+	ctl_color = !ctl_nocolor && !ctl_json && isatty(STDOUT_FILENO) &&
+	    getenv("NO_COLOR") == NULL;
 	mp_pack_json(b, args);
 	/* Renderers may look at options; secrets are gone from it. */
 	json_object_del(args, "secret");
@@ -415,8 +431,7 @@ main(int argc, char **argv)
 		    "them)\n", argv[0]);
 		return (EXIT_USAGE);
 	}
-	ctl_color = !nocolor && !ctl_json && isatty(STDOUT_FILENO) &&
-	    getenv("NO_COLOR") == NULL;
+	ctl_nocolor = nocolor;
 	/* getopt_long wants the command name at argv[0]. */
 	return (run(sockpath, c, argc - used + 1, argv + used - 1));
 }

@@ -61,6 +61,8 @@ int	prepare_secret(const struct ctl_cmd *, json_t *);
 int	prepare_cert_files(const struct ctl_cmd *, json_t *);
 void	render_export(const msgpack_object *, FILE *);
 void	render_cert_show(const msgpack_object *, FILE *);
+void	render_discover(const msgpack_object *, FILE *);
+void	render_acm_list(const msgpack_object *, FILE *);
 /* The parsed arguments of the running command (for renderers). */
 extern json_t	*ctl_args;
 /* Read a secret from the terminal without echo, or a line of stdin. */

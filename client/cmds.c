@@ -37,6 +37,28 @@ static const struct ctl_opt cert_export_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+static const struct ctl_opt discover_opts[] = {
+	{ "credential", OPT_LIST, NULL, "only this credential (repeatable)" },
+	{ "region", OPT_LIST, NULL, "only this region (repeatable)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt acm_list_opts[] = {
+	{ "credential", OPT_LIST, NULL, "found with this credential" },
+	{ "region", OPT_LIST, NULL, "in this region" },
+	{ "type", OPT_STR, NULL, "amazon-issued, private, imported or iam" },
+	{ "status", OPT_STR, NULL, "ACM status, e.g. ISSUED" },
+	{ "domain", OPT_STR, NULL, "domain or SAN matching this glob" },
+	{ "expiring", OPT_UINT, NULL, "expiring within DAYS (or expired)" },
+	{ "all", OPT_FLAG, NULL, "include certificates gone from AWS" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt all_opt[] = {
+	{ "all", OPT_FLAG, NULL, "include certificates gone from AWS" },
+	{ NULL, 0, NULL, NULL }
+};
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "ping", .cmd = CMD_PING, .args = "",
 	  .help = "check that acmd answers", .opts = no_opts,
@@ -80,5 +102,17 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "cert delete", .cmd = "cert.delete", .args = "NAME",
 	  .help = "remove a certificate from the repository (never from ACM)",
 	  .opts = no_opts, .render = render_generic },
+	{ .name = "discover", .cmd = "discover", .args = "",
+	  .help = "find every certificate in ACM and IAM now",
+	  .opts = discover_opts, .render = render_discover },
+	{ .name = "acm list", .cmd = "acm.list", .args = "",
+	  .help = "the AWS tab: every certificate discovery found",
+	  .opts = acm_list_opts, .render = render_acm_list },
+	{ .name = "acm show", .cmd = "acm.show", .args = "ARN",
+	  .help = "everything known about one ACM certificate",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "iam list", .cmd = "iam.list", .args = "",
+	  .help = "IAM server certificates", .opts = all_opt,
+	  .render = render_generic },
 	{ .name = NULL }
 };

@@ -480,3 +480,48 @@ render_cert_show(const msgpack_object *o, FILE *f)
 		render_table(v, NULL, f);
 	}
 }
+
+void
+render_discover(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "credential", "account", "region",
+	    "found", "new", "changed", "gone", "errors", "error", NULL };
+	static const char *const keys[] = { "found", "new", "changed", "gone",
+	    "errors", NULL };
+	const msgpack_object	*v;
+	uint64_t		 ms = 0;
+	char			*dummy = NULL, *s;
+	size_t			 i;
+
+	mp_get_uint(o, "duration_ms", &ms, &dummy);
+	free(dummy);
+	fprintf(f, "discovery done in %.1f s:", (double)ms / 1000);
+	for (i = 0; keys[i] != NULL; i++) {
+		if ((v = mp_map_get(o, keys[i])) == NULL)
+			continue;
+		s = render_scalar(v);
+		fprintf(f, " %s %s%s", s, keys[i], keys[i + 1] ? "," : "");
+		free(s);
+	}
+	fputc('\n', f);
+	if ((v = mp_map_get(o, "regions")) != NULL && v->type ==
+	    MSGPACK_OBJECT_ARRAY && v->via.array.size > 0) {
+		fputc('\n', f);
+		render_table(v, cols, f);
+	}
+	if ((v = mp_map_get(o, "credential_errors")) != NULL &&
+	    v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size > 0) {
+		fprintf(f, "\ncredentials that failed:\n");
+		render_table(v, NULL, f);
+	}
+}
+
+void
+render_acm_list(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "domain", "type", "status",
+	    "region", "days_left", "in_use", "linked", "deployment", "arn",
+	    NULL };
+
+	render_table(o, cols, f);
+}

@@ -25,6 +25,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_cert_renew_entry,
 	&cmd_cert_export_entry,
 	&cmd_cert_delete_entry,
+	&cmd_discover_entry,
+	&cmd_acm_list_entry,
+	&cmd_acm_show_entry,
+	&cmd_iam_list_entry,
 	NULL
 };
 

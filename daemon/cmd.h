@@ -81,5 +81,9 @@ extern const struct cmd_entry cmd_cert_show_entry;
 extern const struct cmd_entry cmd_cert_renew_entry;
 extern const struct cmd_entry cmd_cert_export_entry;
 extern const struct cmd_entry cmd_cert_delete_entry;
+extern const struct cmd_entry cmd_discover_entry;
+extern const struct cmd_entry cmd_acm_list_entry;
+extern const struct cmd_entry cmd_acm_show_entry;
+extern const struct cmd_entry cmd_iam_list_entry;
 
 #endif

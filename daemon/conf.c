@@ -9,10 +9,22 @@
 
 #include <ini.h>
 
+#include "aws/ratelimit.h"
 #include "conf.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+
+static int
+conf_check_rates(const char *v, char **cause)
+{
+	struct ratelimit	*rl = ratelimit_new();
+	int			 ret;
+
+	ret = ratelimit_parse(rl, "acm", v, cause);
+	ratelimit_free(rl);
+	return (ret);
+}
 
 static const char *const log_choices[] = { "auto", "stderr", "journal", NULL };
 
@@ -71,6 +83,14 @@ const struct conf_entry conf_table[] = {
 	{ .section = "aws", .key = "max_transfers", .type = CONF_UINT,
 	  .offset = OFF(max_transfers), .def = "64", .min = 1, .max = 1024,
 	  .help = "HTTP transfers in flight at once" },
+
+	{ .section = "aws", .key = "rate_limits", .type = CONF_BOOL,
+	  .offset = OFF(rate_limits), .def = "yes",
+	  .help = "pace calls at ACM's published request rates" },
+	{ .section = "aws", .key = "rates", .type = CONF_STRING,
+	  .offset = OFF(rates), .check = conf_check_rates,
+	  .help = "override request rates, e.g. \"DescribeCertificate=20 "
+	  "ImportCertificate=2\" (per second, per account and region)" },
 
 	{ .section = "jobs", .key = "discovery_interval", .type = CONF_DURATION,
 	  .offset = OFF(discovery_interval), .def = "6h", .min = 0,
@@ -188,6 +208,8 @@ conf_set(struct config *c, const struct conf_entry *e, const char *v,
 		*FIELD(c, e->offset, char *) = NULL;
 		return (0);
 	}
+	if (e->check != NULL && e->check(v, cause) != 0)
+		return (-1);
 	switch (e->type) {
 	case CONF_STRING:
 		break;

@@ -40,6 +40,8 @@ struct config {
 	uint64_t	 connect_timeout;
 	uint64_t	 request_timeout;
 	uint64_t	 max_transfers;
+	int		 rate_limits;
+	char		*rates;
 
 	/* [jobs] */
 	uint64_t	 discovery_interval;
@@ -77,6 +79,7 @@ struct conf_entry {
 	long long		 min;
 	long long		 max;
 	const char *const	*choices;
+	int			(*check)(const char *, char **);
 	const char		*help;
 };
 

@@ -21,6 +21,7 @@
 #include "aws/aws.h"
 #include "creds.h"
 #include "conf.h"
+#include "jobs/discovery.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "proto.h"
@@ -100,6 +101,7 @@ reload(void)
 	acmd.conf = c;
 	config_free(old);
 	aws_configure(c);
+	discovery_configure();
 	creds_forget_all();
 	log_set_verbose(c->debug);
 	log_init("acmd", pick_log_target(c), c->debug);
@@ -197,6 +199,7 @@ main(int argc, char **argv)
 	    &cause) != 0)
 		fatalx("%s", cause);
 	aws_init(acmd.base, acmd.conf);
+	discovery_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
 

@@ -78,6 +78,7 @@ static struct {
 	struct ratelimit	*rl;
 	struct retry_quota	 quota;
 	unsigned		 max_attempts;
+	int			 rate_limits;
 	char			*endpoint_url;
 	struct aws_stats	 stats;
 	TAILQ_HEAD(, aws_call)	 calls;
@@ -118,12 +119,30 @@ aws_configure(const struct config *c)
 	struct http_options	 o;
 
 	aws.max_attempts = (unsigned)c->max_attempts;
+	aws.rate_limits = c->rate_limits;
+	if (aws.rl != NULL) {
+		char	*cause = NULL;
+
+		ratelimit_free(aws.rl);
+		aws.rl = ratelimit_new();
+		if (c->rates != NULL && (ratelimit_parse(aws.rl, "acm", c->rates,
+		    &cause) != 0)) {
+			log_warnx("aws: rates: %s", cause);
+			free(cause);
+		}
+	}
 	free(aws.endpoint_url);
 	aws.endpoint_url = c->endpoint_url ? xstrdup(c->endpoint_url) : NULL;
 	if (aws.http != NULL) {
 		aws_http_options(c, &o);
 		http_engine_set_options(aws.http, &o);
 	}
+}
+
+struct http_engine *
+aws_http(void)
+{
+	return (aws.http);
 }
 
 const struct aws_stats *
@@ -446,7 +465,8 @@ aws_start(struct aws_call *call)
 		    c->refresh_error ? c->refresh_error : "");
 		return;
 	}
-	rate = ratelimit_rate(aws.rl, call->svc->signing_name, call->op);
+	rate = aws.rate_limits ? ratelimit_rate(aws.rl,
+	    call->svc->signing_name, call->op) : 0;
 	if (rate > 0) {
 		xasprintf(&key, "%s/%s/%s:%s", c->account ? c->account : c->name,
 		    call->region, call->svc->signing_name, call->op);

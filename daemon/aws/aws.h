@@ -21,6 +21,7 @@
 #include "xml.h"
 
 struct event_base;
+struct http_engine;
 struct config;
 
 struct aws_service {
@@ -88,6 +89,9 @@ void	 aws_init(struct event_base *, const struct config *);
 void	 aws_configure(const struct config *);
 void	 aws_shutdown(void);
 const struct aws_stats *aws_get_stats(void);
+/* The engine's HTTP engine (webhooks and mail share it); NULL after
+ * aws_shutdown. */
+struct http_engine *aws_http(void);
 
 struct aws_cred	*aws_cred_new(const char *, const char *, const char *,
 		     const char *);

@@ -45,6 +45,11 @@ struct http_transfer {
 	struct http_response	*resp;
 	size_t			 bodysize;
 
+	struct curl_slist	*rcpts;		/* mail only */
+	char			*upload;
+	size_t			 uploadlen;
+	size_t			 uploadoff;
+
 	TAILQ_ENTRY(http_transfer) entry;
 };
 TAILQ_HEAD(http_transfers, http_transfer);
@@ -350,6 +355,8 @@ http_transfer_free(struct http_transfer *t)
 	if (t->easy != NULL)
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->hdrs);
+	curl_slist_free_all(t->rcpts);
+	free(t->upload);
 	if (r != NULL) {
 		free(r->body);
 		free(r->error);
@@ -650,6 +657,75 @@ http_submit(struct http_engine *eng, const struct http_request *req,
 	if (t->hdrs == NULL)
 		fatalx("curl_slist_append failed");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->hdrs);
+
+	t->state = HTTP_QUEUED;
+	TAILQ_INSERT_TAIL(&eng->queued, t, entry);
+	eng->nqueued++;
+	http_fill(eng);
+	return (t);
+}
+
+static size_t
+http_read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct http_transfer	*t = arg;
+	size_t			 len = size * nitems, left;
+
+	left = t->uploadlen - t->uploadoff;
+	if (len > left)
+		len = left;
+	memcpy(buf, t->upload + t->uploadoff, len);
+	t->uploadoff += len;
+	return (len);
+}
+
+struct http_transfer *
+http_submit_mail(struct http_engine *eng, const char *url, const char *from,
+    const char *const *rcpts, const char *message, http_cb cb, void *arg)
+{
+	struct http_transfer	*t;
+	CURL			*e;
+	size_t			 i;
+
+	if (eng->dying)
+		return (NULL);
+
+	t = xcalloc(1, sizeof *t);
+	t->eng = eng;
+	t->cb = cb;
+	t->arg = arg;
+	t->method = xstrdup("MAIL");
+	t->host = http_url_host(url);
+	t->resp = xcalloc(1, sizeof *t->resp);
+	t->upload = xstrdup(message);
+	t->uploadlen = strlen(message);
+
+	if ((e = t->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (strncasecmp(url, "smtp://", 7) == 0)
+		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_debug_cb);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
+	for (i = 0; rcpts[i] != NULL; i++) {
+		t->rcpts = curl_slist_append(t->rcpts, rcpts[i]);
+		if (t->rcpts == NULL)
+			fatalx("curl_slist_append failed");
+	}
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->rcpts);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, http_read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, t);
+	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->uploadlen);
 
 	t->state = HTTP_QUEUED;
 	TAILQ_INSERT_TAIL(&eng->queued, t, entry);

@@ -83,6 +83,16 @@ void			 http_engine_free(struct http_engine *);
  */
 struct http_transfer	*http_submit(struct http_engine *,
 			     const struct http_request *, http_cb, void *);
+/*
+ * Send message (RFC 5322 text, CRLF lines) by SMTP (smtp:// or smtps://
+ * url, credentials in the url) from from to the NULL-terminated rcpts.
+ * The callback's response has the last SMTP reply code as status and
+ * failed set when the server refused or could not be reached.  Everything
+ * is copied; NULL only while the engine is being freed.
+ */
+struct http_transfer	*http_submit_mail(struct http_engine *, const char *,
+			     const char *, const char *const *, const char *,
+			     http_cb, void *);
 /* Stop a transfer: its callback is not called. */
 void			 http_cancel(struct http_transfer *);
 

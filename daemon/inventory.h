@@ -1,0 +1,44 @@
+/*
+ * The inventory: what discovery found in AWS.
+ *
+ * acm database, key "ACCOUNT/REGION/ARN", a map:
+ *   account, region, arn, credential   where it lives, who found it
+ *   type        "Amazon Issued", "Private", "Imported"
+ *   status      ACM's Status (ISSUED, PENDING_VALIDATION, EXPIRED, ...)
+ *   domain, sans[], key_algorithm, serial, renewal_eligibility
+ *   not_before, not_after (epoch seconds; absent when ACM has none)
+ *   in_use_by[] ARNs of the resources using it
+ *   tags        {key: value}
+ *   sha256      fingerprint of the certificate (when ACM gave its PEM)
+ *   linked      {name, version} of the repository version with that
+ *               fingerprint, absent if none
+ *   first_seen, last_seen (epoch seconds)
+ *   gone        true once a complete listing of its region no longer has
+ *               it (gone_since says when); never silently dropped
+ * and key "~pem/ACCOUNT/REGION/ARN": {cert, chain} as ACM returned them.
+ *
+ * iam database, key "ACCOUNT/NAME": {account, name, arn, id, path,
+ *   domain, not_before, not_after, sha256, linked, first_seen, last_seen,
+ *   gone, type: "IAM"}.
+ */
+#ifndef ACMD_INVENTORY_H
+#define ACMD_INVENTORY_H
+
+#include <jansson.h>
+
+#include "store.h"
+
+#define INV_PEM_PREFIX	"~pem/"
+
+/* Visit every live (or, with all set, every) inventory record. */
+typedef int (*inv_cb)(const char *, json_t *, void *);
+int	 inv_foreach(struct store_txn *, const char *, int, inv_cb, void *,
+	     char **);
+/* The inventory key of an ACM ARN (allocated), NULL if it is not one. */
+char	*inv_key_for_arn(const char *);
+/* Find an inventory record by ARN; *key (optional) gets its key. */
+json_t	*inv_find_arn(struct store_txn *, const char *, char **, char **);
+/* Days left before not_after (negative once expired). */
+long long inv_days_left(const json_t *);
+
+#endif

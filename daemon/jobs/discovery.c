@@ -1,0 +1,1032 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "aws/aws.h"
+#include "aws/endpoint.h"
+#include "aws/services.h"
+#include "cmd.h"
+#include "conf.h"
+#include "creds.h"
+#include "discovery.h"
+#include "inventory.h"
+#include "log.h"
+#include "mp.h"
+#include "pem.h"
+#include "rec.h"
+#include "repo.h"
+#include "sched.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define DISC_PAGE	1000
+#define DISC_BATCH	250
+#define DISC_PROGRESS_MS 250
+
+struct disc_run;
+
+/* One region of one account. */
+struct disc_region {
+	struct disc_run		*run;
+	struct aws_cred		*cred;
+	char			*cred_name;
+	char			*account;
+	char			*region;
+	json_t			*existing;	/* arn -> old record */
+	json_t			*seen;		/* arn -> true */
+	json_t			*batch;		/* key -> record */
+	int			 listing;	/* pages still coming */
+	int			 outstanding;	/* certificates in progress */
+	int			 iam;		/* the IAM unit of an account */
+	uint64_t		 found, new, changed, gone, errors;
+	char			*error;
+	int			 done;
+};
+
+struct disc_cert {
+	struct disc_region	*r;
+	char			*arn;
+	json_t			*summary;
+	json_t			*desc;
+	json_t			*tags;
+	char			*cert;
+	char			*chain;
+	int			 pending;
+	int			 failed;
+	char			*name;		/* IAM */
+};
+
+struct disc_run {
+	struct cmd_ctx		*ctx;
+	struct job		*job;
+	json_t			*creds;
+	json_t			*regions;
+	struct disc_region	**units;
+	size_t			 nunits;
+	size_t			 units_done;
+	int			 starting;	/* credentials being resolved */
+	uint64_t		 started_ms;
+	uint64_t		 last_progress;
+	uint64_t		 certs_seen;
+	uint64_t		 calls_before;
+	json_t			*cred_errors;
+};
+
+static struct disc_run	*running;
+static struct job	*disc_job;
+static struct job	*disc_next_job;	/* the job a starting run belongs to */
+
+static void	disc_region_step(struct disc_region *);
+static void	disc_unit_done(struct disc_region *);
+
+json_t *
+discovery_regions(char **cause)
+{
+	json_t		*a = json_array();
+	const char	*conf = acmd.conf->regions;
+	char		*copy, *p, *w;
+	size_t		 i;
+
+	if (conf == NULL || strcmp(conf, "all") == 0) {
+		for (i = 0; aws_acm_regions[i] != NULL; i++)
+			json_array_append_new(a, json_string(aws_acm_regions[i]));
+		return (a);
+	}
+	copy = p = xstrdup(conf);
+	while ((w = strsep(&p, " ,\t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (!aws_region_valid(w)) {
+			xasprintf(cause, "[aws] regions: unknown region '%s'", w);
+			free(copy);
+			json_decref(a);
+			return (NULL);
+		}
+		json_array_append_new(a, json_string(w));
+	}
+	free(copy);
+	return (a);
+}
+
+static const char *
+type_name(const char *acm_type)
+{
+	if (acm_type == NULL)
+		return ("Unknown");
+	if (strcmp(acm_type, "AMAZON_ISSUED") == 0)
+		return ("Amazon Issued");
+	if (strcmp(acm_type, "PRIVATE") == 0)
+		return ("Private");
+	if (strcmp(acm_type, "IMPORTED") == 0)
+		return ("Imported");
+	return (acm_type);
+}
+
+static void
+disc_progress(struct disc_run *run, const char *what, int force)
+{
+	uint64_t	 now = now_ms();
+	char		*msg;
+
+	if (run->ctx == NULL)
+		return;
+	if (!force && now - run->last_progress < DISC_PROGRESS_MS)
+		return;
+	run->last_progress = now;
+	xasprintf(&msg, "%s (%llu certificates seen)", what,
+	    (unsigned long long)run->certs_seen);
+	cmd_progress(run->ctx, run->units_done, run->nunits, msg);
+	free(msg);
+}
+
+static void
+disc_cert_free(struct disc_cert *c)
+{
+	free(c->arn);
+	free(c->name);
+	json_decref(c->summary);
+	json_decref(c->desc);
+	json_decref(c->tags);
+	free(c->cert);
+	free(c->chain);
+	free(c);
+}
+
+static json_t *
+epoch(json_t *v)
+{
+	if (json_is_number(v))
+		return (json_integer((json_int_t)json_number_value(v)));
+	return (NULL);
+}
+
+static void
+set_if(json_t *o, const char *k, json_t *v)
+{
+	if (v != NULL)
+		json_object_set_new(o, k, v);
+}
+
+/* Compare what matters for "changed". */
+static int
+disc_changed(const json_t *old, const json_t *new)
+{
+	static const char *const fields[] = { "status", "serial", "sha256",
+	    "not_after", "in_use_by", "renewal_eligibility", "tags", NULL };
+	size_t	 i;
+
+	for (i = 0; fields[i] != NULL; i++) {
+		json_t	*a = json_object_get(old, fields[i]);
+		json_t	*b = json_object_get(new, fields[i]);
+
+		if (b == NULL)
+			continue;
+		if (a == NULL || !json_equal(a, b))
+			return (1);
+	}
+	return (0);
+}
+
+/* Merge a record into the batch, counting new and changed. */
+static void
+disc_record(struct disc_region *r, const char *id, json_t *rec,
+    const char *cert, const char *chain)
+{
+	json_t	*old = json_object_get(r->existing, id);
+	char	*key;
+
+	json_object_set_new(rec, "last_seen", json_integer(time(NULL)));
+	if (old == NULL || rec_bool(old, "gone")) {
+		r->new++;
+		json_object_set_new(rec, "first_seen", json_integer(time(NULL)));
+	} else {
+		json_object_set(rec, "first_seen", json_object_get(old,
+		    "first_seen"));
+		if (json_object_get(rec, "sha256") == NULL &&
+		    json_object_get(old, "sha256") != NULL &&
+		    json_equal(json_object_get(old, "serial"),
+		    json_object_get(rec, "serial")))
+			json_object_set(rec, "sha256", json_object_get(old,
+			    "sha256"));
+		if (json_object_get(old, "linked") != NULL)
+			json_object_set(rec, "prev_linked",
+			    json_object_get(old, "linked"));
+		if (disc_changed(old, rec))
+			r->changed++;
+	}
+	r->found++;
+	r->run->certs_seen++;
+	json_object_set_new(r->seen, id, json_true());
+	if (r->iam)
+		xasprintf(&key, "%s/%s", r->account, id);
+	else
+		xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+	if (cert != NULL)
+		json_object_set_new(rec, "_pem", json_pack("{s:s, s:s}", "cert",
+		    cert, "chain", chain != NULL ? chain : ""));
+	json_object_set_new(r->batch, key, rec);
+	free(key);
+}
+
+/*
+ * Write the batch: records, their PEM, links to the repository, and
+ * new repository versions for certificates renewed in ACM.
+ */
+static void
+disc_flush(struct disc_region *r)
+{
+	struct store_txn	*t;
+	const char		*key;
+	json_t			*rec, *pem, *prev, *renewed;
+	char			*cause = NULL, *name = NULL, *pkey;
+	enum proto_error	 code;
+	long			 version;
+	size_t			 i;
+	int			 found;
+
+	if (json_object_size(r->batch) == 0)
+		return;
+	renewed = json_array();
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	json_object_foreach(r->batch, key, rec) {
+		pem = json_object_get(rec, "_pem");
+		if (pem != NULL)
+			json_incref(pem);
+		json_object_del(rec, "_pem");
+		prev = json_object_get(rec, "prev_linked");
+		if (prev != NULL)
+			json_incref(prev);
+		json_object_del(rec, "prev_linked");
+		json_object_del(rec, "linked");
+		found = 0;
+		if (rec_str(rec, "sha256") != NULL) {
+			found = repo_find_fingerprint(t, rec_str(rec, "sha256"),
+			    &name, &version, &cause);
+			if (found == -1)
+				goto fail_pem;
+			if (found == 1) {
+				json_object_set_new(rec, "linked", json_pack(
+				    "{s:s, s:I}", "name", name, "version",
+				    (json_int_t)version));
+				free(name);
+				name = NULL;
+			}
+		}
+		/* Renewed in ACM behind acmd's back: a new version. */
+		if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
+		    repo_add(t, rec_str(prev, "name"), rec_str(pem, "cert"),
+		    rec_str(pem, "chain"), NULL, NULL, "discovery",
+		    REPO_MUST_EXIST, &version, &code, &cause) == 0) {
+			json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
+			    "name", rec_str(prev, "name"), "version",
+			    (json_int_t)version));
+			json_array_append_new(renewed, json_pack("{s:s, s:I}",
+			    "name", rec_str(prev, "name"), "version",
+			    (json_int_t)version));
+			log_info("discovery: %s was renewed in ACM; version %ld "
+			    "of %s", rec_str(rec, "arn"), version,
+			    rec_str(prev, "name"));
+		} else if (cause != NULL) {
+			log_warnx("discovery: %s: %s", rec_str(rec, "arn"),
+			    cause);
+			free(cause);
+			cause = NULL;
+		}
+		json_decref(prev);
+		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0)
+			goto fail_pem;
+		if (pem != NULL && !r->iam) {
+			xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+			if (rec_put(t, DB_ACM, pkey, pem, &cause) != 0) {
+				free(pkey);
+				goto fail_pem;
+			}
+			free(pkey);
+		}
+		json_decref(pem);
+		continue;
+fail_pem:
+		json_decref(pem);
+		store_abort(t);
+		goto fail;
+	}
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	json_object_clear(r->batch);
+	for (i = 0; i < json_array_size(renewed); i++) {
+		json_t	*x = json_array_get(renewed, i);
+
+		repo_new_version(rec_str(x, "name"), rec_int(x, "version"));
+	}
+	json_decref(renewed);
+	return;
+fail:
+	log_warnx("discovery: %s %s: cannot store the inventory: %s",
+	    r->account, r->region, cause);
+	r->errors++;
+	free(cause);
+	json_object_clear(r->batch);
+	json_decref(renewed);
+}
+
+static int
+disc_load_cb(const char *key, json_t *rec, void *arg)
+{
+	struct disc_region	*r = arg;
+	const char		*id = r->iam ? rec_str(rec, "name") :
+				    rec_str(rec, "arn");
+
+	if (id != NULL)
+		json_object_set(r->existing, id, rec);
+	return (0);
+}
+
+static void
+disc_load_existing(struct disc_region *r)
+{
+	struct store_txn	*t;
+	char			*cause = NULL, *prefix;
+
+	if (r->iam)
+		xasprintf(&prefix, "%s/", r->account);
+	else
+		xasprintf(&prefix, "%s/%s/", r->account, r->region);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		if (r->iam)
+			rec_foreach(t, DB_IAM, prefix, disc_load_cb, r, &cause);
+		else
+			inv_foreach(t, prefix, 1, disc_load_cb, r, &cause);
+		store_abort(t);
+	}
+	if (cause != NULL) {
+		log_warnx("discovery: %s", cause);
+		free(cause);
+	}
+	free(prefix);
+}
+
+/* Mark what a complete listing no longer has as gone. */
+static void
+disc_mark_gone(struct disc_region *r)
+{
+	struct store_txn	*t;
+	const char		*id;
+	json_t			*old, *rec;
+	char			*cause = NULL, *key;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	json_object_foreach(r->existing, id, old) {
+		if (json_object_get(r->seen, id) != NULL || rec_bool(old, "gone"))
+			continue;
+		rec = json_deep_copy(old);
+		json_object_set_new(rec, "gone", json_true());
+		json_object_set_new(rec, "gone_since", json_integer(time(NULL)));
+		if (r->iam)
+			xasprintf(&key, "%s/%s", r->account, id);
+		else
+			xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0) {
+			free(key);
+			json_decref(rec);
+			store_abort(t);
+			goto fail;
+		}
+		free(key);
+		json_decref(rec);
+		r->gone++;
+		log_info("discovery: %s is gone from %s %s", id, r->account,
+		    r->iam ? "IAM" : r->region);
+	}
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	return;
+fail:
+	log_warnx("discovery: %s %s: %s", r->account, r->region, cause);
+	free(cause);
+}
+
+static void
+disc_region_error(struct disc_region *r, struct aws_result *res)
+{
+	if (r->error == NULL)
+		xasprintf(&r->error, "%s: %s", res->err.code, res->err.message);
+	r->errors++;
+}
+
+static void
+disc_cert_done(struct disc_cert *c)
+{
+	struct disc_region	*r = c->r;
+	json_t			*d = c->desc, *rec, *sans, *v;
+	struct pem_certinfo	*ci = NULL;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if (--c->pending > 0)
+		return;
+	if (d == NULL) {
+		/* Describe failed: keep the old record alive if we had one. */
+		if (json_object_get(r->existing, c->arn) != NULL)
+			json_object_set_new(r->seen, c->arn, json_true());
+		disc_cert_free(c);
+		r->outstanding--;
+		disc_region_step(r);
+		return;
+	}
+	rec = json_object();
+	json_object_set_new(rec, "account", json_string(r->account));
+	json_object_set_new(rec, "region", json_string(r->region));
+	json_object_set_new(rec, "arn", json_string(c->arn));
+	json_object_set_new(rec, "credential", json_string(r->cred_name));
+	json_object_set_new(rec, "type", json_string(type_name(rec_str(d,
+	    "Type"))));
+	json_object_set_new(rec, "status", json_string(rec_str(d, "Status") ?
+	    rec_str(d, "Status") : "UNKNOWN"));
+	json_object_set_new(rec, "domain", json_string(rec_str(d,
+	    "DomainName") ? rec_str(d, "DomainName") : ""));
+	sans = json_object_get(d, "SubjectAlternativeNames");
+	json_object_set(rec, "sans", json_is_array(sans) ? sans :
+	    json_array());
+	set_if(rec, "key_algorithm", json_incref(json_object_get(d,
+	    "KeyAlgorithm")));
+	set_if(rec, "serial", json_incref(json_object_get(d, "Serial")));
+	set_if(rec, "renewal_eligibility", json_incref(json_object_get(d,
+	    "RenewalEligibility")));
+	set_if(rec, "not_before", epoch(json_object_get(d, "NotBefore")));
+	set_if(rec, "not_after", epoch(json_object_get(d, "NotAfter")));
+	set_if(rec, "created_at", epoch(json_object_get(d, "CreatedAt")));
+	set_if(rec, "failure_reason", json_incref(json_object_get(d,
+	    "FailureReason")));
+	v = json_object_get(d, "InUseBy");
+	json_object_set(rec, "in_use_by", json_is_array(v) ? v : json_array());
+	set_if(rec, "ca_arn", json_incref(json_object_get(d,
+	    "CertificateAuthorityArn")));
+	set_if(rec, "domain_validation", json_incref(json_object_get(d,
+	    "DomainValidationOptions")));
+	if (c->tags != NULL) {
+		json_t	*tags = json_object(), *tl = json_object_get(c->tags,
+		    "Tags");
+
+		for (i = 0; i < json_array_size(tl); i++) {
+			json_t	*tg = json_array_get(tl, i);
+
+			if (rec_str(tg, "Key") != NULL)
+				json_object_set_new(tags, rec_str(tg, "Key"),
+				    json_string(rec_str(tg, "Value") ?
+				    rec_str(tg, "Value") : ""));
+		}
+		json_object_set_new(rec, "tags", tags);
+	} else if (json_object_get(r->existing, c->arn) != NULL)
+		set_if(rec, "tags", json_incref(json_object_get(
+		    json_object_get(r->existing, c->arn), "tags")));
+	if (c->cert != NULL) {
+		if (pem_certinfo_parse(c->cert, strlen(c->cert), &ci,
+		    &cause) == 0) {
+			json_object_set_new(rec, "sha256", json_string(ci->sha256));
+			pem_certinfo_free(ci);
+		} else {
+			log_warnx("discovery: %s: certificate from ACM: %s",
+			    c->arn, cause);
+			free(cause);
+		}
+	}
+	disc_record(r, c->arn, rec, c->cert, c->chain);
+	disc_cert_free(c);
+	r->outstanding--;
+	if (json_object_size(r->batch) >= DISC_BATCH)
+		disc_flush(r);
+	disc_progress(r->run, r->region, 0);
+	disc_region_step(r);
+}
+
+static void
+disc_got_cert(struct aws_result *res, void *arg)
+{
+	struct disc_cert	*c = arg;
+
+	if (res->ok) {
+		const char *cert = rec_str(res->json, "Certificate");
+		const char *chain = rec_str(res->json, "CertificateChain");
+
+		c->cert = cert != NULL ? xstrdup(cert) : NULL;
+		c->chain = chain != NULL ? xstrdup(chain) : NULL;
+	} else if (strcmp(res->err.code, "RequestInProgressException") != 0) {
+		log_warnx("discovery: %s: GetCertificate: %s: %s", c->arn,
+		    res->err.code, res->err.message);
+		c->r->errors++;
+	}
+	disc_cert_done(c);
+}
+
+static void
+disc_described(struct aws_result *res, void *arg)
+{
+	struct disc_cert	*c = arg;
+	struct disc_region	*r = c->r;
+	json_t			*d, *old;
+	const char		*status;
+
+	if (!res->ok) {
+		if (strcmp(res->err.code, "ResourceNotFoundException") != 0) {
+			log_warnx("discovery: %s: DescribeCertificate: %s: %s",
+			    c->arn, res->err.code, res->err.message);
+			r->errors++;
+		}
+		disc_cert_done(c);
+		return;
+	}
+	d = json_object_get(res->json, "Certificate");
+	if (!json_is_object(d)) {
+		r->errors++;
+		disc_cert_done(c);
+		return;
+	}
+	c->desc = json_incref(d);
+	status = rec_str(d, "Status");
+	old = json_object_get(r->existing, c->arn);
+	/* The PEM is fetched when issued and not already known. */
+	if (status != NULL && strcmp(status, "ISSUED") == 0 && (old == NULL ||
+	    rec_str(old, "sha256") == NULL || !json_equal(json_object_get(old,
+	    "serial"), json_object_get(d, "Serial")))) {
+		c->pending++;
+		acm_get_certificate(r->cred, r->region, c->arn, disc_got_cert, c);
+	}
+	disc_cert_done(c);
+}
+
+static void
+disc_got_tags(struct aws_result *res, void *arg)
+{
+	struct disc_cert	*c = arg;
+
+	if (res->ok)
+		c->tags = json_incref(res->json);
+	else if (strcmp(res->err.code, "ResourceNotFoundException") != 0) {
+		log_warnx("discovery: %s: ListTagsForCertificate: %s: %s",
+		    c->arn, res->err.code, res->err.message);
+		c->r->errors++;
+	}
+	disc_cert_done(c);
+}
+
+static void
+disc_listed(struct aws_result *res, void *arg)
+{
+	struct disc_region	*r = arg;
+	struct disc_cert	*c;
+	json_t			*list, *s;
+	const char		*next, *arn;
+	size_t			 i;
+
+	if (!res->ok) {
+		disc_region_error(r, res);
+		log_warnx("discovery: %s %s: ListCertificates: %s: %s",
+		    r->account, r->region, res->err.code, res->err.message);
+		r->listing = 0;
+		disc_region_step(r);
+		return;
+	}
+	list = json_object_get(res->json, "CertificateSummaryList");
+	json_array_foreach(list, i, s) {
+		if ((arn = rec_str(s, "CertificateArn")) == NULL)
+			continue;
+		c = xcalloc(1, sizeof *c);
+		c->r = r;
+		c->arn = xstrdup(arn);
+		c->summary = json_incref(s);
+		c->pending = 2;
+		r->outstanding++;
+		acm_describe_certificate(r->cred, r->region, arn, disc_described,
+		    c);
+		acm_list_tags(r->cred, r->region, arn, disc_got_tags, c);
+	}
+	next = rec_str(res->json, "NextToken");
+	if (next != NULL && *next != '\0')
+		acm_list_certificates(r->cred, r->region, next, DISC_PAGE, NULL,
+		    disc_listed, r);
+	else
+		r->listing = 0;
+	disc_region_step(r);
+}
+
+/* IAM: list (with Marker), then get each body for its fingerprint. */
+static void
+disc_iam_got(struct aws_result *res, void *arg)
+{
+	struct disc_cert	*c = arg;
+	struct disc_region	*r = c->r;
+	const struct xml_node	*m;
+	struct pem_certinfo	*ci = NULL;
+	json_t			*rec;
+	const char		*body, *v;
+	char			*cause = NULL;
+
+	if (!res->ok) {
+		if (strcmp(res->err.code, "NoSuchEntity") != 0) {
+			log_warnx("discovery: IAM %s: %s: %s", c->name,
+			    res->err.code, res->err.message);
+			r->errors++;
+		}
+		if (json_object_get(r->existing, c->name) != NULL)
+			json_object_set_new(r->seen, c->name, json_true());
+		goto out;
+	}
+	m = xml_path(res->xml, "GetServerCertificateResult/ServerCertificate/"
+	    "ServerCertificateMetadata");
+	body = xml_text(res->xml, "GetServerCertificateResult/"
+	    "ServerCertificate/CertificateBody");
+	rec = json_object();
+	json_object_set_new(rec, "type", json_string("IAM"));
+	json_object_set_new(rec, "account", json_string(r->account));
+	json_object_set_new(rec, "credential", json_string(r->cred_name));
+	json_object_set_new(rec, "name", json_string(c->name));
+	if ((v = xml_text(m, "Arn")) != NULL)
+		json_object_set_new(rec, "arn", json_string(v));
+	if ((v = xml_text(m, "ServerCertificateId")) != NULL)
+		json_object_set_new(rec, "id", json_string(v));
+	if ((v = xml_text(m, "Path")) != NULL)
+		json_object_set_new(rec, "path", json_string(v));
+	json_object_set_new(rec, "status", json_string("ACTIVE"));
+	if (body != NULL && pem_certinfo_parse(body, strlen(body), &ci,
+	    &cause) == 0) {
+		json_object_set_new(rec, "sha256", json_string(ci->sha256));
+		json_object_set_new(rec, "domain", json_string(ci->cn));
+		json_object_set_new(rec, "serial", json_string(ci->serial));
+		json_object_set_new(rec, "key_algorithm",
+		    json_string(ci->key_type));
+		json_object_set_new(rec, "not_before",
+		    json_integer(ci->not_before));
+		json_object_set_new(rec, "not_after", json_integer(ci->not_after));
+		pem_certinfo_free(ci);
+	} else {
+		log_warnx("discovery: IAM %s: %s", c->name, cause ? cause :
+		    "no certificate body");
+		free(cause);
+	}
+	disc_record(r, c->name, rec, NULL, NULL);
+out:
+	disc_cert_free(c);
+	r->outstanding--;
+	disc_region_step(r);
+}
+
+static void
+disc_iam_listed(struct aws_result *res, void *arg)
+{
+	struct disc_region	*r = arg;
+	const struct xml_node	*list, *m;
+	struct disc_cert	*c;
+	const char		*name, *marker;
+
+	if (!res->ok) {
+		disc_region_error(r, res);
+		log_warnx("discovery: %s IAM: ListServerCertificates: %s: %s",
+		    r->account, res->err.code, res->err.message);
+		r->listing = 0;
+		disc_region_step(r);
+		return;
+	}
+	list = xml_path(res->xml, "ListServerCertificatesResult/"
+	    "ServerCertificateMetadataList");
+	for (m = xml_child(list, "member"); m != NULL;
+	    m = xml_next_named(m, "member")) {
+		if ((name = xml_text(m, "ServerCertificateName")) == NULL)
+			continue;
+		c = xcalloc(1, sizeof *c);
+		c->r = r;
+		c->name = xstrdup(name);
+		c->pending = 1;
+		r->outstanding++;
+		iam_get_server_certificate(r->cred, name, disc_iam_got, c);
+	}
+	marker = xml_text(res->xml, "ListServerCertificatesResult/Marker");
+	if (marker != NULL && *marker != '\0' && xml_text(res->xml,
+	    "ListServerCertificatesResult/IsTruncated") != NULL &&
+	    strcmp(xml_text(res->xml, "ListServerCertificatesResult/"
+	    "IsTruncated"), "true") == 0)
+		iam_list_server_certificates(r->cred, marker, disc_iam_listed, r);
+	else
+		r->listing = 0;
+	disc_region_step(r);
+}
+
+static void
+disc_region_step(struct disc_region *r)
+{
+	if (r->done || r->listing || r->outstanding > 0)
+		return;
+	r->done = 1;
+	disc_flush(r);
+	/* Only a complete listing may say that something is gone. */
+	if (r->error == NULL)
+		disc_mark_gone(r);
+	disc_unit_done(r);
+}
+
+static void
+disc_region_start(struct disc_region *r)
+{
+	r->existing = json_object();
+	r->seen = json_object();
+	r->batch = json_object();
+	disc_load_existing(r);
+	r->listing = 1;
+	if (r->iam)
+		iam_list_server_certificates(r->cred, NULL, disc_iam_listed, r);
+	else
+		acm_list_certificates(r->cred, r->region, NULL, DISC_PAGE, NULL,
+		    disc_listed, r);
+}
+
+static void
+disc_region_free(struct disc_region *r)
+{
+	aws_cred_unref(r->cred);
+	free(r->cred_name);
+	free(r->account);
+	free(r->region);
+	json_decref(r->existing);
+	json_decref(r->seen);
+	json_decref(r->batch);
+	free(r->error);
+	free(r);
+}
+
+static json_t *
+disc_summary(struct disc_run *run)
+{
+	json_t		*out, *units = json_array(), *u;
+	uint64_t	 found = 0, new = 0, changed = 0, gone = 0, errors = 0;
+	size_t		 i;
+
+	for (i = 0; i < run->nunits; i++) {
+		struct disc_region *r = run->units[i];
+
+		u = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		    "credential", r->cred_name, "account", r->account,
+		    "region", r->iam ? "IAM" : r->region,
+		    "found", (json_int_t)r->found, "new", (json_int_t)r->new,
+		    "changed", (json_int_t)r->changed,
+		    "gone", (json_int_t)r->gone,
+		    "errors", (json_int_t)r->errors);
+		json_object_set_new(u, "error", r->error != NULL ?
+		    json_string(r->error) : json_null());
+		json_array_append_new(units, u);
+		found += r->found;
+		new += r->new;
+		changed += r->changed;
+		gone += r->gone;
+		errors += r->errors + (r->error != NULL);
+	}
+	errors += json_array_size(run->cred_errors);
+	out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "duration_ms", (json_int_t)(now_ms() - run->started_ms),
+	    "found", (json_int_t)found, "new", (json_int_t)new,
+	    "changed", (json_int_t)changed, "gone", (json_int_t)gone,
+	    "errors", (json_int_t)errors,
+	    "aws_calls", (json_int_t)(aws_get_stats()->calls -
+	    run->calls_before));
+	json_object_set_new(out, "regions", units);
+	json_object_set(out, "credential_errors", run->cred_errors);
+	return (out);
+}
+
+static void
+disc_finish(struct disc_run *run)
+{
+	json_t		*summary;
+	struct job	*expiry;
+	char		*line;
+	size_t		 i;
+
+	summary = disc_summary(run);
+	xasprintf(&line, "%lld found, %lld new, %lld changed, %lld gone, "
+	    "%lld errors", rec_int(summary, "found"), rec_int(summary, "new"),
+	    rec_int(summary, "changed"), rec_int(summary, "gone"),
+	    rec_int(summary, "errors"));
+	log_info("discovery: done in %lld ms: %s",
+	    rec_int(summary, "duration_ms"), line);
+	if (run->ctx != NULL)
+		cmd_reply_json(run->ctx, summary);
+	else
+		json_decref(summary);
+	if (run->job != NULL)
+		job_done(run->job, 1, line);
+	free(line);
+	for (i = 0; i < run->nunits; i++)
+		disc_region_free(run->units[i]);
+	free(run->units);
+	json_decref(run->creds);
+	json_decref(run->regions);
+	json_decref(run->cred_errors);
+	free(run);
+	running = NULL;
+	/* Expiry is checked after every discovery. */
+	if ((expiry = sched_find("expiry")) != NULL && !job_running(expiry))
+		sched_run_now(expiry);
+}
+
+static void
+disc_unit_done(struct disc_region *r)
+{
+	struct disc_run	*run = r->run;
+	char		*what;
+
+	run->units_done++;
+	xasprintf(&what, "%s %s done", r->account, r->iam ? "IAM" : r->region);
+	disc_progress(run, what, 1);
+	free(what);
+	if (run->units_done == run->nunits && run->starting == 0)
+		disc_finish(run);
+}
+
+struct disc_ident {
+	struct disc_run	*run;
+	struct aws_cred	*cred;
+	char		*name;
+};
+
+/* The account is known: one unit per region, and one for IAM. */
+static void
+disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name)
+{
+	struct disc_region	*r;
+	size_t			 i, j, first = run->nunits;
+	int			 iam_done = 0;
+
+	for (j = 0; j < first; j++) {
+		if (run->units[j]->iam &&
+		    strcmp(run->units[j]->account, cred->account) == 0)
+			iam_done = 1;
+	}
+	for (i = 0; i <= json_array_size(run->regions); i++) {
+		if (i == json_array_size(run->regions) && iam_done)
+			break;
+		r = xcalloc(1, sizeof *r);
+		r->run = run;
+		r->cred = cred;
+		aws_cred_ref(cred);
+		r->cred_name = xstrdup(name);
+		r->account = xstrdup(cred->account);
+		if (i == json_array_size(run->regions)) {
+			r->iam = 1;
+			r->region = xstrdup("us-east-1");
+		} else
+			r->region = xstrdup(json_string_value(
+			    json_array_get(run->regions, i)));
+		run->units = xreallocarray(run->units, run->nunits + 1,
+		    sizeof *run->units);
+		run->units[run->nunits++] = r;
+	}
+	for (i = first; i < run->nunits; i++)
+		disc_region_start(run->units[i]);
+}
+
+static void
+disc_identified(struct aws_result *res, void *arg)
+{
+	struct disc_ident	*id = arg;
+	struct disc_run		*run = id->run;
+	const char		*account;
+
+	account = res->ok ? xml_text(res->xml,
+	    "GetCallerIdentityResult/Account") : NULL;
+	if (account == NULL) {
+		json_array_append_new(run->cred_errors, json_pack("{s:s, s:s}",
+		    "credential", id->name, "error", res->ok ?
+		    "STS answered without an account" : res->err.message));
+		log_warnx("discovery: credential %s: %s%s%s", id->name,
+		    res->ok ? "no account" : res->err.code, res->ok ? "" : ": ",
+		    res->ok ? "" : res->err.message);
+	} else {
+		if (id->cred->account == NULL)
+			id->cred->account = xstrdup(account);
+		creds_set_account(id->name, account);
+		disc_add_units(run, id->cred, id->name);
+	}
+	run->starting--;
+	aws_cred_unref(id->cred);
+	free(id->name);
+	free(id);
+	if (run->starting == 0 && run->units_done == run->nunits)
+		disc_finish(run);
+}
+
+int
+discovery_running(void)
+{
+	return (running != NULL);
+}
+
+int
+discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
+    char **cause)
+{
+	struct disc_run		*run;
+	struct disc_ident	*id;
+	struct aws_cred		*cred;
+	char			**names, *why = NULL;
+	size_t			 n, i;
+
+	if (running != NULL) {
+		xasprintf(cause, "a discovery is running already (%llu of %zu "
+		    "regions done)", (unsigned long long)running->units_done,
+		    running->nunits);
+		json_decref(creds);
+		json_decref(regions);
+		return (-1);
+	}
+	if (regions == NULL && (regions = discovery_regions(cause)) == NULL) {
+		json_decref(creds);
+		return (-1);
+	}
+	for (i = 0; i < json_array_size(regions); i++) {
+		if (!aws_region_valid(json_string_value(json_array_get(regions,
+		    i)))) {
+			xasprintf(cause, "unknown region '%s'", json_string_value(
+			    json_array_get(regions, i)));
+			json_decref(creds);
+			json_decref(regions);
+			return (-1);
+		}
+	}
+	if (creds == NULL) {
+		creds = json_array();
+		names = creds_names(&n);
+		for (i = 0; i < n; i++)
+			json_array_append_new(creds, json_string(names[i]));
+		mp_strv_free(names);
+	}
+	run = xcalloc(1, sizeof *run);
+	run->ctx = ctx;
+	run->job = disc_next_job;
+	disc_next_job = NULL;
+	run->creds = creds;
+	run->regions = regions;
+	run->cred_errors = json_array();
+	run->started_ms = now_ms();
+	run->calls_before = aws_get_stats()->calls;
+	running = run;
+	log_info("discovery: starting: %zu credential%s, %zu region%s",
+	    json_array_size(creds), json_array_size(creds) == 1 ? "" : "s",
+	    json_array_size(regions), json_array_size(regions) == 1 ? "" : "s");
+	run->starting = 1;	/* held until every credential is looked at */
+	for (i = 0; i < json_array_size(creds); i++) {
+		const char *name = json_string_value(json_array_get(creds, i));
+
+		if ((cred = creds_get(name, &why)) == NULL) {
+			json_array_append_new(run->cred_errors, json_pack(
+			    "{s:s, s:s}", "credential", name, "error", why));
+			log_warnx("discovery: %s", why);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		run->starting++;
+		id = xcalloc(1, sizeof *id);
+		id->run = run;
+		id->cred = cred;
+		id->name = xstrdup(name);
+		/* Who is this?  Also proves the keys before anything else. */
+		sts_get_caller_identity(cred, disc_identified, id);
+	}
+	run->starting--;
+	if (run->starting == 0 && run->units_done == run->nunits)
+		disc_finish(run);
+	return (0);
+}
+
+static void
+disc_job_fn(struct job *j, void *arg)
+{
+	char	*cause = NULL;
+
+	disc_next_job = j;
+	if (discovery_start(NULL, NULL, NULL, &cause) != 0) {
+		disc_next_job = NULL;
+		job_done(j, 0, cause);
+		free(cause);
+	}
+}
+
+void
+discovery_init(void)
+{
+	disc_job = sched_add("discovery", acmd.conf->discovery_interval, 60,
+	    disc_job_fn, NULL);
+}
+
+void
+discovery_configure(void)
+{
+	if (disc_job != NULL)
+		sched_set_interval(disc_job, acmd.conf->discovery_interval);
+}
