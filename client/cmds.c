@@ -59,6 +59,23 @@ static const struct ctl_opt all_opt[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+static const struct ctl_opt deploy_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential to deploy with" },
+	{ "region", OPT_LIST, NULL, "into this region (repeatable)" },
+	{ "all-regions", OPT_FLAG, "all_regions", "into every ACM region" },
+	{ "replace", OPT_FLAG, NULL, "re-import onto the ARN acmd deployed to "
+	  "before (keeps the ARN and what uses it)" },
+	{ "auto-redeploy", OPT_FLAG, "auto_redeploy", "follow every new "
+	  "version of the certificate" },
+	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag on the ACM certificate" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt region_opts[] = {
+	{ "region", OPT_LIST, NULL, "only in this region (repeatable)" },
+	{ NULL, 0, NULL, NULL }
+};
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "ping", .cmd = CMD_PING, .args = "",
 	  .help = "check that acmd answers", .opts = no_opts,
@@ -114,5 +131,29 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "iam list", .cmd = "iam.list", .args = "",
 	  .help = "IAM server certificates", .opts = all_opt,
 	  .render = render_generic },
+	{ .name = "notify test", .cmd = "notify.test", .args = "",
+	  .help = "send a test message through every notification channel",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "notify check", .cmd = "notify.check", .args = "",
+	  .help = "check expiry now and list what was notified",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "deploy", .cmd = "deploy", .args = "NAME",
+	  .help = "import a repository certificate into ACM",
+	  .opts = deploy_opts, .render = render_deploy },
+	{ .name = "deploy list", .cmd = "deploy.list", .args = "[NAME]",
+	  .help = "deployments and their state (mismatches in red)",
+	  .opts = no_opts, .render = render_deploy_list },
+	{ .name = "deploy show", .cmd = "deploy.show", .args = "NAME",
+	  .help = "everything about a certificate's deployments",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "deploy remove", .cmd = "deploy.remove", .args = "NAME",
+	  .help = "forget deployments (ACM is not touched)",
+	  .opts = region_opts, .render = render_generic },
+	{ .name = "deploy check", .cmd = "deploy.check", .args = "",
+	  .help = "compare every deployment with ACM now",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "sync", .cmd = "sync", .args = "[NAME]",
+	  .help = "re-deploy what is out of sync (mismatch, missing, failed)",
+	  .opts = no_opts, .render = render_deploy },
 	{ .name = NULL }
 };

@@ -525,3 +525,25 @@ render_acm_list(const msgpack_object *o, FILE *f)
 
 	render_table(o, cols, f);
 }
+
+void
+render_deploy(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "name", "region", "version",
+	    "result", "arn", NULL };
+	const msgpack_object	*v;
+
+	if ((v = mp_map_get(o, "deployments")) != NULL)
+		render_table(v, cols, f);
+	else
+		render_generic(o, f);
+}
+
+void
+render_deploy_list(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "name", "account", "region",
+	    "version", "state", "auto_redeploy", "arn", "last_error", NULL };
+
+	render_table(o, cols, f);
+}

@@ -29,6 +29,14 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_acm_list_entry,
 	&cmd_acm_show_entry,
 	&cmd_iam_list_entry,
+	&cmd_deploy_entry,
+	&cmd_deploy_list_entry,
+	&cmd_deploy_show_entry,
+	&cmd_deploy_remove_entry,
+	&cmd_deploy_check_entry,
+	&cmd_sync_entry,
+	&cmd_notify_test_entry,
+	&cmd_notify_check_entry,
 	NULL
 };
 

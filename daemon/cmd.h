@@ -85,5 +85,13 @@ extern const struct cmd_entry cmd_discover_entry;
 extern const struct cmd_entry cmd_acm_list_entry;
 extern const struct cmd_entry cmd_acm_show_entry;
 extern const struct cmd_entry cmd_iam_list_entry;
+extern const struct cmd_entry cmd_deploy_entry;
+extern const struct cmd_entry cmd_deploy_list_entry;
+extern const struct cmd_entry cmd_deploy_show_entry;
+extern const struct cmd_entry cmd_deploy_remove_entry;
+extern const struct cmd_entry cmd_deploy_check_entry;
+extern const struct cmd_entry cmd_sync_entry;
+extern const struct cmd_entry cmd_notify_test_entry;
+extern const struct cmd_entry cmd_notify_check_entry;
 
 #endif

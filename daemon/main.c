@@ -20,8 +20,10 @@
 #include "acmd.h"
 #include "aws/aws.h"
 #include "creds.h"
+#include "deploy.h"
 #include "conf.h"
 #include "jobs/discovery.h"
+#include "jobs/expiry.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "proto.h"
@@ -102,6 +104,7 @@ reload(void)
 	config_free(old);
 	aws_configure(c);
 	discovery_configure();
+	deploy_configure();
 	creds_forget_all();
 	log_set_verbose(c->debug);
 	log_init("acmd", pick_log_target(c), c->debug);
@@ -199,7 +202,9 @@ main(int argc, char **argv)
 	    &cause) != 0)
 		fatalx("%s", cause);
 	aws_init(acmd.base, acmd.conf);
+	expiry_init();
 	discovery_init();
+	deploy_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
 
@@ -221,6 +226,7 @@ main(int argc, char **argv)
 	server_stop();
 	creds_forget_all();
 	aws_shutdown();
+	expiry_free();
 	sched_free_all();
 	sdx_watchdog_stop();
 	event_free(ev_term);

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "creds.h"
+#include "deploy.h"
 #include "discovery.h"
 #include "inventory.h"
 #include "log.h"
@@ -829,7 +830,8 @@ disc_finish(struct disc_run *run)
 	json_decref(run->cred_errors);
 	free(run);
 	running = NULL;
-	/* Expiry is checked after every discovery. */
+	/* Deployments and expiry are checked after every discovery. */
+	deploy_check_all();
 	if ((expiry = sched_find("expiry")) != NULL && !job_running(expiry))
 		sched_run_now(expiry);
 }

@@ -1,0 +1,1048 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "aws/aws.h"
+#include "aws/endpoint.h"
+#include "aws/services.h"
+#include "cmd.h"
+#include "conf.h"
+#include "creds.h"
+#include "deploy.h"
+#include "jobs/sched.h"
+#include "log.h"
+#include "pem.h"
+#include "rec.h"
+#include "repo.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define DEP_RETRY_BASE	60	/* seconds; doubles per failure */
+#define DEP_RETRY_MAX	3600
+
+struct dep_op;
+
+struct dep_unit {
+	struct dep_op	*op;
+	char		*key;		/* NAME/ACCOUNT/REGION */
+	char		*name;
+	char		*cred_name;
+	char		*account;
+	char		*region;
+	struct aws_cred	*cred;
+	long		 version;
+	char		*sha256;
+	char		*domain;
+	int		 replace;
+	int		 auto_redeploy;
+	json_t		*tags;		/* [{Key, Value}] or NULL */
+	char		*target_arn;	/* acmd's earlier ARN here */
+	int		 target_seen;
+	char		*found_arn;	/* the same certificate, already there */
+	int		 pending;
+	int		 listing;
+	char		*result;
+	char		*arn;		/* final */
+	int		 failed;
+	struct dep_unit	*next;
+};
+
+struct dep_op {
+	struct cmd_ctx	*ctx;
+	size_t		 total;
+	size_t		 done;
+	json_t		*rows;
+};
+
+static struct dep_unit	*active;
+static struct job	*redeploy_job;
+static struct job	*mismatch_job;
+static int		 checks_pending;
+
+static void	dep_unit_finish(struct dep_unit *);
+
+int
+deploy_busy(void)
+{
+	return (active != NULL);
+}
+
+static struct dep_unit *
+dep_active(const char *key)
+{
+	struct dep_unit	*u;
+
+	for (u = active; u != NULL; u = u->next) {
+		if (strcmp(u->key, key) == 0)
+			return (u);
+	}
+	return (NULL);
+}
+
+static void
+dep_unit_free(struct dep_unit *u)
+{
+	struct dep_unit	**pp;
+
+	for (pp = &active; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == u) {
+			*pp = u->next;
+			break;
+		}
+	}
+	aws_cred_unref(u->cred);
+	free(u->key);
+	free(u->name);
+	free(u->cred_name);
+	free(u->account);
+	free(u->region);
+	free(u->sha256);
+	free(u->domain);
+	json_decref(u->tags);
+	free(u->target_arn);
+	free(u->found_arn);
+	free(u->result);
+	free(u->arn);
+	free(u);
+}
+
+/* Update a deployment record in one short transaction. */
+static int
+dep_update(const char *key, json_t *set, const char *const *del)
+{
+	struct store_txn	*t;
+	json_t			*rec;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	rec = rec_get(t, DB_DEPLOYMENTS, key, &cause);
+	if (rec == NULL && cause != NULL) {
+		store_abort(t);
+		goto fail;
+	}
+	if (rec == NULL)
+		rec = json_object();
+	json_object_update(rec, set);
+	for (i = 0; del != NULL && del[i] != NULL; i++)
+		json_object_del(rec, del[i]);
+	json_object_set_new(rec, "updated", json_integer(time(NULL)));
+	if (rec_put(t, DB_DEPLOYMENTS, key, rec, &cause) != 0) {
+		json_decref(rec);
+		store_abort(t);
+		goto fail;
+	}
+	json_decref(rec);
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	json_decref(set);
+	return (0);
+fail:
+	log_warnx("deploy: %s: cannot record: %s", key, cause);
+	free(cause);
+	json_decref(set);
+	return (-1);
+}
+
+static json_t *
+dep_get(const char *key)
+{
+	struct store_txn	*t;
+	json_t			*rec;
+	char			*cause = NULL;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		free(cause);
+		return (NULL);
+	}
+	rec = rec_get(t, DB_DEPLOYMENTS, key, &cause);
+	store_abort(t);
+	free(cause);
+	return (rec);
+}
+
+static void
+dep_fail(struct dep_unit *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+dep_fail(struct dep_unit *u, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	free(u->result);
+	va_start(ap, fmt);
+	xvasprintf(&u->result, fmt, ap);
+	va_end(ap);
+	u->failed = 1;
+	dep_unit_finish(u);
+}
+
+static void
+dep_tagged(struct aws_result *r, void *arg)
+{
+	struct dep_unit	*u = arg;
+
+	if (!r->ok)
+		log_warnx("deploy: %s: tags: %s: %s", u->key, r->err.code,
+		    r->err.message);
+	dep_unit_finish(u);
+}
+
+static void
+dep_imported(struct aws_result *r, void *arg)
+{
+	struct dep_unit	*u = arg;
+	const char	*arn;
+	int		 reimport = u->arn != NULL;
+
+	if (!r->ok) {
+		dep_fail(u, "%s: %s", r->err.code, r->err.message);
+		return;
+	}
+	if ((arn = rec_str(r->json, "CertificateArn")) == NULL && !reimport) {
+		dep_fail(u, "ImportCertificate answered without an ARN");
+		return;
+	}
+	if (!reimport)
+		u->arn = xstrdup(arn);
+	free(u->result);
+	u->result = xstrdup(reimport ? "re-imported onto its ARN" :
+	    "imported");
+	log_info("deploy: %s version %ld %s %s (%s)", u->name, u->version,
+	    reimport ? "re-imported onto" : "imported as", u->arn, u->region);
+	/* Record the ARN at once: a crash from here on cannot duplicate. */
+	dep_update(u->key, json_pack("{s:s, s:I, s:s, s:s}", "arn", u->arn,
+	    "version", (json_int_t)u->version, "sha256", u->sha256, "state",
+	    "in-sync"), (const char *const[]){ "intent", NULL });
+	/* ACM refuses tags on re-import: they go after. */
+	if (reimport && u->tags != NULL && json_array_size(u->tags) > 0) {
+		acm_add_tags(u->cred, u->region, u->arn, u->tags, dep_tagged, u);
+		return;
+	}
+	dep_unit_finish(u);
+}
+
+static void
+dep_import(struct dep_unit *u, const char *onto)
+{
+	struct store_txn	*t;
+	json_t			*v;
+	char			*cause = NULL, *key;
+	size_t			 klen;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		dep_fail(u, "%s", cause);
+		free(cause);
+		return;
+	}
+	v = repo_get_version(t, u->name, u->version, &cause);
+	store_abort(t);
+	if (v == NULL) {
+		dep_fail(u, "version %ld of %s is gone from the repository",
+		    u->version, u->name);
+		free(cause);
+		return;
+	}
+	if ((key = repo_key(v, &klen, &cause)) == NULL) {
+		json_decref(v);
+		dep_fail(u, "%s", cause != NULL ? cause :
+		    "the certificate has no private key");
+		free(cause);
+		return;
+	}
+	if (onto != NULL)
+		u->arn = xstrdup(onto);
+	acm_import_certificate(u->cred, u->region, onto, rec_str(v, "cert"),
+	    key, rec_str(v, "chain"), onto == NULL ? u->tags : NULL,
+	    dep_imported, u);
+	/* The key lived only in memory, for the request; it is gone now. */
+	xfree_secret(key, klen);
+	json_decref(v);
+}
+
+static void
+dep_decide(struct dep_unit *u)
+{
+	if (u->pending > 0 || u->listing)
+		return;
+	if (u->failed) {
+		dep_unit_finish(u);
+		return;
+	}
+	if (u->found_arn != NULL) {
+		/* Identical certificate in ACM already: never import twice. */
+		u->arn = xstrdup(u->found_arn);
+		free(u->result);
+		xasprintf(&u->result, "already in ACM%s; not imported again",
+		    u->target_arn != NULL && strcmp(u->target_arn,
+		    u->found_arn) == 0 ? " at its ARN" : "");
+		dep_update(u->key, json_pack("{s:s, s:I, s:s, s:s}", "arn",
+		    u->arn, "version", (json_int_t)u->version, "sha256",
+		    u->sha256, "state", "in-sync"),
+		    (const char *const[]){ "intent", NULL });
+		dep_unit_finish(u);
+		return;
+	}
+	if (u->target_arn != NULL && u->target_seen &&
+	    (u->replace || u->auto_redeploy))
+		dep_import(u, u->target_arn);
+	else
+		dep_import(u, NULL);
+}
+
+struct dep_get {
+	struct dep_unit	*u;
+	char		*arn;
+};
+
+/* One candidate's PEM: is it our certificate? */
+static void
+dep_got_candidate(struct aws_result *r, void *arg)
+{
+	struct dep_get		*g = arg;
+	struct dep_unit		*u = g->u;
+	struct pem_certinfo	*ci = NULL;
+	const char		*pem;
+	char			*cause = NULL;
+	int			 ours;
+
+	u->pending--;
+	if (r->ok && (pem = rec_str(r->json, "Certificate")) != NULL &&
+	    pem_certinfo_parse(pem, strlen(pem), &ci, &cause) == 0) {
+		if (strcmp(ci->sha256, u->sha256) == 0) {
+			/* Prefer acmd's own ARN when several hold it. */
+			ours = u->target_arn != NULL &&
+			    strcmp(u->target_arn, g->arn) == 0;
+			if (u->found_arn == NULL || ours) {
+				free(u->found_arn);
+				u->found_arn = xstrdup(g->arn);
+			}
+		}
+		pem_certinfo_free(ci);
+	} else if (!r->ok &&
+	    strcmp(r->err.code, "RequestInProgressException") != 0)
+		log_warnx("deploy: %s: GetCertificate %s: %s: %s", u->key,
+		    g->arn, r->err.code, r->err.message);
+	free(cause);
+	free(g->arn);
+	free(g);
+	dep_decide(u);
+}
+
+static void
+dep_listed(struct aws_result *r, void *arg)
+{
+	struct dep_unit	*u = arg;
+	json_t		*list, *s;
+	const char	*arn, *next, *dom;
+	struct dep_get	*g;
+	size_t		 i;
+
+	if (!r->ok) {
+		u->listing = 0;
+		dep_fail(u, "listing %s: %s: %s", u->region, r->err.code,
+		    r->err.message);
+		return;
+	}
+	list = json_object_get(r->json, "CertificateSummaryList");
+	json_array_foreach(list, i, s) {
+		arn = rec_str(s, "CertificateArn");
+		dom = rec_str(s, "DomainName");
+		if (arn == NULL)
+			continue;
+		if (u->target_arn != NULL && strcmp(arn, u->target_arn) == 0)
+			u->target_seen = 1;
+		else if (dom == NULL || strcasecmp(dom, u->domain) != 0)
+			continue;
+		u->pending++;
+		g = xcalloc(1, sizeof *g);
+		g->u = u;
+		g->arn = xstrdup(arn);
+		acm_get_certificate(u->cred, u->region, arn, dep_got_candidate,
+		    g);
+	}
+	next = rec_str(r->json, "NextToken");
+	if (next != NULL && *next != '\0')
+		acm_list_certificates(u->cred, u->region, next, 1000, NULL,
+		    dep_listed, u);
+	else
+		u->listing = 0;
+	dep_decide(u);
+}
+
+static void
+dep_op_row(struct dep_op *op, struct dep_unit *u)
+{
+	json_t	*row;
+
+	row = json_pack("{s:s, s:s, s:s, s:I, s:s}", "name", u->name,
+	    "account", u->account ? u->account : "", "region", u->region,
+	    "version", (json_int_t)u->version, "result", u->result ?
+	    u->result : (u->failed ? "failed" : "done"));
+	json_object_set_new(row, "arn", u->arn ? json_string(u->arn) :
+	    json_null());
+	json_object_set_new(row, "ok", json_boolean(!u->failed));
+	json_array_append_new(op->rows, row);
+}
+
+static void
+dep_op_done(struct dep_op *op)
+{
+	json_t	*out;
+	size_t	 i, failed = 0;
+
+	if (op->done < op->total)
+		return;
+	for (i = 0; i < json_array_size(op->rows); i++) {
+		if (!rec_bool(json_array_get(op->rows, i), "ok"))
+			failed++;
+	}
+	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
+	    "failed", (json_int_t)failed, "deployments", op->rows);
+	if (op->ctx != NULL) {
+		if (failed > 0 && failed == op->total)
+			cmd_reply_error(op->ctx, PROTO_EAWS, "deployment failed "
+			    "in every region: %s", rec_str(json_array_get(op->rows,
+			    0), "result"));
+		else
+			cmd_reply_json(op->ctx, json_incref(out));
+	}
+	json_decref(out);
+	json_decref(op->rows);
+	free(op);
+}
+
+static void
+dep_unit_finish(struct dep_unit *u)
+{
+	struct dep_op	*op = u->op;
+	json_t		*rec;
+	long long	 attempts;
+	char		*what;
+
+	if (u->failed) {
+		rec = dep_get(u->key);
+		attempts = rec != NULL ? rec_int(rec, "attempts") + 1 : 1;
+		json_decref(rec);
+		log_warnx("deploy: %s: %s", u->key, u->result);
+		dep_update(u->key, json_pack("{s:s, s:s, s:I, s:I}", "state",
+		    "failed", "last_error", u->result, "attempts",
+		    (json_int_t)attempts, "next_retry", (json_int_t)(time(NULL) +
+		    (attempts > 6 ? DEP_RETRY_MAX : DEP_RETRY_BASE <<
+		    (attempts - 1)))), (const char *const[]){ "intent", NULL });
+	} else
+		dep_update(u->key, json_pack("{s:I}", "attempts", 0),
+		    (const char *const[]){ "last_error", "next_retry", NULL });
+	if (op != NULL) {
+		op->done++;
+		dep_op_row(op, u);
+		if (op->ctx != NULL) {
+			xasprintf(&what, "%s: %s", u->region, u->result ?
+			    u->result : "done");
+			cmd_progress(op->ctx, op->done, op->total, what);
+			free(what);
+		}
+	}
+	dep_unit_free(u);
+	if (op != NULL)
+		dep_op_done(op);
+}
+
+/*
+ * Start one region.  rec is the deployment record to follow (its flags,
+ * credential, ARN); version 0 is the certificate's current version.
+ */
+static void
+dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
+    long version)
+{
+	struct dep_unit		*u;
+	struct store_txn	*t;
+	json_t			*v;
+	char			*cause = NULL;
+
+	u = xcalloc(1, sizeof *u);
+	u->op = op;
+	u->key = xstrdup(key);
+	u->name = xstrdup(rec_str(rec, "name"));
+	u->cred_name = xstrdup(rec_str(rec, "credential"));
+	u->account = xstrdup(rec_str(rec, "account"));
+	u->region = xstrdup(rec_str(rec, "region"));
+	u->replace = rec_bool(rec, "replace");
+	u->auto_redeploy = rec_bool(rec, "auto_redeploy");
+	if (json_object_get(rec, "tags") != NULL)
+		u->tags = json_incref(json_object_get(rec, "tags"));
+	if (rec_str(rec, "arn") != NULL)
+		u->target_arn = xstrdup(rec_str(rec, "arn"));
+	u->next = active;
+	active = u;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		dep_fail(u, "%s", cause);
+		free(cause);
+		return;
+	}
+	v = repo_get_version(t, u->name, version, &cause);
+	store_abort(t);
+	if (v == NULL) {
+		dep_fail(u, "certificate %s (version %ld) is not in the "
+		    "repository", u->name, version);
+		free(cause);
+		return;
+	}
+	u->version = rec_int(v, "version");
+	u->sha256 = xstrdup(rec_str(v, "sha256"));
+	u->domain = xstrdup(rec_str(v, "domain"));
+	if (!rec_bool(v, "has_key")) {
+		json_decref(v);
+		dep_fail(u, "%s version %ld has no private key; ACM needs one "
+		    "to import (acmctl fetch-key or cert renew with --key)",
+		    u->name, u->version);
+		return;
+	}
+	json_decref(v);
+	if ((u->cred = creds_get(u->cred_name, &cause)) == NULL) {
+		dep_fail(u, "%s", cause);
+		free(cause);
+		return;
+	}
+	/* The intent goes to disk before AWS hears anything. */
+	dep_update(u->key, json_pack("{s:s, s:{s:I, s:s, s:I}}", "state",
+	    "deploying", "intent", "version", (json_int_t)u->version, "sha256",
+	    u->sha256, "started", (json_int_t)time(NULL)), NULL);
+	/* What does ACM hold here for this domain, and at our ARN? */
+	u->listing = 1;
+	acm_list_certificates(u->cred, u->region, NULL, 1000, NULL, dep_listed,
+	    u);
+}
+
+/* deploy NAME ... */
+
+struct dep_start {
+	struct cmd_ctx	*ctx;
+	char		*name;
+	char		*cred_name;
+	json_t		*regions;
+	json_t		*tags;
+	int		 replace;
+	int		 auto_redeploy;
+	struct aws_cred	*cred;
+};
+
+static void
+dep_start_free(struct dep_start *s)
+{
+	free(s->name);
+	free(s->cred_name);
+	json_decref(s->regions);
+	json_decref(s->tags);
+	aws_cred_unref(s->cred);
+	free(s);
+}
+
+static void
+dep_start_regions(struct dep_start *s, const char *account)
+{
+	struct dep_op	*op;
+	json_t		*rec;
+	char		*key;
+	size_t		 i;
+
+	op = xcalloc(1, sizeof *op);
+	op->ctx = s->ctx;
+	op->rows = json_array();
+	op->total = json_array_size(s->regions);
+	cmd_progress(s->ctx, 0, op->total, "deploying");
+	for (i = 0; i < json_array_size(s->regions); i++) {
+		const char *region = json_string_value(json_array_get(
+		    s->regions, i));
+
+		xasprintf(&key, "%s/%s/%s", s->name, account, region);
+		if (dep_active(key) != NULL) {
+			json_array_append_new(op->rows, json_pack("{s:s, s:s, "
+			    "s:s, s:s, s:b}", "name", s->name, "account", account,
+			    "region", region, "result", "busy: a deployment here "
+			    "is in progress", "ok", 0));
+			op->done++;
+			free(key);
+			continue;
+		}
+		rec = dep_get(key);
+		if (rec == NULL)
+			rec = json_object();
+		json_object_set_new(rec, "name", json_string(s->name));
+		json_object_set_new(rec, "credential", json_string(s->cred_name));
+		json_object_set_new(rec, "account", json_string(account));
+		json_object_set_new(rec, "region", json_string(region));
+		/* Flags stick: a later plain deploy does not clear them. */
+		json_object_set_new(rec, "replace", json_boolean(s->replace ||
+		    rec_bool(rec, "replace")));
+		json_object_set_new(rec, "auto_redeploy",
+		    json_boolean(s->auto_redeploy || rec_bool(rec,
+		    "auto_redeploy")));
+		if (s->tags != NULL)
+			json_object_set(rec, "tags", s->tags);
+		dep_update(key, json_deep_copy(rec), NULL);
+		dep_unit_start(op, key, rec, 0);
+		json_decref(rec);
+		free(key);
+	}
+	if (op->total == op->done)
+		dep_op_done(op);
+}
+
+static void
+dep_identified(struct aws_result *r, void *arg)
+{
+	struct dep_start	*s = arg;
+	const char		*account;
+
+	account = r->ok ? xml_text(r->xml, "GetCallerIdentityResult/Account") :
+	    NULL;
+	if (account == NULL) {
+		if (r->ok)
+			cmd_reply_error(s->ctx, PROTO_EAWS, "STS did not say "
+			    "which account credential %s is", s->cred_name);
+		else
+			cmd_reply_aws(s->ctx, r->err.code, r->err.message);
+	} else {
+		if (s->cred->account == NULL)
+			s->cred->account = xstrdup(account);
+		creds_set_account(s->cred_name, account);
+		dep_start_regions(s, account);
+	}
+	dep_start_free(s);
+}
+
+static json_t *
+parse_tags(struct cmd_ctx *ctx, int *bad)
+{
+	char	**v = NULL, *eq;
+	size_t	 n = 0, i;
+	json_t	*tags;
+
+	*bad = 0;
+	if (cmd_arg_strv(ctx, "tag", 0, &v, &n) != 0) {
+		*bad = 1;
+		return (NULL);
+	}
+	if (v == NULL)
+		return (NULL);
+	tags = json_array();
+	for (i = 0; i < n; i++) {
+		if ((eq = strchr(v[i], '=')) == NULL || eq == v[i] ||
+		    eq - v[i] > 128 || strlen(eq + 1) > 256) {
+			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "tag '%s' is not "
+			    "KEY=VALUE (key up to 128, value up to 256 "
+			    "characters)", v[i]);
+			json_decref(tags);
+			mp_strv_free(v);
+			*bad = 1;
+			return (NULL);
+		}
+		*eq = '\0';
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", v[i],
+		    "Value", eq + 1));
+	}
+	mp_strv_free(v);
+	return (tags);
+}
+
+void
+deploy_start(struct cmd_ctx *ctx)
+{
+	struct dep_start	*s;
+	struct store_txn	*t;
+	json_t			*c, *v;
+	char			**regions = NULL, *cause = NULL;
+	size_t			 n = 0, i;
+	int			 all = 0, bad;
+
+	s = xcalloc(1, sizeof *s);
+	s->ctx = ctx;
+	if (cmd_arg_str(ctx, "name", 1, &s->name) != 0 ||
+	    cmd_arg_str(ctx, "credential", 1, &s->cred_name) != 0 ||
+	    cmd_arg_strv(ctx, "region", 0, &regions, &n) != 0 ||
+	    cmd_arg_bool(ctx, "all_regions", &all) != 0 ||
+	    cmd_arg_bool(ctx, "replace", &s->replace) != 0 ||
+	    cmd_arg_bool(ctx, "auto_redeploy", &s->auto_redeploy) != 0)
+		goto out;
+	s->tags = parse_tags(ctx, &bad);
+	if (bad)
+		goto out;
+	if ((n == 0) == !all) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "give --region R (one or "
+		    "more) or --all-regions");
+		goto out;
+	}
+	s->regions = json_array();
+	for (i = 0; i < n; i++) {
+		if (!aws_region_valid(regions[i])) {
+			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region "
+			    "'%s' (not one where ACM runs)", regions[i]);
+			goto out;
+		}
+		json_array_append_new(s->regions, json_string(regions[i]));
+	}
+	if (all) {
+		for (i = 0; aws_acm_regions[i] != NULL; i++)
+			json_array_append_new(s->regions,
+			    json_string(aws_acm_regions[i]));
+	}
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		goto out;
+	}
+	c = repo_get(t, s->name, &cause);
+	v = c != NULL ? repo_get_version(t, s->name, 0, &cause) : NULL;
+	store_abort(t);
+	if (c == NULL || v == NULL) {
+		json_decref(c);
+		cmd_reply_error(ctx, cause != NULL ? PROTO_EINTERNAL :
+		    PROTO_ENOTFOUND, "%s", cause != NULL ? cause :
+		    "no such certificate in the repository");
+		goto out;
+	}
+	json_decref(c);
+	if (!rec_bool(v, "has_key")) {
+		json_decref(v);
+		cmd_reply_error(ctx, PROTO_ESTATE, "certificate %s has no private "
+		    "key: ACM imports need one (add it with 'cert renew --key', "
+		    "or 'fetch-key' for a private certificate)", s->name);
+		goto out;
+	}
+	json_decref(v);
+	if ((s->cred = creds_get(s->cred_name, &cause)) == NULL) {
+		cmd_reply_error(ctx, PROTO_ENOTFOUND, "%s", cause);
+		goto out;
+	}
+	mp_strv_free(regions);
+	free(cause);
+	if (s->cred->account != NULL) {
+		dep_start_regions(s, s->cred->account);
+		dep_start_free(s);
+		return;
+	}
+	sts_get_caller_identity(s->cred, dep_identified, s);
+	return;
+out:
+	free(cause);
+	mp_strv_free(regions);
+	dep_start_free(s);
+}
+
+/* Re-deploy: everything out of sync, or one certificate's. */
+
+struct dep_walk {
+	const char	*name;
+	json_t		*keys;
+	json_t		*recs;
+	int		 due_only;
+};
+
+static int
+dep_walk_cb(const char *key, json_t *rec, void *arg)
+{
+	struct dep_walk	*w = arg;
+	const char	*st = rec_str(rec, "state");
+	int		 take;
+
+	if (w->name != NULL && (rec_str(rec, "name") == NULL ||
+	    strcmp(rec_str(rec, "name"), w->name) != 0))
+		return (0);
+	if (w->due_only) {
+		/* In flight at a crash, or failed and due for a retry. */
+		take = json_object_get(rec, "intent") != NULL ||
+		    (st != NULL && strcmp(st, "failed") == 0 &&
+		    rec_bool(rec, "auto_redeploy") &&
+		    rec_int(rec, "next_retry") <= (long long)time(NULL));
+	} else
+		take = st == NULL || strcmp(st, "in-sync") != 0;
+	if (take) {
+		json_array_append_new(w->keys, json_string(key));
+		json_array_append(w->recs, rec);
+	}
+	return (0);
+}
+
+static void
+dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
+{
+	struct store_txn	*t;
+	char			*cause = NULL;
+	json_t			*rec, *intent;
+	size_t			 i;
+	long			 version;
+
+	w->keys = json_array();
+	w->recs = json_array();
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		rec_foreach(t, DB_DEPLOYMENTS, NULL, dep_walk_cb, w, &cause);
+		store_abort(t);
+	}
+	if (cause != NULL) {
+		log_warnx("deploy: %s", cause);
+		free(cause);
+	}
+	for (i = 0; i < json_array_size(w->keys); i++) {
+		const char *key = json_string_value(json_array_get(w->keys, i));
+
+		if (dep_active(key) != NULL)
+			continue;
+		rec = json_deep_copy(json_array_get(w->recs, i));
+		if (replace)
+			json_object_set_new(rec, "replace", json_true());
+		intent = json_object_get(rec, "intent");
+		version = intent != NULL ? rec_int(intent, "version") : 0;
+		if (op != NULL)
+			op->total++;
+		dep_unit_start(op, key, rec, version);
+		json_decref(rec);
+	}
+	json_decref(w->keys);
+	json_decref(w->recs);
+}
+
+void
+deploy_sync(struct cmd_ctx *ctx, const char *name)
+{
+	struct dep_op	*op;
+	struct dep_walk	 w = { name, NULL, NULL, 0 };
+
+	op = xcalloc(1, sizeof *op);
+	op->ctx = ctx;
+	op->rows = json_array();
+	op->total = 1;	/* held while starting */
+	dep_run_walk(op, &w, 1);
+	op->total--;
+	dep_op_done(op);
+}
+
+static void
+redeploy_job_fn(struct job *j, void *arg)
+{
+	struct dep_walk	 w = { NULL, NULL, NULL, 1 };
+
+	dep_run_walk(NULL, &w, 0);
+	job_done(j, 1, NULL);
+}
+
+static int
+dep_collect_cb(const char *key, json_t *rec, void *arg)
+{
+	struct dep_walk	*w = arg;
+
+	json_array_append_new(w->keys, json_string(key));
+	json_array_append(w->recs, rec);
+	return (0);
+}
+
+/* Every deployment (or those of certificate name): keys and records. */
+static void
+dep_collect(const char *name, struct dep_walk *w)
+{
+	struct store_txn	*t;
+	char			*cause = NULL, *prefix = NULL;
+
+	w->keys = json_array();
+	w->recs = json_array();
+	if (name != NULL)
+		xasprintf(&prefix, "%s/", name);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		rec_foreach(t, DB_DEPLOYMENTS, prefix, dep_collect_cb, w, &cause);
+		store_abort(t);
+	}
+	if (cause != NULL) {
+		log_warnx("deploy: %s", cause);
+		free(cause);
+	}
+	free(prefix);
+}
+
+void
+deploy_new_version(const char *name, long version)
+{
+	struct dep_walk	 w;
+	json_t		*rec;
+	const char	*key;
+	size_t		 i;
+
+	/* Every auto-redeploy deployment of name follows the new version. */
+	dep_collect(name, &w);
+	for (i = 0; i < json_array_size(w.recs); i++) {
+		rec = json_array_get(w.recs, i);
+		if (!rec_bool(rec, "auto_redeploy"))
+			continue;
+		key = json_string_value(json_array_get(w.keys, i));
+		if (dep_active(key) != NULL) {
+			/* Busy: the retry job picks the new version up. */
+			dep_update(key, json_pack("{s:{s:I, s:I}}", "intent",
+			    "version", (json_int_t)version, "started",
+			    (json_int_t)time(NULL)), NULL);
+			continue;
+		}
+		log_info("deploy: %s: auto-redeploying version %ld", key,
+		    version);
+		dep_unit_start(NULL, key, rec, version);
+	}
+	json_decref(w.keys);
+	json_decref(w.recs);
+}
+
+/* Mismatch detection: what ACM holds at each ARN, against what we put. */
+
+struct dep_check {
+	char	*key;
+	char	*sha256;
+	int	 auto_redeploy;
+	char	*arn;
+};
+
+static void
+dep_checked(struct aws_result *r, void *arg)
+{
+	struct dep_check	*c = arg;
+	struct pem_certinfo	*ci = NULL;
+	const char		*pem, *state = NULL;
+	char			*cause = NULL, *f1, *f2, *f3;
+	json_t			*rec;
+
+	checks_pending--;
+	if (!r->ok) {
+		if (strcmp(r->err.code, "ResourceNotFoundException") == 0)
+			state = "missing";
+		else
+			log_warnx("deploy: checking %s: %s: %s", c->key,
+			    r->err.code, r->err.message);
+	} else if ((pem = rec_str(r->json, "Certificate")) != NULL &&
+	    pem_certinfo_parse(pem, strlen(pem), &ci, &cause) == 0) {
+		state = strcmp(ci->sha256, c->sha256) == 0 ? "in-sync" :
+		    "mismatch";
+		pem_certinfo_free(ci);
+	}
+	free(cause);
+	if (state != NULL && (rec = dep_get(c->key)) != NULL) {
+		/* Only report a change, and not under a deployment in flight. */
+		if (json_object_get(rec, "intent") == NULL &&
+		    dep_active(c->key) == NULL &&
+		    (rec_str(rec, "state") == NULL ||
+		    strcmp(rec_str(rec, "state"), state) != 0)) {
+			dep_update(c->key, json_pack("{s:s, s:I}", "state", state,
+			    "checked", (json_int_t)time(NULL)), NULL);
+			if (strcmp(state, "in-sync") != 0) {
+				char	*msg;
+
+				xasprintf(&msg, "deployment %s: ACM %s at %s",
+				    c->key, strcmp(state, "missing") == 0 ?
+				    "no longer has the certificate" :
+				    "holds another certificate", c->arn);
+				xasprintf(&f1, "CERT_ARN=%s", c->arn);
+				xasprintf(&f2, "REGION=%s", rec_str(rec, "region"));
+				xasprintf(&f3, "CERT_NAME=%s", rec_str(rec,
+				    "name"));
+				log_event(LOG_WARNING, strcmp(state,
+				    "missing") == 0 ? "deploy-missing" :
+				    "deploy-mismatch", msg, f1, f2, f3,
+				    (char *)NULL);
+				free(msg);
+				free(f1);
+				free(f2);
+				free(f3);
+				/* Repaired at once where that is wanted. */
+				if (c->auto_redeploy) {
+					json_object_set_new(rec, "replace",
+					    json_true());
+					dep_unit_start(NULL, c->key, rec, rec_int(
+					    rec, "version"));
+				}
+			}
+		} else
+			dep_update(c->key, json_pack("{s:I}", "checked",
+			    (json_int_t)time(NULL)), NULL);
+		json_decref(rec);
+	}
+	free(c->key);
+	free(c->sha256);
+	free(c->arn);
+	free(c);
+	if (checks_pending == 0 && mismatch_job != NULL &&
+	    job_running(mismatch_job))
+		job_done(mismatch_job, 1, NULL);
+}
+
+void
+deploy_check_all(void)
+{
+	struct dep_walk		 w;
+	struct dep_check	*c;
+	struct aws_cred		*cred;
+	json_t			*rec;
+	char			*cause = NULL;
+	size_t			 i;
+
+	dep_collect(NULL, &w);
+	checks_pending++;	/* held while starting */
+	for (i = 0; i < json_array_size(w.recs); i++) {
+		rec = json_array_get(w.recs, i);
+		if (rec_str(rec, "arn") == NULL || rec_str(rec, "sha256") ==
+		    NULL || json_object_get(rec, "intent") != NULL)
+			continue;
+		if ((cred = creds_get(rec_str(rec, "credential"), &cause)) ==
+		    NULL) {
+			log_warnx("deploy: checking %s: %s", json_string_value(
+			    json_array_get(w.keys, i)), cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		c = xcalloc(1, sizeof *c);
+		c->key = xstrdup(json_string_value(json_array_get(w.keys, i)));
+		c->sha256 = xstrdup(rec_str(rec, "sha256"));
+		c->arn = xstrdup(rec_str(rec, "arn"));
+		c->auto_redeploy = rec_bool(rec, "auto_redeploy");
+		checks_pending++;
+		acm_get_certificate(cred, rec_str(rec, "region"), c->arn,
+		    dep_checked, c);
+		aws_cred_unref(cred);
+	}
+	json_decref(w.keys);
+	json_decref(w.recs);
+	if (--checks_pending == 0 && mismatch_job != NULL &&
+	    job_running(mismatch_job))
+		job_done(mismatch_job, 1, NULL);
+}
+
+static void
+mismatch_job_fn(struct job *j, void *arg)
+{
+	if (checks_pending > 0) {
+		job_done(j, 1, "previous check still running");
+		return;
+	}
+	deploy_check_all();
+}
+
+void
+deploy_init(void)
+{
+	/* Soon after start: resume what a crash interrupted. */
+	redeploy_job = sched_add("redeploy", 30, 2, redeploy_job_fn, NULL);
+	mismatch_job = sched_add("mismatch", acmd.conf->mismatch_interval,
+	    acmd.conf->mismatch_interval, mismatch_job_fn, NULL);
+	repo_set_new_version_hook(deploy_new_version);
+}
+
+void
+deploy_configure(void)
+{
+	if (mismatch_job != NULL)
+		sched_set_interval(mismatch_job, acmd.conf->mismatch_interval);
+}
