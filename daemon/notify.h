@@ -37,7 +37,6 @@ struct notify_msg {
  */
 typedef void (*notify_cb)(json_t *, void *);
 
-/* The configured channels, for messages ("journal, webhook, mail"). */
 void	notify_send(const struct notify_msg *, notify_cb, void *);
 /* The message's text, as logged and mailed (allocated). */
 char	*notify_text(const struct notify_msg *);

@@ -235,7 +235,11 @@ def _dvo_out(c, dv):
 
 
 def renewal_eligibility(c):
-    if c["type"] in ("AMAZON_ISSUED", "PRIVATE") and c["status"] == "ISSUED":
+    if c["status"] != "ISSUED":
+        return "INELIGIBLE"
+    if c["type"] == "AMAZON_ISSUED":
+        return "ELIGIBLE"
+    if c["type"] == "PRIVATE" and (c["exported"] or c["in_use_by"]):
         return "ELIGIBLE"
     return "INELIGIBLE"
 
@@ -437,6 +441,11 @@ def list_certificates(ctx, p):
         sel = [c for c in rs.certs.values()
                if (not sset or c["status"] in sset) and c["key_alg"] in kset
                and (not eku or eku & {"TLS_WEB_SERVER_AUTHENTICATION", "TLS_WEB_CLIENT_AUTHENTICATION", "ANY"})]
+        if p.get("SortBy") is not None:
+            if p["SortBy"] != "CREATED_AT" or p.get("SortOrder", "ASCENDING") not in ("ASCENDING", "DESCENDING"):
+                raise AwsError("ValidationException", "SortBy must be CREATED_AT and SortOrder "
+                               "ASCENDING or DESCENDING")
+            sel.sort(key=lambda c: c["created"], reverse=p.get("SortOrder") == "DESCENDING")
         page = sel[off:off + maxitems]
         out = {"CertificateSummaryList": [summary(c) for c in page]}
     if off + maxitems < len(sel):
@@ -487,6 +496,8 @@ def _parse_import(p):
         raise AwsError("ValidationException", "The certificate field contains more than one certificate. "
                        "You can specify only one certificate in this field.")
     cert = certs[0]
+    if len(key_b) > 5120:
+        raise AwsError("ValidationException", "The private key must be no larger than 5 KB (5,120 bytes).")
     if b"ENCRYPTED" in key_b:
         raise AwsError("ValidationException", "The private key is encrypted. Unencrypted private keys "
                        "are required.")
@@ -521,7 +532,7 @@ def _parse_import(p):
         if not chain:
             raise AwsError("ValidationException", "Could not validate the certificate with the "
                            "certificate chain.")
-        if chain[0].subject != cert.issuer or not calib.verify_signed_by(cert, chain[0]):
+        if not any(x.subject == cert.issuer and calib.verify_signed_by(cert, x) for x in chain):
             raise AwsError("ValidationException", "Could not validate the certificate with the "
                            "certificate chain.")
     chain_pem = "".join(calib.pem(x) for x in chain) if chain else None
@@ -593,6 +604,9 @@ def renew_certificate(ctx, p):
         if c["status"] not in ("ISSUED", "EXPIRED"):
             raise AwsError("ValidationException", "Certificate %s is not eligible for renewal (status %s)."
                            % (c["arn"], c["status"]))
+        if not c["exported"]:
+            raise AwsError("ValidationException", "Certificate ARN %s has not been exported so it is not "
+                           "eligible for the Renew Certificate API." % c["arn"])
         import pca
         caobj = pca.get_ca_admin(emu, c["ca_arn"])
         if caobj is None or caobj["status"] != "ACTIVE":
@@ -861,7 +875,7 @@ def _pool_entry(emu, kind, key_alg, caobj=None):
     k = (kind, key_alg, caobj["arn"] if caobj else None)
     e = _SEED_POOL.get(k)
     if e is None:
-        key = calib.gen_key(key_alg)
+        key = calib.gen_key(key_alg, reuse=True)
         n = calib.now()
         nb, na = n - datetime.timedelta(days=1), n + datetime.timedelta(days=PUBLIC_DAYS - 1)
         dom = "seed-%s.example.com" % key_alg.lower().replace("_", "-")
@@ -880,7 +894,13 @@ def _pool_entry(emu, kind, key_alg, caobj=None):
         else:
             cert = calib.issue_leaf(AMZ.cert, AMZ.key, key.public_key(), dom, [dom], nb, na)
             chain = AMZ.chain_pem
-        e = _SEED_POOL[k] = (cert, key, chain)
+        tmp = new_cert("0", "x", "", [], kind, key_alg)
+        _set_from_cert(tmp, cert, chain, key)
+        fields = {f: tmp[f] for f in ("cert", "cert_pem", "chain_pem", "key", "not_before", "not_after",
+                                     "fp", "subject", "issuer", "sig_alg", "key_alg")}
+        if kind == "AMAZON_ISSUED":
+            fields["issuer"] = "Amazon"
+        e = _SEED_POOL[k] = fields
     return e
 
 
@@ -937,9 +957,7 @@ def admin_seed(emu, data):
                         c["method"] = "DNS"
                         c["dvos"] = _make_dvos(c["sans"], "DNS", None)
                     if st != "PENDING_VALIDATION" and not (typ != "IMPORTED" and st in ("FAILED", "VALIDATION_TIMED_OUT")):
-                        cert, key, chain = _pool_entry(emu, typ, ka, caobj if typ == "PRIVATE" else None)
-                        _set_from_cert(c, cert, chain, key)
-                        c["domain"], c["sans"] = dom, [dom, "www." + dom]
+                        c.update(_pool_entry(emu, typ, ka, caobj if typ == "PRIVATE" else None))
                         c["serial"] = int.from_bytes(secrets.token_bytes(16), "big") >> 1
                         if typ == "IMPORTED":
                             c["imported"] = c["created"]
@@ -951,8 +969,7 @@ def admin_seed(emu, data):
                                 caobj["issued"][c["serial"]] = c["arn"]
                     elif typ == "IMPORTED" and st == "PENDING_VALIDATION":
                         st = "ISSUED"
-                        cert, key, chain = _pool_entry(emu, typ, ka)
-                        _set_from_cert(c, cert, chain, key)
+                        c.update(_pool_entry(emu, typ, ka))
                         c["imported"] = c["created"]
                     if typ == "AMAZON_ISSUED" and st == "PENDING_VALIDATION":
                         c["dvos"] = _make_dvos(c["sans"], "DNS", None)
@@ -962,7 +979,13 @@ def admin_seed(emu, data):
                         c["revocation_reason"] = "UNSPECIFIED"
                     rs.certs[c["arn"]] = c
                     created += 1
-    return 200, {"created": created, "seconds": round(time.time() - t0, 3)}
+        iam_n = int(data.get("iam_count") or 0)
+        if iam_n:
+            import iam
+            for acct in accounts:
+                iam.seed(emu, acct, iam_n, AMZ)
+    return 200, {"created": created, "iam_created": iam_n * len(accounts) if iam_n else 0,
+                 "seconds": round(time.time() - t0, 3)}
 
 
 ADMIN = {

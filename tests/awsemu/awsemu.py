@@ -6,6 +6,7 @@ fault injection and an unsigned admin API under /_emu/.
 Run: /usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file /tmp/port
 """
 import argparse
+import email.utils
 import hashlib
 import hmac
 import json
@@ -288,6 +289,18 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def send_error(self, code, message=None, explain=None):
+        # Protocol-level errors (bad request line, oversized headers...): JSON, never HTML.
+        self.close_connection = True
+        body = json.dumps({"__type": "InvalidRequest" if code < 500 else "InternalFailure",
+                           "message": message or REASONS.get(code, "error")}).encode()
+        try:
+            self.wfile.write(("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                              "Connection: close\r\n\r\n" % (code, REASONS.get(code, "Error"), len(body))
+                              ).encode() + body)
+        except OSError:
+            pass
+
     def log_message(self, fmt, *args):
         if VERBOSE:
             sys.stderr.write("awsemu: %s %s\n" % (self.address_string(), fmt % args))
@@ -299,7 +312,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- output
     def send_raw(self, status, headers, body):
-        out = ["HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Unknown"))]
+        out = ["HTTP/1.1 %d %s\r\nDate: %s\r\n" % (status, REASONS.get(status, "Unknown"),
+                                                     email.utils.formatdate(usegmt=True))]
         for k, v in headers:
             out.append("%s: %s\r\n" % (k, v))
         out.append("Content-Length: %d\r\n" % len(body))
@@ -467,8 +481,19 @@ class Handler(BaseHTTPRequestHandler):
             if random.random() < float(f.get("malformed_rate") or 0):
                 garbage = b'{"Certificate":{"CertificateArn":"arn:aws:ac' if proto == "json" else \
                     b'<?xml version="1.0"?><Respo\x00\xff'
-                self.send_raw(200, [("Content-Type", "application/x-amz-json-1.1" if proto == "json"
-                                     else "text/xml"), ("x-amzn-RequestId", rid)], garbage)
+                ctype = "application/x-amz-json-1.1" if proto == "json" else "text/xml"
+                if f.get("malformed_mode") == "garbage":
+                    self.send_raw(200, [("Content-Type", ctype), ("x-amzn-RequestId", rid)], garbage)
+                    return
+                # truncated: announce more bytes than are sent, then close the connection
+                self.close_connection = True
+                try:
+                    self.wfile.write(("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nx-amzn-RequestId: %s\r\n"
+                                      "Content-Length: %d\r\nConnection: close\r\n\r\n"
+                                      % (ctype, rid, len(garbage) + 512)).encode() + garbage)
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 return
 
         if proto == "json":
@@ -552,6 +577,10 @@ def admin(method, path, query, body):
             if f["error_status"] not in (500, 503):
                 return 400, {"error": "error_status must be 500 or 503"}
             f["delay_ms"] = float(data.get("delay_ms") or 0)
+            mm = data.get("malformed_mode") or "truncated"
+            if mm not in ("truncated", "garbage"):
+                return 400, {"error": "malformed_mode must be truncated or garbage"}
+            f["malformed_mode"] = mm
             if data.get("count") is not None:
                 f["count"] = int(data["count"])
             with e.lock:

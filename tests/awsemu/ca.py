@@ -1,7 +1,6 @@
 """Small CA helpers for the AWS emulator: real X.509 with python3-cryptography."""
 import datetime
 import hashlib
-import os
 import threading
 
 from cryptography import x509
@@ -33,10 +32,10 @@ _pool_lock = threading.Lock()
 _pool_idx = {}
 
 
-def _rsa_key(bits):
+def _rsa_key(bits, reuse=False):
     with _pool_lock:
         lst = _pool.setdefault(bits, [])
-        if len(lst) >= _POOL_MAX.get(bits, 2):
+        if len(lst) >= _POOL_MAX.get(bits, 2) or (reuse and lst):
             i = _pool_idx.get(bits, 0)
             _pool_idx[bits] = i + 1
             return lst[i % len(lst)]
@@ -65,11 +64,11 @@ def prewarm(bits_list=(2048,)):
     return t
 
 
-def gen_key(alg):
+def gen_key(alg, reuse=False):
     if alg in EC_CURVES:
         return ec.generate_private_key(EC_CURVES[alg]())
     if alg in RSA_SIZES:
-        return _rsa_key(RSA_SIZES[alg])
+        return _rsa_key(RSA_SIZES[alg], reuse)
     raise ValueError("unsupported key algorithm %s" % alg)
 
 

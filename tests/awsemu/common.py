@@ -1,6 +1,5 @@
 """Shared pieces of the AWS emulator: errors, state containers, small helpers."""
 import datetime
-import random
 import secrets
 import string
 import threading

@@ -151,3 +151,22 @@ OPS = {
 def dump_cert(c):
     return {"name": c["name"], "path": c["path"], "id": c["id"], "arn": c["arn"],
             "expiration": iso8601_s(c["expiration"]), "fingerprint": c["fp"]}
+
+
+def seed(emu, account, n, amz):
+    """Admin seeding: n server certificates sharing one PEM (metadata unique)."""
+    import datetime
+    key = calib.gen_key("RSA_2048", reuse=True)
+    now = calib.now()
+    cert = calib.issue_leaf(amz.cert, amz.key, key.public_key(), "iam-seed.example.com",
+                            ["iam-seed.example.com"], now - datetime.timedelta(days=1),
+                            now + datetime.timedelta(days=365))
+    body, fp, exp = calib.pem(cert), calib.fingerprint(cert), calib.not_after(cert).timestamp()
+    a = emu.account(account)
+    base = len(a.iam_certs)
+    for i in range(n):
+        name = "seed-%d" % (base + i)
+        a.iam_certs[name] = {"name": name, "path": "/", "id": "ASCA" + rand_upper(17),
+                             "arn": "arn:aws:iam::%s:server-certificate/%s" % (account, name),
+                             "uploaded": time.time(), "expiration": exp, "body": body,
+                             "chain": amz.chain_pem, "tags": [], "fp": fp}

@@ -1,0 +1,428 @@
+/*
+ * The expiry job.  One run reads every certificate and its state in one
+ * short write transaction, decides what to notify, commits, and only then
+ * sends (a crash between the two loses a notification rather than sending
+ * it twice).  The run ends when every channel of every notification has
+ * finished.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "conf.h"
+#include "expiry.h"
+#include "inventory.h"
+#include "log.h"
+#include "notify.h"
+#include "pem.h"
+#include "rec.h"
+#include "sched.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define EXPIRY_PREFIX		"expiry/"
+#define EXPIRY_FIRST_RUN	30
+
+struct expiry_waiter {
+	expiry_cb			 cb;
+	void				*arg;
+	TAILQ_ENTRY(expiry_waiter)	 entry;
+};
+
+static struct {
+	struct job			*job;
+	TAILQ_HEAD(, expiry_waiter)	 waiters;
+	json_t				*sent;	/* what this run notified */
+	int				 pending;
+	unsigned			 failed;	/* channels that failed */
+} ex = { .waiters = TAILQ_HEAD_INITIALIZER(ex.waiters) };
+
+/* What one walk collects: the certificates to check. */
+struct expiry_walk {
+	json_t		*cands;
+	const char	*source;
+};
+
+static json_t *
+expiry_cand(const char *source, const char *id, const char *key,
+    const json_t *rec)
+{
+	json_t	*c;
+
+	c = json_pack("{s:s, s:s, s:s, s:I}", "source", source, "id", id,
+	    "key", key, "not_after", (json_int_t)rec_int(rec, "not_after"));
+	json_object_set_new(c, "domain", json_string(rec_str(rec, "domain") ?
+	    rec_str(rec, "domain") : ""));
+	if (rec_str(rec, "arn") != NULL)
+		json_object_set_new(c, "arn", json_string(rec_str(rec, "arn")));
+	if (rec_str(rec, "region") != NULL)
+		json_object_set_new(c, "region",
+		    json_string(rec_str(rec, "region")));
+	if (rec_str(rec, "account") != NULL)
+		json_object_set_new(c, "account",
+		    json_string(rec_str(rec, "account")));
+	return (c);
+}
+
+static int
+expiry_repo_cb(const char *key, json_t *rec, void *arg)
+{
+	struct expiry_walk	*w = arg;
+	json_t			*c;
+	char			*skey;
+
+	if (!json_is_integer(json_object_get(rec, "not_after")))
+		return (0);
+	xasprintf(&skey, EXPIRY_PREFIX "repo/%s", key);
+	c = expiry_cand("repository", key, skey, rec);
+	json_object_set_new(c, "name", json_string(key));
+	json_array_append_new(w->cands, c);
+	free(skey);
+	return (0);
+}
+
+static int
+expiry_acm_cb(const char *key, json_t *rec, void *arg)
+{
+	struct expiry_walk	*w = arg;
+	const char		*arn = rec_str(rec, "arn");
+	char			*skey;
+
+	if (arn == NULL || !json_is_integer(json_object_get(rec, "not_after")))
+		return (0);
+	xasprintf(&skey, EXPIRY_PREFIX "acm/%s", arn);
+	json_array_append_new(w->cands, expiry_cand("acm", arn, skey, rec));
+	free(skey);
+	return (0);
+}
+
+static int
+expiry_iam_cb(const char *key, json_t *rec, void *arg)
+{
+	struct expiry_walk	*w = arg;
+	json_t			*c;
+	char			*skey;
+
+	if (rec_bool(rec, "gone") ||
+	    !json_is_integer(json_object_get(rec, "not_after")))
+		return (0);
+	xasprintf(&skey, EXPIRY_PREFIX "iam/%s", key);
+	c = expiry_cand("iam", key, skey, rec);
+	if (rec_str(rec, "name") != NULL)
+		json_object_set_new(c, "name", json_string(rec_str(rec, "name")));
+	json_array_append_new(w->cands, c);
+	free(skey);
+	return (0);
+}
+
+static int
+expiry_done_has(const json_t *done, int t)
+{
+	size_t	 i;
+	json_t	*v;
+
+	json_array_foreach(done, i, v) {
+		if (json_integer_value(v) == t)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Decide for one certificate: 1 (and *threshold, *event) to notify, 0
+ * not; *st is the state to write back when *changed.
+ */
+static int
+expiry_decide(const json_t *cand, json_t **stp, time_t now, int *threshold,
+    const char **event, int *changed)
+{
+	const struct config	*conf = acmd.conf;
+	json_t			*st = *stp, *done;
+	long long		 na, days;
+	int			 smallest = -1, notify = 0;
+	size_t			 i;
+
+	na = rec_int(cand, "not_after");
+	days = pem_days_left((time_t)na, now);
+	*changed = 0;
+
+	if (st != NULL && rec_int(st, "not_after") != na) {
+		log_info("certificate %s %s: not_after changed, expiry state "
+		    "reset", rec_str(cand, "source"), rec_str(cand, "id"));
+		json_decref(st);
+		st = NULL;
+		*changed = 1;
+	}
+	if (st == NULL) {
+		st = json_pack("{s:I, s:[], s:b}", "not_after", (json_int_t)na,
+		    "done", "expired", 0);
+		*stp = st;
+	}
+	if (!json_is_array(json_object_get(st, "done")))
+		json_object_set_new(st, "done", json_array());
+	done = json_object_get(st, "done");
+
+	/* Thresholds are sorted, largest first: the last crossed is the
+	 * smallest. */
+	for (i = 0; i < conf->nthresholds; i++) {
+		if (days <= conf->threshold_days[i])
+			smallest = conf->threshold_days[i];
+	}
+
+	if (days < 0) {
+		if (!rec_bool(st, "expired")) {
+			json_object_set_new(st, "expired", json_true());
+			*threshold = 0;
+			*event = NOTIFY_EXPIRED;
+			notify = 1;
+			*changed = 1;
+		}
+	} else if (smallest >= 0 && !expiry_done_has(done, smallest)) {
+		*threshold = smallest;
+		*event = NOTIFY_EXPIRING;
+		notify = 1;
+	}
+	/* Every threshold crossed is done, notified or not. */
+	for (i = 0; i < conf->nthresholds; i++) {
+		if (days <= conf->threshold_days[i] &&
+		    !expiry_done_has(done, conf->threshold_days[i])) {
+			json_array_append_new(done,
+			    json_integer(conf->threshold_days[i]));
+			*changed = 1;
+		}
+	}
+	if (notify)
+		json_object_set_new(st, "notified_at", json_integer(now));
+	return (notify);
+}
+
+static int
+expiry_stale_cb(const char *key, json_t *rec, void *arg)
+{
+	json_t	*a = arg;
+	json_t	*seen = json_array_get(a, 0), *stale = json_array_get(a, 1);
+
+	if (json_object_get(seen, key) == NULL)
+		json_array_append_new(stale, json_string(key));
+	return (0);
+}
+
+/* Walk, decide and record in one transaction; ex.sent gets the messages. */
+static int
+expiry_scan(time_t now, char **cause)
+{
+	struct store_txn	*t;
+	struct expiry_walk	 w;
+	json_t			*cand, *st, *seen, *stale, *a, *msg, *k;
+	const char		*skey, *event = NULL;
+	int			 threshold = 0, changed;
+	size_t			 i;
+
+	if ((t = store_begin(acmd.store, 1, cause)) == NULL)
+		return (-1);
+	w.cands = json_array();
+	seen = json_object();
+	stale = json_array();
+	if (rec_foreach(t, DB_CERTS, NULL, expiry_repo_cb, &w, cause) != 0 ||
+	    inv_foreach(t, NULL, 0, expiry_acm_cb, &w, cause) != 0 ||
+	    rec_foreach(t, DB_IAM, NULL, expiry_iam_cb, &w, cause) != 0)
+		goto fail;
+
+	json_array_foreach(w.cands, i, cand) {
+		skey = rec_str(cand, "key");
+		json_object_set_new(seen, skey, json_true());
+		st = rec_get(t, DB_JOBS, skey, cause);
+		if (st == NULL && *cause != NULL)
+			goto fail;
+		if (expiry_decide(cand, &st, now, &threshold, &event,
+		    &changed)) {
+			msg = json_deep_copy(cand);
+			json_object_del(msg, "key");
+			json_object_set_new(msg, "event", json_string(event));
+			json_object_set_new(msg, "threshold",
+			    json_integer(threshold));
+			json_object_set_new(msg, "days_left", json_integer(
+			    pem_days_left((time_t)rec_int(cand, "not_after"),
+			    now)));
+			json_array_append_new(ex.sent, msg);
+		}
+		if (changed && rec_put(t, DB_JOBS, skey, st, cause) != 0) {
+			json_decref(st);
+			goto fail;
+		}
+		json_decref(st);
+	}
+
+	/* The state of certificates no longer known goes. */
+	a = json_pack("[O, O]", seen, stale);
+	if (rec_foreach(t, DB_JOBS, EXPIRY_PREFIX, expiry_stale_cb, a,
+	    cause) != 0) {
+		json_decref(a);
+		goto fail;
+	}
+	json_decref(a);
+	json_array_foreach(stale, i, k) {
+		if (store_dels(t, DB_JOBS, json_string_value(k), cause) < 0)
+			goto fail;
+		log_debug("expiry: state %s dropped", json_string_value(k));
+	}
+	json_decref(w.cands);
+	json_decref(seen);
+	json_decref(stale);
+	return (store_commit(t, cause));
+
+fail:
+	store_abort(t);
+	json_decref(w.cands);
+	json_decref(seen);
+	json_decref(stale);
+	json_array_clear(ex.sent);
+	if (*cause == NULL)
+		*cause = xstrdup("store walk failed");
+	return (-1);
+}
+
+static void
+expiry_finish(int ok, const char *cause)
+{
+	struct expiry_waiter	*wt;
+	json_t			*out, *m;
+	char			*result;
+	size_t			 i;
+
+	out = json_array();
+	json_array_foreach(ex.sent, i, m) {
+		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
+		    "s:O, s:O}", "source", json_object_get(m, "source"), "id",
+		    json_object_get(m, "id"), "domain", json_object_get(m,
+		    "domain"), "days_left", json_object_get(m, "days_left"),
+		    "threshold", json_object_get(m, "threshold"), "event",
+		    json_object_get(m, "event")));
+	}
+	if (!ok)
+		xasprintf(&result, "failed: %s", cause);
+	else if (ex.failed > 0)
+		xasprintf(&result, "%zu notified (%u deliveries failed)",
+		    json_array_size(out), ex.failed);
+	else
+		xasprintf(&result, "%zu notified", json_array_size(out));
+	if (!ok)
+		log_warnx("expiry: %s", cause);
+	else
+		log_info("expiry: %s", result);
+
+	json_decref(ex.sent);
+	ex.sent = NULL;
+	/* A reload may have changed the interval. */
+	sched_set_interval(ex.job, acmd.conf->expiry_interval);
+	job_done(ex.job, ok, result);
+	free(result);
+
+	while ((wt = TAILQ_FIRST(&ex.waiters)) != NULL) {
+		TAILQ_REMOVE(&ex.waiters, wt, entry);
+		if (wt->cb != NULL)
+			wt->cb(ok ? out : NULL, ok ? NULL : cause, wt->arg);
+		free(wt);
+	}
+	json_decref(out);
+}
+
+static void
+expiry_release(void)
+{
+	if (--ex.pending == 0)
+		expiry_finish(1, NULL);
+}
+
+static void
+expiry_sent_cb(json_t *results, void *arg)
+{
+	json_t	*r;
+	size_t	 i;
+
+	json_array_foreach(results, i, r) {
+		if (!rec_bool(r, "ok"))
+			ex.failed++;
+	}
+	expiry_release();
+}
+
+static void
+expiry_job_fn(struct job *j, void *arg)
+{
+	struct notify_msg	 m;
+	json_t			*msg, *sent;
+	char			*cause = NULL;
+	size_t			 i;
+
+	ex.sent = json_array();
+	ex.failed = 0;
+	if (expiry_scan(time(NULL), &cause) != 0) {
+		expiry_finish(0, cause);
+		free(cause);
+		return;
+	}
+
+	/* Send after the commit; hold the run open until all are out. */
+	ex.pending = 1;
+	sent = json_incref(ex.sent);
+	json_array_foreach(sent, i, msg) {
+		memset(&m, 0, sizeof m);
+		m.event = rec_str(msg, "event");
+		m.source = rec_str(msg, "source");
+		m.id = rec_str(msg, "id");
+		m.domain = rec_str(msg, "domain");
+		m.name = rec_str(msg, "name");
+		m.arn = rec_str(msg, "arn");
+		m.region = rec_str(msg, "region");
+		m.account = rec_str(msg, "account");
+		m.not_after = (time_t)rec_int(msg, "not_after");
+		m.days_left = rec_int(msg, "days_left");
+		m.threshold = (int)rec_int(msg, "threshold");
+		ex.pending++;
+		notify_send(&m, expiry_sent_cb, NULL);
+	}
+	json_decref(sent);
+	expiry_release();
+}
+
+void
+expiry_init(void)
+{
+	ex.job = sched_add("expiry", acmd.conf->expiry_interval,
+	    EXPIRY_FIRST_RUN, expiry_job_fn, NULL);
+}
+
+void
+expiry_run_now(expiry_cb cb, void *arg)
+{
+	struct expiry_waiter	*wt;
+
+	wt = xcalloc(1, sizeof *wt);
+	wt->cb = cb;
+	wt->arg = arg;
+	TAILQ_INSERT_TAIL(&ex.waiters, wt, entry);
+	if (!job_running(ex.job))
+		sched_run_now(ex.job);
+}
+
+void
+expiry_free(void)
+{
+	struct expiry_waiter	*wt;
+
+	/* Waiters left (the loop stopped mid-run) get no answer. */
+	while ((wt = TAILQ_FIRST(&ex.waiters)) != NULL) {
+		TAILQ_REMOVE(&ex.waiters, wt, entry);
+		free(wt);
+	}
+	json_decref(ex.sent);
+	ex.sent = NULL;
+	ex.job = NULL;
+}
