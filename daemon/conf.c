@@ -315,6 +315,14 @@ config_free(struct config *c)
 			break;
 		}
 	}
+	for (i = 0; i < c->nwatches; i++) {
+		free(c->watches[i].id);
+		free(c->watches[i].path);
+		free(c->watches[i].name);
+		free(c->watches[i].cert);
+		free(c->watches[i].key);
+		free(c->watches[i].chain);
+	}
 	free(c->path);
 	free(c);
 }
@@ -326,6 +334,107 @@ struct conf_parse {
 	int		 error_line;
 	char		*error;
 };
+static int	conf_watch_set(struct conf_parse *, const char *, const char *,
+		    const char *);
+static int	conf_check_watches(struct conf_parse *);
+
+/*
+ * [watch NAME] sections: path (required), name (default "%d", the
+ * subdirectory), cert (default cert.pem), key (privkey.pem), chain
+ * (chain.pem), create (no).  The certbot live/ layout by default.
+ */
+static const char *const watch_keys[] = { "path", "name", "cert", "key",
+    "chain", "create", NULL };
+
+static int
+conf_watch_set(struct conf_parse *p, const char *id, const char *key,
+    const char *value)
+{
+	struct config		*c = p->c;
+	struct conf_watch	*w = NULL;
+	char			**field = NULL;
+	size_t			 i;
+
+	for (i = 0; watch_keys[i] != NULL; i++) {
+		if (strcmp(watch_keys[i], key) == 0)
+			break;
+	}
+	if (watch_keys[i] == NULL) {
+		xasprintf(&p->error, "%s:%d: unknown setting '%s' in [watch %s] "
+		    "(path, name, cert, key, chain, create)", p->name, p->line,
+		    key, id);
+		return (0);
+	}
+	for (i = 0; i < c->nwatches; i++) {
+		if (strcmp(c->watches[i].id, id) == 0)
+			w = &c->watches[i];
+	}
+	if (w == NULL) {
+		if (c->nwatches == CONF_MAX_WATCHES) {
+			xasprintf(&p->error, "%s:%d: more than %d [watch] "
+			    "sections", p->name, p->line, CONF_MAX_WATCHES);
+			return (0);
+		}
+		w = &c->watches[c->nwatches++];
+		w->id = xstrdup(id);
+		w->name = xstrdup("%d");
+		w->cert = xstrdup("cert.pem");
+		w->key = xstrdup("privkey.pem");
+		w->chain = xstrdup("chain.pem");
+		w->line = p->line;
+	}
+	if (strcmp(key, "create") == 0) {
+		if (strcmp(value, "yes") == 0)
+			w->create = 1;
+		else if (strcmp(value, "no") == 0)
+			w->create = 0;
+		else {
+			xasprintf(&p->error, "%s:%d: watch.create: '%s' is not "
+			    "yes or no", p->name, p->line, value);
+			return (0);
+		}
+		return (1);
+	}
+	if (strcmp(key, "path") == 0) {
+		if (*value != '/') {
+			xasprintf(&p->error, "%s:%d: watch.path must be absolute",
+			    p->name, p->line);
+			return (0);
+		}
+		field = &w->path;
+	} else if (strcmp(key, "name") == 0)
+		field = &w->name;
+	else if (strcmp(key, "cert") == 0)
+		field = &w->cert;
+	else if (strcmp(key, "key") == 0)
+		field = &w->key;
+	else
+		field = &w->chain;
+	if (*value == '\0' && field != &w->chain) {
+		xasprintf(&p->error, "%s:%d: watch.%s may not be empty", p->name,
+		    p->line, key);
+		return (0);
+	}
+	free(*field);
+	*field = xstrdup(value);
+	return (1);
+}
+
+static int
+conf_check_watches(struct conf_parse *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->c->nwatches; i++) {
+		if (p->c->watches[i].path == NULL) {
+			xasprintf(&p->error, "%s:%d: [watch %s] has no path",
+			    p->name, p->c->watches[i].line, p->c->watches[i].id);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 
 static int
 conf_handler(void *arg, const char *section, const char *key,
@@ -340,6 +449,8 @@ conf_handler(void *arg, const char *section, const char *key,
 	if (p->error != NULL)
 		return (1);
 	p->error_line = p->line;
+	if (strncmp(section, "watch ", 6) == 0 && section[6] != '\0')
+		return (conf_watch_set(p, section + 6, key, value));
 	if (*section == '\0') {
 		xasprintf(&p->error, "%s:%d: setting '%s' outside a [section]",
 		    p->name, p->line, key);
@@ -412,6 +523,8 @@ config_parse_string(const char *text, const char *name, char **cause)
 	st.s = text;
 	st.p = &p;
 	ret = ini_parse_stream(conf_reader, &st, conf_handler, &p);
+	if (p.error == NULL && ret == 0)
+		conf_check_watches(&p);
 	if (ret != 0 && (p.error == NULL || (ret > 0 && ret < p.error_line))) {
 		free(p.error);
 		xasprintf(&p.error, "%s:%d: syntax error", name,

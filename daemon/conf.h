@@ -14,8 +14,24 @@
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/acmd/acmd.conf"
 #define CONF_MAX_THRESHOLDS	16
 
+/* [watch NAME]: a directory whose certificate files acmd follows. */
+struct conf_watch {
+	char		*id;		/* NAME */
+	char		*path;
+	char		*name;		/* repository name; %d: subdirectory */
+	char		*cert;
+	char		*key;
+	char		*chain;
+	int		 create;
+	int		 line;
+};
+
+#define CONF_MAX_WATCHES	64
+
 struct config {
 	char		*path;		/* file it came from, NULL if none */
+	struct conf_watch watches[CONF_MAX_WATCHES];
+	size_t		 nwatches;
 
 	/* [daemon] */
 	char		*socket;

@@ -25,6 +25,7 @@
 #include "jobs/discovery.h"
 #include "jobs/expiry.h"
 #include "jobs/sched.h"
+#include "jobs/watch.h"
 #include "log.h"
 #include "proto.h"
 #include "sd.h"
@@ -105,6 +106,7 @@ reload(void)
 	aws_configure(c);
 	discovery_configure();
 	deploy_configure();
+	watch_configure();
 	creds_forget_all();
 	log_set_verbose(c->debug);
 	log_init("acmd", pick_log_target(c), c->debug);
@@ -205,6 +207,7 @@ main(int argc, char **argv)
 	expiry_init();
 	discovery_init();
 	deploy_init();
+	watch_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
 
@@ -224,6 +227,7 @@ main(int argc, char **argv)
 
 	sdx_stopping();
 	server_stop();
+	watch_free();
 	creds_forget_all();
 	aws_shutdown();
 	expiry_free();
