@@ -65,6 +65,8 @@ void	render_discover(const msgpack_object *, FILE *);
 void	render_acm_list(const msgpack_object *, FILE *);
 void	render_deploy(const msgpack_object *, FILE *);
 void	render_deploy_list(const msgpack_object *, FILE *);
+void	render_request_list(const msgpack_object *, FILE *);
+void	render_records(const msgpack_object *, FILE *);
 /* The parsed arguments of the running command (for renderers). */
 extern json_t	*ctl_args;
 /* Read a secret from the terminal without echo, or a line of stdin. */

@@ -76,6 +76,49 @@ static const struct ctl_opt region_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+static const struct ctl_opt request_public_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
+	{ "region", OPT_STR, NULL, "ACM region" },
+	{ "domain", OPT_STR, NULL, "the certificate's domain name" },
+	{ "san", OPT_LIST, NULL, "another name on it (repeatable)" },
+	{ "validation", OPT_STR, NULL, "dns or email" },
+	{ "key-algorithm", OPT_STR, "key_algorithm",
+	  "RSA_2048, EC_prime256v1 or EC_secp384r1" },
+	{ "hosted-zone", OPT_STR, "hosted_zone", "write the validation "
+	  "records into this Route 53 zone" },
+	{ "auto-zone", OPT_FLAG, "auto_zone", "find the Route 53 zone (the "
+	  "longest match)" },
+	{ "manual-dns", OPT_FLAG, "manual_dns", "show the records to create "
+	  "by hand (the default)" },
+	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag (repeatable)" },
+	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt request_private_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
+	{ "region", OPT_STR, NULL, "ACM region" },
+	{ "ca", OPT_STR, NULL, "ARN of the ACM Private CA" },
+	{ "domain", OPT_STR, NULL, "the certificate's domain name" },
+	{ "san", OPT_LIST, NULL, "another name on it (repeatable)" },
+	{ "with-key", OPT_FLAG, "with_key", "also fetch the private key "
+	  "(ExportCertificate; AWS charges for it)" },
+	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag (repeatable)" },
+	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt challenge_opts[] = {
+	{ "hosted-zone", OPT_STR, "hosted_zone", "Route 53 zone to write to" },
+	{ "auto-zone", OPT_FLAG, "auto_zone", "find the zone" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt resend_opts[] = {
+	{ "domain", OPT_STR, NULL, "only for this domain" },
+	{ NULL, 0, NULL, NULL }
+};
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "ping", .cmd = CMD_PING, .args = "",
 	  .help = "check that acmd answers", .opts = no_opts,
@@ -155,5 +198,29 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "sync", .cmd = "sync", .args = "[NAME]",
 	  .help = "re-deploy what is out of sync (mismatch, missing, failed)",
 	  .opts = no_opts, .render = render_deploy },
+	{ .name = "request public", .cmd = "request.public", .args = "",
+	  .help = "request a public certificate from ACM",
+	  .opts = request_public_opts, .render = render_generic },
+	{ .name = "request private", .cmd = "request.private", .args = "",
+	  .help = "request a certificate from an ACM Private CA",
+	  .opts = request_private_opts, .render = render_generic },
+	{ .name = "request list", .cmd = "request.list", .args = "",
+	  .help = "requests and their status", .opts = no_opts,
+	  .render = render_request_list },
+	{ .name = "request show", .cmd = "request.show", .args = "ID",
+	  .help = "one request: status, domains, validation records",
+	  .opts = no_opts, .render = render_generic },
+	{ .name = "request records", .cmd = "request.records", .args = "ID",
+	  .help = "the DNS records to create by hand", .opts = no_opts,
+	  .render = render_records },
+	{ .name = "request sync", .cmd = "request.sync", .args = "ID",
+	  .help = "ask ACM now and show the status", .opts = no_opts,
+	  .render = render_generic },
+	{ .name = "request deploy-challenge", .cmd = "request.deploy-challenge",
+	  .args = "ID", .help = "write the validation records into Route 53",
+	  .opts = challenge_opts, .render = render_generic },
+	{ .name = "request resend-email", .cmd = "request.resend-email",
+	  .args = "ID", .help = "send the validation e-mail again",
+	  .opts = resend_opts, .render = render_generic },
 	{ .name = NULL }
 };

@@ -547,3 +547,33 @@ render_deploy_list(const msgpack_object *o, FILE *f)
 
 	render_table(o, cols, f);
 }
+
+void
+render_request_list(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "id", "domain", "kind",
+	    "validation", "region", "status", "arn", NULL };
+
+	render_table(o, cols, f);
+}
+
+void
+render_records(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "name", "type", "value", NULL };
+	const msgpack_object	*row;
+	uint32_t		 i;
+	char			*line;
+
+	render_table(o, cols, f);
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	fprintf(f, "\nzone file:\n");
+	for (i = 0; i < o->via.array.size; i++) {
+		row = &o->via.array.ptr[i];
+		line = mp_obj_str(mp_map_get(row, "zone_line"));
+		if (line != NULL)
+			fprintf(f, "%s\n", line);
+		free(line);
+	}
+}

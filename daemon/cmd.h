@@ -91,6 +91,14 @@ extern const struct cmd_entry cmd_deploy_show_entry;
 extern const struct cmd_entry cmd_deploy_remove_entry;
 extern const struct cmd_entry cmd_deploy_check_entry;
 extern const struct cmd_entry cmd_sync_entry;
+extern const struct cmd_entry cmd_request_public_entry;
+extern const struct cmd_entry cmd_request_private_entry;
+extern const struct cmd_entry cmd_request_list_entry;
+extern const struct cmd_entry cmd_request_show_entry;
+extern const struct cmd_entry cmd_request_records_entry;
+extern const struct cmd_entry cmd_request_sync_entry;
+extern const struct cmd_entry cmd_request_challenge_entry;
+extern const struct cmd_entry cmd_request_resend_entry;
 extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_notify_check_entry;
 

@@ -21,6 +21,7 @@
 #include "aws/aws.h"
 #include "creds.h"
 #include "deploy.h"
+#include "requests.h"
 #include "conf.h"
 #include "jobs/discovery.h"
 #include "jobs/expiry.h"
@@ -207,6 +208,7 @@ main(int argc, char **argv)
 	expiry_init();
 	discovery_init();
 	deploy_init();
+	requests_init();
 	watch_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
