@@ -119,6 +119,42 @@ static const struct ctl_opt resend_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+static const struct ctl_opt ca_list_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential (default: default)" },
+	{ "region", OPT_STR, NULL, "the region of the private CAs" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt renew_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential (default: the one that "
+	  "found it)" },
+	{ "with-key", OPT_FLAG, "with_key", "also export the renewed key "
+	  "(charged by AWS)" },
+	{ "yes", OPT_FLAG, NULL, "do not ask for confirmation" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt revoke_opts[] = {
+	{ "reason", OPT_STR, NULL, "key-compromise, superseded, "
+	  "cessation-of-operation, affiliation-changed, privilege-withdrawn, "
+	  "certificate-authority-compromise, a-a-compromise or unspecified" },
+	{ "credential", OPT_STR, NULL, "AWS credential (default: the one that "
+	  "found it)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt fetch_key_opts[] = {
+	{ "credential", OPT_STR, NULL, "AWS credential (default: the one that "
+	  "found it)" },
+	{ "yes", OPT_FLAG, NULL, "do not ask for confirmation" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt yes_opt[] = {
+	{ "yes", OPT_FLAG, NULL, "do not ask for confirmation" },
+	{ NULL, 0, NULL, NULL }
+};
+
 const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "ping", .cmd = CMD_PING, .args = "",
 	  .help = "check that acmd answers", .opts = no_opts,
@@ -222,5 +258,23 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "request resend-email", .cmd = "request.resend-email",
 	  .args = "ID", .help = "send the validation e-mail again",
 	  .opts = resend_opts, .render = render_generic },
+	{ .name = "ca list", .cmd = "ca.list", .args = "",
+	  .help = "the ACM Private CAs of a region", .opts = ca_list_opts,
+	  .render = render_ca_list },
+	{ .name = "renew", .cmd = "renew", .args = "ARN",
+	  .help = "renew a private certificate in ACM; a new repository version",
+	  .opts = renew_opts, .render = render_generic,
+	  .prepare = prepare_confirm },
+	{ .name = "revoke", .cmd = "revoke", .args = "ARN",
+	  .help = "revoke a private certificate at its CA (ACM PCA)",
+	  .opts = revoke_opts, .render = render_generic },
+	{ .name = "fetch-key", .cmd = "fetch-key", .args = "ARN",
+	  .help = "export a private certificate's key into the repository "
+	  "(charged by AWS)", .opts = fetch_key_opts, .render = render_generic,
+	  .prepare = prepare_confirm },
+	{ .name = "delete", .cmd = "delete", .args = "ARN",
+	  .help = "remove an ACM certificate from acmd (never from ACM)",
+	  .opts = yes_opt, .render = render_generic,
+	  .prepare = prepare_confirm },
 	{ .name = NULL }
 };

@@ -45,6 +45,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_request_resend_entry,
 	&cmd_notify_test_entry,
 	&cmd_notify_check_entry,
+	&cmd_ca_list_entry,
+	&cmd_renew_entry,
+	&cmd_revoke_entry,
+	&cmd_fetch_key_entry,
+	&cmd_delete_entry,
 	NULL
 };
 

@@ -101,5 +101,10 @@ extern const struct cmd_entry cmd_request_challenge_entry;
 extern const struct cmd_entry cmd_request_resend_entry;
 extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_notify_check_entry;
+extern const struct cmd_entry cmd_ca_list_entry;
+extern const struct cmd_entry cmd_renew_entry;
+extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_fetch_key_entry;
+extern const struct cmd_entry cmd_delete_entry;
 
 #endif

@@ -201,7 +201,7 @@ notify_mail_message(const struct notify_msg *m, const char *text,
 	time_t		 now = time(NULL);
 	unsigned char	 rnd[8];
 	char		 date[64], id[17], *subject, *dom, *hfrom, *hto, *msg;
-	char		*body, *p;
+	char		*body;
 	size_t		 i;
 
 	gmtime_r(&now, &tm);
@@ -220,11 +220,6 @@ notify_mail_message(const struct notify_msg *m, const char *text,
 		    dom, m->days_left, m->days_left == 1 ? "" : "s");
 	hfrom = notify_header_value(from);
 	hto = notify_header_value(to);
-	for (p = hto; *p != '\0'; p++) {
-		if (*p == ' ' && p[1] != ' ' && p[1] != ',' && p[1] != '\0' &&
-		    p > hto && p[-1] != ',')
-			*p = ',';
-	}
 
 	xasprintf(&body, "%s\r\n\r\n"
 	    "event:      %s\r\n"
@@ -378,9 +373,9 @@ notify_mail(struct notify_send *s, const struct notify_msg *m,
 	const struct config	*conf = acmd.conf;
 	struct notify_chan	*c;
 	struct http_engine	*eng = aws_http();
-	char			*to, *p, *w, *msg;
+	char			*to, *p, *w, *msg, *hdr_to = NULL;
 	const char		**rcpts = NULL;
-	size_t			 n = 0;
+	size_t			 n = 0, i;
 
 	c = notify_chan_new(s, "mail", m->event);
 	if (conf->mail_from == NULL || *conf->mail_from == '\0' ||
@@ -407,7 +402,17 @@ notify_mail(struct notify_send *s, const struct notify_msg *m,
 		free(to);
 		return;
 	}
-	msg = notify_mail_message(m, text, conf->mail_from, conf->mail_to);
+	for (i = 0; i < n; i++) {
+		p = hdr_to;
+		if (p == NULL)
+			hdr_to = xstrdup(rcpts[i]);
+		else {
+			xasprintf(&hdr_to, "%s, %s", p, rcpts[i]);
+			free(p);
+		}
+	}
+	msg = notify_mail_message(m, text, conf->mail_from, hdr_to);
+	free(hdr_to);
 	if (http_submit_mail(eng, conf->smtp_url, conf->mail_from, rcpts, msg,
 	    notify_mail_cb, c) == NULL)
 		notify_chan_done(c, 0, "shutting down");

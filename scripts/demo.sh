@@ -1,14 +1,15 @@
 #!/bin/bash
-# The main job: build acmd, start it on a private socket and state
-# directory (against the local AWS emulator when it is present), and show
-# what it does through acmctl.
+# The main job: build acmd, start the local AWS emulator and acmd on a
+# private socket and state directory, and walk through what acmd does,
+# through acmctl: discovery, deploy (and replace), a public certificate
+# validated through Route 53, a mismatch and its repair, an expiry warning.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 if [ "$(id -u)" = 0 ]; then
 	sh scripts/setup.sh >/dev/null
 fi
-if [ ! -x build-demo/acmd ] || [ configure.ac -nt build-demo/Makefile ]; then
+if [ ! -f build-demo/Makefile ] || [ configure.ac -nt build-demo/Makefile ]; then
 	./autogen.sh >/dev/null 2>&1
 	mkdir -p build-demo
 	(cd build-demo && ../configure >/dev/null)
@@ -16,40 +17,118 @@ fi
 make -C build-demo -j2 >/dev/null
 
 D=$(mktemp -d /tmp/acmd-demo.XXXXXX)
-ACMCTL="$top/build-demo/acmctl -s $D/acmd.sock"
+APID= EPID=
 cleanup() {
-	[ -n "${APID:-}" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	[ -n "${EPID:-}" ] && kill "$EPID" 2>/dev/null
+	set +e
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
+	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
 	rm -rf "$D"
+	return 0
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ acmctl %s\n' "$*"; $ACMCTL "$@" || true; }
+bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '   %s\n' "$*"; }
+ctl() { printf '\033[36m$ acmctl %s\033[0m\n' "$*"; "$top/build-demo/acmctl" -s "$D/acmd.sock" "$@"; }
+q() { "$top/build-demo/acmctl" -s "$D/acmd.sock" "$@"; }
+awsq() { HOME=$D AWS_ACCESS_KEY_ID=AKIDEXAMPLE000000001 \
+    AWS_SECRET_ACCESS_KEY=emusecret0000000000000000000000000000001 \
+    AWS_DEFAULT_REGION=us-east-1 /usr/bin/aws --endpoint-url "$EMU" "$@"; }
+
+bold "starting the AWS emulator (ACM, ACM PCA, IAM, Route 53, STS on 127.0.0.1)"
+/usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file "$D/emu.port" \
+    --quiet --no-quotas --validation-delay 1 --change-delay 1 >"$D/emu.log" 2>&1 &
+EPID=$!
+for i in $(seq 1 100); do [ -s "$D/emu.port" ] && break; sleep 0.1; done
+EMU=http://127.0.0.1:$(cat "$D/emu.port")
+say "emulator at $EMU (request quotas off, and acmd's own pacing off, to keep the demo short)"
+say "seeding 1,500 certificates of every kind in us-east-1, 40 in eu-west-1"
+curl -sf -X POST "$EMU/_emu/seed" -d '{"account":"111111111111",
+    "regions":["us-east-1"],"count_per_region":1500,
+    "types":["AMAZON_ISSUED","IMPORTED","PRIVATE"],
+    "key_types":["RSA_2048","EC_prime256v1","RSA_4096","EC_secp384r1"]}' >/dev/null
+curl -sf -X POST "$EMU/_emu/seed" -d '{"account":"111111111111",
+    "regions":["eu-west-1"],"count_per_region":40}' >/dev/null
 
 cat >"$D/acmd.conf" <<CONF
 [daemon]
 socket = $D/acmd.sock
 state_dir = $D/state
 log = stderr
+[aws]
+endpoint_url = $EMU
+regions = us-east-1 eu-west-1 eu-central-1
+rate_limits = no
+[notify]
+thresholds = 30 15 7 1
 CONF
 
-step "starting acmd (state in $D/state)"
+bold "starting acmd (state in $D/state)"
 "$top/build-demo/acmd" -c "$D/acmd.conf" 2>"$D/acmd.log" &
 APID=$!
-for i in $(seq 1 100); do
-	[ -S "$D/acmd.sock" ] && break
-	sleep 0.05
+for i in $(seq 1 100); do q ping >/dev/null 2>&1 && break; sleep 0.05; done
+ctl status
+
+bold "an AWS credential (the secret goes on standard input, never in argv)"
+echo emusecret0000000000000000000000000000001 |
+    ctl credential add main --access-key AKIDEXAMPLE000000001
+ctl credential test main
+
+bold "discovery: every region, every key type (EC and RSA-4096 too), IAM"
+ctl discover
+say "the AWS tab, filtered: EC certificates are there (ListCertificates' default hides them)"
+ctl acm list --region eu-west-1 --domain 'seed-1*'
+say "$(q --json acm list | grep -c '"arn"') certificates in the inventory"
+
+bold "deploy a repository certificate to two regions, then re-deploy with --replace"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$D/web.key" -out "$D/web.crt" -days 60 -subj /CN=www.demo.test \
+    -addext subjectAltName=DNS:www.demo.test 2>/dev/null
+ctl cert add web --cert "$D/web.crt" --key "$D/web.key"
+ctl deploy web --credential main --region us-east-1 --region eu-west-1 --auto-redeploy --tag owner=demo
+say "deploying the same certificate again imports nothing twice:"
+ctl deploy web --credential main --region us-east-1 --replace
+say "a new version (a renewal) is re-imported onto the same ARNs automatically:"
+openssl req -x509 -new -key "$D/web.key" -out "$D/web2.crt" -days 90 \
+    -subj /CN=www.demo.test -addext subjectAltName=DNS:www.demo.test 2>/dev/null
+ctl cert renew web --cert "$D/web2.crt" --key "$D/web.key"
+for i in $(seq 1 50); do
+	q --json deploy list | grep -q '"version": 2' && [ "$(q --json deploy list | grep -c '"version": 2')" = 2 ] && break
+	sleep 0.2
 done
+ctl deploy list
 
-step "is it there?"
-run ping
-step "what is it doing?"
-run status
-step "the same for scripts"
-run --json status
-step "the audit log of state-changing commands"
-run audit
+bold "a public certificate, validated through Route 53 (Deploy Challenge)"
+ZONE=$(awsq route53 create-hosted-zone --name demo.test --caller-reference demo1 \
+    --query HostedZone.Id --output text)
+say "hosted zone demo.test is $ZONE"
+ctl request public --credential main --region us-east-1 --domain shop.demo.test \
+    --san '*.shop.demo.test' --validation dns --auto-zone
+for i in $(seq 1 60); do
+	q request list | grep -q Issued && break
+	sleep 0.5
+done
+ctl request list
+ctl cert show shop.demo.test | head -12
 
-step "daemon log"
-sed 's/^/  /' "$D/acmd.log"
+bold "someone changes the certificate in ACM behind acmd's back"
+ARN=$(q --json deploy list | sed -n 's/.*"arn": "\(arn:aws:acm:us-east-1[^"]*\)".*/\1/p' | head -1)
+openssl req -x509 -new -key "$D/web.key" -out "$D/rogue.crt" -days 30 \
+    -subj /CN=www.demo.test 2>/dev/null
+awsq acm import-certificate --certificate-arn "$ARN" \
+    --certificate "fileb://$D/rogue.crt" --private-key "fileb://$D/web.key" >/dev/null
+say "re-imported a different certificate onto $ARN"
+ctl deploy check
+sleep 1
+say "auto-redeploy repairs it at once; the journal got ACMD_EVENT=deploy-mismatch:"
+grep -m1 'deploy-mismatch' "$D/acmd.log" | sed 's/^/   /'
+ctl deploy list
+
+bold "an expiry warning"
+curl -sf -X POST "$EMU/_emu/expire" -d "{\"arn\":\"$(q --json acm list --region eu-west-1 | sed -n 's/.*"arn": "\([^"]*\)".*/\1/p' | head -1)\",\"days\":5}" >/dev/null
+ctl discover --region eu-west-1 >/dev/null
+say "discovery runs the expiry check after itself; the journal entry:"
+grep -m1 'cert-expiring' "$D/acmd.log" | sed 's/^/   /'
+ctl acm list --expiring 30
+
+bold "done"

@@ -272,6 +272,8 @@ expiry_scan(time_t now, char **cause)
 			goto fail;
 		log_debug("expiry: state %s dropped", json_string_value(k));
 	}
+	log_debug("expiry: %zu certificates checked, %zu to notify",
+	    json_array_size(w.cands), json_array_size(ex.sent));
 	json_decref(w.cands);
 	json_decref(seen);
 	json_decref(stale);

@@ -4,6 +4,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
 AWSBIN=${AWSBIN:-/usr/bin/aws}
 TMP=$(mktemp -d /tmp/awsemu-test.XXXXXX)
 EMU_PID=

@@ -52,7 +52,13 @@ open(d + "/old.key", "wb").write(key.private_bytes(
     serialization.NoEncryption()))
 EOF
 
-write_conf "[jobs]" "expiry_interval = 0" \
+# Whole days left are floored (as cert list shows them): a second on, a
+# certificate made for N days has N-1 left, whatever the timing below.
+sleep 1
+
+ok "the AWS emulator starts" start_emulator
+write_conf "[jobs]" "expiry_interval = 0" "discovery_interval = 0" \
+    "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" "regions = us-east-1" \
     "[notify]" "thresholds = 30 15 7 1" \
     "webhook_url = http://127.0.0.1:$HPORT/hook" \
     "smtp_url = smtp://127.0.0.1:$SPORT" \
@@ -186,5 +192,31 @@ out=$(ctl --json notify test)
 is "webhook answering 500 is reported" "the webhook answered HTTP 500" \
     "$(echo "$out" | jget "[c['detail'] for c in d if c['channel']=='webhook'][0]")"
 
+# The inventory: an ACM certificate with 5 days left, found by discovery
+# (which runs the expiry job when it ends).
+sed -i "s|^webhook_url = .*|webhook_url = http://127.0.0.1:$HPORT/hook|" "$CONF"
+kill -HUP "$DPID"; sleep 0.3
+emu POST /_emu/seed '{"account":"111111111111","regions":["us-east-1"],"count_per_region":1,"types":["IMPORTED"],"statuses":["ISSUED"],"domain_prefix":"inv"}' >/dev/null
+ARN=$(emu GET /_emu/state | jget "d['accounts']['111111111111']['regions']['us-east-1']['certificates'][0]['arn']")
+emu POST /_emu/expire "{\"arn\":\"$ARN\",\"days\":5}" >/dev/null
+ok "credential add for the emulator" sh -c "echo emusecret0000000000000000000000000000001 | '$ACMCTL' -s '$SOCK' credential add emu --access-key AKIDEXAMPLE000000001"
+ok "discover" ctl discover
+nw=$(nlines "$W")
+for i in $(seq 1 100); do
+	[ "$(nlines "$W")" -gt 3 ] && grep -q '"source": "acm"' "$W" && break
+	sleep 0.05
+done
+# 5 days from the emulator's now: 5 within its second, 4 after.
+like "discovery's expiry run notified the ACM certificate once" \
+    "^cert-expiring\\|acm\\|$ARN\\|us-east-1\\|111111111111\\|7\\|[45]\$" \
+    "$(/usr/bin/python3 -c "
+import json
+for l in open('$W'):
+    d=json.loads(l)
+    if d['source']=='acm': print('|'.join(str(d[k]) for k in ('event','source','arn','region','account','threshold','days_left')))
+")"
+like "journal line for the ACM certificate" "ACMD_EVENT=cert-expiring .*DAYS_LEFT=[45] THRESHOLD=7 CERT_ARN=$ARN REGION=us-east-1 ACCOUNT=111111111111" "$(cat "$DLOG")"
+out=$(ctl --json notify check)
+is "notify check after discovery: nothing new" 0 "$(echo "$out" | jget 'len(d)')"
 ok "daemon still serves" ctl ping
 finish
