@@ -73,5 +73,8 @@ extern json_t	*ctl_args;
 char	*read_secret(const char *);
 /* A msgpack scalar as text (allocated). */
 char	*render_scalar(const msgpack_object *);
+/* lifecycle: y/N on a terminal unless --yes; no terminal: refused. */
+int	prepare_confirm(const struct ctl_cmd *, json_t *);
+void	render_ca_list(const msgpack_object *, FILE *);
 
 #endif

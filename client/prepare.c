@@ -148,3 +148,44 @@ prepare_cert_files(const struct ctl_cmd *c, json_t *args)
 	free(pass);
 	return (0);
 }
+
+/*
+ * renew --with-key, fetch-key, delete: confirmation on the terminal
+ * unless --yes; without a terminal and without --yes, refused.
+ */
+int
+prepare_confirm(const struct ctl_cmd *c, json_t *args)
+{
+	const char	*arn = json_string_value(json_object_get(args, "arn"));
+	char		 buf[64];
+	int		 charged;
+
+	if (strcmp(c->cmd, "renew") == 0 &&
+	    json_object_get(args, "with_key") == NULL)
+		return (0);
+	charged = strcmp(c->cmd, "delete") != 0;
+	if (charged)
+		fprintf(stderr, "acmctl %s: AWS charges for each export of a "
+		    "private certificate\n", c->name);
+	else
+		fprintf(stderr, "acmctl %s: %s is removed from acmd only (with "
+		    "its requests and deployment records); ACM is not "
+		    "touched\n", c->name, arn != NULL ? arn : "the certificate");
+	if (json_is_true(json_object_get(args, "yes")))
+		return (0);
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "acmctl %s: no terminal to confirm on: give "
+		    "--yes\n", c->name);
+		return (-1);
+	}
+	fprintf(stderr, "%s %s? [y/N] ", charged ? "export the key of" :
+	    "delete", arn != NULL ? arn : "it");
+	fflush(stderr);
+	if (fgets(buf, sizeof buf, stdin) == NULL ||
+	    (buf[0] != 'y' && buf[0] != 'Y')) {
+		fprintf(stderr, "acmctl %s: cancelled\n", c->name);
+		return (-1);
+	}
+	json_object_set_new(args, "yes", json_true());
+	return (0);
+}

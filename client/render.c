@@ -577,3 +577,12 @@ render_records(const msgpack_object *o, FILE *f)
 		free(line);
 	}
 }
+
+void
+render_ca_list(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "common_name", "status", "type",
+	    "not_after", "arn", NULL };
+
+	render_table(o, cols, f);
+}

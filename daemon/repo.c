@@ -395,3 +395,41 @@ repo_new_version(const char *name, long version)
 	if (new_version_hook != NULL)
 		new_version_hook(name, version);
 }
+
+int
+repo_set_key(struct store_txn *t, const char *name, long version,
+    const char *pkcs8, size_t len, char **cause)
+{
+	json_t	*v = NULL, *c = NULL;
+	char	 vkey[256], aad[256];
+	int	 ret = -1;
+
+	version_key(vkey, sizeof vkey, name, version);
+	if ((v = rec_get(t, DB_VERSIONS, vkey, cause)) == NULL) {
+		if (*cause == NULL)
+			xasprintf(cause, "no version %ld of '%s'", version, name);
+		return (-1);
+	}
+	key_aad(aad, sizeof aad, name, version);
+	if (rec_seal(v, "key", aad, pkcs8, len, cause) != 0)
+		goto out;
+	json_object_set_new(v, "has_key", json_true());
+	if (rec_put(t, DB_VERSIONS, vkey, v, cause) != 0)
+		goto out;
+	if ((c = repo_get(t, name, cause)) == NULL) {
+		if (*cause == NULL)
+			xasprintf(cause, "no certificate named '%s'", name);
+		goto out;
+	}
+	if (rec_int(c, "current") == version) {
+		json_object_set_new(c, "has_key", json_true());
+		json_object_set_new(c, "updated", json_integer(time(NULL)));
+		if (rec_put(t, DB_CERTS, name, c, cause) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	json_decref(c);
+	json_decref(v);
+	return (ret);
+}

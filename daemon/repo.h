@@ -47,4 +47,12 @@ typedef void (*repo_hook)(const char *, long);
 void	 repo_set_new_version_hook(repo_hook);
 void	 repo_new_version(const char *, long);
 
+/*
+ * Give an existing version its private key (plain PKCS#8 PEM, len bytes;
+ * sealed here, the caller clears its copy).  The caller checks the key
+ * matches the version's certificate.
+ */
+int	 repo_set_key(struct store_txn *, const char *, long, const char *,
+	     size_t, char **);
+
 #endif

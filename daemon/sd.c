@@ -119,14 +119,55 @@ sdx_journal_available(void)
 	return (stat("/run/systemd/journal/socket", &st) == 0);
 }
 
+/*
+ * A fixed MESSAGE_ID per ACMD_EVENT kind, so that journalctl
+ * MESSAGE_ID=... finds every occurrence and the catalog
+ * (contrib/acmd.catalog, the same ids) explains it.  Never change an id.
+ */
+static const struct {
+	const char	*event;
+	const char	*id;
+} sdx_message_ids[] = {
+	{ "cert-expiring",	"6823a55de214441792b196047890d6d5" },
+	{ "cert-expired",	"51381a14dd8446f9aaef4bed0a5548d1" },
+	{ "cert-issued",	"22b26888f4394a909100b7df3b31a90a" },
+	{ "cert-version",	"c086f4fbece544a086854aa19f9e2738" },
+	{ "deploy-mismatch",	"6a551765bf8045b7895f380654774320" },
+	{ "deploy-missing",	"a5d512aa13c342f083589feb75e7f179" },
+	{ "notify-test",	"207aea81a8644e24972565964c3e157d" },
+};
+
+/* The MESSAGE_ID= field for an "ACMD_EVENT=kind" field, or NULL. */
+static const char *
+sdx_message_id(const char *field)
+{
+	static char	 buf[sizeof "MESSAGE_ID=" + 32];
+	const char	*ev = "ACMD_EVENT=";
+	size_t		 i;
+
+	if (strncmp(field, ev, strlen(ev)) != 0)
+		return (NULL);
+	field += strlen(ev);
+	for (i = 0; i < sizeof sdx_message_ids / sizeof sdx_message_ids[0];
+	    i++) {
+		if (strcmp(sdx_message_ids[i].event, field) == 0) {
+			snprintf(buf, sizeof buf, "MESSAGE_ID=%s",
+			    sdx_message_ids[i].id);
+			return (buf);
+		}
+	}
+	return (NULL);
+}
+
 void
 sdx_journal(int prio, const char *msg, const char **fields, size_t nfields)
 {
 	struct iovec	*iov;
 	char		*m, *p;
+	const char	*mid = NULL;
 	size_t		 i, n = 0;
 
-	iov = xcalloc(nfields + 3, sizeof *iov);
+	iov = xcalloc(nfields + 4, sizeof *iov);
 	xasprintf(&m, "MESSAGE=%s", msg);
 	xasprintf(&p, "PRIORITY=%d", prio);
 	iov[n].iov_base = m;
@@ -138,6 +179,10 @@ sdx_journal(int prio, const char *msg, const char **fields, size_t nfields)
 	for (i = 0; i < nfields; i++) {
 		iov[n].iov_base = (char *)fields[i];
 		iov[n++].iov_len = strlen(fields[i]);
+		if (mid == NULL && (mid = sdx_message_id(fields[i])) != NULL) {
+			iov[n].iov_base = (char *)mid;
+			iov[n++].iov_len = strlen(mid);
+		}
 	}
 	sd_journal_sendv(iov, (int)n);
 	free(m);

@@ -1,0 +1,1076 @@
+/*
+ * ca list, renew, revoke, fetch-key, delete: the life of ACM certificates
+ * after they are issued.
+ */
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "acmd.h"
+#include "aws/aws.h"
+#include "aws/endpoint.h"
+#include "aws/services.h"
+#include "cmd.h"
+#include "creds.h"
+#include "inventory.h"
+#include "log.h"
+#include "pem.h"
+#include "rec.h"
+#include "repo.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define LC_RENEW_TRIES	10	/* GetCertificate polls after a renewal */
+#define LC_RENEW_WAIT	1	/* seconds between them */
+#define LC_PASS_BYTES	16	/* export passphrase: 32 hex characters */
+
+struct lc {
+	struct cmd_ctx	*ctx;
+	struct aws_cred	*cred;
+	char		*credname;
+	char		*arn;
+	char		*region;
+	char		*invkey;	/* NULL when not in the inventory */
+	json_t		*inv;		/* the inventory record, or NULL */
+	char		*old_serial;
+	char		 old_fp[PEM_SHA256_HEXLEN + 1];
+	char		*cert;
+	char		*chain;
+	char		*key;		/* plain PKCS#8, secret */
+	size_t		 keylen;
+	char		*pass;		/* export passphrase, secret */
+	char		*reason;
+	int		 with_key;
+	int		 tries;
+	struct event	*timer;
+	json_t		*rows;
+};
+
+static const char *const lc_reasons[] = {
+	"UNSPECIFIED",
+	"KEY_COMPROMISE",
+	"CERTIFICATE_AUTHORITY_COMPROMISE",
+	"AFFILIATION_CHANGED",
+	"SUPERSEDED",
+	"CESSATION_OF_OPERATION",
+	"PRIVILEGE_WITHDRAWN",
+	"A_A_COMPROMISE",
+	NULL
+};
+
+static void
+lc_free(struct lc *lc)
+{
+	if (lc == NULL)
+		return;
+	if (lc->timer != NULL)
+		event_free(lc->timer);
+	if (lc->cred != NULL)
+		aws_cred_unref(lc->cred);
+	if (lc->key != NULL)
+		xfree_secret(lc->key, lc->keylen);
+	if (lc->pass != NULL)
+		xfree_secret(lc->pass, strlen(lc->pass));
+	free(lc->credname);
+	free(lc->arn);
+	free(lc->region);
+	free(lc->invkey);
+	json_decref(lc->inv);
+	free(lc->old_serial);
+	free(lc->cert);
+	free(lc->chain);
+	free(lc->reason);
+	json_decref(lc->rows);
+	free(lc);
+}
+
+static void
+lc_fail(struct lc *lc, enum proto_error code, char *cause)
+{
+	cmd_reply_error(lc->ctx, code, "%s", cause != NULL ? cause : "failed");
+	free(cause);
+	lc_free(lc);
+}
+
+static void
+lc_aws(struct lc *lc, struct aws_result *res)
+{
+	cmd_reply_aws(lc->ctx, res->err.code, res->err.message);
+	lc_free(lc);
+}
+
+/* The region of an inventory key ACCOUNT/REGION/ARN (allocated). */
+static char *
+key_region(const char *key)
+{
+	const char	*p, *q;
+
+	if ((p = strchr(key, '/')) == NULL || (q = strchr(p + 1, '/')) == NULL)
+		return (NULL);
+	return (xstrndup(p + 1, q - p - 1));
+}
+
+/*
+ * Find the certificate, its region and a credential for it.  need_inv:
+ * the inventory record is required.  NULL after replying.
+ */
+static struct lc *
+lc_resolve(struct cmd_ctx *ctx, const char *arn, const char *credname,
+    int need_inv)
+{
+	struct store_txn	*t;
+	struct lc		*lc;
+	char			*key, *cause = NULL;
+	json_t			*rec;
+	const char		*use;
+
+	if ((key = inv_key_for_arn(arn)) == NULL) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an ACM "
+		    "certificate ARN", arn);
+		return (NULL);
+	}
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		free(key);
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	rec = rec_get(t, DB_ACM, key, &cause);
+	store_abort(t);
+	if (cause != NULL) {
+		free(key);
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
+		return (NULL);
+	}
+	if (rec == NULL && (need_inv || credname == NULL)) {
+		free(key);
+		cmd_reply_error(ctx, PROTO_ENOTFOUND, "certificate %s is not in "
+		    "the inventory (run discover%s)", arn, need_inv ? "" :
+		    ", or give --credential");
+		return (NULL);
+	}
+	lc = xcalloc(1, sizeof *lc);
+	lc->ctx = ctx;
+	lc->arn = xstrdup(arn);
+	lc->inv = rec;
+	if (rec != NULL) {
+		lc->invkey = key;
+		lc->region = xstrdup(rec_str(rec, "region") != NULL ?
+		    rec_str(rec, "region") : "");
+	} else {
+		lc->region = key_region(key);
+		free(key);
+	}
+	if (lc->region == NULL || !aws_region_valid(lc->region)) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region in '%s'",
+		    arn);
+		lc_free(lc);
+		return (NULL);
+	}
+	use = credname;
+	if (use == NULL)
+		use = rec_str(rec, "credential");
+	if (use == NULL) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "no credential known for "
+		    "%s: give --credential", arn);
+		lc_free(lc);
+		return (NULL);
+	}
+	lc->credname = xstrdup(use);
+	if ((lc->cred = creds_get(use, &cause)) == NULL) {
+		lc_fail(lc, PROTO_ENOTFOUND, cause);
+		return (NULL);
+	}
+	return (lc);
+}
+
+/* A repository name for a domain: '*' becomes "wildcard". */
+static char *
+name_for_domain(const char *domain, const char *arn)
+{
+	char		*name, *p;
+	const char	*id;
+	size_t		 i, len;
+
+	if (domain == NULL || *domain == '\0') {
+		id = strrchr(arn, '/');
+		xasprintf(&name, "acm-%.8s", id != NULL ? id + 1 : "cert");
+		return (name);
+	}
+	len = strlen(domain);
+	name = xmalloc(len * 8 + 1);
+	p = name;
+	for (i = 0; i < len && p - name < 120; i++) {
+		if (domain[i] == '*') {
+			memcpy(p, "wildcard", 8);
+			p += 8;
+		} else if (isalnum((unsigned char)domain[i]) ||
+		    strchr("._-", domain[i]) != NULL)
+			*p++ = domain[i];
+		else
+			*p++ = '-';
+	}
+	*p = '\0';
+	if (!repo_valid_name(name)) {
+		free(name);
+		xasprintf(&name, "acm-%s", domain[0] == '*' ? "wildcard" :
+		    "cert");
+	}
+	return (name);
+}
+
+/* A name no repository certificate has yet. */
+static char *
+unique_name(struct store_txn *t, const char *domain, const char *arn,
+    char **cause)
+{
+	json_t	*c;
+	char	*base, *name;
+	int	 i;
+
+	base = name_for_domain(domain, arn);
+	name = xstrdup(base);
+	for (i = 2; i < 100; i++) {
+		if ((c = repo_get(t, name, cause)) == NULL)
+			break;
+		json_decref(c);
+		free(name);
+		xasprintf(&name, "%s-%d", base, i);
+	}
+	free(base);
+	if (*cause != NULL || i == 100) {
+		if (*cause == NULL)
+			xasprintf(cause, "no free repository name for '%s'",
+			    domain);
+		free(name);
+		return (NULL);
+	}
+	return (name);
+}
+
+/* The repository name the inventory links the certificate to, if any. */
+static const char *
+linked_name(const json_t *inv)
+{
+	return (rec_str(json_object_get(inv, "linked"), "name"));
+}
+
+/* Update the inventory record (and its PEM) after a new certificate. */
+static int
+inv_update(struct store_txn *t, struct lc *lc, const struct pem_certinfo *ci,
+    const char *name, long version, char **cause)
+{
+	json_t	*rec, *pem;
+	char	*pkey;
+	int	 ret;
+
+	if (lc->invkey == NULL)
+		return (0);
+	if ((rec = rec_get(t, DB_ACM, lc->invkey, cause)) == NULL)
+		return (*cause != NULL ? -1 : 0);
+	if (ci != NULL) {
+		json_object_set_new(rec, "serial", json_string(ci->serial));
+		json_object_set_new(rec, "sha256", json_string(ci->sha256));
+		json_object_set_new(rec, "not_before",
+		    json_integer(ci->not_before));
+		json_object_set_new(rec, "not_after",
+		    json_integer(ci->not_after));
+		json_object_set_new(rec, "status", json_string("ISSUED"));
+	}
+	json_object_set_new(rec, "linked", json_pack("{s:s, s:I}", "name", name,
+	    "version", (json_int_t)version));
+	ret = rec_put(t, DB_ACM, lc->invkey, rec, cause);
+	json_decref(rec);
+	if (ret != 0 || ci == NULL || lc->cert == NULL)
+		return (ret);
+	pem = json_pack("{s:s, s:s}", "cert", lc->cert, "chain",
+	    lc->chain != NULL ? lc->chain : "");
+	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, lc->invkey);
+	ret = rec_put(t, DB_ACM, pkey, pem, cause);
+	free(pkey);
+	json_decref(pem);
+	return (ret);
+}
+
+/* Take Certificate and CertificateChain from an ACM answer. */
+static int
+lc_take_pem(struct lc *lc, const json_t *j)
+{
+	const char	*cert = rec_str(j, "Certificate");
+	const char	*chain = rec_str(j, "CertificateChain");
+
+	if (cert == NULL)
+		return (-1);
+	free(lc->cert);
+	free(lc->chain);
+	lc->cert = xstrdup(cert);
+	lc->chain = xstrdup(chain != NULL ? chain : "");
+	return (0);
+}
+
+/* ca list */
+
+static void
+ca_listed(struct aws_result *res, void *arg)
+{
+	struct lc	*lc = arg;
+	json_t		*list, *ca, *row, *na;
+	const char	*next, *cn;
+	size_t		 i;
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	list = json_object_get(res->json, "CertificateAuthorities");
+	json_array_foreach(list, i, ca) {
+		cn = rec_str(json_object_get(json_object_get(ca,
+		    "CertificateAuthorityConfiguration"), "Subject"),
+		    "CommonName");
+		na = json_object_get(ca, "NotAfter");
+		row = json_pack("{s:s, s:s, s:s, s:s}",
+		    "arn", rec_str(ca, "Arn") ? rec_str(ca, "Arn") : "",
+		    "status", rec_str(ca, "Status") ? rec_str(ca, "Status") : "",
+		    "type", rec_str(ca, "Type") ? rec_str(ca, "Type") : "",
+		    "common_name", cn != NULL ? cn : "");
+		json_object_set_new(row, "not_after", json_is_number(na) ?
+		    json_integer((json_int_t)json_number_value(na)) :
+		    json_null());
+		json_array_append_new(lc->rows, row);
+	}
+	if ((next = rec_str(res->json, "NextToken")) != NULL && *next != '\0') {
+		pca_list_certificate_authorities(lc->cred, lc->region, next,
+		    ca_listed, lc);
+		return;
+	}
+	cmd_reply_json(lc->ctx, json_incref(lc->rows));
+	lc_free(lc);
+}
+
+static void
+cmd_ca_list_exec(struct cmd_ctx *ctx)
+{
+	struct lc	*lc;
+	char		*cred = NULL, *region = NULL, *cause = NULL;
+
+	if (cmd_arg_str(ctx, "credential", 0, &cred) != 0 ||
+	    cmd_arg_str(ctx, "region", 1, &region) != 0)
+		goto out;
+	if (!aws_region_valid(region)) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region '%s' (not "
+		    "one where ACM runs)", region);
+		goto out;
+	}
+	lc = xcalloc(1, sizeof *lc);
+	lc->ctx = ctx;
+	lc->region = region;
+	region = NULL;
+	lc->credname = xstrdup(cred != NULL ? cred : "default");
+	lc->rows = json_array();
+	if ((lc->cred = creds_get(lc->credname, &cause)) == NULL) {
+		lc_fail(lc, PROTO_ENOTFOUND, cause);
+		goto out;
+	}
+	pca_list_certificate_authorities(lc->cred, lc->region, NULL, ca_listed,
+	    lc);
+out:
+	free(cred);
+	free(region);
+}
+
+const struct cmd_entry cmd_ca_list_entry = {
+	.name = "ca.list",
+	.usage = "ca list --credential C --region R",
+	.flags = CMD_READONLY,
+	.exec = cmd_ca_list_exec,
+};
+
+/* Export: a one-time passphrase, then the key decrypted in memory only. */
+
+static void
+lc_new_pass(struct lc *lc)
+{
+	unsigned char	 raw[LC_PASS_BYTES];
+	size_t		 i;
+
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		fatalx("RAND_bytes failed");
+	lc->pass = xmalloc(2 * sizeof raw + 1);
+	for (i = 0; i < sizeof raw; i++)
+		snprintf(lc->pass + 2 * i, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof raw);
+}
+
+/*
+ * Decrypt the exported key into lc->key and check it belongs to the
+ * exported certificate (now lc->cert).  The passphrase is cleared.
+ */
+static int
+lc_take_export(struct lc *lc, const json_t *j, char **cause)
+{
+	struct pem_key	*pk = NULL;
+	const char	*enc = rec_str(j, "PrivateKey");
+	char		*err = NULL;
+	int		 r;
+
+	if (lc_take_pem(lc, j) != 0 || enc == NULL) {
+		xasprintf(cause, "ExportCertificate gave no certificate or key");
+		return (-1);
+	}
+	r = pem_key_decrypt(enc, strlen(enc), lc->pass, &lc->key, &lc->keylen,
+	    &err);
+	xfree_secret(lc->pass, strlen(lc->pass));
+	lc->pass = NULL;
+	if (r != 0) {
+		lc->key = NULL;
+		xasprintf(cause, "the exported key does not decrypt: %s", err);
+		free(err);
+		return (-1);
+	}
+	if (pem_key_parse(lc->key, lc->keylen, NULL, &pk, &err) != 0 ||
+	    pem_key_match_cert(pk, lc->cert, strlen(lc->cert), &err) != 0) {
+		pem_key_free(pk);
+		xasprintf(cause, "the exported key does not match the exported "
+		    "certificate: %s", err);
+		free(err);
+		return (-1);
+	}
+	pem_key_free(pk);
+	return (0);
+}
+
+/* renew */
+
+static void	renew_poll(struct lc *);
+
+/* The renewed certificate is here: a new version of its repository entry. */
+static void
+renew_store(struct lc *lc)
+{
+	struct store_txn	*t = NULL;
+	struct pem_certinfo	*ci = NULL;
+	struct pem_key		*pk = NULL;
+	json_t			*c = NULL, *v = NULL;
+	enum proto_error	 code = PROTO_EINTERNAL;
+	char			*cause = NULL, *name = NULL, *oname = NULL;
+	char			*carried = NULL, *err = NULL;
+	const char		*key;
+	size_t			 carriedlen = 0;
+	long			 version = 0, ov;
+	int			 exists = 0, added = 0, r;
+
+	if (pem_certinfo_parse(lc->cert, strlen(lc->cert), &ci, &cause) != 0)
+		goto fail;
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	/* Which repository certificate: the linked one, else the old PEM's. */
+	if (linked_name(lc->inv) != NULL) {
+		if ((c = repo_get(t, linked_name(lc->inv), &cause)) != NULL)
+			name = xstrdup(linked_name(lc->inv));
+		else if (cause != NULL)
+			goto fail;
+	}
+	if (name == NULL && *lc->old_fp != '\0') {
+		r = repo_find_fingerprint(t, lc->old_fp, &oname, &ov, &cause);
+		if (r == -1)
+			goto fail;
+		if (r == 1) {
+			name = oname;
+			oname = NULL;
+		}
+	}
+	if (name != NULL)
+		exists = 1;
+	else if ((name = unique_name(t, ci->cn, lc->arn, &cause)) == NULL)
+		goto fail;
+
+	key = lc->key;
+	if (key == NULL && exists) {
+		/* Keep the key when the renewal kept it. */
+		if ((v = repo_get_version(t, name, 0, &cause)) == NULL &&
+		    cause != NULL)
+			goto fail;
+		if (v != NULL && (carried = repo_key(v, &carriedlen,
+		    &cause)) == NULL && cause != NULL)
+			goto fail;
+		if (carried != NULL && pem_key_parse(carried, carriedlen, NULL,
+		    &pk, &err) == 0 && pem_key_match_cert(pk, lc->cert,
+		    strlen(lc->cert), &err) == 0)
+			key = carried;
+		free(err);
+		err = NULL;
+	}
+	if (repo_add(t, name, lc->cert, lc->chain, key, NULL, "renew",
+	    exists ? REPO_MUST_EXIST : REPO_MUST_BE_NEW, &version, &code,
+	    &cause) == 0)
+		added = 1;
+	else if (code == PROTO_EEXIST) {
+		/* Already there (discovery was quicker): link to it. */
+		free(cause);
+		cause = NULL;
+		free(name);
+		name = NULL;
+		r = repo_find_fingerprint(t, ci->sha256, &name, &version,
+		    &cause);
+		if (r != 1) {
+			code = PROTO_EINTERNAL;
+			if (r == 0)
+				xasprintf(&cause, "renewed certificate not "
+				    "stored");
+			goto fail;
+		}
+	} else
+		goto fail;
+	code = PROTO_EINTERNAL;
+	if (inv_update(t, lc, ci, name, version, &cause) != 0)
+		goto fail;
+	if (store_commit(t, &cause) != 0) {
+		t = NULL;
+		goto fail;
+	}
+	t = NULL;
+	log_info("renew: %s renewed, serial %s; version %ld of %s", lc->arn,
+	    ci->serial, version, name);
+	if (added)
+		repo_new_version(name, version);
+	cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}",
+	    "arn", lc->arn, "name", name, "version", (json_int_t)version,
+	    "serial", ci->serial, "not_after", (json_int_t)ci->not_after,
+	    "has_key", key != NULL));
+	lc_free(lc);
+	goto out;
+fail:
+	store_abort(t);
+	lc_fail(lc, code, cause);
+out:
+	if (carried != NULL)
+		xfree_secret(carried, carriedlen);
+	pem_key_free(pk);
+	pem_certinfo_free(ci);
+	json_decref(c);
+	json_decref(v);
+	free(name);
+	free(oname);
+}
+
+static void
+renew_exported(struct aws_result *res, void *arg)
+{
+	struct lc	*lc = arg;
+	char		*cause = NULL;
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	if (lc_take_export(lc, res->json, &cause) != 0) {
+		lc_fail(lc, PROTO_EAWS, cause);
+		return;
+	}
+	renew_store(lc);
+}
+
+static void
+renew_timer(evutil_socket_t fd, short events, void *arg)
+{
+	renew_poll(arg);
+}
+
+static void
+renew_again(struct lc *lc)
+{
+	struct timeval	 tv = { LC_RENEW_WAIT, 0 };
+
+	if (++lc->tries >= LC_RENEW_TRIES) {
+		cmd_reply_error(lc->ctx, PROTO_ESTATE, "ACM accepted the renewal "
+		    "of %s but has not issued the new certificate yet; the next "
+		    "discovery will add it", lc->arn);
+		lc_free(lc);
+		return;
+	}
+	if (lc->timer == NULL)
+		lc->timer = evtimer_new(acmd.base, renew_timer, lc);
+	evtimer_add(lc->timer, &tv);
+}
+
+static void
+renew_got_new(struct aws_result *res, void *arg)
+{
+	struct lc		*lc = arg;
+	struct pem_certinfo	*ci = NULL;
+	char			*cause = NULL;
+	int			 same;
+
+	if (!res->ok) {
+		if (strcmp(res->err.code, "RequestInProgressException") == 0) {
+			renew_again(lc);
+			return;
+		}
+		lc_aws(lc, res);
+		return;
+	}
+	if (lc_take_pem(lc, res->json) != 0 || pem_certinfo_parse(lc->cert,
+	    strlen(lc->cert), &ci, &cause) != 0) {
+		if (cause == NULL)
+			xasprintf(&cause, "GetCertificate gave no certificate");
+		lc_fail(lc, PROTO_EAWS, cause);
+		return;
+	}
+	same = lc->old_serial != NULL && strcmp(ci->serial, lc->old_serial) == 0;
+	pem_certinfo_free(ci);
+	if (same) {
+		renew_again(lc);
+		return;
+	}
+	if (lc->with_key) {
+		lc_new_pass(lc);
+		acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
+		    renew_exported, lc);
+		return;
+	}
+	renew_store(lc);
+}
+
+static void
+renew_poll(struct lc *lc)
+{
+	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_new, lc);
+}
+
+static void
+renew_renewed(struct aws_result *res, void *arg)
+{
+	struct lc	*lc = arg;
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	log_info("renew: RenewCertificate accepted for %s", lc->arn);
+	renew_poll(lc);
+}
+
+static void
+renew_got_old(struct aws_result *res, void *arg)
+{
+	struct lc		*lc = arg;
+	struct pem_certinfo	*ci = NULL;
+	const char		*cert;
+	char			*cause = NULL;
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	if ((cert = rec_str(res->json, "Certificate")) != NULL &&
+	    pem_certinfo_parse(cert, strlen(cert), &ci, &cause) == 0) {
+		lc->old_serial = xstrdup(ci->serial);
+		memcpy(lc->old_fp, ci->sha256, sizeof lc->old_fp);
+		pem_certinfo_free(ci);
+	}
+	free(cause);
+	acm_renew_certificate(lc->cred, lc->region, lc->arn, renew_renewed, lc);
+}
+
+static void
+cmd_renew_exec(struct cmd_ctx *ctx)
+{
+	struct lc	*lc;
+	char		*arn = NULL, *cred = NULL;
+	const char	*type;
+	int		 with_key = 0, yes = 0;
+
+	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0 ||
+	    cmd_arg_str(ctx, "credential", 0, &cred) != 0 ||
+	    cmd_arg_bool(ctx, "with_key", &with_key) != 0 ||
+	    cmd_arg_bool(ctx, "yes", &yes) != 0)
+		goto out;
+	if (with_key && !yes) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "AWS charges for each "
+		    "export of a private certificate: confirm --with-key with "
+		    "--yes");
+		goto out;
+	}
+	if ((lc = lc_resolve(ctx, arn, cred, 0)) == NULL)
+		goto out;
+	type = rec_str(lc->inv, "type");
+	if (type != NULL && strcmp(type, "Private") != 0) {
+		cmd_reply_error(ctx, PROTO_EUNSUPPORTED, "%s is %s: only private "
+		    "certificates can be renewed here; ACM renews Amazon-issued "
+		    "certificates itself; imported ones are renewed by "
+		    "importing", arn, type);
+		lc_free(lc);
+		goto out;
+	}
+	lc->with_key = with_key;
+	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_old, lc);
+out:
+	free(arn);
+	free(cred);
+}
+
+const struct cmd_entry cmd_renew_entry = {
+	.name = "renew",
+	.usage = "renew ARN [--credential C] [--with-key --yes]",
+	.exec = cmd_renew_exec,
+};
+
+/* revoke */
+
+static int
+normalise_reason(const char *in, char **out)
+{
+	char	*s;
+	size_t	 i;
+
+	s = xstrdup(in);
+	for (i = 0; s[i] != '\0'; i++)
+		s[i] = s[i] == '-' ? '_' : (char)toupper((unsigned char)s[i]);
+	for (i = 0; lc_reasons[i] != NULL; i++) {
+		if (strcmp(lc_reasons[i], s) == 0) {
+			*out = s;
+			return (0);
+		}
+	}
+	free(s);
+	return (-1);
+}
+
+static void
+revoke_done(struct aws_result *res, void *arg)
+{
+	struct lc		*lc = arg;
+	struct store_txn	*t = NULL;
+	json_t			*rec = NULL, *v = NULL, *linked, *out;
+	char			*cause = NULL, vkey[256];
+	time_t			 now = time(NULL);
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	log_info("revoke: %s (serial %s) revoked at its CA: %s", lc->arn,
+	    rec_str(lc->inv, "serial"), lc->reason);
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	if ((rec = rec_get(t, DB_ACM, lc->invkey, &cause)) == NULL) {
+		if (cause != NULL)
+			goto fail;
+		rec = json_deep_copy(lc->inv);
+	}
+	json_object_set_new(rec, "status", json_string("REVOKED"));
+	json_object_set_new(rec, "revoked_at", json_integer(now));
+	json_object_set_new(rec, "revocation_reason", json_string(lc->reason));
+	if (rec_put(t, DB_ACM, lc->invkey, rec, &cause) != 0)
+		goto fail;
+	out = json_pack("{s:s, s:s, s:s, s:I}", "arn", lc->arn, "serial",
+	    rec_str(lc->inv, "serial"), "reason", lc->reason, "revoked_at",
+	    (json_int_t)now);
+	linked = json_object_get(rec, "linked");
+	if (rec_str(linked, "name") != NULL) {
+		snprintf(vkey, sizeof vkey, "%s/%08lld", rec_str(linked, "name"),
+		    rec_int(linked, "version"));
+		v = rec_get(t, DB_VERSIONS, vkey, &cause);
+		if (cause != NULL) {
+			json_decref(out);
+			goto fail;
+		}
+		if (v != NULL) {
+			json_object_set_new(v, "revoked", json_true());
+			json_object_set_new(v, "revoked_at", json_integer(now));
+			json_object_set_new(v, "revocation_reason",
+			    json_string(lc->reason));
+			if (rec_put(t, DB_VERSIONS, vkey, v, &cause) != 0) {
+				json_decref(out);
+				goto fail;
+			}
+			json_object_set_new(out, "name",
+			    json_string(rec_str(linked, "name")));
+			json_object_set_new(out, "version", json_integer(
+			    rec_int(linked, "version")));
+		}
+	}
+	if (store_commit(t, &cause) != 0) {
+		t = NULL;
+		json_decref(out);
+		goto fail;
+	}
+	json_decref(rec);
+	json_decref(v);
+	cmd_reply_json(lc->ctx, out);
+	lc_free(lc);
+	return;
+fail:
+	store_abort(t);
+	json_decref(rec);
+	json_decref(v);
+	lc_fail(lc, PROTO_EINTERNAL, cause);
+}
+
+static void
+cmd_revoke_exec(struct cmd_ctx *ctx)
+{
+	struct lc	*lc;
+	char		*arn = NULL, *cred = NULL, *reason = NULL, *norm = NULL;
+	const char	*type;
+
+	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0 ||
+	    cmd_arg_str(ctx, "reason", 1, &reason) != 0 ||
+	    cmd_arg_str(ctx, "credential", 0, &cred) != 0)
+		goto out;
+	if (normalise_reason(reason, &norm) != 0) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown revocation reason "
+		    "'%s' (unspecified, key-compromise, "
+		    "certificate-authority-compromise, affiliation-changed, "
+		    "superseded, cessation-of-operation, privilege-withdrawn, "
+		    "a-a-compromise)", reason);
+		goto out;
+	}
+	if ((lc = lc_resolve(ctx, arn, cred, 1)) == NULL)
+		goto out;
+	type = rec_str(lc->inv, "type");
+	if (type == NULL || strcmp(type, "Private") != 0) {
+		cmd_reply_error(ctx, PROTO_EUNSUPPORTED, "revoking is only "
+		    "possible for private certificates (%s is %s)", arn,
+		    type != NULL ? type : "of unknown type");
+		lc_free(lc);
+		goto out;
+	}
+	if (rec_str(lc->inv, "ca_arn") == NULL ||
+	    rec_str(lc->inv, "serial") == NULL) {
+		cmd_reply_error(ctx, PROTO_ESTATE, "the CA or serial of %s is "
+		    "not known yet (not issued, or run discover)", arn);
+		lc_free(lc);
+		goto out;
+	}
+	lc->reason = norm;
+	norm = NULL;
+	pca_revoke_certificate(lc->cred, lc->region, rec_str(lc->inv, "ca_arn"),
+	    rec_str(lc->inv, "serial"), lc->reason, revoke_done, lc);
+out:
+	free(arn);
+	free(cred);
+	free(reason);
+	free(norm);
+}
+
+const struct cmd_entry cmd_revoke_entry = {
+	.name = "revoke",
+	.usage = "revoke ARN --reason R [--credential C]",
+	.exec = cmd_revoke_exec,
+};
+
+/* fetch-key */
+
+static void
+fetch_key_exported(struct aws_result *res, void *arg)
+{
+	struct lc		*lc = arg;
+	struct store_txn	*t = NULL;
+	struct pem_certinfo	*ci = NULL;
+	enum proto_error	 code = PROTO_EINTERNAL;
+	char			*cause = NULL, *name = NULL;
+	long			 version;
+	int			 r, created = 0;
+
+	if (!res->ok) {
+		lc_aws(lc, res);
+		return;
+	}
+	if (lc_take_export(lc, res->json, &cause) != 0) {
+		lc_fail(lc, PROTO_EAWS, cause);
+		return;
+	}
+	if (pem_certinfo_parse(lc->cert, strlen(lc->cert), &ci, &cause) != 0)
+		goto fail;
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	r = repo_find_fingerprint(t, ci->sha256, &name, &version, &cause);
+	if (r == -1)
+		goto fail;
+	if (r == 1) {
+		if (repo_set_key(t, name, version, lc->key, lc->keylen,
+		    &cause) != 0)
+			goto fail;
+	} else {
+		if ((name = unique_name(t, ci->cn, lc->arn, &cause)) == NULL)
+			goto fail;
+		if (repo_add(t, name, lc->cert, lc->chain, lc->key, NULL,
+		    "fetch-key", REPO_MUST_BE_NEW, &version, &code,
+		    &cause) != 0)
+			goto fail;
+		created = 1;
+	}
+	code = PROTO_EINTERNAL;
+	if (inv_update(t, lc, NULL, name, version, &cause) != 0)
+		goto fail;
+	if (store_commit(t, &cause) != 0) {
+		t = NULL;
+		goto fail;
+	}
+	log_info("fetch-key: private key of %s stored with version %ld of %s",
+	    lc->arn, version, name);
+	if (created)
+		repo_new_version(name, version);
+	cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:b, s:b}", "arn",
+	    lc->arn, "name", name, "version", (json_int_t)version, "has_key", 1,
+	    "created", created));
+	lc_free(lc);
+	goto out;
+fail:
+	store_abort(t);
+	lc_fail(lc, code, cause);
+out:
+	pem_certinfo_free(ci);
+	free(name);
+}
+
+static void
+cmd_fetch_key_exec(struct cmd_ctx *ctx)
+{
+	struct lc	*lc;
+	char		*arn = NULL, *cred = NULL;
+	int		 yes = 0;
+
+	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0 ||
+	    cmd_arg_str(ctx, "credential", 0, &cred) != 0 ||
+	    cmd_arg_bool(ctx, "yes", &yes) != 0)
+		goto out;
+	if (!yes) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "AWS charges for each "
+		    "export of a private certificate: confirm with yes");
+		goto out;
+	}
+	if ((lc = lc_resolve(ctx, arn, cred, 0)) == NULL)
+		goto out;
+	lc_new_pass(lc);
+	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
+	    fetch_key_exported, lc);
+out:
+	free(arn);
+	free(cred);
+}
+
+const struct cmd_entry cmd_fetch_key_entry = {
+	.name = "fetch-key",
+	.usage = "fetch-key ARN [--credential C] --yes",
+	.exec = cmd_fetch_key_exec,
+};
+
+/* delete: from acmd only */
+
+struct lc_forget {
+	const char	*arn;
+	json_t		*keys;
+};
+
+static int
+forget_cb(const char *key, json_t *rec, void *arg)
+{
+	struct lc_forget	*f = arg;
+
+	if (rec_str(rec, "arn") != NULL && strcmp(rec_str(rec, "arn"),
+	    f->arn) == 0)
+		json_array_append_new(f->keys, json_string(key));
+	return (0);
+}
+
+static int
+forget(struct store_txn *t, enum store_db db, const char *arn, size_t *n,
+    char **cause)
+{
+	struct lc_forget	 f = { arn, json_array() };
+	size_t			 i;
+
+	if (rec_foreach(t, db, NULL, forget_cb, &f, cause) != 0)
+		goto fail;
+	for (i = 0; i < json_array_size(f.keys); i++) {
+		if (store_dels(t, db, json_string_value(json_array_get(f.keys,
+		    i)), cause) < 0)
+			goto fail;
+	}
+	*n = json_array_size(f.keys);
+	json_decref(f.keys);
+	return (0);
+fail:
+	json_decref(f.keys);
+	return (-1);
+}
+
+static void
+cmd_delete_exec(struct cmd_ctx *ctx)
+{
+	struct store_txn	*t = NULL;
+	json_t			*rec = NULL;
+	char			*arn = NULL, *key = NULL, *pkey = NULL;
+	char			*cause = NULL;
+	size_t			 nreq = 0, ndep = 0;
+	int			 yes = 0;
+
+	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0 ||
+	    cmd_arg_bool(ctx, "yes", &yes) != 0)
+		goto out;
+	if (!yes) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "deleting needs "
+		    "confirmation (yes)");
+		goto out;
+	}
+	if ((key = inv_key_for_arn(arn)) == NULL) {
+		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an ACM "
+		    "certificate ARN", arn);
+		goto out;
+	}
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	if ((rec = rec_get(t, DB_ACM, key, &cause)) == NULL) {
+		if (cause != NULL)
+			goto fail;
+		store_abort(t);
+		cmd_reply_error(ctx, PROTO_ENOTFOUND, "certificate %s is not in "
+		    "the inventory", arn);
+		goto out;
+	}
+	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+	if (store_dels(t, DB_ACM, key, &cause) < 0 ||
+	    store_dels(t, DB_ACM, pkey, &cause) < 0 ||
+	    forget(t, DB_REQUESTS, arn, &nreq, &cause) != 0 ||
+	    forget(t, DB_DEPLOYMENTS, arn, &ndep, &cause) != 0)
+		goto fail;
+	if (store_commit(t, &cause) != 0) {
+		t = NULL;
+		goto fail;
+	}
+	log_info("delete: %s removed from acmd (%zu requests, %zu deployments "
+	    "forgotten; ACM untouched)", arn, nreq, ndep);
+	cmd_reply_json(ctx, json_pack("{s:s, s:I, s:I, s:s}", "deleted", arn,
+	    "requests_forgotten", (json_int_t)nreq, "deployments_forgotten",
+	    (json_int_t)ndep, "note", "removed from acmd only; ACM was not "
+	    "touched"));
+	goto out;
+fail:
+	store_abort(t);
+	cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause != NULL ? cause :
+	    "failed");
+	free(cause);
+out:
+	json_decref(rec);
+	free(arn);
+	free(key);
+	free(pkey);
+}
+
+const struct cmd_entry cmd_delete_entry = {
+	.name = "delete",
+	.usage = "delete ARN --yes",
+	.exec = cmd_delete_exec,
+};
