@@ -66,6 +66,8 @@ static struct job	*mismatch_job;
 static int		 checks_pending;
 
 static void	dep_unit_finish(struct dep_unit *);
+static void	dep_list_start(struct dep_unit *);
+static void	dep_got_target(struct aws_result *, void *);
 
 int
 deploy_busy(void)
@@ -379,6 +381,44 @@ dep_listed(struct aws_result *r, void *arg)
 }
 
 static void
+dep_list_start(struct dep_unit *u)
+{
+	u->listing = 1;
+	acm_list_certificates(u->cred, u->region, NULL, 1000, NULL, dep_listed,
+	    u);
+}
+
+/* Our earlier ARN: gone from ACM means listing and a new import. */
+static void
+dep_got_target(struct aws_result *r, void *arg)
+{
+	struct dep_get	*g = arg;
+	struct dep_unit	*u = g->u;
+
+	if (!r->ok && strcmp(r->err.code, "ResourceNotFoundException") == 0) {
+		log_info("deploy: %s: %s is gone from ACM; importing anew",
+		    u->key, u->target_arn);
+		free(u->target_arn);
+		u->target_arn = NULL;
+		u->pending--;
+		free(g->arn);
+		free(g);
+		dep_list_start(u);
+		return;
+	}
+	if (!r->ok && strcmp(r->err.code, "RequestInProgressException") != 0) {
+		u->pending--;
+		free(g->arn);
+		free(g);
+		dep_fail(u, "GetCertificate %s: %s: %s", u->target_arn,
+		    r->err.code, r->err.message);
+		return;
+	}
+	u->target_seen = 1;
+	dep_got_candidate(r, g);
+}
+
+static void
 dep_op_row(struct dep_op *op, struct dep_unit *u)
 {
 	json_t	*row;
@@ -518,10 +558,22 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 	dep_update(u->key, json_pack("{s:s, s:{s:I, s:s, s:I}}", "state",
 	    "deploying", "intent", "version", (json_int_t)u->version, "sha256",
 	    u->sha256, "started", (json_int_t)time(NULL)), NULL);
-	/* What does ACM hold here for this domain, and at our ARN? */
-	u->listing = 1;
-	acm_list_certificates(u->cred, u->region, NULL, 1000, NULL, dep_listed,
-	    u);
+	/*
+	 * With an ARN of ours here, what it holds decides (re-importing onto
+	 * it can never make a second ARN).  Without one, what does ACM hold
+	 * for this domain?  A crash after an import finds it there.
+	 */
+	if (u->target_arn != NULL) {
+		struct dep_get	*g = xcalloc(1, sizeof *g);
+
+		g->u = u;
+		g->arn = xstrdup(u->target_arn);
+		u->pending++;
+		acm_get_certificate(u->cred, u->region, u->target_arn,
+		    dep_got_target, g);
+		return;
+	}
+	dep_list_start(u);
 }
 
 /* deploy NAME ... */
