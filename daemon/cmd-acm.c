@@ -10,7 +10,9 @@
 
 #include "acmd.h"
 #include "aws/endpoint.h"
+#include "aws/aws.h"
 #include "cmd.h"
+#include "creds.h"
 #include "inventory.h"
 #include "jobs/discovery.h"
 #include "log.h"
@@ -38,6 +40,16 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 	if (cmd_arg_strv(ctx, "credential", 0, &creds, &ncreds) != 0 ||
 	    cmd_arg_strv(ctx, "region", 0, &regions, &nregions) != 0)
 		goto out;
+	for (i = 0; i < ncreds; i++) {
+		struct aws_cred	*c;
+
+		if ((c = creds_get(creds[i], &cause)) == NULL) {
+			cmd_reply_error(ctx, PROTO_ENOTFOUND, "%s", cause);
+			free(cause);
+			goto out;
+		}
+		aws_cred_unref(c);
+	}
 	for (i = 0; i < nregions; i++) {
 		if (!aws_region_valid(regions[i])) {
 			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region "

@@ -166,6 +166,14 @@ const struct cmd_entry cmd_credential_add_entry = {
 	.exec = cmd_credential_add_exec,
 };
 
+static json_t *
+str_or_null(const json_t *rec, const char *k)
+{
+	const char	*v = rec_str(rec, k);
+
+	return (v != NULL ? json_string(v) : json_null());
+}
+
 static int
 cmd_credential_list_cb(const char *key, json_t *rec, void *arg)
 {
@@ -183,12 +191,10 @@ cmd_credential_list_cb(const char *key, json_t *rec, void *arg)
 	} else
 		json_object_set_new(row, "access_key",
 		    json_string(rec_str(rec, "profile")));
-	json_object_set_new(row, "role_arn", json_string(rec_str(rec,
-	    "role_arn")));
-	json_object_set_new(row, "account", json_string(rec_str(rec,
-	    "account")));
-	json_object_set_new(row, "identity", json_string(rec_str(rec,
-	    "identity")));
+	/* Every row has every column, so the table has them all. */
+	json_object_set_new(row, "role_arn", str_or_null(rec, "role_arn"));
+	json_object_set_new(row, "account", str_or_null(rec, "account"));
+	json_object_set_new(row, "identity", str_or_null(rec, "identity"));
 	json_array_append_new(rows, row);
 	return (0);
 }

@@ -1,0 +1,250 @@
+#!/bin/bash
+# Benchmarks of acmd against the local AWS emulator.  Figures go to
+# standard output (and bench-results.txt); README.md keeps the latest.
+#
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|all]
+#
+# discovery  2,500 certificates in each of 4 regions, emulator quotas on:
+#            time against the minimum the quotas allow, throttled answers
+# cli        quotas off: acmd's discovery against a shell loop of
+#            aws acm list-certificates/describe-certificate/get-certificate
+# list       acmctl acm list over the whole inventory (ms), daemon RSS
+# deploy     one certificate into every ACM region vs the slowest region
+# redeploy   auto-redeploy of 200 deployments over 4 regions at the
+#            ImportCertificate quota (1/s per region)
+# load       200 clients reading while a discovery runs: errors, p99
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+CERTS=${BENCH_CERTS:-2500}
+NREG=${BENCH_REGIONS:-4}
+CLI_CERTS=${BENCH_CLI_CERTS:-200}
+WHAT=${1:-all}
+REGIONS=(us-east-1 eu-west-1 ap-southeast-2 sa-east-1 eu-central-1 us-west-2)
+REGIONS=("${REGIONS[@]:0:$NREG}")
+OUT=$top/bench-results.txt
+
+if [ ! -x build-bench/acmd ]; then
+	./autogen.sh >/dev/null 2>&1
+	mkdir -p build-bench
+	(cd build-bench && ../configure CFLAGS="-O2 -g" >/dev/null && make -j2 >/dev/null) || exit 1
+else
+	make -C build-bench -j2 >/dev/null || exit 1
+fi
+ACMD=$top/build-bench/acmd
+ACMCTL=$top/build-bench/acmctl
+D=$(mktemp -d /tmp/acmd-bench.XXXXXX)
+EPID= APID=
+cleanup() {
+	set +e
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
+	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+report() { echo "$*" | tee -a "$OUT"; }
+ctl() { "$ACMCTL" -s "$D/acmd.sock" "$@"; }
+emu() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$EMU$2"; }
+jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+start_emu() {	# start_emu [flags]
+	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
+	rm -f "$D/emu.port"
+	/usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file "$D/emu.port" \
+	    --quiet --cert-limit 100000 "$@" >"$D/emu.log" 2>&1 &
+	EPID=$!
+	for i in $(seq 1 100); do [ -s "$D/emu.port" ] && break; sleep 0.1; done
+	EMU=http://127.0.0.1:$(cat "$D/emu.port")
+}
+
+start_acmd() {	# start_acmd rate_limits(yes|no)
+	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
+	rm -rf "$D/state"
+	cat >"$D/acmd.conf" <<CONF
+[daemon]
+socket = $D/acmd.sock
+state_dir = $D/state
+log = stderr
+[aws]
+endpoint_url = $EMU
+regions = ${REGIONS[*]}
+rate_limits = $1
+[jobs]
+discovery_interval = 0
+mismatch_interval = 0
+CONF
+	"$ACMD" -c "$D/acmd.conf" 2>"$D/acmd.log" &
+	APID=$!
+	for i in $(seq 1 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.05; done
+	echo emusecret0000000000000000000000000000001 |
+	    ctl credential add main --access-key AKIDEXAMPLE000000001 >/dev/null
+}
+
+seed() {	# seed N regions...
+	local n=$1; shift
+	local regs
+	regs=$(printf '"%s",' "$@")
+	emu POST /_emu/seed "{\"account\":\"111111111111\",\"regions\":[${regs%,}],
+	    \"count_per_region\":$n,\"types\":[\"AMAZON_ISSUED\",\"IMPORTED\",\"PRIVATE\"],
+	    \"key_types\":[\"RSA_2048\",\"EC_prime256v1\",\"RSA_4096\",\"EC_secp384r1\"],
+	    \"statuses\":[\"ISSUED\"]}" >/dev/null
+}
+
+throttled() {
+	emu GET /_emu/stats | jq_ 'sum(n for s in d.get("throttled", {}).values() for o in s.values() for n in (o.values() if isinstance(o, dict) else [o]))'
+}
+
+bench_discovery() {
+	report "== discovery at the quota: $CERTS certificates x $NREG regions, emulator quotas on"
+	start_emu
+	seed "$CERTS" "${REGIONS[@]}"
+	start_acmd yes
+	emu POST /_emu/stats/reset >/dev/null
+	t0=$(ms)
+	ctl --json discover >"$D/disc.json"
+	t1=$(ms)
+	# The minimum: per region, each operation's calls over its rate; the
+	# operations and regions run in parallel, so the slowest one decides.
+	python3 - "$D/disc.json" $((t1 - t0)) "$CERTS" <<'PY' | tee -a "$OUT"
+import json, math, sys
+d = json.load(open(sys.argv[1])); took = int(sys.argv[2]) / 1000; n = int(sys.argv[3])
+pages = math.ceil(n / 1000)
+ops = {"ListCertificates": (pages, 1), "DescribeCertificate": (n, 10),
+       "GetCertificate": (n, 10), "ListTagsForCertificate": (n, 10)}
+# each bucket starts full (one second of quota), then refills at its rate
+minimum = max((calls - rate) / rate for calls, rate in ops.values() if calls > rate)
+print(f"found {d['found']} certificates, {d['errors']} errors, {d['aws_calls']} calls")
+print(f"took {took:.1f} s; quota minimum {minimum:.1f} s; ratio {took / minimum:.3f}")
+PY
+	report "throttled answers: $(throttled)"
+	report "acmd RSS after discovery: $(ps -o rss= -p "$APID" | tr -d ' ') KiB"
+}
+
+bench_list() {
+	report "== acmctl acm list over the inventory"
+	n=$(ctl --json acm list | jq_ 'len(d)')
+	best=999999; all=""
+	for i in 1 2 3 4 5; do
+		t0=$(ms); ctl --json acm list >/dev/null; t1=$(ms)
+		all="$all $((t1 - t0))"
+		[ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0))
+	done
+	report "acm list of $n entries: runs (ms):$all; best $best ms"
+	t0=$(ms); ctl acm list --region "${REGIONS[0]}" --domain 'seed-1*' >/dev/null; t1=$(ms)
+	report "acm list with filters: $((t1 - t0)) ms"
+}
+
+bench_cli() {
+	report "== quotas off: acmd against a shell loop of aws acm calls ($CLI_CERTS certificates, 1 region)"
+	start_emu --no-quotas
+	seed "$CLI_CERTS" us-east-1
+	REGIONS_SAVE=("${REGIONS[@]}"); REGIONS=(us-east-1)
+	start_acmd no
+	t0=$(ms); ctl discover >/dev/null; t1=$(ms)
+	acmd_ms=$((t1 - t0))
+	export HOME=$D AWS_ACCESS_KEY_ID=AKIDEXAMPLE000000001
+	export AWS_SECRET_ACCESS_KEY=emusecret0000000000000000000000000000001 AWS_DEFAULT_REGION=us-east-1
+	t0=$(ms)
+	for arn in $(/usr/bin/aws --endpoint-url "$EMU" acm list-certificates \
+	    --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1 \
+	    --query 'CertificateSummaryList[].CertificateArn' --output text); do
+		/usr/bin/aws --endpoint-url "$EMU" acm describe-certificate --certificate-arn "$arn" >/dev/null
+		/usr/bin/aws --endpoint-url "$EMU" acm get-certificate --certificate-arn "$arn" >/dev/null
+	done
+	t1=$(ms)
+	cli_ms=$((t1 - t0))
+	REGIONS=("${REGIONS_SAVE[@]}")
+	report "acmd discover: $acmd_ms ms (with tags, PEM and the inventory stored)"
+	report "aws cli loop:  $cli_ms ms (list + describe + get only)"
+	report "ratio: acmd is $(python3 -c "print(f'{$cli_ms / max($acmd_ms, 1):.0f}')")x faster"
+}
+
+mkcert() {	# mkcert NAME DAYS KEYFILE
+	openssl req -x509 -new -key "$3" -subj "/CN=$1" -days "$2" \
+	    -addext "subjectAltName=DNS:$1" -out "$D/$1.$2.crt" 2>/dev/null
+}
+
+bench_deploy() {
+	report "== one certificate into every ACM region, ImportCertificate delayed 300 ms by the emulator"
+	start_emu
+	start_acmd yes
+	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+	openssl ecparam -name prime256v1 -genkey -noout -out "$D/k.pem" 2>/dev/null
+	mkcert one.bench.test 90 "$D/k.pem"
+	ctl cert add one --cert "$D/one.bench.test.90.crt" --key "$D/k.pem" >/dev/null
+	single=0
+	for r in us-east-1 eu-west-1 ap-southeast-2; do
+		ctl deploy remove one >/dev/null 2>&1
+		emu POST /_emu/reset >/dev/null
+		emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+		t0=$(ms); ctl deploy one --credential main --region "$r" >/dev/null; t1=$(ms)
+		[ $((t1 - t0)) -gt "$single" ] && single=$((t1 - t0))
+	done
+	ctl deploy remove one >/dev/null 2>&1
+	emu POST /_emu/reset >/dev/null
+	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+	t0=$(ms); ctl --json deploy one --credential main --all-regions >"$D/all.json"; t1=$(ms)
+	n=$(jq_ 'd["regions"] - d["failed"]' <"$D/all.json")
+	report "slowest single region: $single ms; all $n regions: $((t1 - t0)) ms; ratio $(python3 -c "print(f'{($t1 - $t0) / $single:.2f}')")"
+}
+
+bench_redeploy() {
+	local per=$((200 / NREG))
+	report "== auto-redeploy of $((per * NREG)) deployments ($per certificates x $NREG regions), quotas on"
+	start_emu
+	start_acmd yes
+	openssl ecparam -name prime256v1 -genkey -noout -out "$D/k.pem" 2>/dev/null
+	regargs=""
+	for r in "${REGIONS[@]}"; do regargs="$regargs --region $r"; done
+	for i in $(seq 1 "$per"); do
+		mkcert "c$i.bench.test" 90 "$D/k.pem"
+		ctl cert add "c$i" --cert "$D/c$i.bench.test.90.crt" --key "$D/k.pem" >/dev/null
+		# shellcheck disable=SC2086
+		ctl deploy "c$i" --credential main $regargs --auto-redeploy >/dev/null
+	done
+	emu POST /_emu/stats/reset >/dev/null
+	for i in $(seq 1 "$per"); do mkcert "c$i.bench.test" 91 "$D/k.pem"; done
+	t0=$(ms)
+	for i in $(seq 1 "$per"); do
+		ctl cert renew "c$i" --cert "$D/c$i.bench.test.91.crt" --key "$D/k.pem" >/dev/null
+	done
+	while :; do
+		left=$(ctl --json deploy list | jq_ 'sum(1 for x in d if x["version"] != 2 or x["state"] != "in-sync")')
+		[ "$left" = 0 ] && break
+		sleep 0.5
+	done
+	t1=$(ms)
+	python3 - $((t1 - t0)) "$per" <<'PY' | tee -a "$OUT"
+import sys
+took = int(sys.argv[1]) / 1000; per = int(sys.argv[2])
+minimum = per - 1   # 1/s per region, the first one at once
+print(f"took {took:.1f} s; quota minimum {minimum} s; ratio {took / minimum:.3f}")
+PY
+	report "throttled answers: $(throttled)"
+}
+
+bench_load() {
+	report "== 200 clients reading while a discovery runs"
+	start_emu
+	seed 1000 "${REGIONS[@]}"
+	start_acmd yes
+	ctl discover >/dev/null &
+	dpid=$!
+	python3 tests/integration/loadclients.py "$D/acmd.sock" 200 10 | tee -a "$OUT"
+	wait "$dpid"
+}
+
+: >>"$OUT"
+report "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores"
+case "$WHAT" in
+discovery) bench_discovery; bench_list ;;
+list) start_emu --no-quotas; seed "$CERTS" "${REGIONS[@]}"; start_acmd no; ctl discover >/dev/null; bench_list;
+      report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB" ;;
+cli) bench_cli ;;
+deploy) bench_deploy ;;
+redeploy) bench_redeploy ;;
+load) bench_load ;;
+all) bench_discovery; bench_list; bench_cli; bench_deploy; bench_redeploy; bench_load ;;
+*) echo "usage: $0 [discovery|cli|list|deploy|redeploy|load|all]" >&2; exit 2 ;;
+esac

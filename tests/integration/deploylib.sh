@@ -1,0 +1,98 @@
+# Helpers for the deploy tests (deploy.sh, watch.sh, deploy_crash.sh):
+# the emulator's account, test certificates made with the openssl CLI,
+# what the emulator holds, what acmd recorded.  Sourced after lib.sh.
+ACCT=111111111111
+AKID=AKIDEXAMPLE000000001
+SECRET=emusecret0000000000000000000000000000001
+
+awsc() {	# awsc [--region R] ARGS...: awscli against the emulator
+	AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET \
+	AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+	AWS_SHARED_CREDENTIALS_FILE=/dev/null HOME=$T \
+	    /usr/bin/aws --endpoint-url "http://127.0.0.1:$EMU_PORT" \
+	    --output json "$@"
+}
+
+add_credential() {
+	echo "$SECRET" | "$ACMCTL" -s "$SOCK" credential add main \
+	    --access-key "$AKID"
+}
+
+mkca() {	# mkca: an EC test CA in $T/ca.{key,crt}
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/ca.key" -out "$T/ca.crt" -days 30 \
+	    -subj "/CN=acmd deploy test CA" >/dev/null 2>&1
+}
+
+mkkey() {	# mkkey FILE: a new EC P-256 key
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$1" >/dev/null 2>&1
+}
+
+mkleaf() {	# mkleaf OUT KEY CN: a leaf for CN signed by the test CA
+	printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' "$3" \
+	    >"$T/ext.cnf"
+	openssl req -new -key "$2" -subj "/CN=$3" 2>/dev/null |
+	openssl x509 -req -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 12)" -days 60 \
+	    -extfile "$T/ext.cnf" -out "$1" >/dev/null 2>&1
+}
+
+fp_of() {	# fp_of PEM-FILE: sha256 of the DER, lower-case hex
+	openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
+}
+
+serial_of() {	# serial_of PEM-FILE: lower-case hex, no colons
+	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//' | tr A-F a-f
+}
+
+emu_py() {	# emu_py EXPR: EXPR over the emulator's state; certs(R) helps
+	emu GET /_emu/state | /usr/bin/python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+def certs(r):
+    return d['accounts'].get('$ACCT', {}).get('regions', {}).get(r, {}).get('certificates', [])
+def at(arn):
+    for a in d['accounts'].values():
+        for rs in a['regions'].values():
+            for c in rs['certificates']:
+                if c['arn'] == arn:
+                    return c
+    return {}
+r = ($1)
+print(r if not isinstance(r, (dict, list)) else json.dumps(r))"
+}
+
+emu_count() {	# emu_count REGION FP: certificates there with that fingerprint
+	emu_py "len([c for c in certs('$1') if c['fingerprint'] == '$2'])"
+}
+
+emu_fp_at() {	# emu_fp_at ARN
+	emu_py "at('$1').get('fingerprint')"
+}
+
+emu_serial_at() {	# emu_serial_at ARN: lower-case hex, no colons
+	emu_py "(at('$1').get('serial') or '').replace(':', '').lower()"
+}
+
+dep_get() {	# dep_get NAME REGION FIELD: from deploy list --json
+	ctl --json deploy list "$1" 2>/dev/null | jget "([r for r in d if r['region'] == '$2'] or [{}])[0].get('$3')"
+}
+
+wait_for() {	# wait_for SECONDS COMMAND...: poll until it succeeds
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+dep_is() {	# dep_is NAME REGION FIELD VALUE
+	[ "$(dep_get "$1" "$2" "$3")" = "$4" ]
+}
+
+dep_vs() {	# dep_vs NAME REGION "VERSION STATE"
+	[ "$(dep_get "$1" "$2" version) $(dep_get "$1" "$2" state)" = "$3" ]
+}
