@@ -212,7 +212,9 @@ disc_record(struct disc_region *r, const char *id, json_t *rec,
 		if (json_object_get(rec, "sha256") == NULL &&
 		    json_object_get(old, "sha256") != NULL &&
 		    json_equal(json_object_get(old, "serial"),
-		    json_object_get(rec, "serial")))
+		    json_object_get(rec, "serial")) &&
+		    json_equal(json_object_get(old, "not_after"),
+		    json_object_get(rec, "not_after")))
 			json_object_set(rec, "sha256", json_object_get(old,
 			    "sha256"));
 		if (json_object_get(old, "linked") != NULL)
@@ -556,7 +558,10 @@ disc_described(struct aws_result *res, void *arg)
 	/* The PEM is fetched when issued and not already known. */
 	if (status != NULL && strcmp(status, "ISSUED") == 0 && (old == NULL ||
 	    rec_str(old, "sha256") == NULL || !json_equal(json_object_get(old,
-	    "serial"), json_object_get(d, "Serial")))) {
+	    "serial"), json_object_get(d, "Serial")) ||
+	    !json_is_number(json_object_get(d, "NotAfter")) ||
+	    rec_int(old, "not_after") != (long long)json_number_value(
+	    json_object_get(d, "NotAfter")))) {
 		c->pending++;
 		acm_get_certificate(r->cred, r->region, c->arn, disc_got_cert, c);
 	}

@@ -158,21 +158,27 @@ is "deploy show: the full record has the tags" "env=test team=infra" \
 ok "acmd stops" stop_daemon
 aws_conf "rate_limits = yes"
 ok "acmd restarts with rate limits" start_daemon
-mkkey "$T/rl.key"; mkleaf "$T/rl.crt" "$T/rl.key" rl.deploy.test
-ok "cert add rl" ctl cert add rl --cert "$T/rl.crt" --key "$T/rl.key" --chain "$T/ca.crt"
+mkkey "$T/rl1.key"; mkleaf "$T/rl1.crt" "$T/rl1.key" rl1.deploy.test
+mkkey "$T/rl2.key"; mkleaf "$T/rl2.crt" "$T/rl2.key" rl2.deploy.test
+ok "cert add rl1" ctl cert add rl1 --cert "$T/rl1.crt" --key "$T/rl1.key" --chain "$T/ca.crt"
+ok "cert add rl2" ctl cert add rl2 --cert "$T/rl2.crt" --key "$T/rl2.key" --chain "$T/ca.crt"
 emu POST /_emu/quotas '{"enabled":true}' >/dev/null
 emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json deploy rl --credential main --region $R1 --region $R2 --region $R3 --region $R4 2>/dev/null); rc=$?
-is "deploy to 4 regions under quotas exits 0" 0 "$rc"
-is "4 deployments, none failed" "4 0" "$(echo "$json" | jget '"%d %d" % (d["regions"], d["failed"])')"
-json=$(ctl --json deploy rl --credential main --region $R1 --region $R2 --region $R3 --region $R4 2>/dev/null); rc=$?
-is "at once again: exits 0, none failed" "0 0" "$rc $(echo "$json" | jget 'd["failed"]')"
-RL=$(fp_of "$T/rl.crt")
-is "one rl certificate in each of the 4 regions" "1 1 1 1" \
-    "$(for r in $R1 $R2 $R3 $R4; do emu_count $r "$RL"; done | xargs)"
+# Two certificates to 4 regions at once: 2 ListCertificates and 2
+# ImportCertificate per region, where the quota for each is 1/s.
+for c in rl1 rl2; do
+	ctl --json deploy $c --credential main --region $R1 --region $R2 \
+	    --region $R3 --region $R4 >"$T/$c.json" 2>/dev/null &
+done
+wait %1; rc1=$?
+wait %2; rc2=$?
+is "two deploys to 4 regions under quotas exit 0" "0 0" "$rc1 $rc2"
+is "4 deployments each, none failed" "4 0 4 0" "$(for c in rl1 rl2; do jget '"%d %d" % (d["regions"], d["failed"])' <"$T/$c.json"; done | xargs)"
+is "one rl1 and one rl2 certificate in each of the 4 regions" "1 1 1 1 1 1 1 1" \
+    "$(for c in rl1 rl2; do for r in $R1 $R2 $R3 $R4; do emu_count $r "$(fp_of "$T/$c.crt")"; done; done | xargs)"
 stats=$(emu GET /_emu/stats)
-is "zero throttled answers" 0 "$(echo "$stats" | jget 'd["throttled_total"]')"
-is "ListCertificates twice and ImportCertificate once per region" "2 2 2 2 1 1 1 1" \
+is "ListCertificates and ImportCertificate twice per region" "2 2 2 2 2 2 2 2" \
     "$(echo "$stats" | jget "' '.join(str(d['requests']['acm'][op].get(r, 0)) for op in ['ListCertificates', 'ImportCertificate'] for r in ['$R1', '$R2', '$R3', '$R4'])")"
+is "zero throttled answers" 0 "$(echo "$stats" | jget 'd["throttled_total"]')"
 emu POST /_emu/quotas '{"enabled":false}' >/dev/null
 finish

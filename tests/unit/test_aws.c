@@ -1383,13 +1383,54 @@ test_retry_throttle_fault(void **state)
 	free(arn);
 }
 
+#define BYPASS_CALLS	25
+
+/*
+ * The engine's own limit lifted ([aws] rates = DescribeCertificate=0):
+ * a burst beyond the emulator's 10/s is throttled, and the retries get
+ * every call through.
+ */
+static void
+test_retry_throttle_bypassed(void **state)
+{
+	struct res	 r[BYPASS_CALLS];
+	char		*arn;
+	int		 i, done = 0, retried = 0;
+
+	(void)state;
+	arn = import_one("bypass.example.net");
+	free(F.conf->rates);
+	F.conf->rates = xstrdup("DescribeCertificate=0");
+	reconfigure(10, 30);
+	memset(r, 0, sizeof r);
+	for (i = 0; i < BYPASS_CALLS; i++) {
+		r[i].counter = &done;
+		acm_describe_certificate(F.cred, REGION, arn, res_cb, &r[i]);
+	}
+	if (run_until(&done, BYPASS_CALLS, 60000) != 0) {
+		for (i = 0; i < BYPASS_CALLS; i++)
+			res_clear(&r[i]);
+		free(arn);
+		fail_msg("%d of %d calls answered in 60 s", done, BYPASS_CALLS);
+	}
+	for (i = 0; i < BYPASS_CALLS; i++) {
+		expect_ok(&r[i], "DescribeCertificate, engine limit lifted");
+		if (r[i].attempts > 1)
+			retried++;
+		res_clear(&r[i]);
+	}
+	assert_true(retried > 0);
+	assert_true(STAT_DELTA(throttled) > 0);
+	assert_true(emu_throttled_total() > 0);
+	free(arn);
+}
+
 #define QUOTA_CALLS	12
 
 /*
- * The engine paces DescribeCertificate at 10/s and has no way to lift
- * that (its ratelimit is private to aws.c); so the emulator's quota is
- * lowered to 3/s instead: the engine is throttled and its retries get
- * every call through.
+ * The engine paced at 10/s, the emulator's quota lowered to 3/s: the
+ * engine is throttled, and a retried call then waits for its rate-limit
+ * slot; every call must still get through.
  */
 static void
 test_retry_throttle_quota(void **state)
@@ -1579,6 +1620,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_500,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_throttle_fault,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_throttle_bypassed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_throttle_quota,
 		    setup, teardown),
