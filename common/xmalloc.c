@@ -62,6 +62,8 @@ xstrndup(const char *s, size_t n)
 {
 	char	*p;
 
+	if (n == 0)	/* s may be NULL then (an empty msgpack string) */
+		return (xstrdup(""));
 	if ((p = strndup(s, n)) == NULL)
 		fatal("xstrndup");
 	return (p);

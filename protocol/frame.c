@@ -42,6 +42,87 @@ frame_check_len(uint32_t len, char **cause)
 }
 
 /*
+ * Walk the msgpack bytes before msgpack-c allocates anything: every
+ * container's declared size must fit in the bytes that are left (msgpack-c
+ * would allocate a 2^32-entry map up front), and the whole frame may hold
+ * at most PROTO_MAX_ITEMS objects.
+ */
+static int
+frame_check_body(const uint8_t *p, size_t len, char **cause)
+{
+	size_t		 pos = 0, left = 1, total = 0, skip, n, w;
+	uint8_t		 b;
+
+	while (left > 0) {
+		if (pos >= len)
+			goto truncated;
+		b = p[pos++];
+		left--;
+		if (++total > PROTO_MAX_ITEMS) {
+			xasprintf(cause, "frame holds more than %u objects",
+			    PROTO_MAX_ITEMS);
+			return (-1);
+		}
+		skip = n = 0;
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+			continue;
+		if ((b & 0xf0) == 0x80)
+			n = 2 * (size_t)(b & 0x0f);
+		else if ((b & 0xf0) == 0x90)
+			n = b & 0x0f;
+		else if ((b & 0xe0) == 0xa0)
+			skip = b & 0x1f;
+		else {
+			switch (b) {
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xca: case 0xce: case 0xd2: skip = 4; break;
+			case 0xcb: case 0xcf: case 0xd3: skip = 8; break;
+			case 0xd4: skip = 2; break;
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xc4: case 0xd9: case 0xc7: w = 1; goto sized;
+			case 0xc5: case 0xda: case 0xc8: case 0xdc: case 0xde:
+				w = 2; goto sized;
+			case 0xc6: case 0xdb: case 0xc9: case 0xdd: case 0xdf:
+				w = 4; goto sized;
+			default:
+				xasprintf(cause, "frame body has a byte (0x%02x) that "
+				    "is not msgpack", b);
+				return (-1);
+			}
+			goto skipping;
+sized:
+			if (len - pos < w)
+				goto truncated;
+			for (skip = 0; w > 0; w--)
+				skip = (skip << 8) | p[pos++];
+			if (b == 0xdc || b == 0xdd)
+				n = skip, skip = 0;
+			else if (b == 0xde || b == 0xdf)
+				n = 2 * skip, skip = 0;
+			else if (b >= 0xc7 && b <= 0xc9)
+				skip += 1;	/* the ext type byte */
+		}
+skipping:
+		if (skip > len - pos)
+			goto truncated;
+		pos += skip;
+		/* Each declared item takes at least one of the bytes left. */
+		if (n > len - pos || left + n > len - pos + 1)
+			goto truncated;
+		left += n;
+	}
+	return (0);
+truncated:
+	xasprintf(cause, "frame body is truncated or declares more than it "
+	    "holds");
+	return (-1);
+}
+
+/*
  * msgpack objects point into the bytes they were decoded from, so the
  * body is copied into the zone that the caller's msgpack_unpacked owns.
  */
@@ -56,6 +137,8 @@ frame_decode_body(const uint8_t *body, size_t len, msgpack_unpacked *out,
 	msgpack_unpack_return	 ret;
 
 	msgpack_unpacked_init(out);
+	if (frame_check_body(body, len, cause) != 0)
+		return (-1);
 	if ((zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)) == NULL ||
 	    (copy = msgpack_zone_malloc(zone, len)) == NULL)
 		fatalx("frame: out of memory");

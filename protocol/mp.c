@@ -39,6 +39,8 @@ mp_obj_str(const msgpack_object *o)
 {
 	if (o == NULL || o->type != MSGPACK_OBJECT_STR)
 		return (NULL);
+	if (o->via.str.size == 0)
+		return (xstrdup(""));
 	if (memchr(o->via.str.ptr, '\0', o->via.str.size) != NULL)
 		return (NULL);
 	return (xstrndup(o->via.str.ptr, o->via.str.size));

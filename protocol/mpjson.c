@@ -30,9 +30,15 @@ mp_to_json(const msgpack_object *o)
 	case MSGPACK_OBJECT_FLOAT64:
 		return (json_real(o->via.f64));
 	case MSGPACK_OBJECT_STR:
-		return (json_stringn(o->via.str.ptr, o->via.str.size));
+		if (o->via.str.size == 0 ||
+		    (j = json_stringn(o->via.str.ptr, o->via.str.size)) == NULL)
+			return (json_string(""));	/* empty, or not UTF-8 */
+		return (j);
 	case MSGPACK_OBJECT_BIN:
-		return (json_stringn(o->via.bin.ptr, o->via.bin.size));
+		if (o->via.bin.size == 0 ||
+		    (j = json_stringn(o->via.bin.ptr, o->via.bin.size)) == NULL)
+			return (json_string(""));
+		return (j);
 	case MSGPACK_OBJECT_ARRAY:
 		j = json_array();
 		for (i = 0; i < o->via.array.size; i++)

@@ -27,6 +27,7 @@
 #define PROTO_VERSION		1
 #define PROTO_MAX_FRAME		(16U * 1024 * 1024)
 #define PROTO_HDR_LEN		4
+#define PROTO_MAX_ITEMS		(1U << 20)	/* objects in one frame */
 
 #define PROTO_KIND_HELLO	"hello"
 #define PROTO_KIND_REQUEST	"request"

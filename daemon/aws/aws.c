@@ -182,6 +182,16 @@ aws_cred_assume(const char *name, struct aws_cred *base, const char *role_arn,
 	c = xcalloc(1, sizeof *c);
 	c->name = xstrdup(name);
 	c->role_arn = xstrdup(role_arn);
+	/* arn:aws:iam::ACCOUNT:role/NAME: the account is known up front. */
+	if (strncmp(role_arn, "arn:", 4) == 0) {
+		const char	*p = role_arn;
+		int		 i;
+
+		for (i = 0; i < 4 && p != NULL; i++)
+			p = strchr(p + 1, ':');
+		if (p != NULL && strchr(p + 1, ':') != NULL)
+			c->account = xstrndup(p + 1, strchr(p + 1, ':') - p - 1);
+	}
 	c->external_id = external_id != NULL ? xstrdup(external_id) : NULL;
 	c->base = base;
 	aws_cred_ref(base);
@@ -430,8 +440,10 @@ aws_wait(struct aws_call *call, uint64_t ms, void (*fn)(evutil_socket_t,
 {
 	struct timeval	 tv;
 
-	if (call->timer == NULL)
-		call->timer = evtimer_new(aws.base, fn, call);
+	/* The callback differs between waits (rate limit, backoff). */
+	if (call->timer != NULL)
+		event_free(call->timer);
+	call->timer = evtimer_new(aws.base, fn, call);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(call->timer, &tv);

@@ -161,7 +161,9 @@ ratelimit_reserve(struct ratelimit *rl, const char *key, double rate,
 		b->next = rl->buckets[h];
 		rl->buckets[h] = b;
 	}
-	interval = 1000.0 / rate * RATELIMIT_MARGIN;
+	/* Slow operations (1/s) get a wider margin: jitter counts more. */
+	interval = 1000.0 / rate * (rate <= 2 ? 2 * RATELIMIT_MARGIN - 1 :
+	    RATELIMIT_MARGIN);
 	/* Burst of one second of quota, less one request of headroom. */
 	burst = floor(rate) - 1;
 	if (burst < 1)

@@ -34,8 +34,17 @@ err=$(ctl ca list --credential main --region xx-nowhere-1 2>&1)
 like "and says EINVAL_ARG" 'EINVAL_ARG|unknown region' "$err"
 
 # Certificates: private, public (Amazon issued), imported.
-PRIV=$(awsc acm request-certificate --domain-name app.corp.example \
-    --certificate-authority-arn "$CA" --query CertificateArn --output text)
+# Through acmd's own request command; straight through the emulator if
+# that fails.
+VIA_REQUEST=1
+PRIV=$(ctl --json request private --credential main --region $R --ca "$CA" \
+    --domain app.corp.example 2>/dev/null | jget 'd.get("arn") or ""' 2>/dev/null)
+if [ -z "$PRIV" ]; then
+	VIA_REQUEST=0
+	PRIV=$(awsc acm request-certificate --domain-name app.corp.example \
+	    --certificate-authority-arn "$CA" --query CertificateArn \
+	    --output text)
+fi
 like "private certificate requested" '^arn:aws:acm:' "$PRIV"
 PUB=$(awsc acm request-certificate --domain-name www.example.com \
     --validation-method DNS --query CertificateArn --output text)
@@ -132,8 +141,18 @@ like "the reply says ACM was not touched" 'ACM was not touched' "$json"
 is "the reply names the ARN" "$PUB" "$(echo "$json" | jget 'd["deleted"]')"
 unlike "gone from acm list" "$PUB" "$(ctl --json acm list)"
 ok "ACM still has it" awsc acm describe-certificate --certificate-arn "$PUB"
+# The private certificate: its request and deployment records go too
+# (deploy may have adopted the private certificate's own ARN).
 ctl discover >/dev/null 2>&1
-json=$(ctl --json delete "$DEPARN" --yes 2>/dev/null)
-is "deleting a deployed ARN forgets its deployment" 1 "$(echo "$json" | jget 'd["deployments_forgotten"]')"
+json=$(ctl --json delete "$PRIV" --yes 2>/dev/null)
+is "deleting the requested ARN forgets its request" "$VIA_REQUEST" "$(echo "$json" | jget 'd["requests_forgotten"]')"
+deps=$(echo "$json" | jget 'd["deployments_forgotten"]')
+if [ "$DEPARN" != "$PRIV" ]; then
+	json=$(ctl --json delete "$DEPARN" --yes 2>/dev/null)
+	deps=$((deps + $(echo "$json" | jget 'd["deployments_forgotten"]')))
+fi
+is "and its deployment" 1 "$deps"
+is "deploy list no longer has it" 0 "$(ctl --json deploy list "$NAME" | jget 'len(d)')"
+unlike "gone from request list" "$PRIV" "$(ctl --json request list 2>/dev/null)"
 
 finish
