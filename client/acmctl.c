@@ -432,6 +432,8 @@ main(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	ctl_nocolor = nocolor;
+	/* Big answers (10,000 inventory rows) go out in large writes. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	/* getopt_long wants the command name at argv[0]. */
 	return (run(sockpath, c, argc - used + 1, argv + used - 1));
 }

@@ -16,6 +16,7 @@
 #include "inventory.h"
 #include "jobs/discovery.h"
 #include "log.h"
+#include "mpjson.h"
 #include "rec.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -181,11 +182,105 @@ acm_row(const json_t *rec, const json_t *deploy)
 	return (row);
 }
 
-static int
-acm_list_cb(const char *key, json_t *rec, void *arg)
-{
-	struct acm_filter	*f = arg;
+/*
+ * acm list answers from a cache of every inventory row, rebuilt only when
+ * the acm or iam database changed.  Each row is kept packed (msgpack) but
+ * for the two columns that move on their own (days left, deployment), so
+ * 10,000 rows go out with a copy each.
+ */
+struct acm_cached {
+	json_t		*rec;		/* what the filters look at */
+	char		*packed;	/* the row's fixed columns */
+	size_t		 plen;
+	uint32_t	 nfixed;
+	char		*arn;
+	int		 gone;
+};
 
+static struct acm_cached	*acm_cache;
+static size_t			 acm_ncache;
+static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
+
+static void
+acm_cache_clear(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < acm_ncache; i++) {
+		json_decref(acm_cache[i].rec);
+		free(acm_cache[i].packed);
+		free(acm_cache[i].arn);
+	}
+	free(acm_cache);
+	acm_cache = NULL;
+	acm_ncache = 0;
+}
+
+static int
+acm_cache_cb(const char *key, json_t *rec, void *arg)
+{
+	static const char *const filter_fields[] = { "credential", "region",
+	    "type", "status", "domain", "sans", "not_after", NULL };
+	struct acm_cached	*c;
+	struct mp_buf		*b;
+	json_t			*row, *v;
+	const char		*k;
+	size_t			 i;
+
+	acm_cache = xreallocarray(acm_cache, acm_ncache + 1, sizeof *acm_cache);
+	c = &acm_cache[acm_ncache++];
+	memset(c, 0, sizeof *c);
+	c->rec = json_object();
+	for (i = 0; filter_fields[i] != NULL; i++) {
+		if ((v = json_object_get(rec, filter_fields[i])) != NULL)
+			json_object_set(c->rec, filter_fields[i], v);
+	}
+	c->gone = rec_bool(rec, "gone");
+	if (rec_str(rec, "arn") != NULL)
+		c->arn = xstrdup(rec_str(rec, "arn"));
+	row = acm_row(rec, NULL);
+	json_object_del(row, "days_left");
+	json_object_del(row, "deployment");
+	b = mp_buf_new();
+	json_object_foreach(row, k, v) {
+		mp_str(b, k);
+		mp_pack_json(b, v);
+		c->nfixed++;
+	}
+	c->packed = xmemdup(b->sb.data, b->sb.size);
+	c->plen = b->sb.size;
+	mp_buf_free(b);
+	json_decref(row);
+	return (0);
+}
+
+static int
+acm_cache_refresh(struct store_txn *t, char **cause)
+{
+	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
+	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
+
+	if (acm_cache_gen[0] == g0 && acm_cache_gen[1] == g1)
+		return (0);
+	acm_cache_clear();
+	if (inv_foreach(t, NULL, 1, acm_cache_cb, NULL, cause) != 0 ||
+	    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, NULL, cause) != 0) {
+		acm_cache_clear();
+		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
+		return (-1);
+	}
+	acm_cache_gen[0] = g0;
+	acm_cache_gen[1] = g1;
+	return (0);
+}
+
+static int
+acm_matches(struct acm_filter *f, const struct acm_cached *c)
+{
+	const json_t	*rec = c->rec;
+
+	if (!f->all && c->gone)
+		return (0);
 	if (!in_list(f->creds, rec_str(rec, "credential")) ||
 	    !in_list(f->regions, rec_str(rec, "region")) ||
 	    !type_matches(f->type, rec_str(rec, "type")) ||
@@ -196,8 +291,7 @@ acm_list_cb(const char *key, json_t *rec, void *arg)
 	if (f->has_expiring && (json_object_get(rec, "not_after") == NULL ||
 	    inv_days_left(rec) > (long long)f->expiring))
 		return (0);
-	json_array_append_new(f->rows, acm_row(rec, f->deploy));
-	return (0);
+	return (1);
 }
 
 static int
@@ -247,7 +341,10 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 {
 	struct acm_filter	 f;
 	struct store_txn	*t;
+	struct mp_buf		*b;
+	json_t			*d;
 	char			*cause = NULL;
+	size_t			 i, j, n = 0, *match;
 
 	if (acm_filter_args(ctx, &f) != 0) {
 		acm_filter_free(&f);
@@ -257,9 +354,7 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 	f.deploy = json_object();
 	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
 	    rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, f.deploy,
-	    &cause) != 0 ||
-	    inv_foreach(t, NULL, f.all, acm_list_cb, &f, &cause) != 0 ||
-	    rec_foreach(t, DB_IAM, NULL, acm_list_cb, &f, &cause) != 0) {
+	    &cause) != 0 || acm_cache_refresh(t, &cause) != 0) {
 		store_abort(t);
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
@@ -267,7 +362,31 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	store_abort(t);
-	cmd_reply_json(ctx, json_incref(f.rows));
+	match = xcalloc(acm_ncache + 1, sizeof *match);
+	for (i = 0; i < acm_ncache; i++) {
+		if (acm_matches(&f, &acm_cache[i]))
+			match[n++] = i;
+	}
+	b = mp_buf_new();
+	mp_array(b, n);
+	for (j = 0; j < n; j++) {
+		const struct acm_cached	*c = &acm_cache[match[j]];
+
+		mp_map(b, c->nfixed + 2);
+		mp_raw(b, c->packed, c->plen);
+		/* Days left move with the clock; deployments change often. */
+		mp_str(b, "days_left");
+		if (json_object_get(c->rec, "not_after") != NULL)
+			mp_int(b, inv_days_left(c->rec));
+		else
+			mp_nil(b);
+		mp_str(b, "deployment");
+		d = c->arn != NULL ? json_object_get(f.deploy, c->arn) : NULL;
+		mp_str(b, d != NULL ? json_string_value(d) : NULL);
+	}
+	cmd_reply_ok(ctx, b);
+	mp_buf_free(b);
+	free(match);
 	acm_filter_free(&f);
 }
 

@@ -78,10 +78,14 @@ cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
 	mp_kbool(b, "ok", ok);
 	if (ok) {
 		mp_str(b, "data");
-		if (data != NULL && data->sb.size > 0)
-			mp_raw(b, data->sb.data, data->sb.size);
-		else
-			mp_nil(b);
+		if (data != NULL && data->sb.size > 0) {
+			/* The data goes out as the frame's tail, uncopied. */
+			server_send2(ctx, b, data);
+			mp_buf_free(b);
+			server_ctx_done(ctx);
+			return;
+		}
+		mp_nil(b);
 	} else {
 		mp_str(b, "error");
 		mp_map(b, aws_code != NULL ? 3 : 2);

@@ -117,8 +117,16 @@ client_authorise(int fd, struct client *c)
 	return (AUTH_NONE);
 }
 
+static void	client_send2(struct client *, struct mp_buf *, struct mp_buf *);
+
 static void
 client_send(struct client *c, struct mp_buf *b)
+{
+	client_send2(c, b, NULL);
+}
+
+static void
+client_send2(struct client *c, struct mp_buf *b, struct mp_buf *tail)
 {
 	struct evbuffer	*out;
 	char		*cause = NULL;
@@ -135,7 +143,9 @@ client_send(struct client *c, struct mp_buf *b)
 		bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS);
 		return;
 	}
-	if (frame_evbuffer_write(out, b->sb.data, b->sb.size, &cause) != 0) {
+	if (frame_evbuffer_write2(out, b->sb.data, b->sb.size,
+	    tail != NULL ? tail->sb.data : NULL, tail != NULL ? tail->sb.size :
+	    0, &cause) != 0) {
 		log_warnx("server: answer to pid %ld: %s", (long)c->pid, cause);
 		free(cause);
 	}
@@ -515,6 +525,13 @@ server_send(struct cmd_ctx *ctx, struct mp_buf *b)
 {
 	if (ctx->client != NULL)
 		client_send(ctx->client, b);
+}
+
+void
+server_send2(struct cmd_ctx *ctx, struct mp_buf *head, struct mp_buf *tail)
+{
+	if (ctx->client != NULL)
+		client_send2(ctx->client, head, tail);
 }
 
 void

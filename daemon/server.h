@@ -12,6 +12,8 @@ void	server_stop(void);
 size_t	server_client_count(void);
 /* Queue one frame to the context's client (no-op when it has gone). */
 void	server_send(struct cmd_ctx *, struct mp_buf *);
+/* A frame whose map ends with tail's packed bytes (a big answer). */
+void	server_send2(struct cmd_ctx *, struct mp_buf *, struct mp_buf *);
 void	server_ctx_done(struct cmd_ctx *);
 
 #endif

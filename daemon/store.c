@@ -15,6 +15,7 @@ struct store {
 	MDB_env		*env;
 	MDB_dbi		 dbi[DB_COUNT];
 	uint32_t	 schema_found;
+	uint64_t	 generation[DB_COUNT];
 	int		 txn_open;	/* write transactions open (0 or 1) */
 };
 
@@ -257,6 +258,7 @@ store_put(struct store_txn *t, enum store_db db, const void *key,
 	k.mv_size = klen;
 	v.mv_data = (void *)val;
 	v.mv_size = vlen;
+	t->store->generation[db]++;
 	rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, 0);
 	if (rc != 0)
 		return (store_error(rc, store_db_names[db], cause));
@@ -272,6 +274,7 @@ store_del(struct store_txn *t, enum store_db db, const void *key,
 
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
+	t->store->generation[db]++;
 	rc = mdb_del(t->txn, t->store->dbi[db], &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return (0);
@@ -390,4 +393,10 @@ store_usage(struct store *s, uint64_t *used, uint64_t *mapsize, char **cause)
 	*used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	*mapsize = info.me_mapsize;
 	return (0);
+}
+
+uint64_t
+store_generation(struct store *s, enum store_db db)
+{
+	return (s->generation[db]);
 }

@@ -68,6 +68,12 @@ size_t	store_count(struct store_txn *, enum store_db);
 /* Next value of a named counter in meta (1, 2, ...). */
 int	store_next_id(struct store_txn *, const char *, uint64_t *, char **);
 
+/*
+ * A counter per database that moves on every put or delete, so that
+ * caches of a database's contents know when to rebuild.
+ */
+uint64_t store_generation(struct store *, enum store_db);
+
 /* Bytes used by the environment (pages in use), and the map size. */
 int	store_usage(struct store *, uint64_t *, uint64_t *, char **);
 

@@ -122,27 +122,18 @@ truncated:
 	return (-1);
 }
 
-/*
- * msgpack objects point into the bytes they were decoded from, so the
- * body is copied into the zone that the caller's msgpack_unpacked owns.
- */
+/* Parse a body that already lives in zone (which out takes over). */
 static int
-frame_decode_body(const uint8_t *body, size_t len, msgpack_unpacked *out,
-    char **cause)
+frame_parse_in_zone(msgpack_zone *zone, const char *copy, size_t len,
+    msgpack_unpacked *out, char **cause)
 {
-	msgpack_zone		*zone;
 	msgpack_object		 obj;
-	char			*copy;
 	size_t			 off = 0;
 	msgpack_unpack_return	 ret;
 
 	msgpack_unpacked_init(out);
-	if (frame_check_body(body, len, cause) != 0)
-		return (-1);
-	if ((zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)) == NULL ||
-	    (copy = msgpack_zone_malloc(zone, len)) == NULL)
-		fatalx("frame: out of memory");
-	memcpy(copy, body, len);
+	if (frame_check_body((const uint8_t *)copy, len, cause) != 0)
+		goto fail;
 	ret = msgpack_unpack(copy, len, &off, zone, &obj);
 	if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
 		xasprintf(cause, "frame body is not valid msgpack");
@@ -162,6 +153,33 @@ frame_decode_body(const uint8_t *body, size_t len, msgpack_unpacked *out,
 fail:
 	msgpack_zone_free(zone);
 	return (-1);
+}
+
+static msgpack_zone *
+frame_zone(size_t len, char **copy)
+{
+	msgpack_zone	*zone;
+
+	if ((zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)) == NULL ||
+	    (*copy = msgpack_zone_malloc(zone, len)) == NULL)
+		fatalx("frame: out of memory");
+	return (zone);
+}
+
+/*
+ * msgpack objects point into the bytes they were decoded from, so the
+ * body is copied into the zone that the caller's msgpack_unpacked owns.
+ */
+static int
+frame_decode_body(const uint8_t *body, size_t len, msgpack_unpacked *out,
+    char **cause)
+{
+	msgpack_zone	*zone;
+	char		*copy;
+
+	zone = frame_zone(len, &copy);
+	memcpy(copy, body, len);
+	return (frame_parse_in_zone(zone, copy, len, out, cause));
 }
 
 int
@@ -235,6 +253,25 @@ frame_evbuffer_write(struct evbuffer *outbuf, const void *body, size_t len,
 	return (0);
 }
 
+int
+frame_evbuffer_write2(struct evbuffer *outbuf, const void *a, size_t alen,
+    const void *b, size_t blen, char **cause)
+{
+	uint8_t	 hdr[PROTO_HDR_LEN];
+	size_t	 len = alen + blen;
+
+	if (frame_check_len(len > UINT32_MAX ? UINT32_MAX : len, cause) != 0)
+		return (-1);
+	frame_put_len(hdr, len);
+	if (evbuffer_add(outbuf, hdr, sizeof hdr) != 0 ||
+	    evbuffer_add(outbuf, a, alen) != 0 ||
+	    (blen > 0 && evbuffer_add(outbuf, b, blen) != 0)) {
+		xasprintf(cause, "cannot queue frame");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 frame_write_all(int fd, const uint8_t *p, size_t len, char **cause)
 {
@@ -296,8 +333,10 @@ frame_fd_write(int fd, const void *body, size_t len, char **cause)
 int
 frame_fd_read(int fd, msgpack_unpacked *out, char **cause)
 {
-	uint8_t		 hdr[PROTO_HDR_LEN], *body;
+	uint8_t		 hdr[PROTO_HDR_LEN];
+	msgpack_zone	*zone;
 	uint32_t	 flen;
+	char		*body;
 	int		 ret;
 
 	ret = frame_read_all(fd, hdr, sizeof hdr, cause);
@@ -306,14 +345,14 @@ frame_fd_read(int fd, msgpack_unpacked *out, char **cause)
 	flen = frame_get_len(hdr);
 	if (frame_check_len(flen, cause) != 0)
 		return (-1);
-	body = xmalloc(flen);
-	ret = frame_read_all(fd, body, flen, cause);
-	if (ret == 0) {
-		xasprintf(cause, "connection closed inside a frame");
-		ret = -1;
+	/* Read straight into the zone: no second copy of a big answer. */
+	zone = frame_zone(flen, &body);
+	ret = frame_read_all(fd, (uint8_t *)body, flen, cause);
+	if (ret != 1) {
+		if (ret == 0)
+			xasprintf(cause, "connection closed inside a frame");
+		msgpack_zone_free(zone);
+		return (-1);
 	}
-	if (ret == 1)
-		ret = frame_decode_body(body, flen, out, cause);
-	free(body);
-	return (ret);
+	return (frame_parse_in_zone(zone, body, flen, out, cause));
 }

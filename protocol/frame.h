@@ -24,6 +24,9 @@ int	frame_evbuffer_read(struct evbuffer *, msgpack_unpacked *, char **);
 /* Append one frame holding the given msgpack body. */
 int	frame_evbuffer_write(struct evbuffer *, const void *, size_t,
 	    char **);
+/* The same, with the body given in two parts (no copy to join them). */
+int	frame_evbuffer_write2(struct evbuffer *, const void *, size_t,
+	    const void *, size_t, char **);
 /*
  * Blocking file descriptor I/O for the client.  frame_fd_read returns
  * 1 with a frame, 0 on a clean end of file, -1 with *cause.
