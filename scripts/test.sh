@@ -68,5 +68,12 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/fuzz.sh >"$top/fuzz.out" 2>&1
+cat "$top/fuzz.out"
+passed=$((passed + $(grep -c '^ok ' "$top/fuzz.out")))
+failed=$((failed + $(grep -c '^not ok ' "$top/fuzz.out")))
+grep -q '^1\.\.' "$top/fuzz.out" || failed=$((failed + 1))
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
