@@ -68,6 +68,13 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "== AWS emulator conformance (awscli against tests/awsemu)"
+bash tests/awsemu/test_conformance.sh >"$top/conformance.out" 2>&1
+grep -E '^not ok|^1\.\.' "$top/conformance.out"
+passed=$((passed + $(grep -c '^ok ' "$top/conformance.out")))
+failed=$((failed + $(grep -c '^not ok ' "$top/conformance.out")))
+grep -q '^1\.\.' "$top/conformance.out" || failed=$((failed + 1))
+
 echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/fuzz.sh >"$top/fuzz.out" 2>&1
 cat "$top/fuzz.out"
