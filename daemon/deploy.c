@@ -364,6 +364,10 @@ dep_listed(struct aws_result *r, void *arg)
 			u->target_seen = 1;
 		else if (dom == NULL || strcasecmp(dom, u->domain) != 0)
 			continue;
+		/* Only imported certificates can be ours (or re-imported). */
+		if (rec_str(s, "Type") != NULL &&
+		    strcmp(rec_str(s, "Type"), "IMPORTED") != 0)
+			continue;
 		u->pending++;
 		g = xcalloc(1, sizeof *g);
 		g->u = u;
