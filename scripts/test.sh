@@ -14,6 +14,15 @@ fi
 
 passed=0
 failed=0
+
+tap_count() {	# tap_count FILE: add its ok / not ok lines
+	local ok bad
+	ok=$(grep -c '^ok ' "$1" 2>/dev/null)
+	bad=$(grep -c '^not ok ' "$1" 2>/dev/null)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${bad:-0}))
+	grep -q '^1\.\.' "$1" 2>/dev/null || failed=$((failed + 1))
+}
 JOBS=${JOBS:-2}
 
 count_suite() {	# count_suite DIR: add its test-suite.log totals
@@ -71,16 +80,12 @@ fi
 echo "== AWS emulator conformance (awscli against tests/awsemu)"
 bash tests/awsemu/test_conformance.sh >"$top/conformance.out" 2>&1
 grep -E '^not ok|^1\.\.' "$top/conformance.out"
-passed=$((passed + $(grep -c '^ok ' "$top/conformance.out")))
-failed=$((failed + $(grep -c '^not ok ' "$top/conformance.out")))
-grep -q '^1\.\.' "$top/conformance.out" || failed=$((failed + 1))
+tap_count "$top/conformance.out"
 
 echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/fuzz.sh >"$top/fuzz.out" 2>&1
 cat "$top/fuzz.out"
-passed=$((passed + $(grep -c '^ok ' "$top/fuzz.out")))
-failed=$((failed + $(grep -c '^not ok ' "$top/fuzz.out")))
-grep -q '^1\.\.' "$top/fuzz.out" || failed=$((failed + 1))
+tap_count "$top/fuzz.out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
