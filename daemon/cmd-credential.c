@@ -202,26 +202,8 @@ cmd_credential_list_cb(const char *key, json_t *rec, void *arg)
 static void
 cmd_credential_list_exec(struct cmd_ctx *ctx)
 {
-	struct store_txn	*t;
-	json_t			*rows;
-	char			*cause = NULL;
-
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return;
-	}
-	rows = json_array();
-	if (rec_foreach(t, DB_CREDENTIALS, NULL, cmd_credential_list_cb, rows,
-	    &cause) != 0) {
-		store_abort(t);
-		json_decref(rows);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return;
-	}
-	store_abort(t);
-	cmd_reply_json(ctx, rows);
+	cmd_reply_walk(ctx, DB_CREDENTIALS, NULL, cmd_credential_list_cb,
+	    json_array());
 }
 
 const struct cmd_entry cmd_credential_list_entry = {

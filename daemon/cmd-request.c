@@ -661,15 +661,11 @@ req_due_cb(const char *key, json_t *rec, void *arg)
 static void
 req_job_fn(struct job *j, void *arg)
 {
-	struct store_txn	*t;
 	json_t			*due = json_array(), *rec;
 	char			*cause = NULL;
 	size_t			 i;
 
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		rec_foreach(t, DB_REQUESTS, NULL, req_due_cb, due, &cause);
-		store_abort(t);
-	}
+	rec_walk(DB_REQUESTS, NULL, req_due_cb, due, &cause);
 	for (i = 0; i < json_array_size(due); i++) {
 		rec = json_deep_copy(json_array_get(due, i));
 		/* A crash after storing the token: same token, same ARN. */
@@ -902,20 +898,7 @@ req_list_cb(const char *key, json_t *rec, void *arg)
 static void
 cmd_request_list_exec(struct cmd_ctx *ctx)
 {
-	struct store_txn	*t;
-	json_t			*rows = json_array();
-	char			*cause = NULL;
-
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    rec_foreach(t, DB_REQUESTS, NULL, req_list_cb, rows, &cause) != 0) {
-		store_abort(t);
-		json_decref(rows);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return;
-	}
-	store_abort(t);
-	cmd_reply_json(ctx, rows);
+	cmd_reply_walk(ctx, DB_REQUESTS, NULL, req_list_cb, json_array());
 }
 
 const struct cmd_entry cmd_request_list_entry = {

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mp.h"
 #include "mpjson.h"
+#include "rec.h"
 #include "proto.h"
 #include "server.h"
 #include "xmalloc.h"
@@ -255,4 +256,20 @@ cmd_arg_uint(struct cmd_ctx *ctx, const char *key, uint64_t *out)
 
 	return (cmd_arg_result(ctx, key, 0, mp_get_uint(ctx->args, key, out,
 	    &cause), cause));
+}
+
+void
+cmd_reply_walk(struct cmd_ctx *ctx, enum store_db db, const char *prefix,
+    int (*cb)(const char *, json_t *, void *), json_t *rows)
+{
+	char	*cause = NULL;
+
+	if (rec_walk(db, prefix, cb, rows, &cause) != 0) {
+		json_decref(rows);
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause != NULL ?
+		    cause : "store walk failed");
+		free(cause);
+		return;
+	}
+	cmd_reply_json(ctx, rows);
 }

@@ -18,6 +18,7 @@
 
 #include "mp.h"
 #include "proto.h"
+#include "store.h"
 
 #define CMD_READONLY	0x1	/* the read-only group may run it */
 #define CMD_NOAUDIT	0x2	/* admin only, changes nothing: not audited */
@@ -53,6 +54,12 @@ void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 void	cmd_reply_aws(struct cmd_ctx *, const char *, const char *);
 void	cmd_progress(struct cmd_ctx *, uint64_t, uint64_t, const char *);
 void	cmd_data(struct cmd_ctx *, struct mp_buf *);
+/*
+ * Reply with the rows that cb adds to rows (taken over) for every record
+ * of a database (under prefix), or with the store's error.
+ */
+void	cmd_reply_walk(struct cmd_ctx *, enum store_db, const char *,
+	    int (*)(const char *, json_t *, void *), json_t *);
 /* Reply with a JSON value as the data (taken over; NULL: none). */
 void	cmd_reply_json(struct cmd_ctx *, json_t *);
 void	cmd_data_json(struct cmd_ctx *, json_t *);

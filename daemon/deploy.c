@@ -305,35 +305,43 @@ struct dep_get {
 	char		*arn;
 };
 
-/* One candidate's PEM: is it our certificate? */
+/* Does the answer to GetCertificate(arn) hold our certificate? */
 static void
-dep_got_candidate(struct aws_result *r, void *arg)
+dep_check_pem(struct dep_unit *u, const char *arn, struct aws_result *r)
 {
-	struct dep_get		*g = arg;
-	struct dep_unit		*u = g->u;
 	struct pem_certinfo	*ci = NULL;
 	const char		*pem;
 	char			*cause = NULL;
 	int			 ours;
 
-	u->pending--;
 	if (r->ok && (pem = rec_str(r->json, "Certificate")) != NULL &&
 	    pem_certinfo_parse(pem, strlen(pem), &ci, &cause) == 0) {
 		if (strcmp(ci->sha256, u->sha256) == 0) {
 			/* Prefer acmd's own ARN when several hold it. */
 			ours = u->target_arn != NULL &&
-			    strcmp(u->target_arn, g->arn) == 0;
+			    strcmp(u->target_arn, arn) == 0;
 			if (u->found_arn == NULL || ours) {
 				free(u->found_arn);
-				u->found_arn = xstrdup(g->arn);
+				u->found_arn = xstrdup(arn);
 			}
 		}
 		pem_certinfo_free(ci);
 	} else if (!r->ok &&
 	    strcmp(r->err.code, "RequestInProgressException") != 0)
-		log_warnx("deploy: %s: GetCertificate %s: %s: %s", u->key,
-		    g->arn, r->err.code, r->err.message);
+		log_warnx("deploy: %s: GetCertificate %s: %s: %s", u->key, arn,
+		    r->err.code, r->err.message);
 	free(cause);
+}
+
+/* One candidate's PEM: is it our certificate? */
+static void
+dep_got_candidate(struct aws_result *r, void *arg)
+{
+	struct dep_get	*g = arg;
+	struct dep_unit	*u = g->u;
+
+	u->pending--;
+	dep_check_pem(u, g->arn, r);
 	free(g->arn);
 	free(g);
 	dep_decide(u);
@@ -419,7 +427,19 @@ dep_got_target(struct aws_result *r, void *arg)
 		return;
 	}
 	u->target_seen = 1;
-	dep_got_candidate(r, g);
+	u->pending--;
+	dep_check_pem(u, g->arn, r);
+	free(g->arn);
+	free(g);
+	/*
+	 * Our ARN holds something else and will not be re-imported onto: a
+	 * new import.  A crash may have made it already: look for it first.
+	 */
+	if (u->found_arn == NULL && !u->replace && !u->auto_redeploy) {
+		dep_list_start(u);
+		return;
+	}
+	dep_decide(u);
 }
 
 static void
@@ -832,7 +852,6 @@ dep_walk_cb(const char *key, json_t *rec, void *arg)
 static void
 dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
 {
-	struct store_txn	*t;
 	char			*cause = NULL;
 	json_t			*rec, *intent;
 	size_t			 i;
@@ -840,10 +859,7 @@ dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
 
 	w->keys = json_array();
 	w->recs = json_array();
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		rec_foreach(t, DB_DEPLOYMENTS, NULL, dep_walk_cb, w, &cause);
-		store_abort(t);
-	}
+	rec_walk(DB_DEPLOYMENTS, NULL, dep_walk_cb, w, &cause);
 	if (cause != NULL) {
 		log_warnx("deploy: %s", cause);
 		free(cause);
@@ -905,17 +921,13 @@ dep_collect_cb(const char *key, json_t *rec, void *arg)
 static void
 dep_collect(const char *name, struct dep_walk *w)
 {
-	struct store_txn	*t;
 	char			*cause = NULL, *prefix = NULL;
 
 	w->keys = json_array();
 	w->recs = json_array();
 	if (name != NULL)
 		xasprintf(&prefix, "%s/", name);
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		rec_foreach(t, DB_DEPLOYMENTS, prefix, dep_collect_cb, w, &cause);
-		store_abort(t);
-	}
+	rec_walk(DB_DEPLOYMENTS, prefix, dep_collect_cb, w, &cause);
 	if (cause != NULL) {
 		log_warnx("deploy: %s", cause);
 		free(cause);

@@ -88,6 +88,20 @@ rec_foreach(struct store_txn *t, enum store_db db, const char *prefix,
 }
 
 int
+rec_walk(enum store_db db, const char *prefix, rec_cb cb, void *arg,
+    char **cause)
+{
+	struct store_txn	*t;
+	int			 ret;
+
+	if ((t = store_begin(acmd.store, 0, cause)) == NULL)
+		return (-1);
+	ret = rec_foreach(t, db, prefix, cb, arg, cause);
+	store_abort(t);
+	return (ret);
+}
+
+int
 rec_seal(json_t *rec, const char *field, const char *aad, const void *p,
     size_t len, char **cause)
 {

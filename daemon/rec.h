@@ -24,6 +24,8 @@ int	 rec_put(struct store_txn *, enum store_db, const char *,
 typedef int (*rec_cb)(const char *, json_t *, void *);
 int	 rec_foreach(struct store_txn *, enum store_db, const char *, rec_cb,
 	     void *, char **);
+/* rec_foreach in a read transaction of its own. */
+int	 rec_walk(enum store_db, const char *, rec_cb, void *, char **);
 /* Seal len bytes into rec[field]. */
 int	 rec_seal(json_t *, const char *, const char *, const void *, size_t,
 	     char **);

@@ -169,9 +169,10 @@ emu POST /_emu/stats/reset >/dev/null
 for c in rl1 rl2; do
 	ctl --json deploy $c --credential main --region $R1 --region $R2 \
 	    --region $R3 --region $R4 >"$T/$c.json" 2>/dev/null &
+	eval "pid_$c=\$!"
 done
-wait %1; rc1=$?
-wait %2; rc2=$?
+wait "$pid_rl1"; rc1=$?
+wait "$pid_rl2"; rc2=$?
 is "two deploys to 4 regions under quotas exit 0" "0 0" "$rc1 $rc2"
 is "4 deployments each, none failed" "4 0 4 0" "$(for c in rl1 rl2; do jget '"%d %d" % (d["regions"], d["failed"])' <"$T/$c.json"; done | xargs)"
 is "one rl1 and one rl2 certificate in each of the 4 regions" "1 1 1 1 1 1 1 1" \
