@@ -26,6 +26,7 @@
 #include "pem.h"
 #include "rec.h"
 #include "repo.h"
+#include "requests.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -93,10 +94,15 @@ lc_free(struct lc *lc)
 	free(lc);
 }
 
+/* Work started by acmd itself (no client) is only logged. */
 static void
 lc_fail(struct lc *lc, enum proto_error code, char *cause)
 {
-	cmd_reply_error(lc->ctx, code, "%s", cause != NULL ? cause : "failed");
+	if (lc->ctx != NULL)
+		cmd_reply_error(lc->ctx, code, "%s", cause != NULL ? cause :
+		    "failed");
+	else
+		log_warnx("%s: %s", lc->arn, cause != NULL ? cause : "failed");
 	free(cause);
 	lc_free(lc);
 }
@@ -104,7 +110,11 @@ lc_fail(struct lc *lc, enum proto_error code, char *cause)
 static void
 lc_aws(struct lc *lc, struct aws_result *res)
 {
-	cmd_reply_aws(lc->ctx, res->err.code, res->err.message);
+	if (lc->ctx != NULL)
+		cmd_reply_aws(lc->ctx, res->err.code, res->err.message);
+	else
+		log_warnx("%s: %s: %s", lc->arn, res->err.code,
+		    res->err.message);
 	lc_free(lc);
 }
 
@@ -922,9 +932,10 @@ fetch_key_exported(struct aws_result *res, void *arg)
 	    lc->arn, version, name);
 	if (created)
 		repo_new_version(name, version);
-	cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:b, s:b}", "arn",
-	    lc->arn, "name", name, "version", (json_int_t)version, "has_key", 1,
-	    "created", created));
+	if (lc->ctx != NULL)
+		cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:b, s:b}",
+		    "arn", lc->arn, "name", name, "version", (json_int_t)version,
+		    "has_key", 1, "created", created));
 	lc_free(lc);
 	goto out;
 fail:
@@ -959,6 +970,35 @@ cmd_fetch_key_exec(struct cmd_ctx *ctx)
 out:
 	free(arn);
 	free(cred);
+}
+
+/* The key of a certificate acmd just had issued (request --with-key). */
+void
+lifecycle_fetch_key(const char *arn, const char *credname)
+{
+	struct lc	*lc;
+	char		*cause = NULL, *copy, *p, *region;
+	int		 i;
+
+	lc = xcalloc(1, sizeof *lc);
+	lc->arn = xstrdup(arn);
+	lc->credname = xstrdup(credname);
+	/* arn:aws:acm:REGION:ACCOUNT:certificate/ID */
+	copy = p = xstrdup(arn);
+	for (i = 0; i < 3 && p != NULL; i++)
+		strsep(&p, ":");
+	region = p != NULL ? strsep(&p, ":") : NULL;
+	lc->region = xstrdup(region != NULL ? region : "");
+	free(copy);
+	if ((lc->cred = creds_get(credname, &cause)) == NULL) {
+		lc_fail(lc, PROTO_ENOTFOUND, cause);
+		return;
+	}
+	log_info("fetch-key: exporting the key of %s (AWS charges for it)",
+	    arn);
+	lc_new_pass(lc);
+	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
+	    fetch_key_exported, lc);
 }
 
 const struct cmd_entry cmd_fetch_key_entry = {

@@ -264,6 +264,12 @@ req_got_cert(struct aws_result *r, void *arg)
 		free(f3);
 		repo_new_version(name, version);
 	}
+	/* Private, asked --with-key: the key too (once; AWS charges). */
+	if (rec_bool(p->rec, "with_key") && !rec_bool(p->rec, "key_fetched")) {
+		json_object_set_new(p->rec, "key_fetched", json_true());
+		lifecycle_fetch_key(rec_str(p->rec, "arn"), rec_str(p->rec,
+		    "credential"));
+	}
 	req_poll_done(p);
 }
 

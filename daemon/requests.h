@@ -15,5 +15,7 @@
 #define ACMD_REQUESTS_H
 
 void	requests_init(void);
+/* Export and store the key of an issued private certificate (lifecycle). */
+void	lifecycle_fetch_key(const char *, const char *);
 
 #endif
