@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from acmdwire import connect, frame, recv_frame  # noqa: E402
+
 SOCK, ACMCTL, START = sys.argv[1], sys.argv[2], int(sys.argv[3])
 n = START
 failed = 0
@@ -26,56 +29,7 @@ def report(ok, desc, diag=""):
 
 
 def conn():
-    # A full accept queue answers EAGAIN: wait a little, as a client would.
-    for attempt in range(2000):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        try:
-            s.connect(SOCK)
-            return s
-        except BlockingIOError:
-            s.close()
-            time.sleep(0.005)
-    raise OSError("accept queue stayed full")
-
-
-# Minimal msgpack encoder for maps of str -> str/int.
-def pack(obj):
-    if isinstance(obj, bool):
-        return b"\xc3" if obj else b"\xc2"
-    if isinstance(obj, int):
-        return b"\xcf" + struct.pack(">Q", obj)
-    if isinstance(obj, str):
-        b = obj.encode()
-        return b"\xdb" + struct.pack(">I", len(b)) + b
-    if isinstance(obj, dict):
-        out = b"\xdf" + struct.pack(">I", len(obj))
-        for k, v in obj.items():
-            out += pack(k) + pack(v)
-        return out
-    raise TypeError(obj)
-
-
-def frame(obj):
-    body = pack(obj)
-    return struct.pack(">I", len(body)) + body
-
-
-def recv_frame(s):
-    hdr = b""
-    while len(hdr) < 4:
-        c = s.recv(4 - len(hdr))
-        if not c:
-            return None
-        hdr += c
-    ln = struct.unpack(">I", hdr)[0]
-    body = b""
-    while len(body) < ln:
-        c = s.recv(ln - len(body))
-        if not c:
-            return None
-        body += c
-    return body
+    return connect(SOCK)
 
 
 def closed(s):

@@ -3,50 +3,24 @@
 sends read commands one after another (status, cert list, acm list,
 deploy list).  Prints the count, errors and answer-time percentiles.
 usage: loadclients.py SOCKET CLIENTS REQUESTS-PER-CLIENT"""
-import socket
-import struct
+import os
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from acmdwire import connect, frame  # noqa: E402
+from acmdwire import recv_frame as wire_recv_frame  # noqa: E402
 
 SOCK, NCLIENTS, NREQ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 CMDS = ["status", "cert.list", "acm.list", "deploy.list", "ping"]
 
 
-def pack(obj):
-    if isinstance(obj, bool):
-        return b"\xc3" if obj else b"\xc2"
-    if isinstance(obj, int):
-        return b"\xcf" + struct.pack(">Q", obj)
-    if isinstance(obj, str):
-        b = obj.encode()
-        return b"\xdb" + struct.pack(">I", len(b)) + b
-    if isinstance(obj, dict):
-        out = b"\xdf" + struct.pack(">I", len(obj))
-        for k, v in obj.items():
-            out += pack(k) + pack(v)
-        return out
-    raise TypeError(obj)
-
-
-def frame(obj):
-    body = pack(obj)
-    return struct.pack(">I", len(body)) + body
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        c = s.recv(n - len(buf))
-        if not c:
-            raise ConnectionError("closed")
-        buf += c
-    return buf
-
-
 def recv_frame(s):
-    ln = struct.unpack(">I", recv_exact(s, 4))[0]
-    return recv_exact(s, ln)
+    body = wire_recv_frame(s)
+    if body is None:
+        raise ConnectionError("closed")
+    return body
 
 
 times, errors, lock = [], [], threading.Lock()
@@ -56,14 +30,7 @@ start = threading.Barrier(NCLIENTS)
 def client(i):
     try:
         start.wait(timeout=60)
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(60)
-        while True:
-            try:
-                s.connect(SOCK)
-                break
-            except BlockingIOError:
-                time.sleep(0.005)
+        s = connect(SOCK, 60)
         s.sendall(frame({"kind": "hello", "version": 1}))
         recv_frame(s)
         for n in range(NREQ):
