@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mp.h"
 #include "sched.h"
+#include "sd.h"
 #include "xmalloc.h"
 
 struct job {
@@ -49,6 +50,7 @@ job_start(struct job *j)
 	j->running = 1;
 	j->last_run = time(NULL);
 	log_debug("job %s: starting", j->name);
+	sdx_status("%s running", j->name);
 	j->fn(j, j->arg);
 }
 
@@ -143,6 +145,9 @@ job_done(struct job *j, int ok, const char *result)
 	free(j->last_result);
 	j->last_result = result != NULL ? xstrdup(result) : NULL;
 	log_debug("job %s: done (%s)", j->name, result ? result : "-");
+	/* STATUS= says what the daemon did last (systemctl status). */
+	sdx_status("%s done: %s", j->name, result != NULL ? result :
+	    (ok ? "ok" : "failed"));
 	if (j->interval > 0)
 		job_arm(j, j->interval);
 }
