@@ -90,7 +90,8 @@ const struct conf_entry conf_table[] = {
 	{ .section = "aws", .key = "rates", .type = CONF_STRING,
 	  .offset = OFF(rates), .check = conf_check_rates,
 	  .help = "override request rates, e.g. \"DescribeCertificate=20 "
-	  "ImportCertificate=2\" (per second, per account and region)" },
+	  "acm-pca:RevokeCertificate=10\" (per second, per account and "
+	  "region; ACM unless a service is named; 0: no limit)" },
 
 	{ .section = "jobs", .key = "discovery_interval", .type = CONF_DURATION,
 	  .offset = OFF(discovery_interval), .def = "6h", .min = 0,

@@ -182,7 +182,7 @@ int
 ratelimit_parse(struct ratelimit *rl, const char *service, const char *spec,
     char **cause)
 {
-	char	*copy, *p, *word, *eq, *end;
+	char	*copy, *p, *word, *eq, *end, *colon;
 	double	 rate;
 
 	copy = p = xstrdup(spec);
@@ -202,7 +202,12 @@ ratelimit_parse(struct ratelimit *rl, const char *service, const char *spec,
 			free(copy);
 			return (-1);
 		}
-		ratelimit_set(rl, service, word, rate);
+		/* "acm-pca:RevokeCertificate=25" names another service. */
+		if ((colon = strchr(word, ':')) != NULL) {
+			*colon = '\0';
+			ratelimit_set(rl, word, colon + 1, rate);
+		} else
+			ratelimit_set(rl, service, word, rate);
 	}
 	free(copy);
 	return (0);
