@@ -526,7 +526,7 @@ dep_unit_finish(struct dep_unit *u)
  */
 static void
 dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
-    long version)
+    long version, int recorded)
 {
 	struct dep_unit		*u;
 	struct store_txn	*t;
@@ -579,7 +579,8 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 		return;
 	}
 	/* The intent goes to disk before AWS hears anything. */
-	dep_update(u->key, json_pack("{s:s, s:{s:I, s:s, s:I}}", "state",
+	if (!recorded)
+		dep_update(u->key, json_pack("{s:s, s:{s:I, s:s, s:I}}", "state",
 	    "deploying", "intent", "version", (json_int_t)u->version, "sha256",
 	    u->sha256, "started", (json_int_t)time(NULL)), NULL);
 	/*
@@ -627,17 +628,29 @@ dep_start_free(struct dep_start *s)
 static void
 dep_start_regions(struct dep_start *s, const char *account)
 {
-	struct dep_op	*op;
-	json_t		*rec;
-	char		*key;
-	size_t		 i;
+	struct dep_op		*op;
+	struct store_txn	*t;
+	json_t			*rec, *recs, *v = NULL;
+	const char		*k;
+	char			*key, *cause = NULL;
+	size_t			 i;
 
 	op = xcalloc(1, sizeof *op);
 	op->ctx = s->ctx;
 	op->rows = json_array();
 	op->total = json_array_size(s->regions);
 	cmd_progress(s->ctx, 0, op->total, "deploying");
-	for (i = 0; i < json_array_size(s->regions); i++) {
+	/*
+	 * Every region's record and intent in one transaction (one sync to
+	 * disk, however many regions), before AWS hears anything.
+	 */
+	recs = json_object();
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL ||
+	    (v = repo_get_version(t, s->name, 0, &cause)) == NULL) {
+		store_abort(t);
+		t = NULL;
+	}
+	for (i = 0; t != NULL && i < json_array_size(s->regions); i++) {
 		const char *region = json_string_value(json_array_get(
 		    s->regions, i));
 
@@ -651,7 +664,7 @@ dep_start_regions(struct dep_start *s, const char *account)
 			free(key);
 			continue;
 		}
-		rec = dep_get(key);
+		rec = rec_get(t, DB_DEPLOYMENTS, key, &cause);
 		if (rec == NULL)
 			rec = json_object();
 		json_object_set_new(rec, "name", json_string(s->name));
@@ -666,11 +679,37 @@ dep_start_regions(struct dep_start *s, const char *account)
 		    "auto_redeploy")));
 		if (s->tags != NULL)
 			json_object_set(rec, "tags", s->tags);
-		dep_update(key, json_deep_copy(rec), NULL);
-		dep_unit_start(op, key, rec, 0);
-		json_decref(rec);
+		json_object_set_new(rec, "state", json_string("deploying"));
+		json_object_set_new(rec, "intent", json_pack("{s:I, s:s, s:I}",
+		    "version", (json_int_t)rec_int(v, "version"), "sha256",
+		    rec_str(v, "sha256"), "started", (json_int_t)time(NULL)));
+		json_object_set_new(rec, "updated", json_integer(time(NULL)));
+		if (rec_put(t, DB_DEPLOYMENTS, key, rec, &cause) != 0) {
+			json_decref(rec);
+			free(key);
+			store_abort(t);
+			t = NULL;
+			break;
+		}
+		json_object_set_new(recs, key, rec);
 		free(key);
 	}
+	if (t == NULL || store_commit(t, &cause) != 0) {
+		log_warnx("deploy: %s: cannot record the deployment: %s",
+		    s->name, cause);
+		cmd_reply_error(s->ctx, PROTO_EINTERNAL, "cannot record the "
+		    "deployment: %s", cause != NULL ? cause : "store error");
+		free(cause);
+		json_decref(recs);
+		json_decref(v);
+		json_decref(op->rows);
+		free(op);
+		return;
+	}
+	json_object_foreach(recs, k, rec)
+		dep_unit_start(op, k, rec, rec_int(v, "version"), 1);
+	json_decref(recs);
+	json_decref(v);
 	if (op->total == op->done)
 		dep_op_done(op);
 }
@@ -876,7 +915,7 @@ dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
 		version = intent != NULL ? rec_int(intent, "version") : 0;
 		if (op != NULL)
 			op->total++;
-		dep_unit_start(op, key, rec, version);
+		dep_unit_start(op, key, rec, version, 0);
 		json_decref(rec);
 	}
 	json_decref(w->keys);
@@ -959,7 +998,7 @@ deploy_new_version(const char *name, long version)
 		}
 		log_info("deploy: %s: auto-redeploying version %ld", key,
 		    version);
-		dep_unit_start(NULL, key, rec, version);
+		dep_unit_start(NULL, key, rec, version, 0);
 	}
 	json_decref(w.keys);
 	json_decref(w.recs);
@@ -1029,7 +1068,7 @@ dep_checked(struct aws_result *r, void *arg)
 					json_object_set_new(rec, "replace",
 					    json_true());
 					dep_unit_start(NULL, c->key, rec, rec_int(
-					    rec, "version"));
+					    rec, "version"), 0);
 				}
 			}
 		} else
