@@ -76,6 +76,8 @@ static const char *pem_ssl_reason(void);
 static void	 pem_label(const char *, char *, size_t);
 static int	 pem_is_der(const char *, size_t);
 static char	*pem_bio_string(BIO *, size_t *);
+static int	 pem_check_size(const char *, size_t, char **);
+static BIO	*pem_mem_bio(const char *, const char *, size_t, char **);
 static int	 pem_next_block(BIO *, int, struct pem_block *);
 static void	 pem_block_clear(struct pem_block *);
 static int	 pem_is_cert_label(const char *);
@@ -89,8 +91,7 @@ static int	 pem_issued(X509 *, X509 *);
 static int	 pem_write_certs(struct pem_cert **, unsigned int, char **);
 static const char *pem_pkey_type(EVP_PKEY *);
 static int	 pem_pkey_supported(EVP_PKEY *, char **);
-static char	*pem_name_string(const X509_NAME *);
-static char	*pem_asn1_string(const ASN1_STRING *);
+static char	*pem_print(const X509_NAME *, const ASN1_STRING *);
 static char	*pem_serial(const ASN1_INTEGER *);
 static int	 pem_time(const ASN1_TIME *, time_t *);
 static void	 pem_hex(const unsigned char *, size_t, char *);
@@ -176,6 +177,33 @@ pem_bio_string(BIO *bio, size_t *lenp)
 	if (lenp != NULL)
 		*lenp = n;
 	return (s);
+}
+
+/* Input to parse: refused when empty or over PEM_MAX_INPUT. */
+static int
+pem_check_size(const char *what, size_t len, char **cause)
+{
+	if (len > PEM_MAX_INPUT) {
+		pem_set_cause(cause, "%s: too large (over %d bytes)", what,
+		    PEM_MAX_INPUT);
+		return (-1);
+	}
+	if (len == 0) {
+		pem_set_cause(cause, "%s: empty", what);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A read-only memory BIO on buf. */
+static BIO *
+pem_mem_bio(const char *what, const char *buf, size_t len, char **cause)
+{
+	BIO	*bio;
+
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		pem_set_cause(cause, "%s: %s", what, pem_ssl_reason());
+	return (bio);
 }
 
 /*
@@ -280,17 +308,11 @@ pem_read_certs(const char *what, const char *buf, size_t len,
 	char			 label[48];
 	int			 r, dup;
 
-	if (len > PEM_MAX_INPUT) {
-		pem_set_cause(cause, "%s: too large (over %d bytes)", what,
-		    PEM_MAX_INPUT);
-		return (-1);
-	}
 	if (len == 0)
 		return (0);
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		pem_set_cause(cause, "%s: %s", what, pem_ssl_reason());
+	if (pem_check_size(what, len, cause) != 0 ||
+	    (bio = pem_mem_bio(what, buf, len, cause)) == NULL)
 		return (-1);
-	}
 	for (block = 1; /* nothing */; block++) {
 		if ((r = pem_next_block(bio, 0, &b)) == 0)
 			break;
@@ -355,19 +377,9 @@ pem_read_first_cert(const char *what, const char *buf, size_t len,
 
 	memset(c, 0, sizeof *c);
 	ERR_clear_error();
-	if (len > PEM_MAX_INPUT) {
-		pem_set_cause(cause, "%s: too large (over %d bytes)", what,
-		    PEM_MAX_INPUT);
+	if (pem_check_size(what, len, cause) != 0 ||
+	    (bio = pem_mem_bio(what, buf, len, cause)) == NULL)
 		return (-1);
-	}
-	if (len == 0) {
-		pem_set_cause(cause, "%s: empty", what);
-		return (-1);
-	}
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		pem_set_cause(cause, "%s: %s", what, pem_ssl_reason());
-		return (-1);
-	}
 	for (block = 1; /* nothing */; block++) {
 		if ((r = pem_next_block(bio, 0, &b)) == 0)
 			break;
@@ -622,32 +634,21 @@ pem_pkey_supported(EVP_PKEY *pk, char **cause)
 	return (-1);
 }
 
+/* A name, or else a string, printed as text; NULL on error. */
 static char *
-pem_name_string(const X509_NAME *name)
+pem_print(const X509_NAME *name, const ASN1_STRING *str)
 {
 	BIO	*bio;
 	char	*s;
+	int	 r;
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return (NULL);
-	if (X509_NAME_print_ex(bio, name, 0, PEM_NAME_FLAGS) < 0) {
-		BIO_free(bio);
-		return (NULL);
-	}
-	s = pem_bio_string(bio, NULL);
-	BIO_free(bio);
-	return (s);
-}
-
-static char *
-pem_asn1_string(const ASN1_STRING *str)
-{
-	BIO	*bio;
-	char	*s;
-
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return (NULL);
-	if (ASN1_STRING_print_ex(bio, str, PEM_STRING_FLAGS) < 0) {
+	if (name != NULL)
+		r = X509_NAME_print_ex(bio, name, 0, PEM_NAME_FLAGS);
+	else
+		r = ASN1_STRING_print_ex(bio, str, PEM_STRING_FLAGS);
+	if (r < 0) {
 		BIO_free(bio);
 		return (NULL);
 	}
@@ -751,11 +752,11 @@ pem_sans(X509 *x, struct pem_certinfo *ci, char **cause)
 		switch (gen->type) {
 		case GEN_DNS:
 			type = PEM_SAN_DNS;
-			value = pem_asn1_string(gen->d.dNSName);
+			value = pem_print(NULL, gen->d.dNSName);
 			break;
 		case GEN_EMAIL:
 			type = PEM_SAN_EMAIL;
-			value = pem_asn1_string(gen->d.rfc822Name);
+			value = pem_print(NULL, gen->d.rfc822Name);
 			break;
 		case GEN_IPADD:
 			type = PEM_SAN_IP;
@@ -809,8 +810,8 @@ pem_certinfo_parse(const char *buf, size_t len, struct pem_certinfo **cip,
 	ci = xcalloc(1, sizeof *ci);
 
 	subject = X509_get_subject_name(c.x509);
-	ci->subject = pem_name_string(subject);
-	ci->issuer = pem_name_string(X509_get_issuer_name(c.x509));
+	ci->subject = pem_print(subject, NULL);
+	ci->issuer = pem_print(X509_get_issuer_name(c.x509), NULL);
 	if (ci->subject == NULL || ci->issuer == NULL) {
 		pem_set_cause(cause, "certificate: malformed subject or issuer "
 		    "(%s)", pem_ssl_reason());
@@ -821,7 +822,7 @@ pem_certinfo_parse(const char *buf, size_t len, struct pem_certinfo **cip,
 		ci->cn = xstrdup("");
 	else {
 		entry = X509_NAME_get_entry(subject, idx);
-		if (entry == NULL || (ci->cn = pem_asn1_string(
+		if (entry == NULL || (ci->cn = pem_print(NULL,
 		    X509_NAME_ENTRY_get_data(entry))) == NULL) {
 			pem_set_cause(cause, "certificate: malformed common "
 			    "name (%s)", pem_ssl_reason());
@@ -1196,24 +1197,15 @@ pem_key_parse(const char *buf, size_t len, const char *pass,
 	*keyp = NULL;
 	memset(&kb, 0, sizeof kb);
 	ERR_clear_error();
-	if (len > PEM_MAX_INPUT) {
-		pem_set_cause(cause, "private key: too large (over %d bytes)",
-		    PEM_MAX_INPUT);
+	if (pem_check_size("private key", len, cause) != 0)
 		return (-1);
-	}
-	if (len == 0) {
-		pem_set_cause(cause, "private key: empty");
-		return (-1);
-	}
 	if (pass != NULL && strnlen(pass, PEM_MAX_PASS + 1) > PEM_MAX_PASS) {
 		pem_set_cause(cause, "private key: passphrase too long (over "
 		    "%d bytes)", PEM_MAX_PASS);
 		return (-1);
 	}
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		pem_set_cause(cause, "private key: %s", pem_ssl_reason());
+	if ((bio = pem_mem_bio("private key", buf, len, cause)) == NULL)
 		return (-1);
-	}
 
 	for (block = 1; /* nothing */; block++) {
 		if ((r = pem_next_block(bio, 1, &b)) == 0)

@@ -407,8 +407,9 @@ const struct cmd_entry cmd_ca_list_entry = {
 
 /* Export: a one-time passphrase, then the key decrypted in memory only. */
 
+/* ExportCertificate of lc->arn under a new one-time passphrase. */
 static void
-lc_new_pass(struct lc *lc)
+lc_export(struct lc *lc, aws_cb cb)
 {
 	unsigned char	 raw[LC_PASS_BYTES];
 	size_t		 i;
@@ -419,23 +420,31 @@ lc_new_pass(struct lc *lc)
 	for (i = 0; i < sizeof raw; i++)
 		snprintf(lc->pass + 2 * i, 3, "%02x", raw[i]);
 	OPENSSL_cleanse(raw, sizeof raw);
+	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass, cb, lc);
 }
 
 /*
- * Decrypt the exported key into lc->key and check it belongs to the
- * exported certificate (now lc->cert).  The passphrase is cleared.
+ * The answer to lc_export: decrypt the exported key into lc->key and
+ * check it belongs to the exported certificate (now lc->cert).  The
+ * passphrase is cleared.  -1 after failing lc (it is freed).
  */
 static int
-lc_take_export(struct lc *lc, const json_t *j, char **cause)
+lc_take_export(struct lc *lc, struct aws_result *res)
 {
 	struct pem_key	*pk = NULL;
-	const char	*enc = rec_str(j, "PrivateKey");
-	char		*err = NULL;
+	const char	*enc;
+	char		*cause = NULL, *err = NULL;
 	int		 r;
 
-	if (lc_take_pem(lc, j) != 0 || enc == NULL) {
-		xasprintf(cause, "ExportCertificate gave no certificate or key");
+	if (!res->ok) {
+		lc_aws(lc, res);
 		return (-1);
+	}
+	enc = rec_str(res->json, "PrivateKey");
+	if (lc_take_pem(lc, res->json) != 0 || enc == NULL) {
+		xasprintf(&cause, "ExportCertificate gave no certificate or "
+		    "key");
+		goto fail;
 	}
 	r = pem_key_decrypt(enc, strlen(enc), lc->pass, &lc->key, &lc->keylen,
 	    &err);
@@ -443,20 +452,23 @@ lc_take_export(struct lc *lc, const json_t *j, char **cause)
 	lc->pass = NULL;
 	if (r != 0) {
 		lc->key = NULL;
-		xasprintf(cause, "the exported key does not decrypt: %s", err);
+		xasprintf(&cause, "the exported key does not decrypt: %s", err);
 		free(err);
-		return (-1);
+		goto fail;
 	}
 	if (pem_key_parse(lc->key, lc->keylen, NULL, &pk, &err) != 0 ||
 	    pem_key_match_cert(pk, lc->cert, strlen(lc->cert), &err) != 0) {
 		pem_key_free(pk);
-		xasprintf(cause, "the exported key does not match the exported "
-		    "certificate: %s", err);
+		xasprintf(&cause, "the exported key does not match the "
+		    "exported certificate: %s", err);
 		free(err);
-		return (-1);
+		goto fail;
 	}
 	pem_key_free(pk);
 	return (0);
+fail:
+	lc_fail(lc, PROTO_EAWS, cause);
+	return (-1);
 }
 
 /* renew */
@@ -577,16 +589,9 @@ static void
 renew_exported(struct aws_result *res, void *arg)
 {
 	struct lc	*lc = arg;
-	char		*cause = NULL;
 
-	if (!res->ok) {
-		lc_aws(lc, res);
+	if (lc_take_export(lc, res) != 0)
 		return;
-	}
-	if (lc_take_export(lc, res->json, &cause) != 0) {
-		lc_fail(lc, PROTO_EAWS, cause);
-		return;
-	}
 	renew_store(lc);
 }
 
@@ -643,9 +648,7 @@ renew_got_new(struct aws_result *res, void *arg)
 		return;
 	}
 	if (lc->with_key) {
-		lc_new_pass(lc);
-		acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
-		    renew_exported, lc);
+		lc_export(lc, renew_exported);
 		return;
 	}
 	renew_store(lc);
@@ -893,14 +896,8 @@ fetch_key_exported(struct aws_result *res, void *arg)
 	long			 version;
 	int			 r, created = 0;
 
-	if (!res->ok) {
-		lc_aws(lc, res);
+	if (lc_take_export(lc, res) != 0)
 		return;
-	}
-	if (lc_take_export(lc, res->json, &cause) != 0) {
-		lc_fail(lc, PROTO_EAWS, cause);
-		return;
-	}
 	if (pem_certinfo_parse(lc->cert, strlen(lc->cert), &ci, &cause) != 0)
 		goto fail;
 	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
@@ -964,9 +961,7 @@ cmd_fetch_key_exec(struct cmd_ctx *ctx)
 	}
 	if ((lc = lc_resolve(ctx, arn, cred, 0)) == NULL)
 		goto out;
-	lc_new_pass(lc);
-	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
-	    fetch_key_exported, lc);
+	lc_export(lc, fetch_key_exported);
 out:
 	free(arn);
 	free(cred);
@@ -996,9 +991,7 @@ lifecycle_fetch_key(const char *arn, const char *credname)
 	}
 	log_info("fetch-key: exporting the key of %s (AWS charges for it)",
 	    arn);
-	lc_new_pass(lc);
-	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
-	    fetch_key_exported, lc);
+	lc_export(lc, fetch_key_exported);
 }
 
 const struct cmd_entry cmd_fetch_key_entry = {

@@ -42,6 +42,7 @@
 #include "services.h"
 #include "sigv4.h"
 #include "util.h"
+#include "xmalloc.h"
 #include "xml.h"
 #include "xmalloc.h"
 
@@ -430,23 +431,6 @@ expect_err_(struct res *r, const char *code, enum aws_err_class cls,
 #define expect_err(r, code, cls, status, attempts) \
 	expect_err_((r), (code), (cls), (status), (attempts), __LINE__)
 
-static const char *
-jstr(json_t *j, const char *path)
-{
-	char	*copy, *p, *w;
-	json_t	*cur = j;
-
-	copy = p = xstrdup(path);
-	while ((w = strsep(&p, ".")) != NULL && cur != NULL) {
-		if (json_is_array(cur))
-			cur = json_array_get(cur, (size_t)atoi(w));
-		else
-			cur = json_object_get(cur, w);
-	}
-	free(copy);
-	return (json_string_value(cur));
-}
-
 static json_t *
 jget(json_t *j, const char *path)
 {
@@ -462,6 +446,12 @@ jget(json_t *j, const char *path)
 	}
 	free(copy);
 	return (cur);
+}
+
+static const char *
+jstr(json_t *j, const char *path)
+{
+	return (json_string_value(jget(j, path)));
 }
 
 /* ---- certificates made here ---- */
@@ -1383,6 +1373,46 @@ test_retry_throttle_fault(void **state)
 	free(arn);
 }
 
+/*
+ * ncalls DescribeCertificate calls on arn at once, beyond what the
+ * emulator lets through unthrottled: every call gets through, some of
+ * them only on a retry, and the throttles are counted on both sides.
+ * Frees arn.
+ */
+static void
+describe_burst_throttled(char *arn, int ncalls, const char *what)
+{
+	struct res	*r;
+	int		 i, done = 0, retried = 0;
+
+	r = xcalloc(ncalls, sizeof *r);
+	for (i = 0; i < ncalls; i++) {
+		r[i].counter = &done;
+		acm_describe_certificate(F.cred, REGION, arn, res_cb, &r[i]);
+	}
+	if (run_until(&done, ncalls, 60000) != 0) {
+		/*
+		 * The stuck calls are freed by aws_shutdown, unanswered; r
+		 * is left to them.
+		 */
+		for (i = 0; i < ncalls; i++)
+			res_clear(&r[i]);
+		free(arn);
+		fail_msg("%d of %d calls answered in 60 s", done, ncalls);
+	}
+	for (i = 0; i < ncalls; i++) {
+		expect_ok(&r[i], what);
+		if (r[i].attempts > 1)
+			retried++;
+		res_clear(&r[i]);
+	}
+	free(r);
+	assert_true(retried > 0);
+	assert_true(STAT_DELTA(throttled) > 0);
+	assert_true(emu_throttled_total() > 0);
+	free(arn);
+}
+
 #define BYPASS_CALLS	25
 
 /*
@@ -1393,36 +1423,15 @@ test_retry_throttle_fault(void **state)
 static void
 test_retry_throttle_bypassed(void **state)
 {
-	struct res	 r[BYPASS_CALLS];
-	char		*arn;
-	int		 i, done = 0, retried = 0;
+	char	*arn;
 
 	(void)state;
 	arn = import_one("bypass.example.net");
 	free(F.conf->rates);
 	F.conf->rates = xstrdup("DescribeCertificate=0");
 	reconfigure(10, 30);
-	memset(r, 0, sizeof r);
-	for (i = 0; i < BYPASS_CALLS; i++) {
-		r[i].counter = &done;
-		acm_describe_certificate(F.cred, REGION, arn, res_cb, &r[i]);
-	}
-	if (run_until(&done, BYPASS_CALLS, 60000) != 0) {
-		for (i = 0; i < BYPASS_CALLS; i++)
-			res_clear(&r[i]);
-		free(arn);
-		fail_msg("%d of %d calls answered in 60 s", done, BYPASS_CALLS);
-	}
-	for (i = 0; i < BYPASS_CALLS; i++) {
-		expect_ok(&r[i], "DescribeCertificate, engine limit lifted");
-		if (r[i].attempts > 1)
-			retried++;
-		res_clear(&r[i]);
-	}
-	assert_true(retried > 0);
-	assert_true(STAT_DELTA(throttled) > 0);
-	assert_true(emu_throttled_total() > 0);
-	free(arn);
+	describe_burst_throttled(arn, BYPASS_CALLS,
+	    "DescribeCertificate, engine limit lifted");
 }
 
 #define QUOTA_CALLS	12
@@ -1435,37 +1444,15 @@ test_retry_throttle_bypassed(void **state)
 static void
 test_retry_throttle_quota(void **state)
 {
-	struct res	 r[QUOTA_CALLS];
-	char		*arn;
-	int		 i, done = 0, retried = 0;
+	char	*arn;
 
 	(void)state;
 	arn = import_one("quota.example.net");
 	reconfigure(10, 30);
 	emu_post("/_emu/quotas", "{\"enabled\": true, \"rates\": "
 	    "{\"DescribeCertificate\": 3}}");
-	memset(r, 0, sizeof r);
-	for (i = 0; i < QUOTA_CALLS; i++) {
-		r[i].counter = &done;
-		acm_describe_certificate(F.cred, REGION, arn, res_cb, &r[i]);
-	}
-	if (run_until(&done, QUOTA_CALLS, 60000) != 0) {
-		/* The stuck calls are freed by aws_shutdown, unanswered. */
-		for (i = 0; i < QUOTA_CALLS; i++)
-			res_clear(&r[i]);
-		free(arn);
-		fail_msg("%d of %d calls answered in 60 s", done, QUOTA_CALLS);
-	}
-	for (i = 0; i < QUOTA_CALLS; i++) {
-		expect_ok(&r[i], "DescribeCertificate under a 3/s quota");
-		if (r[i].attempts > 1)
-			retried++;
-		res_clear(&r[i]);
-	}
-	assert_true(retried > 0);
-	assert_true(STAT_DELTA(throttled) > 0);
-	assert_true(emu_throttled_total() > 0);
-	free(arn);
+	describe_burst_throttled(arn, QUOTA_CALLS,
+	    "DescribeCertificate under a 3/s quota");
 }
 
 static void

@@ -224,13 +224,11 @@ result_clear(struct result *res)
 }
 
 static struct http_transfer *
-submit(struct fixture *f, const char *method, const char *path,
+submit_url(struct fixture *f, const char *method, const char *u,
     const struct http_header *h, size_t nh, const char *body,
     struct result *res)
 {
 	struct http_request	 req;
-	struct http_transfer	*t;
-	char			*u = url(path);
 
 	memset(&req, 0, sizeof req);
 	req.method = method;
@@ -240,20 +238,52 @@ submit(struct fixture *f, const char *method, const char *path,
 	req.body = body;
 	req.bodylen = body != NULL ? strlen(body) : 0;
 	done_counter = &f->done;
-	t = http_submit(f->eng, &req, result_cb, res);
+	return (http_submit(f->eng, &req, result_cb, res));
+}
+
+static struct http_transfer *
+submit(struct fixture *f, const char *method, const char *path,
+    const struct http_header *h, size_t nh, const char *body,
+    struct result *res)
+{
+	struct http_transfer	*t;
+	char			*u = url(path);
+
+	t = submit_url(f, method, u, h, nh, body, res);
 	free(u);	/* copied */
 	return (t);
 }
 
-/* One request, run to its end. */
+/* One GET of a whole URL, run to its end. */
 static void
-fetch(struct fixture *f, const char *path, struct result *res)
+fetch_url(struct fixture *f, const char *u, struct result *res)
 {
 	int	want = f->done + 1;
 
-	assert_non_null(submit(f, "GET", path, NULL, 0, NULL, res));
+	assert_non_null(submit_url(f, "GET", u, NULL, 0, NULL, res));
 	assert_int_equal(run_until(f->base, &f->done, want, SAFETY_MS), 0);
 	assert_int_equal(res->called, 1);
+}
+
+/* One GET of a path on the test server, run to its end. */
+static void
+fetch(struct fixture *f, const char *path, struct result *res)
+{
+	char	*u = url(path);
+
+	fetch_url(f, u, res);
+	free(u);
+}
+
+/* The request failed in transport: no answer, an error naming the host. */
+static void
+expect_transport_failure(struct result *res, int timed_out)
+{
+	assert_int_equal(res->failed, 1);
+	assert_int_equal(res->timed_out, timed_out);
+	assert_int_equal(res->status, 0);
+	assert_non_null(res->error);
+	assert_non_null(strstr(res->error, "127.0.0.1"));
 }
 
 /* The value of the echoed request header name, or NULL. */
@@ -495,11 +525,7 @@ test_timeout(void **state)
 
 	engine(f, 200, 4, 0);
 	fetch(f, "/slow?ms=1500", &res);
-	assert_int_equal(res.failed, 1);
-	assert_int_equal(res.timed_out, 1);
-	assert_int_equal(res.status, 0);
-	assert_non_null(res.error);
-	assert_non_null(strstr(res.error, "127.0.0.1"));
+	expect_transport_failure(&res, 1);
 	assert_non_null(strstr(res.error, "timed out"));
 	assert_string_equal(res.body, "");
 	result_clear(&res);
@@ -510,7 +536,6 @@ test_refused(void **state)
 {
 	struct fixture		*f = *state;
 	struct result		 res = { 0 };
-	struct http_request	 req;
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof sin;
 	char			*u;
@@ -529,17 +554,9 @@ test_refused(void **state)
 
 	engine(f, 5000, 4, 0);
 	xasprintf(&u, "http://127.0.0.1:%d/", closed_port);
-	memset(&req, 0, sizeof req);
-	req.method = "GET";
-	req.url = u;
-	done_counter = &f->done;
-	assert_non_null(http_submit(f->eng, &req, result_cb, &res));
+	fetch_url(f, u, &res);
 	free(u);
-	assert_int_equal(run_until(f->base, &f->done, 1, SAFETY_MS), 0);
-	assert_int_equal(res.failed, 1);
-	assert_int_equal(res.timed_out, 0);
-	assert_int_equal(res.status, 0);
-	assert_non_null(strstr(res.error, "127.0.0.1"));
+	expect_transport_failure(&res, 0);
 	result_clear(&res);
 }
 
@@ -551,10 +568,7 @@ test_drop(void **state)
 
 	engine(f, 5000, 4, 0);
 	fetch(f, "/drop", &res);
-	assert_int_equal(res.failed, 1);
-	assert_int_equal(res.timed_out, 0);
-	assert_int_equal(res.status, 0);
-	assert_non_null(strstr(res.error, "127.0.0.1"));
+	expect_transport_failure(&res, 0);
 	result_clear(&res);
 
 	/* The engine is fine afterwards. */
@@ -729,16 +743,9 @@ test_tls_failure(void **state)
 	o.verbose = 1;
 	f->eng = http_engine_new(f->base, &o);
 	xasprintf(&u, "https://127.0.0.1:%d/echo", port);
-	memset(&req, 0, sizeof req);
-	req.method = "GET";
-	req.url = u;
-	done_counter = &f->done;
-	assert_non_null(http_submit(f->eng, &req, result_cb, &res));
+	fetch_url(f, u, &res);
 	free(u);
-	assert_int_equal(run_until(f->base, &f->done, 1, SAFETY_MS), 0);
-	assert_int_equal(res.failed, 1);
-	assert_int_equal(res.status, 0);
-	assert_non_null(strstr(res.error, "127.0.0.1"));
+	expect_transport_failure(&res, 0);
 	result_clear(&res);
 
 	/* Only http and https. */

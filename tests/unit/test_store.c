@@ -13,25 +13,8 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static char	dir[] = "/tmp/acmd-store-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return (mkdtemp(dir) == NULL ? -1 : 0);
-}
-
-static int
-teardown(void **state)
-{
-	char	*cmd;
-
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		return (-1);
-	free(cmd);
-	return (0);
-}
+#define TMPDIR_TEMPLATE	"/tmp/acmd-store-XXXXXX"
+#include "testutil.h"
 
 static int
 count_cb(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -51,7 +34,7 @@ test_open_and_records(void **state)
 	uint64_t		 id1, id2;
 	int			 n = 0;
 
-	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), 0);
 	/* A fresh store had no schema; it was set to the current one. */
 	assert_int_equal(store_schema_found(s), 0);
 	t = store_begin(s, 1, &cause);
@@ -91,7 +74,7 @@ test_open_and_records(void **state)
 	store_free(s);
 
 	/* Reopened: data kept, schema already current. */
-	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), 0);
 	assert_int_equal(store_schema_found(s), STORE_SCHEMA);
 	t = store_begin(s, 0, &cause);
 	assert_int_equal(store_count(t, DB_CERTS), 2);
@@ -107,13 +90,13 @@ test_newer_schema_refused(void **state)
 	char			*cause = NULL;
 	uint32_t		 future = STORE_SCHEMA + 1;
 
-	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), 0);
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), 0);
 	t = store_begin(s, 1, &cause);
 	assert_int_equal(store_puts(t, DB_META, "schema", &future,
 	    sizeof future, &cause), 0);
 	assert_int_equal(store_commit(t, &cause), 0);
 	store_free(s);
-	assert_int_equal(store_open(dir, 64 << 20, &s, &cause), -1);
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), -1);
 	assert_non_null(strstr(cause, "newer than this acmd"));
 	free(cause);
 }
@@ -138,5 +121,5 @@ main(void)
 		cmocka_unit_test(test_bad_dir),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown));
 }

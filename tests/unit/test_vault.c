@@ -16,25 +16,8 @@
 #include "vault.h"
 #include "xmalloc.h"
 
-static char	dir[] = "/tmp/acmd-vault-XXXXXX";
-
-static int
-setup(void **state)
-{
-	return (mkdtemp(dir) == NULL ? -1 : 0);
-}
-
-static int
-teardown(void **state)
-{
-	char	*cmd;
-
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		return (-1);
-	free(cmd);
-	return (0);
-}
+#define TMPDIR_TEMPLATE	"/tmp/acmd-vault-XXXXXX"
+#include "testutil.h"
 
 static void
 test_roundtrip(void **state)
@@ -121,7 +104,7 @@ test_keyfile(void **state)
 	size_t		 blen, plen;
 	int		 fd;
 
-	xasprintf(&path, "%s/master.key", dir);
+	xasprintf(&path, "%s/master.key", tmpdir);
 	/* Absent and not to be created. */
 	assert_int_equal(vault_open(path, 0, &v, &cause), -1);
 	free(cause);
@@ -167,5 +150,5 @@ main(void)
 		cmocka_unit_test(test_keyfile),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown));
 }
