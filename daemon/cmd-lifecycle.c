@@ -551,6 +551,14 @@ renew_store(struct lc *lc)
 				    "stored");
 			goto fail;
 		}
+		/* Discovery stored it without a key: the key goes on it. */
+		if (key != NULL) {
+			code = PROTO_EINTERNAL;
+			if (repo_set_key(t, name, version, key, key == lc->key ?
+			    lc->keylen : carriedlen, &cause) != 0)
+				goto fail;
+			added = 1;	/* auto-redeploy can import it now */
+		}
 	} else
 		goto fail;
 	code = PROTO_EINTERNAL;

@@ -1036,6 +1036,17 @@ dep_checked(struct aws_result *r, void *arg)
 		pem_certinfo_free(ci);
 	}
 	free(cause);
+	/*
+	 * An auto-redeploy deployment that failed to follow a newer version
+	 * stays failed even though ACM still holds what it had.
+	 */
+	if (state != NULL && strcmp(state, "in-sync") == 0 && c->auto_redeploy &&
+	    (rec = dep_get(c->key)) != NULL) {
+		if (rec_str(rec, "state") != NULL &&
+		    strcmp(rec_str(rec, "state"), "failed") == 0)
+			state = NULL;
+		json_decref(rec);
+	}
 	if (state != NULL && (rec = dep_get(c->key)) != NULL) {
 		/* Only report a change, and not under a deployment in flight. */
 		if (json_object_get(rec, "intent") == NULL &&
