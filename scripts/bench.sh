@@ -169,10 +169,10 @@ mkcert() {	# mkcert NAME DAYS KEYFILE
 }
 
 bench_deploy() {
-	report "== one certificate into every ACM region, ImportCertificate delayed 300 ms by the emulator"
+	report "== one certificate into every ACM region, ImportCertificate delayed ${BENCH_IMPORT_DELAY:-300} ms by the emulator"
 	start_emu
 	start_acmd yes
-	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":'"${BENCH_IMPORT_DELAY:-300}"'}' >/dev/null
 	openssl ecparam -name prime256v1 -genkey -noout -out "$D/k.pem" 2>/dev/null
 	mkcert one.bench.test 90 "$D/k.pem"
 	ctl cert add one --cert "$D/one.bench.test.90.crt" --key "$D/k.pem" >/dev/null
@@ -180,14 +180,14 @@ bench_deploy() {
 	for r in us-east-1 eu-west-1 ap-southeast-2; do
 		ctl deploy remove one >/dev/null 2>&1
 		emu POST /_emu/reset >/dev/null
-		emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+		emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":'"${BENCH_IMPORT_DELAY:-300}"'}' >/dev/null
 		sleep 2	# ListCertificates is 1/s: start with full buckets
 		t0=$(ms); ctl deploy one --credential main --region "$r" >/dev/null; t1=$(ms)
 		[ $((t1 - t0)) -gt "$single" ] && single=$((t1 - t0))
 	done
 	ctl deploy remove one >/dev/null 2>&1
 	emu POST /_emu/reset >/dev/null
-	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":300}' >/dev/null
+	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":'"${BENCH_IMPORT_DELAY:-300}"'}' >/dev/null
 	sleep 2
 	c0e=$(cpu_ms "$EPID"); c0a=$(cpu_ms "$APID")
 	t0=$(ms); ctl --json deploy one --credential main --all-regions >"$D/all.json"; t1=$(ms)
