@@ -133,7 +133,8 @@ bench_list() {
 		all="$all $((t1 - t0))"
 		[ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0))
 	done
-	report "acm list of $n entries: runs (ms):$all; best $best ms"
+	report "acm list of $n entries, acmctl --json end to end: runs (ms):$all; best $best ms"
+	report "daemon answer on the socket: $(python3 scripts/answer_time.py "$D/acmd.sock" acm.list 10)"
 	t0=$(ms); ctl acm list --region "${REGIONS[0]}" --domain 'seed-1*' >/dev/null; t1=$(ms)
 	report "acm list with filters: $((t1 - t0)) ms"
 }
