@@ -18,7 +18,7 @@
 static int
 conf_check_rates(const char *v, char **cause)
 {
-	struct ratelimit	*rl = ratelimit_new();
+	struct ratelimit	*rl = ratelimit_new(NULL);
 	int			 ret;
 
 	ret = ratelimit_parse(rl, "acm", v, cause);

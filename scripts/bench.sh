@@ -94,8 +94,8 @@ seed() {	# seed N regions...
 	    \"statuses\":[\"ISSUED\"]}" >/dev/null
 }
 
-throttled() {
-	emu GET /_emu/stats | jq_ 'sum(n for s in d.get("throttled", {}).values() for o in s.values() for n in (o.values() if isinstance(o, dict) else [o]))'
+throttled() {	# the total, then each throttled operation and region
+	emu GET /_emu/stats | jq_ '" ".join([str(d.get("throttled_total", 0))] + ["%s:%s=%d" % (op, r, n) for s in d.get("throttled", {}).values() for op, regs in s.items() for r, n in regs.items()])'
 }
 
 bench_discovery() {

@@ -65,6 +65,8 @@ struct aws_call {
 	unsigned			 quota_taken;
 	uint64_t			 started;
 	struct event			*timer;
+	struct rl_bucket		*bucket;	/* rate limit */
+	struct rl_ticket		*ticket;	/* waiting for a slot */
 	struct http_transfer		*xfer;
 	int				 waiting;	/* on cred->waiting */
 	int				 waited;
@@ -108,7 +110,7 @@ aws_init(struct event_base *base, const struct config *c)
 	aws.base = base;
 	aws_http_options(c, &o);
 	aws.http = http_engine_new(base, &o);
-	aws.rl = ratelimit_new();
+	aws.rl = ratelimit_new(base);
 	retry_quota_init(&aws.quota);
 	aws_configure(c);
 }
@@ -123,8 +125,8 @@ aws_configure(const struct config *c)
 	if (aws.rl != NULL) {
 		char	*cause = NULL;
 
-		ratelimit_free(aws.rl);
-		aws.rl = ratelimit_new();
+		/* Buckets stay: a reload must not forget what was sent. */
+		ratelimit_clear(aws.rl);
 		if (c->rates != NULL && (ratelimit_parse(aws.rl, "acm", c->rates,
 		    &cause) != 0)) {
 			log_warnx("aws: rates: %s", cause);
@@ -353,6 +355,7 @@ aws_call_free(struct aws_call *call)
 		TAILQ_REMOVE(&call->cred->waiting, call, wentry);
 	if (call->timer != NULL)
 		event_free(call->timer);
+	ratelimit_cancel(call->ticket);
 	if (call->xfer != NULL)
 		http_cancel(call->xfer);
 	TAILQ_REMOVE(&aws.calls, call, entry);
@@ -429,21 +432,22 @@ aws_fail(struct aws_call *call, const char *code, const char *fmt, ...)
 }
 
 static void
-aws_timer_cb(evutil_socket_t fd, short ev, void *arg)
+aws_slot_cb(void *arg)
 {
-	aws_send(arg);
+	struct aws_call	*call = arg;
+
+	call->ticket = NULL;
+	aws_send(call);
 }
 
+/* Back off before another attempt. */
 static void
-aws_wait(struct aws_call *call, uint64_t ms, void (*fn)(evutil_socket_t,
-    short, void *))
+aws_wait(struct aws_call *call, uint64_t ms)
 {
 	struct timeval	 tv;
 
-	/* The callback differs between waits (rate limit, backoff). */
-	if (call->timer != NULL)
-		event_free(call->timer);
-	call->timer = evtimer_new(aws.base, fn, call);
+	if (call->timer == NULL)
+		call->timer = evtimer_new(aws.base, aws_retry_cb, call);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(call->timer, &tv);
@@ -455,7 +459,6 @@ aws_start(struct aws_call *call)
 {
 	struct aws_cred	*c = call->cred;
 	char		*key;
-	uint64_t	 delay;
 	double		 rate;
 
 	if (c->role_arn != NULL && !aws_cred_usable(c)) {
@@ -480,14 +483,16 @@ aws_start(struct aws_call *call)
 	rate = aws.rate_limits ? ratelimit_rate(aws.rl,
 	    call->svc->signing_name, call->op) : 0;
 	if (rate > 0) {
-		xasprintf(&key, "%s/%s/%s:%s", c->account ? c->account : c->name,
-		    call->region, call->svc->signing_name, call->op);
-		delay = ratelimit_reserve(aws.rl, key, rate, now_ms());
-		free(key);
-		if (delay > 0) {
-			aws_wait(call, delay, aws_timer_cb);
-			return;
+		if (call->bucket == NULL) {
+			xasprintf(&key, "%s/%s/%s:%s", c->account ?
+			    c->account : c->name, call->region,
+			    call->svc->signing_name, call->op);
+			call->bucket = ratelimit_bucket(aws.rl, key);
+			free(key);
 		}
+		if (ratelimit_acquire(call->bucket, rate, aws_slot_cb, call,
+		    &call->ticket) != 0)
+			return;
 	}
 	aws_send(call);
 }
@@ -519,6 +524,7 @@ aws_http_done(struct http_response *resp, void *arg)
 	uint64_t		 backoff;
 
 	call->xfer = NULL;
+	ratelimit_done(call->bucket);
 	memset(&r, 0, sizeof r);
 	r.status = resp->status;
 	if (resp->failed) {
@@ -585,7 +591,7 @@ aws_http_done(struct http_response *resp, void *arg)
 		    (unsigned long long)backoff);
 		aws.stats.retries++;
 		aws_result_clear(&r);
-		aws_wait(call, backoff, aws_retry_cb);
+		aws_wait(call, backoff);
 		return;
 	}
 	aws_finish(call, &r);

@@ -1,6 +1,12 @@
+#include <sys/queue.h>
+#include <sys/time.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "ratelimit.h"
 #include "xmalloc.h"
@@ -46,43 +52,82 @@ struct rl_override {
 	struct rl_override	*next;
 };
 
+struct rl_ticket {
+	struct rl_bucket	*bucket;
+	rl_fn			 fn;
+	void			*arg;
+	TAILQ_ENTRY(rl_ticket)	 entry;
+};
+
 struct rl_bucket {
 	char			*key;
+	struct ratelimit	*rl;
+	double			 rate;	/* of the last request asked for */
 	double			 tat;	/* theoretical arrival time, ms */
+	struct event		*timer;
+	unsigned		 nqueued;
+	TAILQ_HEAD(, rl_ticket)	 queue;
 	struct rl_bucket	*next;
 };
 
 #define RL_HASH	256
 
 struct ratelimit {
+	struct event_base	*base;
 	struct rl_override	*overrides;
 	struct rl_bucket	*buckets[RL_HASH];
 };
 
-struct ratelimit *
-ratelimit_new(void)
+static double
+rl_now(void)
 {
-	return (xcalloc(1, sizeof (struct ratelimit)));
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6);
+}
+
+struct ratelimit *
+ratelimit_new(struct event_base *base)
+{
+	struct ratelimit	*rl = xcalloc(1, sizeof *rl);
+
+	rl->base = base;
+	return (rl);
 }
 
 void
-ratelimit_free(struct ratelimit *rl)
+ratelimit_clear(struct ratelimit *rl)
 {
 	struct rl_override	*o;
-	struct rl_bucket	*b;
-	size_t			 i;
 
-	if (rl == NULL)
-		return;
 	while ((o = rl->overrides) != NULL) {
 		rl->overrides = o->next;
 		free(o->service);
 		free(o->op);
 		free(o);
 	}
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	struct rl_bucket	*b;
+	struct rl_ticket	*t;
+	size_t			 i;
+
+	if (rl == NULL)
+		return;
+	ratelimit_clear(rl);
 	for (i = 0; i < RL_HASH; i++) {
 		while ((b = rl->buckets[i]) != NULL) {
 			rl->buckets[i] = b->next;
+			while ((t = TAILQ_FIRST(&b->queue)) != NULL) {
+				TAILQ_REMOVE(&b->queue, t, entry);
+				free(t);
+			}
+			if (b->timer != NULL)
+				event_free(b->timer);
 			free(b->key);
 			free(b);
 		}
@@ -139,43 +184,160 @@ rl_hash(const char *s)
 	return (h % RL_HASH);
 }
 
-uint64_t
-ratelimit_reserve(struct ratelimit *rl, const char *key, double rate,
-    uint64_t now)
+struct rl_bucket *
+ratelimit_bucket(struct ratelimit *rl, const char *key)
 {
 	struct rl_bucket	*b;
-	unsigned		 h;
-	double			 interval, tau, burst, send;
+	unsigned		 h = rl_hash(key);
 
-	if (rate <= 0)
-		return (0);
-	h = rl_hash(key);
 	for (b = rl->buckets[h]; b != NULL; b = b->next) {
 		if (strcmp(b->key, key) == 0)
-			break;
+			return (b);
 	}
-	if (b == NULL) {
-		b = xcalloc(1, sizeof *b);
-		b->key = xstrdup(key);
-		b->tat = (double)now;
-		b->next = rl->buckets[h];
-		rl->buckets[h] = b;
-	}
-	/* Slow operations (1/s) get a wider margin: jitter counts more. */
-	interval = 1000.0 / rate * (rate <= 2 ? 2 * RATELIMIT_MARGIN - 1 :
-	    RATELIMIT_MARGIN);
-	/* Burst of one second of quota, less one request of headroom. */
-	burst = floor(rate) - 1;
+	b = xcalloc(1, sizeof *b);
+	b->key = xstrdup(key);
+	b->rl = rl;
+	TAILQ_INIT(&b->queue);
+	b->next = rl->buckets[h];
+	rl->buckets[h] = b;
+	return (b);
+}
+
+/* The spacing of requests, ms: slow operations (1/s) get a wider margin. */
+static double
+rl_interval(double rate)
+{
+	return (1000.0 / rate * (rate <= 2 ? 2 * RATELIMIT_MARGIN - 1 :
+	    RATELIMIT_MARGIN));
+}
+
+/* A burst of one second of quota, less one request of headroom. */
+static double
+rl_tau(double rate)
+{
+	double	 burst = floor(rate) - 1;
+
 	if (burst < 1)
 		burst = 1;
-	tau = (burst - 1) * interval;
-	if (b->tat < (double)now)
-		b->tat = (double)now;
-	send = b->tat - tau;
-	if (send < (double)now)
-		send = (double)now;
-	b->tat += interval;
-	return ((uint64_t)ceil(send - (double)now));
+	return ((burst - 1) * rl_interval(rate));
+}
+
+/* How long (ms) until a request conforms at now; 0 if it does. */
+static double
+rl_wait(const struct rl_bucket *b, double now)
+{
+	double	 send = b->tat - rl_tau(b->rate);
+
+	return (send > now ? send - now : 0);
+}
+
+static void
+rl_take(struct rl_bucket *b, double now)
+{
+	if (b->tat < now)
+		b->tat = now;
+	b->tat += rl_interval(b->rate);
+}
+
+static void
+rl_arm(struct rl_bucket *b, double wait)
+{
+	struct timeval	 tv;
+	uint64_t	 ms = (uint64_t)ceil(wait);
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(b->timer, &tv);
+}
+
+/* The head of the queue may be due: send what conforms, wait for the rest. */
+static void
+rl_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct rl_bucket	*b = arg;
+	struct rl_ticket	*t;
+	double			 now, wait;
+
+	while ((t = TAILQ_FIRST(&b->queue)) != NULL) {
+		now = rl_now();
+		if ((wait = rl_wait(b, now)) > 0) {
+			rl_arm(b, wait);
+			return;
+		}
+		rl_take(b, now);
+		TAILQ_REMOVE(&b->queue, t, entry);
+		b->nqueued--;
+		/* The callback may queue or withdraw others: look again. */
+		t->fn(t->arg);
+		free(t);
+	}
+}
+
+int
+ratelimit_acquire(struct rl_bucket *b, double rate, rl_fn fn, void *arg,
+    struct rl_ticket **ticket)
+{
+	struct rl_ticket	*t;
+	double			 now = rl_now(), wait;
+
+	*ticket = NULL;
+	b->rate = rate;
+	if (TAILQ_EMPTY(&b->queue) && rl_wait(b, now) == 0) {
+		rl_take(b, now);
+		return (0);
+	}
+	t = xcalloc(1, sizeof *t);
+	t->bucket = b;
+	t->fn = fn;
+	t->arg = arg;
+	if (b->timer == NULL)
+		b->timer = evtimer_new(b->rl->base, rl_timer_cb, b);
+	if (TAILQ_EMPTY(&b->queue)) {
+		wait = rl_wait(b, now);
+		rl_arm(b, wait > 0 ? wait : 0);
+	}
+	TAILQ_INSERT_TAIL(&b->queue, t, entry);
+	b->nqueued++;
+	*ticket = t;
+	return (1);
+}
+
+void
+ratelimit_cancel(struct rl_ticket *t)
+{
+	struct rl_bucket	*b;
+
+	if (t == NULL)
+		return;
+	b = t->bucket;
+	TAILQ_REMOVE(&b->queue, t, entry);
+	b->nqueued--;
+	if (TAILQ_EMPTY(&b->queue))
+		evtimer_del(b->timer);
+	free(t);
+}
+
+void
+ratelimit_done(struct rl_bucket *b)
+{
+	double	 floor_tat;
+
+	if (b == NULL || b->rate <= 0)
+		return;
+	/*
+	 * AWS counted the request at some moment before its answer left:
+	 * count it at the latest, now.  The next request cannot then reach
+	 * a bucket of one (1/s) less than an interval after this one.
+	 */
+	floor_tat = rl_now() + rl_interval(b->rate);
+	if (b->tat < floor_tat)
+		b->tat = floor_tat;
+}
+
+unsigned
+ratelimit_queued(const struct rl_bucket *b)
+{
+	return (b->nqueued);
 }
 
 int
