@@ -1,11 +1,13 @@
 /* ping, status, audit: what the daemon is and does. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "acmd.h"
 #include "cmd.h"
 #include "conf.h"
+#include "inventory.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
@@ -37,6 +39,32 @@ static const enum store_db status_counted[] = {
 	DB_CERTS, DB_VERSIONS, DB_ACM, DB_IAM, DB_DEPLOYMENTS, DB_REQUESTS,
 	DB_CREDENTIALS, DB_AUDIT
 };
+
+static int
+status_count_cb(const void *k, size_t klen, const void *v, size_t vlen,
+    void *arg)
+{
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+/* Records in db, less the PEM records kept beside the inventory's. */
+static size_t
+status_count(struct store_txn *t, enum store_db db)
+{
+	size_t	 n = store_count(t, db), pems = 0;
+	char	*cause = NULL;
+
+	if (db != DB_ACM)
+		return (n);
+	if (store_foreach(t, db, INV_PEM_PREFIX, strlen(INV_PEM_PREFIX),
+	    status_count_cb, &pems, &cause) != 0) {
+		log_warnx("status: %s", cause);
+		free(cause);
+		return (n);
+	}
+	return (pems <= n ? n - pems : 0);
+}
 
 static void
 cmd_status_exec(struct cmd_ctx *ctx)
@@ -78,7 +106,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	mp_map(b, n);
 	for (i = 0; i < n; i++)
 		mp_kuint(b, store_db_name(status_counted[i]),
-		    store_count(t, status_counted[i]));
+		    status_count(t, status_counted[i]));
 	store_abort(t);
 	mp_str(b, "jobs");
 	sched_pack(b);

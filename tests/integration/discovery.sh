@@ -59,6 +59,7 @@ is "discover: no errors" 0 "$(echo "$json" | jget 'd["errors"]')"
 got=$(acm_arns)
 is "acm list has exactly the emulator's ARNs" "$(printf '%s\n%s\n' "$us" "$eu" | sort)" "$got"
 is "acm list has no duplicate ARN" 0 "$(dups "$got")"
+is "status counts each ACM certificate once (not its PEM)" "$(count "$got")" "$(ctl --json status | jget 'd["counts"]["acm"]')"
 stats=$(emu GET /_emu/stats)
 is "ListCertificates paged in us-east-1 (2 calls)" 2 "$(echo "$stats" | jget "d['requests']['acm']['ListCertificates']['us-east-1']")"
 json=$(ctl --json discover --region eu-west-1)
