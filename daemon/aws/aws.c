@@ -158,20 +158,28 @@ aws_get_stats(void)
 
 /* Credentials. */
 
-struct aws_cred *
-aws_cred_new(const char *name, const char *access_key, const char *secret,
-    const char *token)
+static struct aws_cred *
+aws_cred_alloc(const char *name)
 {
 	struct aws_cred	*c;
 
 	c = xcalloc(1, sizeof *c);
 	c->name = xstrdup(name);
+	TAILQ_INIT(&c->waiting);
+	c->refs = 1;
+	return (c);
+}
+
+struct aws_cred *
+aws_cred_new(const char *name, const char *access_key, const char *secret,
+    const char *token)
+{
+	struct aws_cred	*c = aws_cred_alloc(name);
+
 	c->access_key = xstrdup(access_key);
 	c->secret_key = xstrdup(secret);
 	c->session_token = token != NULL && *token != '\0' ? xstrdup(token) :
 	    NULL;
-	TAILQ_INIT(&c->waiting);
-	c->refs = 1;
 	return (c);
 }
 
@@ -179,10 +187,8 @@ struct aws_cred *
 aws_cred_assume(const char *name, struct aws_cred *base, const char *role_arn,
     const char *external_id)
 {
-	struct aws_cred	*c;
+	struct aws_cred	*c = aws_cred_alloc(name);
 
-	c = xcalloc(1, sizeof *c);
-	c->name = xstrdup(name);
 	c->role_arn = xstrdup(role_arn);
 	/* arn:aws:iam::ACCOUNT:role/NAME: the account is known up front. */
 	if (strncmp(role_arn, "arn:", 4) == 0) {
@@ -197,8 +203,6 @@ aws_cred_assume(const char *name, struct aws_cred *base, const char *role_arn,
 	c->external_id = external_id != NULL ? xstrdup(external_id) : NULL;
 	c->base = base;
 	aws_cred_ref(base);
-	TAILQ_INIT(&c->waiting);
-	c->refs = 1;
 	return (c);
 }
 
