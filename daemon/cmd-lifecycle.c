@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "creds.h"
 #include "inventory.h"
+#include "jobs/sched.h"
 #include "log.h"
 #include "pem.h"
 #include "rec.h"
@@ -30,8 +31,13 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define LC_RENEW_TRIES	10	/* GetCertificate polls after a renewal */
-#define LC_RENEW_WAIT	1	/* seconds between them */
+#define LC_RENEW_TRIES	10	/* GetCertificate polls a client waits for */
+#define LC_RENEW_WAIT	1	/* seconds between them, at first */
+#define LC_RENEW_WAIT_MAX 30	/* ... growing to this */
+#define LC_RENEW_LIMIT	900	/* seconds of polling in one attempt */
+#define LC_RENEW_ATTEMPTS 5	/* attempts at a renewal before giving up */
+#define LC_RENEW_RETRY	60	/* seconds before the next one; doubles */
+#define LC_RENEW_JOB	15	/* interval of the renewals job */
 #define LC_PASS_BYTES	16	/* export passphrase: 32 hex characters */
 
 struct lc {
@@ -54,7 +60,16 @@ struct lc {
 	int		 tries;
 	struct event	*timer;
 	json_t		*rows;
+	int		 intent;	/* renew: its intent is recorded */
+	int		 accepted;	/* renew: ACM took RenewCertificate */
+	int		 attempts;	/* renew: this is attempt n */
+	int		 holding;	/* renew: lc->arn is in renew_busy */
+	time_t		 poll_started;
 };
+
+static json_t	*renew_busy;	/* ARN -> true while a renewal runs */
+
+static const char *renew_failed(struct lc *, const char *, int);
 
 static const char *const lc_reasons[] = {
 	"UNSPECIFIED",
@@ -68,11 +83,24 @@ static const char *const lc_reasons[] = {
 	NULL
 };
 
+static struct lc *
+lc_new(struct cmd_ctx *ctx, const char *arn)
+{
+	struct lc	*lc;
+
+	lc = xcalloc(1, sizeof *lc);
+	lc->ctx = ctx;
+	lc->arn = xstrdup(arn);
+	return (lc);
+}
+
 static void
 lc_free(struct lc *lc)
 {
 	if (lc == NULL)
 		return;
+	if (lc->holding)
+		json_object_del(renew_busy, lc->arn);
 	if (lc->timer != NULL)
 		event_free(lc->timer);
 	if (lc->cred != NULL)
@@ -94,28 +122,73 @@ lc_free(struct lc *lc)
 	free(lc);
 }
 
-/* Work started by acmd itself (no client) is only logged. */
-static void
-lc_fail(struct lc *lc, enum proto_error code, char *cause)
+/*
+ * A failure: a renewal's goes to its intent, and work started by acmd
+ * itself (no client) is logged.  Returns a note for the client ("" or
+ * what happens next).
+ */
+static const char *
+lc_failed(struct lc *lc, const char *msg, int definitive)
 {
+	if (lc->intent)
+		return (renew_failed(lc, msg, definitive));
+	if (lc->ctx == NULL)
+		log_warnx("%s: %s", lc->arn, msg);
+	return ("");
+}
+
+/* definitive: a renewal that failed so is not tried again. */
+static void
+lc_failx(struct lc *lc, enum proto_error code, char *cause, int definitive)
+{
+	const char	*msg = cause != NULL ? cause : "failed";
+	const char	*note;
+
+	note = lc_failed(lc, msg, definitive);
 	if (lc->ctx != NULL)
-		cmd_reply_error(lc->ctx, code, "%s", cause != NULL ? cause :
-		    "failed");
-	else
-		log_warnx("%s: %s", lc->arn, cause != NULL ? cause : "failed");
+		cmd_reply_error(lc->ctx, code, "%s%s", msg, note);
 	free(cause);
 	lc_free(lc);
 }
 
 static void
+lc_fail(struct lc *lc, enum proto_error code, char *cause)
+{
+	lc_failx(lc, code, cause, 0);
+}
+
+/*
+ * An AWS error answer.  One that refuses the request for good (not found,
+ * invalid) is definitive; RequestInProgressException is not.
+ */
+static void
 lc_aws(struct lc *lc, struct aws_result *res)
 {
-	if (lc->ctx != NULL)
-		cmd_reply_aws(lc->ctx, res->err.code, res->err.message);
-	else
-		log_warnx("%s: %s: %s", lc->arn, res->err.code,
-		    res->err.message);
+	const char	*note;
+	char		*msg, *full;
+	int		 definitive;
+
+	definitive = res->err.cls == AWS_ERR_CLIENT &&
+	    strcmp(res->err.code, "RequestInProgressException") != 0;
+	xasprintf(&msg, "%s: %s", res->err.code, res->err.message);
+	note = lc_failed(lc, msg, definitive);
+	free(msg);
+	if (lc->ctx != NULL) {
+		xasprintf(&full, "%s%s", res->err.message, note);
+		cmd_reply_aws(lc->ctx, res->err.code, full);
+		free(full);
+	}
 	lc_free(lc);
+}
+
+/* The result of lc's work: to the client, if there is one. */
+static void
+lc_reply(struct lc *lc, json_t *j)
+{
+	if (lc->ctx != NULL)
+		cmd_reply_json(lc->ctx, j);
+	else
+		json_decref(j);
 }
 
 /* The region of an inventory key ACCOUNT/REGION/ARN (allocated). */
@@ -130,48 +203,43 @@ key_region(const char *key)
 }
 
 /*
- * Find the certificate, its region and a credential for it.  need_inv:
- * the inventory record is required.  NULL after replying.
+ * Find lc's certificate, its region and a credential for it (credname, or
+ * the inventory's).  need_inv: the inventory record is required.  NULL
+ * after failing lc.
  */
 static struct lc *
-lc_resolve(struct cmd_ctx *ctx, const char *arn, const char *credname,
-    int need_inv)
+lc_resolve(struct lc *lc, const char *credname, int need_inv)
 {
 	struct store_txn	*t;
-	struct lc		*lc;
 	char			*key, *cause = NULL;
+	enum proto_error	 code = PROTO_EINTERNAL;
 	json_t			*rec;
 	const char		*use;
 
-	if ((key = inv_key_for_arn(arn)) == NULL) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an ACM "
-		    "certificate ARN", arn);
-		return (NULL);
+	if ((key = inv_key_for_arn(lc->arn)) == NULL) {
+		code = PROTO_EINVAL_ARG;
+		xasprintf(&cause, "'%s' is not an ACM certificate ARN",
+		    lc->arn);
+		goto fail;
 	}
 	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
 		free(key);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return (NULL);
+		goto fail;
 	}
 	rec = rec_get(t, DB_ACM, key, &cause);
 	store_abort(t);
 	if (cause != NULL) {
 		free(key);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return (NULL);
+		goto fail;
 	}
 	if (rec == NULL && (need_inv || credname == NULL)) {
 		free(key);
-		cmd_reply_error(ctx, PROTO_ENOTFOUND, "certificate %s is not in "
-		    "the inventory (run discover%s)", arn, need_inv ? "" :
+		code = PROTO_ENOTFOUND;
+		xasprintf(&cause, "certificate %s is not in the inventory (run "
+		    "discover%s)", lc->arn, need_inv ? "" :
 		    ", or give --credential");
-		return (NULL);
+		goto fail;
 	}
-	lc = xcalloc(1, sizeof *lc);
-	lc->ctx = ctx;
-	lc->arn = xstrdup(arn);
 	lc->inv = rec;
 	if (rec != NULL) {
 		lc->invkey = key;
@@ -181,27 +249,27 @@ lc_resolve(struct cmd_ctx *ctx, const char *arn, const char *credname,
 		lc->region = key_region(key);
 		free(key);
 	}
+	code = PROTO_EINVAL_ARG;
 	if (lc->region == NULL || !aws_region_valid(lc->region)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region in '%s'",
-		    arn);
-		lc_free(lc);
-		return (NULL);
+		xasprintf(&cause, "unknown region in '%s'", lc->arn);
+		goto fail;
 	}
 	use = credname;
 	if (use == NULL)
 		use = rec_str(rec, "credential");
 	if (use == NULL) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "no credential known for "
-		    "%s: give --credential", arn);
-		lc_free(lc);
-		return (NULL);
+		xasprintf(&cause, "no credential known for %s: give "
+		    "--credential", lc->arn);
+		goto fail;
 	}
 	lc->credname = xstrdup(use);
-	if ((lc->cred = creds_get(use, &cause)) == NULL) {
-		lc_fail(lc, PROTO_ENOTFOUND, cause);
-		return (NULL);
-	}
+	code = PROTO_ENOTFOUND;
+	if ((lc->cred = creds_get(use, &cause)) == NULL)
+		goto fail;
 	return (lc);
+fail:
+	lc_fail(lc, code, cause);
+	return (NULL);
 }
 
 /* A repository name for a domain: '*' becomes "wildcard". */
@@ -471,9 +539,140 @@ fail:
 	return (-1);
 }
 
-/* renew */
+/*
+ * renew: the intent (requests.h) is recorded before RenewCertificate and
+ * removed with the new version, so that a renewal a crash interrupted is
+ * finished at the next start, its key included.
+ */
 
 static void	renew_poll(struct lc *);
+
+/*
+ * Change the intent of arn in one transaction: set's members are set (set
+ * is taken over; NULL: the intent is removed).  replace: the record
+ * becomes set; otherwise an intent that is gone (renewal done, ARN
+ * deleted) stays gone.  -1 after logging the store's error.
+ */
+static int
+renew_intent_put(const char *arn, json_t *set, int replace)
+{
+	struct store_txn	*t;
+	json_t			*rec = NULL;
+	char			*cause = NULL;
+	int			 ret = -1;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto out;
+	if (set == NULL) {
+		if (store_dels(t, DB_RENEWALS, arn, &cause) < 0)
+			goto abort;
+	} else {
+		if (!replace && (rec = rec_get(t, DB_RENEWALS, arn,
+		    &cause)) == NULL) {
+			store_abort(t);
+			ret = cause != NULL ? -1 : 0;
+			goto out;
+		}
+		if (rec == NULL)
+			rec = json_object();
+		json_object_update(rec, set);
+		json_object_set_new(rec, "updated", json_integer(time(NULL)));
+		if (rec_put(t, DB_RENEWALS, arn, rec, &cause) != 0)
+			goto abort;
+	}
+	ret = store_commit(t, &cause);
+	goto out;
+abort:
+	store_abort(t);
+out:
+	if (ret != 0)
+		log_warnx("renew: %s: recording the renewal: %s", arn, cause);
+	free(cause);
+	json_decref(rec);
+	json_decref(set);
+	return (ret);
+}
+
+/*
+ * The attempt at lc's renewal failed: the intent gets the error and the
+ * time of the next attempt, or, when the failure is definitive or the
+ * attempts are used up, is marked failed and left alone.
+ */
+static const char *
+renew_failed(struct lc *lc, const char *msg, int definitive)
+{
+	json_t		*set;
+	long long	 wait;
+	int		 last;
+
+	lc->intent = 0;
+	last = definitive || lc->attempts >= LC_RENEW_ATTEMPTS;
+	wait = (long long)LC_RENEW_RETRY << (lc->attempts > 1 ?
+	    lc->attempts - 1 : 0);
+	set = json_pack("{s:s, s:s}", "state", last ? "failed" : "renewing",
+	    "last_error", msg);
+	if (!last)
+		json_object_set_new(set, "next_retry", json_integer(time(NULL) +
+		    wait));
+	renew_intent_put(lc->arn, set, 0);
+	if (last) {
+		log_warnx("renew: %s: %s; giving up on this renewal after %d "
+		    "attempt%s (run renew again, or fetch-key if ACM renewed "
+		    "it)", lc->arn, msg, lc->attempts, lc->attempts == 1 ? "" :
+		    "s");
+		return ("; acmd gave up on this renewal");
+	}
+	log_warnx("renew: %s: %s; attempt %d of %d, the next in %lld s",
+	    lc->arn, msg, lc->attempts, LC_RENEW_ATTEMPTS, wait);
+	return ("; acmd tries again on its own (acmctl status counts pending "
+	    "renewals)");
+}
+
+/* Keep a second renewal of the ARN out while this one runs. */
+static void
+renew_hold(struct lc *lc)
+{
+	json_object_set_new(renew_busy, lc->arn, json_true());
+	lc->holding = 1;
+}
+
+/* A renewal of lc->arn is under way already: refuse (1) after replying. */
+static int
+renew_running(struct lc *lc)
+{
+	struct store_txn	*t;
+	json_t			*rec;
+	char			*cause = NULL;
+	const char		*state, *err;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+		lc_fail(lc, PROTO_EINTERNAL, cause);
+		return (1);
+	}
+	rec = rec_get(t, DB_RENEWALS, lc->arn, &cause);
+	store_abort(t);
+	if (cause != NULL) {
+		lc_fail(lc, PROTO_EINTERNAL, cause);
+		return (1);
+	}
+	state = rec_str(rec, "state");
+	if (json_object_get(renew_busy, lc->arn) == NULL && (rec == NULL ||
+	    (state != NULL && strcmp(state, "failed") == 0))) {
+		json_decref(rec);
+		return (0);
+	}
+	err = rec_str(rec, "last_error");
+	xasprintf(&cause, "a renewal of %s is in progress already (started "
+	    "%lld s ago, attempt %lld of %d%s%s); acmd finishes it on its own, "
+	    "its new version will be in the repository (acmctl status counts "
+	    "pending renewals)", lc->arn, rec != NULL ? (long long)time(NULL) -
+	    rec_int(rec, "started") : 0LL, rec != NULL ? rec_int(rec,
+	    "attempts") : 1LL, LC_RENEW_ATTEMPTS, err != NULL ?
+	    "; last error: " : "", err != NULL ? err : "");
+	json_decref(rec);
+	lc_fail(lc, PROTO_ESTATE, cause);
+	return (1);
+}
 
 /* The renewed certificate is here: a new version of its repository entry. */
 static void
@@ -564,16 +763,20 @@ renew_store(struct lc *lc)
 	code = PROTO_EINTERNAL;
 	if (inv_update(t, lc, ci, name, version, &cause) != 0)
 		goto fail;
+	/* Done: the intent goes with the version's commit. */
+	if (lc->intent && store_dels(t, DB_RENEWALS, lc->arn, &cause) < 0)
+		goto fail;
 	if (store_commit(t, &cause) != 0) {
 		t = NULL;
 		goto fail;
 	}
 	t = NULL;
-	log_info("renew: %s renewed, serial %s; version %ld of %s", lc->arn,
-	    ci->serial, version, name);
+	lc->intent = 0;
+	log_info("renew: %s renewed, serial %s; version %ld of %s%s", lc->arn,
+	    ci->serial, version, name, key != NULL ? " with its key" : "");
 	if (added)
 		repo_new_version(name, version);
-	cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}",
+	lc_reply(lc, json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}",
 	    "arn", lc->arn, "name", name, "version", (json_int_t)version,
 	    "serial", ci->serial, "not_after", (json_int_t)ci->not_after,
 	    "has_key", key != NULL));
@@ -613,14 +816,33 @@ static void
 renew_again(struct lc *lc)
 {
 	struct timeval	 tv = { LC_RENEW_WAIT, 0 };
+	char		*cause;
+	int		 step;
 
-	if (++lc->tries >= LC_RENEW_TRIES) {
+	if (++lc->tries >= LC_RENEW_TRIES && lc->ctx != NULL) {
+		/* The client has waited long enough: acmd goes on alone. */
 		cmd_reply_error(lc->ctx, PROTO_ESTATE, "ACM accepted the renewal "
-		    "of %s but has not issued the new certificate yet; the next "
-		    "discovery will add it", lc->arn);
-		lc_free(lc);
+		    "of %s but has not issued the new certificate yet; acmd "
+		    "goes on waiting and stores it when it is (acmctl status "
+		    "counts pending renewals)", lc->arn);
+		lc->ctx = NULL;
+	}
+	if (time(NULL) - lc->poll_started >= LC_RENEW_LIMIT) {
+		/* Never accepted, as far as acmd knows: never will be. */
+		if (lc->accepted)
+			xasprintf(&cause, "ACM has not issued the renewed "
+			    "certificate in %d minutes", LC_RENEW_LIMIT / 60);
+		else
+			xasprintf(&cause, "no renewed certificate appeared "
+			    "in %d minutes: RenewCertificate may never have "
+			    "reached ACM", LC_RENEW_LIMIT / 60);
+		lc_failx(lc, PROTO_ESTATE, cause, !lc->accepted);
 		return;
 	}
+	step = lc->tries / LC_RENEW_TRIES;
+	tv.tv_sec = step > 5 ? LC_RENEW_WAIT_MAX : LC_RENEW_WAIT << step;
+	if (tv.tv_sec > LC_RENEW_WAIT_MAX)
+		tv.tv_sec = LC_RENEW_WAIT_MAX;
 	if (lc->timer == NULL)
 		lc->timer = evtimer_new(acmd.base, renew_timer, lc);
 	evtimer_add(lc->timer, &tv);
@@ -674,10 +896,19 @@ renew_renewed(struct aws_result *res, void *arg)
 	struct lc	*lc = arg;
 
 	if (!res->ok) {
+		/* An answer (not a lost one) says it did not happen. */
+		if (res->err.cls != AWS_ERR_TRANSIENT) {
+			lc->intent = 0;
+			renew_intent_put(lc->arn, NULL, 0);
+		}
 		lc_aws(lc, res);
 		return;
 	}
 	log_info("renew: RenewCertificate accepted for %s", lc->arn);
+	lc->accepted = 1;
+	renew_intent_put(lc->arn, json_pack("{s:I}", "accepted",
+	    (json_int_t)time(NULL)), 0);
+	lc->poll_started = time(NULL);
 	renew_poll(lc);
 }
 
@@ -700,6 +931,19 @@ renew_got_old(struct aws_result *res, void *arg)
 		pem_certinfo_free(ci);
 	}
 	free(cause);
+	/* The intent is on disk before ACM hears of the renewal. */
+	if (renew_intent_put(lc->arn, json_pack("{s:s, s:s, s:s, s:b, s:s?, "
+	    "s:s?, s:I, s:s, s:i}", "arn", lc->arn, "credential", lc->credname,
+	    "region", lc->region, "with_key", lc->with_key, "old_serial",
+	    lc->old_serial, "old_sha256", *lc->old_fp != '\0' ? lc->old_fp :
+	    NULL, "started", (json_int_t)time(NULL), "state", "renewing",
+	    "attempts", 1), 1) != 0) {
+		lc_fail(lc, PROTO_EINTERNAL, xstrdup("cannot record the "
+		    "renewal in the store: not renewed (acmd's log says why)"));
+		return;
+	}
+	lc->intent = 1;
+	lc->attempts = 1;
 	acm_renew_certificate(lc->cred, lc->region, lc->arn, renew_renewed, lc);
 }
 
@@ -722,7 +966,7 @@ cmd_renew_exec(struct cmd_ctx *ctx)
 		    "--yes");
 		goto out;
 	}
-	if ((lc = lc_resolve(ctx, arn, cred, 0)) == NULL)
+	if ((lc = lc_resolve(lc_new(ctx, arn), cred, 0)) == NULL)
 		goto out;
 	type = rec_str(lc->inv, "type");
 	if (type != NULL && strcmp(type, "Private") != 0) {
@@ -733,11 +977,103 @@ cmd_renew_exec(struct cmd_ctx *ctx)
 		lc_free(lc);
 		goto out;
 	}
+	if (renew_running(lc))
+		goto out;
+	renew_hold(lc);
 	lc->with_key = with_key;
 	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_old, lc);
 out:
 	free(arn);
 	free(cred);
+}
+
+/* Resume a renewal from its intent, without a client. */
+static void
+renew_resume(const char *arn, const json_t *in)
+{
+	struct lc	*lc;
+	const char	*fp = rec_str(in, "old_sha256");
+
+	lc = lc_new(NULL, arn);
+	renew_hold(lc);
+	lc->attempts = (int)rec_int(in, "attempts") + 1;
+	if (renew_intent_put(arn, json_pack("{s:i}", "attempts", lc->attempts),
+	    0) != 0) {
+		lc_free(lc);
+		return;
+	}
+	lc->intent = 1;
+	if (lc->attempts > LC_RENEW_ATTEMPTS) {
+		/* Each start died in it: stop trying. */
+		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
+		return;
+	}
+	log_info("renew: resuming the renewal of %s (attempt %d of %d)", arn,
+	    lc->attempts, LC_RENEW_ATTEMPTS);
+	if ((lc = lc_resolve(lc, rec_str(in, "credential"), 0)) == NULL)
+		return;
+	lc->with_key = rec_bool(in, "with_key");
+	lc->accepted = rec_int(in, "accepted") != 0;
+	if (rec_str(in, "old_serial") != NULL)
+		lc->old_serial = xstrdup(rec_str(in, "old_serial"));
+	if (fp != NULL && strlen(fp) == PEM_SHA256_HEXLEN)
+		memcpy(lc->old_fp, fp, sizeof lc->old_fp);
+	lc->poll_started = time(NULL);
+	renew_poll(lc);
+}
+
+struct renew_walk {
+	json_t	*due;
+	size_t	 pending;
+	size_t	 failed;
+};
+
+static int
+renew_due_cb(const char *arn, json_t *rec, void *arg)
+{
+	struct renew_walk	*w = arg;
+	const char		*state = rec_str(rec, "state");
+
+	if (state != NULL && strcmp(state, "failed") == 0) {
+		w->failed++;
+		return (0);
+	}
+	w->pending++;
+	if (json_object_get(renew_busy, arn) == NULL &&
+	    rec_int(rec, "next_retry") <= (long long)time(NULL))
+		json_object_set(w->due, arn, rec);
+	return (0);
+}
+
+/* At start and then every LC_RENEW_JOB s: resume what is due. */
+static void
+renew_job_fn(struct job *j, void *arg)
+{
+	struct renew_walk	 w = { json_object(), 0, 0 };
+	const char		*arn;
+	json_t			*rec;
+	char			*cause = NULL, result[64];
+
+	if (rec_walk(DB_RENEWALS, NULL, renew_due_cb, &w, &cause) != 0) {
+		log_warnx("renewals: %s", cause);
+		free(cause);
+		json_decref(w.due);
+		job_done(j, 0, "store error");
+		return;
+	}
+	json_object_foreach(w.due, arn, rec)
+		renew_resume(arn, rec);
+	json_decref(w.due);
+	snprintf(result, sizeof result, "%zu pending, %zu failed", w.pending,
+	    w.failed);
+	job_done(j, 1, result);
+}
+
+void
+renewals_init(void)
+{
+	renew_busy = json_object();
+	sched_add("renewals", LC_RENEW_JOB, 1, renew_job_fn, NULL);
 }
 
 const struct cmd_entry cmd_renew_entry = {
@@ -857,7 +1193,7 @@ cmd_revoke_exec(struct cmd_ctx *ctx)
 		    "a-a-compromise)", reason);
 		goto out;
 	}
-	if ((lc = lc_resolve(ctx, arn, cred, 1)) == NULL)
+	if ((lc = lc_resolve(lc_new(ctx, arn), cred, 1)) == NULL)
 		goto out;
 	type = rec_str(lc->inv, "type");
 	if (type == NULL || strcmp(type, "Private") != 0) {
@@ -937,10 +1273,9 @@ fetch_key_exported(struct aws_result *res, void *arg)
 	    lc->arn, version, name);
 	if (created)
 		repo_new_version(name, version);
-	if (lc->ctx != NULL)
-		cmd_reply_json(lc->ctx, json_pack("{s:s, s:s, s:I, s:b, s:b}",
-		    "arn", lc->arn, "name", name, "version", (json_int_t)version,
-		    "has_key", 1, "created", created));
+	lc_reply(lc, json_pack("{s:s, s:s, s:I, s:b, s:b}", "arn", lc->arn,
+	    "name", name, "version", (json_int_t)version, "has_key", 1,
+	    "created", created));
 	lc_free(lc);
 	goto out;
 fail:
@@ -967,7 +1302,7 @@ cmd_fetch_key_exec(struct cmd_ctx *ctx)
 		    "export of a private certificate: confirm with yes");
 		goto out;
 	}
-	if ((lc = lc_resolve(ctx, arn, cred, 0)) == NULL)
+	if ((lc = lc_resolve(lc_new(ctx, arn), cred, 0)) == NULL)
 		goto out;
 	lc_export(lc, fetch_key_exported);
 out:
@@ -983,8 +1318,7 @@ lifecycle_fetch_key(const char *arn, const char *credname)
 	char		*cause = NULL, *copy, *p, *region;
 	int		 i;
 
-	lc = xcalloc(1, sizeof *lc);
-	lc->arn = xstrdup(arn);
+	lc = lc_new(NULL, arn);
 	lc->credname = xstrdup(credname);
 	/* arn:aws:acm:REGION:ACCOUNT:certificate/ID */
 	copy = p = xstrdup(arn);
@@ -1055,7 +1389,7 @@ cmd_delete_exec(struct cmd_ctx *ctx)
 	json_t			*rec = NULL;
 	char			*arn = NULL, *key = NULL, *pkey = NULL;
 	char			*cause = NULL;
-	size_t			 nreq = 0, ndep = 0;
+	size_t			 nreq = 0, ndep = 0, nren = 0;
 	int			 yes = 0;
 
 	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0 ||
@@ -1085,14 +1419,15 @@ cmd_delete_exec(struct cmd_ctx *ctx)
 	if (store_dels(t, DB_ACM, key, &cause) < 0 ||
 	    store_dels(t, DB_ACM, pkey, &cause) < 0 ||
 	    forget(t, DB_REQUESTS, arn, &nreq, &cause) != 0 ||
-	    forget(t, DB_DEPLOYMENTS, arn, &ndep, &cause) != 0)
+	    forget(t, DB_DEPLOYMENTS, arn, &ndep, &cause) != 0 ||
+	    forget(t, DB_RENEWALS, arn, &nren, &cause) != 0)
 		goto fail;
 	if (store_commit(t, &cause) != 0) {
 		t = NULL;
 		goto fail;
 	}
-	log_info("delete: %s removed from acmd (%zu requests, %zu deployments "
-	    "forgotten; ACM untouched)", arn, nreq, ndep);
+	log_info("delete: %s removed from acmd (%zu requests, %zu deployments, "
+	    "%zu renewals forgotten; ACM untouched)", arn, nreq, ndep, nren);
 	cmd_reply_json(ctx, json_pack("{s:s, s:I, s:I, s:s}", "deleted", arn,
 	    "requests_forgotten", (json_int_t)nreq, "deployments_forgotten",
 	    (json_int_t)ndep, "note", "removed from acmd only; ACM was not "

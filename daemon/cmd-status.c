@@ -37,7 +37,7 @@ const struct cmd_entry cmd_ping_entry = {
 
 static const enum store_db status_counted[] = {
 	DB_CERTS, DB_VERSIONS, DB_ACM, DB_IAM, DB_DEPLOYMENTS, DB_REQUESTS,
-	DB_CREDENTIALS, DB_AUDIT
+	DB_RENEWALS, DB_CREDENTIALS, DB_AUDIT
 };
 
 static int

@@ -209,6 +209,7 @@ main(int argc, char **argv)
 	discovery_init();
 	deploy_init();
 	requests_init();
+	renewals_init();
 	watch_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);

@@ -11,10 +11,24 @@
  *   domains [{domain, method, status, record {name, type, value}}],
  *   challenge {state, changes[]}, created, updated, next_poll, polls
  */
+/*
+ * Renewals (acmctl renew, cmd-lifecycle.c): the renewals database, key
+ * ARN, holds a renewal's intent, written before RenewCertificate is sent
+ * and removed in the transaction that stores the renewed version:
+ *
+ *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
+ *   held before), started, accepted (when ACM answered RenewCertificate),
+ *   state (renewing, failed), attempts, next_retry, last_error, updated
+ *
+ * A renewing intent is resumed without a client at start and by the
+ * "renewals" job; a failed one stays, for status, until the next renew or
+ * delete of the ARN.
+ */
 #ifndef ACMD_REQUESTS_H
 #define ACMD_REQUESTS_H
 
 void	requests_init(void);
+void	renewals_init(void);
 /* Export and store the key of an issued private certificate (lifecycle). */
 void	lifecycle_fetch_key(const char *, const char *);
 

@@ -32,6 +32,7 @@ static const char *const store_db_names[DB_COUNT] = {
 	[DB_IAM] = "iam",
 	[DB_DEPLOYMENTS] = "deployments",
 	[DB_REQUESTS] = "requests",
+	[DB_RENEWALS] = "renewals",
 	[DB_CREDENTIALS] = "credentials",
 	[DB_JOBS] = "jobs",
 	[DB_AUDIT] = "audit",
@@ -45,6 +46,7 @@ static const char *const store_db_names[DB_COUNT] = {
 typedef int (*store_migration)(struct store_txn *, char **);
 static const store_migration store_migrations[STORE_SCHEMA] = {
 	[0] = NULL,	/* 0 -> 1: the first schema; nothing to convert */
+	[1] = NULL,	/* 1 -> 2: renewals (opened, empty, like every db) */
 };
 
 const char *

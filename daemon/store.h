@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA	1
+#define STORE_SCHEMA	2
 
 enum store_db {
 	DB_CERTS,
@@ -19,6 +19,7 @@ enum store_db {
 	DB_IAM,
 	DB_DEPLOYMENTS,
 	DB_REQUESTS,
+	DB_RENEWALS,	/* schema 2 */
 	DB_CREDENTIALS,
 	DB_JOBS,
 	DB_AUDIT,

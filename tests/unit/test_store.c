@@ -101,6 +101,40 @@ test_newer_schema_refused(void **state)
 	free(cause);
 }
 
+/* A schema 1 store (before the renewals database) is taken to 2. */
+static void
+test_migrate_from_1(void **state)
+{
+	struct store		*s;
+	struct store_txn	*t;
+	const void		*v;
+	size_t			 vlen;
+	char			*cause = NULL;
+	uint32_t		 one = 1, found;
+
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), 0);
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_puts(t, DB_META, "schema", &one, sizeof one,
+	    &cause), 0);
+	assert_int_equal(store_puts(t, DB_CERTS, "web", "v1", 2, &cause), 0);
+	assert_int_equal(store_commit(t, &cause), 0);
+	store_free(s);
+
+	assert_int_equal(store_open(tmpdir, 64 << 20, &s, &cause), 0);
+	assert_int_equal(store_schema_found(s), 1);
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_gets(t, DB_META, "schema", &v, &vlen, &cause),
+	    1);
+	assert_int_equal(vlen, sizeof found);
+	memcpy(&found, v, sizeof found);
+	assert_int_equal(found, STORE_SCHEMA);
+	assert_int_equal(store_gets(t, DB_CERTS, "web", &v, &vlen, &cause), 1);
+	assert_int_equal(store_count(t, DB_RENEWALS), 0);
+	assert_int_equal(store_puts(t, DB_RENEWALS, "arn", "x", 1, &cause), 0);
+	assert_int_equal(store_commit(t, &cause), 0);
+	store_free(s);
+}
+
 static void
 test_bad_dir(void **state)
 {
@@ -117,6 +151,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_and_records),
+		cmocka_unit_test(test_migrate_from_1),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_bad_dir),
 	};

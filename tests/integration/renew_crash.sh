@@ -1,0 +1,164 @@
+#!/bin/bash
+# renew --with-key is crash-safe: acmd is killed with SIGKILL after ACM
+# accepted RenewCertificate (the export held by an emulator delay); at the
+# next start the recorded intent is resumed without a client and the new
+# version ends up in the repository with its key, exactly once, also when
+# discovery stored the version first.  A definitive failure is recorded
+# and not retried.
+. "$top_srcdir/tests/integration/lib.sh"
+
+AKID=AKIDEXAMPLE000000001
+SECRET=emusecret0000000000000000000000000000001
+ACCOUNT=111111111111
+R=us-east-1
+
+ok "emulator starts" start_emulator --no-quotas
+E="http://127.0.0.1:$EMU_PORT"
+write_conf "[aws]" "endpoint_url = $E" "regions = $R" "rate_limits = no" \
+    "[jobs]" "discovery_interval = 0"
+ok "acmd starts" start_daemon
+ok "credential added" sh -c "echo $SECRET | \"$ACMCTL\" -s \"$SOCK\" credential add main --access-key $AKID"
+
+awsc() {
+	AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET \
+	    AWS_DEFAULT_REGION=$R AWS_CONFIG_FILE=/dev/null \
+	    AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+	    /usr/bin/aws --endpoint-url "$E" "$@"
+}
+
+stat_n() {	# stat_n OPERATION: ACM calls of it since the last stats reset
+	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('$1', {}).get('$R', 0)"
+}
+
+wait_for() {	# wait_for SECONDS COMMAND...: until the command succeeds
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+renewals() { ctl --json status | jget 'd["counts"]["renewals"]'; }
+nversions() { ctl --json cert show "$NAME" | jget 'len(d["versions"])'; }
+has_key() { ctl --json cert show "$NAME" | jget 'd["has_key"]'; }
+emu_serial_fp() {	# the certificate ACM holds at $PRIV: its fingerprint
+	emu GET /_emu/state | jget "[c for c in d['accounts']['$ACCOUNT']['regions']['$R']['certificates'] if c['arn'] == '$PRIV'][0]['fingerprint'].replace(':', '').lower()"
+}
+at_least() { [ "$(stat_n "$1")" -ge "$2" ]; }
+settled() {	# settled N: no renewal recorded, N versions, the last with its key
+	[ "$(renewals)" = 0 ] && [ "$(nversions)" = "$1" ] && [ "$(has_key)" = True ]
+}
+in_log() { grep -q -- "$1" "$DLOG"; }
+
+key_matches() {	# key_matches VERSION: it has a key, and the key is its own
+	rm -rf "$T/x"
+	mkdir "$T/x"
+	ctl cert export "$NAME" --version "$1" --with-key --out "$T/x" \
+	    >/dev/null 2>&1 || return 1
+	a=$(openssl pkey -in "$T/x/$NAME.key" -pubout 2>/dev/null)
+	b=$(openssl x509 -in "$T/x/$NAME.crt" -pubkey -noout 2>/dev/null)
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+
+intent_on_disk() {	# the renewals database of the stopped daemon holds $PRIV
+	mdb_dump -p -s renewals "$T/state" 2>/dev/null | grep -qF "$PRIV"
+}	# (lmdb-utils, which scripts/setup.sh installs)
+
+# Renew $PRIV with the export held; SIGKILL acmd once ACM accepted the
+# renewal and the export is on its way.
+crash_renew() {
+	emu DELETE /_emu/faults >/dev/null
+	emu POST /_emu/faults '{"service":"acm","operation":"ExportCertificate","delay_ms":4000,"count":1}' >/dev/null
+	emu POST /_emu/stats/reset >/dev/null
+	ctl renew "$PRIV" --with-key --yes >"$T/renew.out" 2>&1 &
+	RENEW_PID=$!
+	wait_for 20 at_least ExportCertificate 1
+}
+
+# A private certificate, its key fetched into the repository (version 1).
+CA=$(emu POST /_emu/pca "{\"account\":\"$ACCOUNT\",\"region\":\"$R\",\"common_name\":\"Crash CA\"}" | jget 'd.get("arn") or d.get("CertificateAuthorityArn")')
+like "emulator created a CA" '^arn:aws:acm-pca:' "$CA"
+PRIV=$(awsc acm request-certificate --domain-name crash.corp.example \
+    --certificate-authority-arn "$CA" --query CertificateArn --output text)
+like "private certificate requested" '^arn:aws:acm:' "$PRIV"
+ok "discover" ctl discover
+NAME=$(ctl --json fetch-key "$PRIV" --yes 2>/dev/null | jget 'd["name"]')
+is "fetch-key stored version 1" 1 "$(nversions)"
+is "no renewal recorded yet" 0 "$(renewals)"
+
+# 1. Killed while the export is in flight; resumed at the next start.
+ok "renew reached ExportCertificate (held by the emulator)" crash_renew
+is "RenewCertificate was called once" 1 "$(stat_n RenewCertificate)"
+is "status counts the renewal while it runs" 1 "$(renewals)"
+like "status text shows it" 'renewals=1' "$(ctl status)"
+err=$(ctl renew "$PRIV" --with-key --yes 2>&1); rc=$?
+is "a second renew of the same ARN exits 1" 1 "$rc"
+like "refused as in progress (ESTATE)" 'in progress already \(started [0-9]+ s ago, attempt 1 of 5\).*ESTATE' "$err"
+kill_daemon
+wait "$RENEW_PID" 2>/dev/null
+is "the killed renew's client got no result" 3 "$?"
+check "the intent is on disk after SIGKILL" "$(intent_on_disk; echo $?)"
+emu DELETE /_emu/faults >/dev/null
+ok "acmd restarts" start_daemon
+ok "the renewal is resumed and settles" wait_for 30 settled 2
+is "exactly one new version" 2 "$(nversions)"
+check "version 2 has its own key" "$(key_matches 2; echo $?)"
+is "version 2 is what ACM holds now" "$(emu_serial_fp)" \
+    "$(ctl --json cert show "$NAME" | jget '[v for v in d["versions"] if v["version"] == 2][0]["sha256"]')"
+is "no second RenewCertificate" 1 "$(stat_n RenewCertificate)"
+is "the intent is gone" 0 "$(renewals)"
+check "the log says it resumed" "$(in_log "resuming the renewal of $PRIV"; echo $?)"
+ok "acmd stops" stop_daemon
+check "the intent is gone from disk" "$(! intent_on_disk; echo $?)"
+check "and the database is there" "$(mdb_stat -s renewals "$T/state" >/dev/null 2>&1; echo $?)"
+ok "acmd restarts" start_daemon
+
+# 2. Discovery stores the renewed certificate (without its key) before
+# the resumed renewal gets there: the key goes onto that version.
+ok "second renew reached ExportCertificate" crash_renew
+is "RenewCertificate was called once" 1 "$(stat_n RenewCertificate)"
+kill_daemon
+wait "$RENEW_PID" 2>/dev/null
+emu DELETE /_emu/faults >/dev/null
+# The resumed renewal's first GetCertificate is held; discovery's is not.
+emu POST /_emu/faults '{"service":"acm","operation":"GetCertificate","delay_ms":6000,"count":1}' >/dev/null
+emu POST /_emu/stats/reset >/dev/null
+ok "acmd restarts" start_daemon
+ok "the resumed renewal asked for the certificate" wait_for 20 at_least GetCertificate 1
+ok "discover" ctl discover
+is "discovery stored version 3" 3 "$(nversions)"
+is "without a key" False "$(has_key)"
+ok "the renewal settles" wait_for 30 settled 3
+is "still exactly one new version" 3 "$(nversions)"
+check "version 3 has its own key" "$(key_matches 3; echo $?)"
+is "version 3 is what ACM holds now" "$(emu_serial_fp)" \
+    "$(ctl --json cert show "$NAME" | jget '[v for v in d["versions"] if v["version"] == 3][0]["sha256"]')"
+is "no RenewCertificate since the restart" 0 "$(stat_n RenewCertificate)"
+check "discovery's version came first" "$(grep -nE "discovery: $PRIV was renewed in ACM; version 3|renew: $PRIV renewed, serial .* version 3 .*with its key" "$DLOG" | cut -d: -f2- | head -1 | grep -q discovery; echo $?)"
+
+# 3. A definitive failure: the certificate is gone from ACM when the
+# renewal is resumed.  Recorded, logged, not retried.
+ok "third renew reached ExportCertificate" crash_renew
+kill_daemon
+wait "$RENEW_PID" 2>/dev/null
+emu DELETE /_emu/faults >/dev/null
+ok "certificate deleted in ACM" awsc acm delete-certificate --certificate-arn "$PRIV"
+ok "acmd restarts" start_daemon
+ok "the resumed renewal gives up" wait_for 20 in_log "renew: $PRIV: ResourceNotFoundException.*giving up"
+is "status still counts it" 1 "$(renewals)"
+job() { ctl --json status | jget "[j for j in d['jobs'] if j['name'] == 'renewals'][0]['$1']"; }
+last=$(job last_run)
+emu POST /_emu/stats/reset >/dev/null
+ran_again() { [ "$(job last_run)" -gt "$last" ]; }
+ok "the renewals job ran again" wait_for 25 ran_again
+is "and says the renewal failed" "0 pending, 1 failed" "$(job last_result)"
+is "without asking ACM again" 0 "$(stat_n GetCertificate)"
+err=$(ctl renew "$PRIV" --with-key --yes 2>&1)
+unlike "a failed renewal does not block a new renew" 'in progress already' "$err"
+like "which gets ACM's answer" 'ResourceNotFoundException' "$err"
+ok "delete the ARN" ctl delete "$PRIV" --yes
+is "delete forgets its renewal" 0 "$(renewals)"
+unlike "no key or passphrase in the daemon log" 'PRIVATE KEY|Passphrase' "$(cat "$DLOG")"
+
+finish
