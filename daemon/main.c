@@ -32,6 +32,7 @@
 #include "sd.h"
 #include "server.h"
 #include "store.h"
+#include "util.h"
 #include "vault.h"
 #include "xmalloc.h"
 
@@ -132,6 +133,49 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/*
+ * Everything runs on one event loop: a callback that blocks it (a slow
+ * disk under an LMDB commit, say) delays every client and every paced
+ * AWS call.  Say so when it happens, at most once a minute.
+ */
+#define LOOP_TICK_MS	250
+#define LOOP_STALL_MS	500
+
+static struct event	*loop_ev;
+static uint64_t		 loop_last, loop_warned;
+
+static void
+loop_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t	 now = now_ms(), late;
+
+	late = now - loop_last > LOOP_TICK_MS ? now - loop_last -
+	    LOOP_TICK_MS : 0;
+	loop_last = now;
+	if (late >= LOOP_STALL_MS && (loop_warned == 0 ||
+	    now - loop_warned >= 60000)) {
+		log_warnx("the event loop was blocked for %llu ms",
+		    (unsigned long long)late);
+		loop_warned = now;
+	}
+}
+
+static void
+loop_monitor(struct event_base *base)
+{
+	struct timeval	 tv = { 0, LOOP_TICK_MS * 1000 };
+
+	if (base == NULL) {
+		if (loop_ev != NULL)
+			event_free(loop_ev);
+		loop_ev = NULL;
+		return;
+	}
+	loop_last = now_ms();
+	loop_ev = event_new(base, -1, EV_PERSIST, loop_tick_cb, NULL);
+	event_add(loop_ev, &tv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,6 +266,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_hup, NULL);
 
 	sdx_watchdog_start(acmd.base);
+	loop_monitor(acmd.base);
 	log_info("acmd %s started (pid %ld, state %s)", PACKAGE_VERSION,
 	    (long)getpid(), acmd.conf->state_dir);
 	sdx_ready();
@@ -236,6 +281,7 @@ main(int argc, char **argv)
 	expiry_free();
 	sched_free_all();
 	sdx_watchdog_stop();
+	loop_monitor(NULL);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
