@@ -35,8 +35,8 @@
 #define LC_RENEW_WAIT	1	/* seconds between them, at first */
 #define LC_RENEW_WAIT_MAX 30	/* ... growing to this */
 #define LC_RENEW_LIMIT	900	/* seconds of polling in one attempt */
-#define LC_RENEW_ATTEMPTS 5	/* attempts at a renewal before giving up */
-#define LC_RENEW_RETRY	60	/* seconds before the next one; doubles */
+#define LC_ATTEMPTS	5	/* at recorded work before giving up */
+#define LC_RETRY	60	/* seconds before the next one; doubles */
 #define LC_RENEW_JOB	15	/* interval of the renewals job */
 #define LC_PASS_BYTES	16	/* export passphrase: 32 hex characters */
 
@@ -60,16 +60,48 @@ struct lc {
 	int		 tries;
 	struct event	*timer;
 	json_t		*rows;
-	int		 intent;	/* renew: its intent is recorded */
+	const struct lc_work *work;	/* recorded work, or NULL */
+	char		*ikey;		/* its record's key */
+	char		*ilabel;	/* what the log calls it */
+	int		 intent;	/* its intent is recorded */
 	int		 accepted;	/* renew: ACM took RenewCertificate */
-	int		 attempts;	/* renew: this is attempt n */
-	int		 holding;	/* renew: lc->arn is in renew_busy */
+	int		 attempts;	/* this is attempt n */
+	int		 holding;	/* lc->ikey is in lc_busy */
 	time_t		 poll_started;
 };
 
-static json_t	*renew_busy;	/* ARN -> true while a renewal runs */
+/*
+ * Work acmd records in the store before calling AWS, so that it is
+ * resumed after a crash and given up when it keeps failing: a renewal,
+ * its own record in the renewals database, and the key of a request
+ * --with-key, the key_export object of the request record (requests.h).
+ */
+struct lc_work {
+	enum store_db	 db;
+	const char	*member;	/* its part of the record, or NULL */
+	const char	*what;
+	const char	*running;	/* its state while under way */
+	const char	*done;		/* once done; NULL: it goes */
+	const char	*instead;	/* what is left once acmd gave up */
+	const char	*gave_up;	/* notes for a client */
+	const char	*again;
+};
 
-static const char *renew_failed(struct lc *, const char *, int);
+static const struct lc_work lc_renewal = {
+	DB_RENEWALS, NULL, "renewal", "renewing", NULL,
+	"run renew again, or fetch-key if ACM renewed it",
+	"; acmd gave up on this renewal",
+	"; acmd tries again on its own (acmctl status counts pending renewals)"
+};
+
+static const struct lc_work lc_request_key = {
+	DB_REQUESTS, "key_export", "key export", "exporting", "stored",
+	"run fetch-key", "", ""
+};
+
+static json_t	*lc_busy;	/* ikey -> true while its work runs */
+
+static const char *lc_attempt_failed(struct lc *, const char *, int);
 
 static const char *const lc_reasons[] = {
 	"UNSPECIFIED",
@@ -100,7 +132,7 @@ lc_free(struct lc *lc)
 	if (lc == NULL)
 		return;
 	if (lc->holding)
-		json_object_del(renew_busy, lc->arn);
+		json_object_del(lc_busy, lc->ikey);
 	if (lc->timer != NULL)
 		event_free(lc->timer);
 	if (lc->cred != NULL)
@@ -109,6 +141,8 @@ lc_free(struct lc *lc)
 		xfree_secret(lc->key, lc->keylen);
 	if (lc->pass != NULL)
 		xfree_secret(lc->pass, strlen(lc->pass));
+	free(lc->ikey);
+	free(lc->ilabel);
 	free(lc->credname);
 	free(lc->arn);
 	free(lc->region);
@@ -131,7 +165,7 @@ static const char *
 lc_failed(struct lc *lc, const char *msg, int definitive)
 {
 	if (lc->intent)
-		return (renew_failed(lc, msg, definitive));
+		return (lc_attempt_failed(lc, msg, definitive));
 	if (lc->ctx == NULL)
 		log_warnx("%s: %s", lc->arn, msg);
 	return ("");
@@ -540,101 +574,183 @@ fail:
 }
 
 /*
+ * Recorded work (struct lc_work): its intent is written before AWS hears
+ * of it, each attempt is counted before it is made, failures back off
+ * and, definitive or LC_ATTEMPTS of them, give the work up; it is done in
+ * the transaction that stores its result.
+ */
+
+/* lc is w's work, recorded under key; the log calls it label and the ARN. */
+static void
+lc_intent(struct lc *lc, const struct lc_work *w, const char *key,
+    const char *label)
+{
+	lc->work = w;
+	lc->ikey = xstrdup(key);
+	xasprintf(&lc->ilabel, "%s %s", label, lc->arn);
+}
+
+/*
+ * Change lc's intent in t: set's members are set, a null one removed
+ * (set NULL: the intent is removed).  replace: the record becomes set;
+ * otherwise an intent that is gone (work done, ARN deleted) stays gone.
+ */
+static int
+lc_intent_update(struct store_txn *t, struct lc *lc, json_t *set,
+    int replace, char **cause)
+{
+	const struct lc_work	*w = lc->work;
+	json_t			*rec = NULL, *in, *v;
+	const char		*k;
+	int			 ret;
+
+	if (set == NULL)
+		return (store_dels(t, w->db, lc->ikey, cause) < 0 ? -1 : 0);
+	if (!replace && (rec = rec_get(t, w->db, lc->ikey, cause)) == NULL)
+		return (*cause != NULL ? -1 : 0);
+	if (rec == NULL)
+		rec = json_object();
+	in = rec;
+	if (w->member != NULL && (in = json_object_get(rec,
+	    w->member)) == NULL) {
+		in = json_object();
+		json_object_set_new(rec, w->member, in);
+	}
+	json_object_foreach(set, k, v) {
+		if (json_is_null(v))
+			json_object_del(in, k);
+		else
+			json_object_set(in, k, v);
+	}
+	json_object_set_new(in, "updated", json_integer(time(NULL)));
+	ret = rec_put(t, w->db, lc->ikey, rec, cause);
+	json_decref(rec);
+	return (ret);
+}
+
+/*
+ * lc_intent_update in a transaction of its own; set is taken over.  -1
+ * after logging the store's error.
+ */
+static int
+lc_intent_put(struct lc *lc, json_t *set, int replace)
+{
+	struct store_txn	*t;
+	char			*cause = NULL;
+	int			 ret = -1;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) != NULL) {
+		if (lc_intent_update(t, lc, set, replace, &cause) == 0)
+			ret = store_commit(t, &cause);
+		else
+			store_abort(t);
+	}
+	if (ret != 0)
+		log_warnx("%s: recording the %s: %s", lc->ilabel,
+		    lc->work->what, cause);
+	free(cause);
+	json_decref(set);
+	return (ret);
+}
+
+/* What lc's intent becomes once its work is done (NULL: it goes). */
+static json_t *
+lc_intent_done_set(const struct lc *lc)
+{
+	if (lc->work->done == NULL)
+		return (NULL);
+	return (json_pack("{s:s, s:n, s:n}", "state", lc->work->done,
+	    "next_retry", "last_error"));
+}
+
+/* In t, with the result of lc's work: the work is done. */
+static int
+lc_intent_done(struct store_txn *t, struct lc *lc, char **cause)
+{
+	json_t	*set;
+	int	 ret;
+
+	if (!lc->intent)
+		return (0);
+	set = lc_intent_done_set(lc);
+	ret = lc_intent_update(t, lc, set, 0, cause);
+	json_decref(set);
+	return (ret);
+}
+
+/*
+ * The attempt at lc's work failed: the intent gets the error and the
+ * time of the next attempt, or, when the failure is definitive or the
+ * attempts are used up, is marked failed and left alone.
+ */
+static const char *
+lc_attempt_failed(struct lc *lc, const char *msg, int definitive)
+{
+	const struct lc_work	*w = lc->work;
+	json_t			*set;
+	long long		 wait;
+	int			 last;
+
+	lc->intent = 0;
+	last = definitive || lc->attempts >= LC_ATTEMPTS;
+	wait = (long long)LC_RETRY << (lc->attempts > 1 ? lc->attempts - 1 :
+	    0);
+	set = json_pack("{s:s, s:s}", "state", last ? "failed" : w->running,
+	    "last_error", msg);
+	if (!last)
+		json_object_set_new(set, "next_retry", json_integer(time(NULL) +
+		    wait));
+	lc_intent_put(lc, set, 0);
+	if (last) {
+		log_warnx("%s: %s; giving up on this %s after %d "
+		    "attempt%s (%s)", lc->ilabel, msg, w->what, lc->attempts,
+		    lc->attempts == 1 ? "" : "s", w->instead);
+		return (w->gave_up);
+	}
+	log_warnx("%s: %s; attempt %d of %d, the next in %lld s", lc->ilabel,
+	    msg, lc->attempts, LC_ATTEMPTS, wait);
+	return (w->again);
+}
+
+/* Keep a second run of lc's work out while this one runs. */
+static void
+lc_hold(struct lc *lc)
+{
+	json_object_set_new(lc_busy, lc->ikey, json_true());
+	lc->holding = 1;
+}
+
+/*
+ * Attempt n + 1 at lc's recorded work (in: its intent, n attempts made):
+ * held, and counted on disk before AWS hears of it.  -1 after failing lc
+ * (the store; the attempts used up by crashes).
+ */
+static int
+lc_attempt(struct lc *lc, const json_t *in)
+{
+	lc_hold(lc);
+	lc->attempts = (int)rec_int(in, "attempts") + 1;
+	if (lc_intent_put(lc, json_pack("{s:i, s:s, s:n}", "attempts",
+	    lc->attempts, "state", lc->work->running, "next_retry"), 0) != 0) {
+		lc_free(lc);
+		return (-1);
+	}
+	lc->intent = 1;
+	if (lc->attempts > LC_ATTEMPTS) {
+		/* Each start died in it: stop trying. */
+		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * renew: the intent (requests.h) is recorded before RenewCertificate and
  * removed with the new version, so that a renewal a crash interrupted is
  * finished at the next start, its key included.
  */
 
 static void	renew_poll(struct lc *);
-
-/*
- * Change the intent of arn in one transaction: set's members are set (set
- * is taken over; NULL: the intent is removed).  replace: the record
- * becomes set; otherwise an intent that is gone (renewal done, ARN
- * deleted) stays gone.  -1 after logging the store's error.
- */
-static int
-renew_intent_put(const char *arn, json_t *set, int replace)
-{
-	struct store_txn	*t;
-	json_t			*rec = NULL;
-	char			*cause = NULL;
-	int			 ret = -1;
-
-	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
-		goto out;
-	if (set == NULL) {
-		if (store_dels(t, DB_RENEWALS, arn, &cause) < 0)
-			goto abort;
-	} else {
-		if (!replace && (rec = rec_get(t, DB_RENEWALS, arn,
-		    &cause)) == NULL) {
-			store_abort(t);
-			ret = cause != NULL ? -1 : 0;
-			goto out;
-		}
-		if (rec == NULL)
-			rec = json_object();
-		json_object_update(rec, set);
-		json_object_set_new(rec, "updated", json_integer(time(NULL)));
-		if (rec_put(t, DB_RENEWALS, arn, rec, &cause) != 0)
-			goto abort;
-	}
-	ret = store_commit(t, &cause);
-	goto out;
-abort:
-	store_abort(t);
-out:
-	if (ret != 0)
-		log_warnx("renew: %s: recording the renewal: %s", arn, cause);
-	free(cause);
-	json_decref(rec);
-	json_decref(set);
-	return (ret);
-}
-
-/*
- * The attempt at lc's renewal failed: the intent gets the error and the
- * time of the next attempt, or, when the failure is definitive or the
- * attempts are used up, is marked failed and left alone.
- */
-static const char *
-renew_failed(struct lc *lc, const char *msg, int definitive)
-{
-	json_t		*set;
-	long long	 wait;
-	int		 last;
-
-	lc->intent = 0;
-	last = definitive || lc->attempts >= LC_RENEW_ATTEMPTS;
-	wait = (long long)LC_RENEW_RETRY << (lc->attempts > 1 ?
-	    lc->attempts - 1 : 0);
-	set = json_pack("{s:s, s:s}", "state", last ? "failed" : "renewing",
-	    "last_error", msg);
-	if (!last)
-		json_object_set_new(set, "next_retry", json_integer(time(NULL) +
-		    wait));
-	renew_intent_put(lc->arn, set, 0);
-	if (last) {
-		log_warnx("renew: %s: %s; giving up on this renewal after %d "
-		    "attempt%s (run renew again, or fetch-key if ACM renewed "
-		    "it)", lc->arn, msg, lc->attempts, lc->attempts == 1 ? "" :
-		    "s");
-		return ("; acmd gave up on this renewal");
-	}
-	log_warnx("renew: %s: %s; attempt %d of %d, the next in %lld s",
-	    lc->arn, msg, lc->attempts, LC_RENEW_ATTEMPTS, wait);
-	return ("; acmd tries again on its own (acmctl status counts pending "
-	    "renewals)");
-}
-
-/* Keep a second renewal of the ARN out while this one runs. */
-static void
-renew_hold(struct lc *lc)
-{
-	json_object_set_new(renew_busy, lc->arn, json_true());
-	lc->holding = 1;
-}
 
 /* A renewal of lc->arn is under way already: refuse (1) after replying. */
 static int
@@ -656,7 +772,7 @@ renew_running(struct lc *lc)
 		return (1);
 	}
 	state = rec_str(rec, "state");
-	if (json_object_get(renew_busy, lc->arn) == NULL && (rec == NULL ||
+	if (json_object_get(lc_busy, lc->arn) == NULL && (rec == NULL ||
 	    (state != NULL && strcmp(state, "failed") == 0))) {
 		json_decref(rec);
 		return (0);
@@ -667,7 +783,7 @@ renew_running(struct lc *lc)
 	    "its new version will be in the repository (acmctl status counts "
 	    "pending renewals)", lc->arn, rec != NULL ? (long long)time(NULL) -
 	    rec_int(rec, "started") : 0LL, rec != NULL ? rec_int(rec,
-	    "attempts") : 1LL, LC_RENEW_ATTEMPTS, err != NULL ?
+	    "attempts") : 1LL, LC_ATTEMPTS, err != NULL ?
 	    "; last error: " : "", err != NULL ? err : "");
 	json_decref(rec);
 	lc_fail(lc, PROTO_ESTATE, cause);
@@ -764,7 +880,7 @@ renew_store(struct lc *lc)
 	if (inv_update(t, lc, ci, name, version, &cause) != 0)
 		goto fail;
 	/* Done: the intent goes with the version's commit. */
-	if (lc->intent && store_dels(t, DB_RENEWALS, lc->arn, &cause) < 0)
+	if (lc_intent_done(t, lc, &cause) != 0)
 		goto fail;
 	if (store_commit(t, &cause) != 0) {
 		t = NULL;
@@ -899,14 +1015,14 @@ renew_renewed(struct aws_result *res, void *arg)
 		/* An answer (not a lost one) says it did not happen. */
 		if (res->err.cls != AWS_ERR_TRANSIENT) {
 			lc->intent = 0;
-			renew_intent_put(lc->arn, NULL, 0);
+			lc_intent_put(lc, NULL, 0);
 		}
 		lc_aws(lc, res);
 		return;
 	}
 	log_info("renew: RenewCertificate accepted for %s", lc->arn);
 	lc->accepted = 1;
-	renew_intent_put(lc->arn, json_pack("{s:I}", "accepted",
+	lc_intent_put(lc, json_pack("{s:I}", "accepted",
 	    (json_int_t)time(NULL)), 0);
 	lc->poll_started = time(NULL);
 	renew_poll(lc);
@@ -932,7 +1048,7 @@ renew_got_old(struct aws_result *res, void *arg)
 	}
 	free(cause);
 	/* The intent is on disk before ACM hears of the renewal. */
-	if (renew_intent_put(lc->arn, json_pack("{s:s, s:s, s:s, s:b, s:s?, "
+	if (lc_intent_put(lc, json_pack("{s:s, s:s, s:s, s:b, s:s?, "
 	    "s:s?, s:I, s:s, s:i}", "arn", lc->arn, "credential", lc->credname,
 	    "region", lc->region, "with_key", lc->with_key, "old_serial",
 	    lc->old_serial, "old_sha256", *lc->old_fp != '\0' ? lc->old_fp :
@@ -977,9 +1093,10 @@ cmd_renew_exec(struct cmd_ctx *ctx)
 		lc_free(lc);
 		goto out;
 	}
+	lc_intent(lc, &lc_renewal, arn, "renew:");
 	if (renew_running(lc))
 		goto out;
-	renew_hold(lc);
+	lc_hold(lc);
 	lc->with_key = with_key;
 	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_old, lc);
 out:
@@ -995,21 +1112,11 @@ renew_resume(const char *arn, const json_t *in)
 	const char	*fp = rec_str(in, "old_sha256");
 
 	lc = lc_new(NULL, arn);
-	renew_hold(lc);
-	lc->attempts = (int)rec_int(in, "attempts") + 1;
-	if (renew_intent_put(arn, json_pack("{s:i}", "attempts", lc->attempts),
-	    0) != 0) {
-		lc_free(lc);
+	lc_intent(lc, &lc_renewal, arn, "renew:");
+	if (lc_attempt(lc, in) != 0)
 		return;
-	}
-	lc->intent = 1;
-	if (lc->attempts > LC_RENEW_ATTEMPTS) {
-		/* Each start died in it: stop trying. */
-		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
-		return;
-	}
 	log_info("renew: resuming the renewal of %s (attempt %d of %d)", arn,
-	    lc->attempts, LC_RENEW_ATTEMPTS);
+	    lc->attempts, LC_ATTEMPTS);
 	if ((lc = lc_resolve(lc, rec_str(in, "credential"), 0)) == NULL)
 		return;
 	lc->with_key = rec_bool(in, "with_key");
@@ -1039,7 +1146,7 @@ renew_due_cb(const char *arn, json_t *rec, void *arg)
 		return (0);
 	}
 	w->pending++;
-	if (json_object_get(renew_busy, arn) == NULL &&
+	if (json_object_get(lc_busy, arn) == NULL &&
 	    rec_int(rec, "next_retry") <= (long long)time(NULL))
 		json_object_set(w->due, arn, rec);
 	return (0);
@@ -1072,7 +1179,7 @@ renew_job_fn(struct job *j, void *arg)
 void
 renewals_init(void)
 {
-	renew_busy = json_object();
+	lc_busy = json_object();
 	sched_add("renewals", LC_RENEW_JOB, 1, renew_job_fn, NULL);
 }
 
@@ -1263,12 +1370,14 @@ fetch_key_exported(struct aws_result *res, void *arg)
 		created = 1;
 	}
 	code = PROTO_EINTERNAL;
-	if (inv_update(t, lc, NULL, name, version, &cause) != 0)
+	if (inv_update(t, lc, NULL, name, version, &cause) != 0 ||
+	    lc_intent_done(t, lc, &cause) != 0)
 		goto fail;
 	if (store_commit(t, &cause) != 0) {
 		t = NULL;
 		goto fail;
 	}
+	lc->intent = 0;
 	log_info("fetch-key: private key of %s stored with version %ld of %s",
 	    lc->arn, version, name);
 	if (created)
@@ -1310,30 +1419,94 @@ out:
 	free(cred);
 }
 
-/* The key of a certificate acmd just had issued (request --with-key). */
+/*
+ * Does the repository version a request stored its certificate as have a
+ * key: 1 yes, 0 no; -1 with *cause on a store error, -2 with *cause when
+ * no such version is there (any more).
+ */
+static int
+request_version_has_key(const json_t *req, char **cause)
+{
+	struct store_txn	*t;
+	json_t			*v;
+	const char		*name = rec_str(req, "name");
+	long long		 version = rec_int(req, "version");
+	int			 r;
+
+	if (name == NULL || version <= 0) {
+		xasprintf(cause, "no repository version is linked to the "
+		    "request");
+		return (-2);
+	}
+	if ((t = store_begin(acmd.store, 0, cause)) == NULL)
+		return (-1);
+	v = repo_get_version(t, name, version, cause);
+	store_abort(t);
+	if (v == NULL && *cause != NULL)
+		return (-1);
+	if (v == NULL) {
+		xasprintf(cause, "version %lld of %s is gone from the "
+		    "repository", version, name);
+		return (-2);
+	}
+	r = rec_bool(v, "has_key");
+	json_decref(v);
+	return (r);
+}
+
+/*
+ * request --with-key: the key of the certificate a request had issued,
+ * exported and stored onto the request's repository version when, and
+ * only when, that version has none.  The attempts are recorded in the
+ * request's key_export and bounded like a renewal's; key_export becomes
+ * "stored" in the transaction that stores the key.  force: do not wait
+ * for next_retry (request sync).
+ */
 void
-lifecycle_fetch_key(const char *arn, const char *credname)
+lifecycle_request_key(const json_t *req, int force)
 {
 	struct lc	*lc;
-	char		*cause = NULL, *copy, *p, *region;
-	int		 i;
+	const json_t	*in = json_object_get(req, "key_export");
+	const char	*id = rec_str(req, "id");
+	const char	*state = rec_str(in, "state");
+	char		*cause = NULL, *label;
+	int		 r;
 
-	lc = lc_new(NULL, arn);
-	lc->credname = xstrdup(credname);
-	/* arn:aws:acm:REGION:ACCOUNT:certificate/ID */
-	copy = p = xstrdup(arn);
-	for (i = 0; i < 3 && p != NULL; i++)
-		strsep(&p, ":");
-	region = p != NULL ? strsep(&p, ":") : NULL;
-	lc->region = xstrdup(region != NULL ? region : "");
-	free(copy);
-	if ((lc->cred = creds_get(credname, &cause)) == NULL) {
-		lc_fail(lc, PROTO_ENOTFOUND, cause);
+	if (rec_str(req, "arn") == NULL || json_object_get(lc_busy,
+	    id) != NULL)
+		return;
+	lc = lc_new(NULL, rec_str(req, "arn"));
+	xasprintf(&label, "request %s: the key of", id);
+	lc_intent(lc, &lc_request_key, id, label);
+	free(label);
+	lc->attempts = (int)rec_int(in, "attempts");
+	r = request_version_has_key(req, &cause);
+	if (r == 1 && (state == NULL || strcmp(state, "stored") != 0)) {
+		/* Stored already (before a crash, or by fetch-key). */
+		log_info("%s: version %lld of %s has it", lc->ilabel,
+		    rec_int(req, "version"), rec_str(req, "name"));
+		lc_intent_put(lc, lc_intent_done_set(lc), 0);
+	} else if (r == -1)
+		log_warnx("%s: %s", lc->ilabel, cause);
+	if (r == 1 || r == -1 || (state != NULL && strcmp(state,
+	    "failed") == 0) || (!force && rec_int(in, "next_retry") >
+	    (long long)time(NULL))) {
+		free(cause);
+		lc_free(lc);
 		return;
 	}
-	log_info("fetch-key: exporting the key of %s (AWS charges for it)",
-	    arn);
-	lc_export(lc, fetch_key_exported);
+	if (r == -2) {
+		/* Nowhere to put it: not worth an export. */
+		lc->intent = 1;
+		lc_failx(lc, PROTO_ENOTFOUND, cause, 1);
+		return;
+	}
+	if (lc_attempt(lc, in) != 0)
+		return;
+	log_info("%s: exporting it, attempt %d of %d (AWS charges for each)",
+	    lc->ilabel, lc->attempts, LC_ATTEMPTS);
+	if ((lc = lc_resolve(lc, rec_str(req, "credential"), 0)) != NULL)
+		lc_export(lc, fetch_key_exported);
 }
 
 const struct cmd_entry cmd_fetch_key_entry = {

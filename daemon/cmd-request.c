@@ -23,6 +23,7 @@
 #include "creds.h"
 #include "jobs/sched.h"
 #include "log.h"
+#include "pem.h"
 #include "rec.h"
 #include "repo.h"
 #include "requests.h"
@@ -183,6 +184,25 @@ req_final(const json_t *rec)
 	    strcmp(s, "Failed") == 0 || strcmp(s, "Validation Timed Out") == 0));
 }
 
+/*
+ * An Issued request --with-key whose key is not known to be stored: due
+ * for a look at its version (and an export) when it has not given up and
+ * its next_retry has come, or when forced (request sync).
+ */
+static int
+req_key_due(const json_t *rec, int force)
+{
+	const json_t	*in = json_object_get(rec, "key_export");
+	const char	*st = rec_str(in, "state");
+
+	if (!rec_bool(rec, "with_key") || rec_str(rec, "status") == NULL ||
+	    strcmp(rec_str(rec, "status"), "Issued") != 0 ||
+	    (st != NULL && strcmp(st, "stored") == 0))
+		return (0);
+	return (force || ((st == NULL || strcmp(st, "failed") != 0) &&
+	    rec_int(in, "next_retry") <= (long long)time(NULL)));
+}
+
 static void
 req_poll_done(struct req_poll *p)
 {
@@ -190,10 +210,32 @@ req_poll_done(struct req_poll *p)
 		return;
 	if (!req_final(p->rec))
 		req_schedule_next(p->rec);
-	req_put(p->rec);
+	/* Written first: the key's attempts go into the stored record. */
+	if (req_put(p->rec) == 0 && req_key_due(p->rec, 0))
+		lifecycle_request_key(p->rec, 0);
 	if (p->ctx != NULL)
 		cmd_reply_json(p->ctx, req_view(p->rec));
 	req_poll_free(p);
+}
+
+/* cert is stored already: the request's version is that one. */
+static void
+req_link_stored(struct store_txn *t, json_t *rec, const char *cert,
+    char **cause)
+{
+	struct pem_certinfo	*ci = NULL;
+	char			*name = NULL;
+	long			 version;
+
+	free(*cause);
+	*cause = NULL;
+	if (pem_certinfo_parse(cert, strlen(cert), &ci, cause) == 0 &&
+	    repo_find_fingerprint(t, ci->sha256, &name, &version, cause) == 1) {
+		json_object_set_new(rec, "name", json_string(name));
+		json_object_set_new(rec, "version", json_integer(version));
+	}
+	pem_certinfo_free(ci);
+	free(name);
 }
 
 static void
@@ -229,16 +271,17 @@ req_got_cert(struct aws_result *r, void *arg)
 	json_decref(c);
 	if (repo_add(t, name, cert, chain, NULL, NULL, "request", exists ?
 	    REPO_MUST_EXIST : REPO_MUST_BE_NEW, &version, &code, &cause) != 0) {
+		/* Fetched before (a restart after the commit): link to it. */
+		if (code == PROTO_EEXIST && strstr(cause, "already") != NULL)
+			req_link_stored(t, p->rec, cert, &cause);
 		store_abort(t);
-		/* Fetched before (a restart after the commit): fine. */
-		if (code != PROTO_EEXIST || strstr(cause, "already") == NULL) {
+		if (cause != NULL) {
 			log_warnx("request %s: adding to the repository: %s",
 			    p->id, cause);
 			free(cause);
 			req_poll_done(p);
 			return;
 		}
-		free(cause);
 		version = 0;
 	} else if (store_commit(t, &cause) != 0) {
 		log_warnx("request %s: %s", p->id, cause);
@@ -264,12 +307,7 @@ req_got_cert(struct aws_result *r, void *arg)
 		free(f3);
 		repo_new_version(name, version);
 	}
-	/* Private, asked --with-key: the key too (once; AWS charges). */
-	if (rec_bool(p->rec, "with_key") && !rec_bool(p->rec, "key_fetched")) {
-		json_object_set_new(p->rec, "key_fetched", json_true());
-		lifecycle_fetch_key(rec_str(p->rec, "arn"), rec_str(p->rec,
-		    "credential"));
-	}
+	/* Private, asked --with-key: the key follows (req_poll_done). */
 	req_poll_done(p);
 }
 
@@ -656,24 +694,37 @@ req_poll_start(json_t *rec, struct cmd_ctx *ctx, int send, char **cause)
 	return (0);
 }
 
+struct req_due {
+	json_t	*polls;
+	json_t	*keys;		/* Issued, the key due */
+};
+
 static int
 req_due_cb(const char *key, json_t *rec, void *arg)
 {
+	struct req_due	*d = arg;
+
 	if (!req_final(rec) && rec_int(rec, "next_poll") <= (long long)time(NULL))
-		json_array_append(arg, rec);
+		json_array_append(d->polls, rec);
+	else if (req_key_due(rec, 0))
+		json_array_append(d->keys, rec);
 	return (0);
 }
 
 static void
 req_job_fn(struct job *j, void *arg)
 {
-	json_t			*due = json_array(), *rec;
+	struct req_due		 d = { json_array(), json_array() };
+	json_t			*rec;
 	char			*cause = NULL;
 	size_t			 i;
 
-	rec_walk(DB_REQUESTS, NULL, req_due_cb, due, &cause);
-	for (i = 0; i < json_array_size(due); i++) {
-		rec = json_deep_copy(json_array_get(due, i));
+	rec_walk(DB_REQUESTS, NULL, req_due_cb, &d, &cause);
+	json_array_foreach(d.keys, i, rec)
+		lifecycle_request_key(rec, 0);
+	json_decref(d.keys);
+	for (i = 0; i < json_array_size(d.polls); i++) {
+		rec = json_deep_copy(json_array_get(d.polls, i));
 		/* A crash after storing the token: same token, same ARN. */
 		if (req_poll_start(rec, NULL, rec_str(rec, "arn") == NULL,
 		    &cause) != 0) {
@@ -682,7 +733,7 @@ req_job_fn(struct job *j, void *arg)
 			cause = NULL;
 		}
 	}
-	json_decref(due);
+	json_decref(d.polls);
 	free(cause);
 	job_done(j, 1, NULL);
 }
@@ -1003,12 +1054,22 @@ const struct cmd_entry cmd_request_records_entry = {
 static void
 cmd_request_sync_exec(struct cmd_ctx *ctx)
 {
-	json_t	*rec;
+	json_t	*rec, *now;
 	char	*cause = NULL;
 
 	if ((rec = req_arg(ctx)) == NULL)
 		return;
 	if (req_final(rec)) {
+		if (req_key_due(rec, 1)) {
+			/* The key: looked for, and exported if due, now. */
+			lifecycle_request_key(rec, 1);
+			now = req_get(rec_str(rec, "id"), &cause);
+			if (now != NULL) {
+				json_decref(rec);
+				rec = now;
+			}
+			free(cause);
+		}
 		cmd_reply_json(ctx, req_view(rec));
 		json_decref(rec);
 		return;

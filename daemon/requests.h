@@ -9,7 +9,16 @@
  *   status (Requesting, Pending Validation, Deploy Challenge, Sync Records,
  *   Issued, Failed, Validation Timed Out), acm_status, failure_reason,
  *   domains [{domain, method, status, record {name, type, value}}],
- *   challenge {state, changes[]}, created, updated, next_poll, polls
+ *   challenge {state, changes[]}, created, updated, next_poll, polls,
+ *   version (the repository version of name the certificate became),
+ *   key_export {state (exporting, stored, failed), attempts, next_retry,
+ *   last_error, updated}
+ *
+ * with_key: once Issued, the key is exported (cmd-lifecycle.c) for as long
+ * as the repository version has none; each attempt is counted in
+ * key_export before ExportCertificate, and key_export becomes stored in
+ * the transaction that stores the key.  (key_fetched, set by earlier
+ * versions before the export, means nothing.)
  */
 /*
  * Renewals (acmctl renew, cmd-lifecycle.c): the renewals database, key
@@ -27,9 +36,14 @@
 #ifndef ACMD_REQUESTS_H
 #define ACMD_REQUESTS_H
 
+#include <jansson.h>
+
 void	requests_init(void);
 void	renewals_init(void);
-/* Export and store the key of an issued private certificate (lifecycle). */
-void	lifecycle_fetch_key(const char *, const char *);
+/*
+ * An Issued request with_key: export and store its key if its version has
+ * none (lifecycle); 1: now, whatever key_export's next_retry says.
+ */
+void	lifecycle_request_key(const json_t *, int);
 
 #endif
