@@ -679,9 +679,52 @@ def state_dump():
 # ---------------------------------------------------------------- main
 
 class Server(ThreadingHTTPServer):
+    """Threads that accept connections for themselves and serve one after
+    another.  A thread started per connection, handed over by the one
+    accepting, cost ~0.7 ms of CPU under the GIL per connection: a burst of
+    new connections (acmd deploying to 32 regions at once) waited in the
+    listen queue.  Idle threads wait in accept(); fewer than spare_min
+    waiting start more, more than spare_max waiting end."""
     daemon_threads = True
     request_queue_size = 256
     allow_reuse_address = True
+    spare_min = 32
+    spare_max = 128
+
+    def serve_forever(self, poll_interval=0.5):
+        self._pool = threading.Condition()
+        self._idle = self._starting = 0
+        while True:
+            with self._pool:
+                while self._idle + self._starting >= self.spare_min:
+                    self._pool.wait()
+                n = self.spare_min - self._idle - self._starting
+                self._starting += n
+            for _ in range(n):
+                threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def _accept_loop(self):
+        with self._pool:
+            self._starting -= 1
+        while True:
+            with self._pool:
+                if self._idle >= self.spare_max:
+                    return
+                self._idle += 1
+            try:
+                conn, addr = self.get_request()
+            except OSError:
+                conn = None
+            with self._pool:
+                self._idle -= 1
+                if self._idle + self._starting < self.spare_min:
+                    self._pool.notify()
+            if conn is None:
+                time.sleep(0.01)    # EMFILE and the like: do not spin
+            elif self.verify_request(conn, addr):
+                self.process_request_thread(conn, addr)
+            else:
+                self.shutdown_request(conn)
 
 
 def background():

@@ -183,6 +183,8 @@ cond "imported: Type IMPORTED, ImportedAt, domain from cert" "d['Certificate']['
 expect_err ValidationException "CA-signed certificate without chain refused" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key"
 expect_ok "CA-signed certificate with chain accepted" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ca.crt"
 LARN=$(j "d['CertificateArn']")
+expect_ok "the same certificate imported again (checked once, kept)" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ca.crt"
+cond "imported again: a second ARN" "d['CertificateArn'] not in ('$LARN', '$IARN')"
 expect_err ValidationException "key not matching the certificate refused" acm import-certificate --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss2.key"
 expect_err ValidationException "expired certificate refused" acm import-certificate --certificate "fileb://$TMP/exp.crt" --private-key "fileb://$TMP/exp.key"
 expect_err ValidationException "chain not matching the issuer refused" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ss.crt"
