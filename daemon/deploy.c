@@ -4,6 +4,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acmd.h"
@@ -50,6 +51,9 @@ struct dep_unit {
 	char		*result;
 	char		*arn;		/* final */
 	int		 failed;
+	json_t		*rec_set;	/* to record at the next commit */
+	json_t		*rec_del;
+	int		 finishing;	/* done once that commit is made */
 	struct dep_unit	*next;
 };
 
@@ -61,6 +65,7 @@ struct dep_op {
 };
 
 static struct dep_unit	*active;
+static struct event	*commit_ev;
 static struct job	*redeploy_job;
 static struct job	*mismatch_job;
 static int		 checks_pending;
@@ -111,46 +116,197 @@ dep_unit_free(struct dep_unit *u)
 	free(u->found_arn);
 	free(u->result);
 	free(u->arn);
+	json_decref(u->rec_set);
+	json_decref(u->rec_del);
 	free(u);
 }
 
-/* Update a deployment record in one short transaction. */
+/* Change one deployment record inside transaction t. */
+static int
+dep_put(struct store_txn *t, const char *key, json_t *set, json_t *del,
+    struct dep_unit *u, char **cause)
+{
+	json_t		*rec, *v;
+	long long	 attempts;
+	size_t		 i;
+
+	rec = rec_get(t, DB_DEPLOYMENTS, key, cause);
+	if (rec == NULL && *cause != NULL)
+		return (-1);
+	if (rec == NULL)
+		rec = json_object();
+	if (set != NULL)
+		json_object_update(rec, set);
+	json_array_foreach(del, i, v)
+		json_object_del(rec, json_string_value(v));
+	if (u != NULL && u->finishing && u->failed) {
+		/* Failed auto-redeploys back off. */
+		attempts = rec_int(rec, "attempts") + 1;
+		v = json_pack("{s:s, s:s, s:I, s:I}", "state", "failed",
+		    "last_error", u->result, "attempts", (json_int_t)attempts,
+		    "next_retry", (json_int_t)(time(NULL) + (attempts > 6 ?
+		    DEP_RETRY_MAX : DEP_RETRY_BASE << (attempts - 1))));
+		json_object_update(rec, v);
+		json_decref(v);
+		json_object_del(rec, "intent");
+	} else if (u != NULL && u->finishing) {
+		json_object_set_new(rec, "attempts", json_integer(0));
+		json_object_del(rec, "last_error");
+		json_object_del(rec, "next_retry");
+	}
+	json_object_set_new(rec, "updated", json_integer(time(NULL)));
+	if (rec_put(t, DB_DEPLOYMENTS, key, rec, cause) != 0) {
+		json_decref(rec);
+		return (-1);
+	}
+	json_decref(rec);
+	return (0);
+}
+
+/* Write what units have queued (dep_record) into t. */
+static int
+dep_put_queued(struct store_txn *t, char **cause)
+{
+	struct dep_unit	*u;
+
+	for (u = active; u != NULL; u = u->next) {
+		if (u->rec_set != NULL &&
+		    dep_put(t, u->key, u->rec_set, u->rec_del, u, cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Once committed (or given up: the intent left there is resumed later). */
+static void
+dep_queue_clear(void)
+{
+	struct dep_unit	*u;
+
+	for (u = active; u != NULL; u = u->next) {
+		json_decref(u->rec_set);
+		json_decref(u->rec_del);
+		u->rec_set = u->rec_del = NULL;
+	}
+}
+
+/*
+ * Update a deployment record in one short transaction, now (and what
+ * units have queued before it, so that records change in order).
+ */
 static int
 dep_update(const char *key, json_t *set, const char *const *del)
 {
 	struct store_txn	*t;
-	json_t			*rec;
+	json_t			*dels;
 	char			*cause = NULL;
 	size_t			 i;
 
+	dels = json_array();
+	for (i = 0; del != NULL && del[i] != NULL; i++)
+		json_array_append_new(dels, json_string(del[i]));
 	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
 		goto fail;
-	rec = rec_get(t, DB_DEPLOYMENTS, key, &cause);
-	if (rec == NULL && cause != NULL) {
+	if (dep_put_queued(t, &cause) != 0 ||
+	    dep_put(t, key, set, dels, NULL, &cause) != 0) {
 		store_abort(t);
 		goto fail;
 	}
-	if (rec == NULL)
-		rec = json_object();
-	json_object_update(rec, set);
-	for (i = 0; del != NULL && del[i] != NULL; i++)
-		json_object_del(rec, del[i]);
-	json_object_set_new(rec, "updated", json_integer(time(NULL)));
-	if (rec_put(t, DB_DEPLOYMENTS, key, rec, &cause) != 0) {
-		json_decref(rec);
-		store_abort(t);
-		goto fail;
-	}
-	json_decref(rec);
 	if (store_commit(t, &cause) != 0)
 		goto fail;
+	dep_queue_clear();
 	json_decref(set);
+	json_decref(dels);
 	return (0);
 fail:
 	log_warnx("deploy: %s: cannot record: %s", key, cause);
 	free(cause);
 	json_decref(set);
+	json_decref(dels);
 	return (-1);
+}
+
+static void	dep_unit_done(struct dep_unit *);
+
+/*
+ * Commit what every unit queued, in one transaction, then finish the
+ * units that were waiting for it.  A deploy to many regions gets its
+ * answers within milliseconds of each other; one sync to disk each (two,
+ * before) kept the last region waiting behind all the others' syncs.
+ */
+static void
+dep_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_txn	*t;
+	struct dep_unit		*u, *done = NULL, **pp;
+	char			*cause = NULL;
+
+	for (u = active; u != NULL && u->rec_set == NULL; u = u->next)
+		;	/* a dep_update may have written them already */
+	if (u != NULL) {
+		if ((t = store_begin(acmd.store, 1, &cause)) != NULL &&
+		    dep_put_queued(t, &cause) != 0) {
+			store_abort(t);
+			t = NULL;
+		}
+		if (t == NULL || store_commit(t, &cause) != 0) {
+			log_warnx("deploy: cannot record: %s", cause);
+			free(cause);
+		}
+		dep_queue_clear();
+	}
+	/* Finishing may start other units: take these off the list first. */
+	pp = &active;
+	while ((u = *pp) != NULL) {
+		if (u->finishing) {
+			*pp = u->next;
+			u->next = done;
+			done = u;
+		} else
+			pp = &u->next;
+	}
+	while ((u = done) != NULL) {
+		done = u->next;
+		u->next = NULL;
+		dep_unit_done(u);
+	}
+}
+
+/* Queue a change of u's record for the next commit (soon, in one go). */
+static void
+dep_record(struct dep_unit *u, json_t *set, const char *const *del)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i, j;
+
+	if (u->rec_set == NULL) {
+		u->rec_set = json_object();
+		u->rec_del = json_array();
+	}
+	/* A key is either set or deleted: the later change wins. */
+	json_object_foreach(set, k, v) {
+		json_object_set(u->rec_set, k, v);
+		for (j = 0; j < json_array_size(u->rec_del);) {
+			if (strcmp(json_string_value(json_array_get(
+			    u->rec_del, j)), k) == 0)
+				json_array_remove(u->rec_del, j);
+			else
+				j++;
+		}
+	}
+	json_decref(set);
+	for (i = 0; del != NULL && del[i] != NULL; i++) {
+		json_object_del(u->rec_set, del[i]);
+		json_array_append_new(u->rec_del, json_string(del[i]));
+	}
+	if (commit_ev == NULL)
+		commit_ev = evtimer_new(acmd.base, dep_commit_cb, NULL);
+	if (!evtimer_pending(commit_ev, NULL)) {
+		struct timeval	 now = { 0, 0 };
+
+		evtimer_add(commit_ev, &now);
+	}
 }
 
 static json_t *
@@ -220,8 +376,12 @@ dep_imported(struct aws_result *r, void *arg)
 	    "imported");
 	log_info("deploy: %s version %ld %s %s (%s)", u->name, u->version,
 	    reimport ? "re-imported onto" : "imported as", u->arn, u->region);
-	/* Record the ARN at once: a crash from here on cannot duplicate. */
-	dep_update(u->key, json_pack("{s:s, s:I, s:s, s:s}", "arn", u->arn,
+	/*
+	 * Record the ARN in the next commit, before anything else happens
+	 * to this region (a crash before it: the intent is resumed and finds
+	 * the import by its fingerprint, not importing twice).
+	 */
+	dep_record(u, json_pack("{s:s, s:I, s:s, s:s}", "arn", u->arn,
 	    "version", (json_int_t)u->version, "sha256", u->sha256, "state",
 	    "in-sync"), (const char *const[]){ "intent", NULL });
 	/* ACM refuses tags on re-import: they go after. */
@@ -286,7 +446,7 @@ dep_decide(struct dep_unit *u)
 		xasprintf(&u->result, "already in ACM%s; not imported again",
 		    u->target_arn != NULL && strcmp(u->target_arn,
 		    u->found_arn) == 0 ? " at its ARN" : "");
-		dep_update(u->key, json_pack("{s:s, s:I, s:s, s:s}", "arn",
+		dep_record(u, json_pack("{s:s, s:I, s:s, s:s}", "arn",
 		    u->arn, "version", (json_int_t)u->version, "sha256",
 		    u->sha256, "state", "in-sync"),
 		    (const char *const[]){ "intent", NULL });
@@ -484,27 +644,26 @@ dep_op_done(struct dep_op *op)
 	free(op);
 }
 
+/*
+ * The region is done: its record (failed and backing off, or the attempts
+ * reset) goes into the next commit, and the rest happens after it.
+ */
 static void
 dep_unit_finish(struct dep_unit *u)
 {
+	if (u->failed)
+		log_warnx("deploy: %s: %s", u->key, u->result);
+	u->finishing = 1;
+	dep_record(u, NULL, NULL);
+}
+
+/* After the commit: the client hears about the region. */
+static void
+dep_unit_done(struct dep_unit *u)
+{
 	struct dep_op	*op = u->op;
-	json_t		*rec;
-	long long	 attempts;
 	char		*what;
 
-	if (u->failed) {
-		rec = dep_get(u->key);
-		attempts = rec != NULL ? rec_int(rec, "attempts") + 1 : 1;
-		json_decref(rec);
-		log_warnx("deploy: %s: %s", u->key, u->result);
-		dep_update(u->key, json_pack("{s:s, s:s, s:I, s:I}", "state",
-		    "failed", "last_error", u->result, "attempts",
-		    (json_int_t)attempts, "next_retry", (json_int_t)(time(NULL) +
-		    (attempts > 6 ? DEP_RETRY_MAX : DEP_RETRY_BASE <<
-		    (attempts - 1)))), (const char *const[]){ "intent", NULL });
-	} else
-		dep_update(u->key, json_pack("{s:I}", "attempts", 0),
-		    (const char *const[]){ "last_error", "next_retry", NULL });
 	if (op != NULL) {
 		op->done++;
 		dep_op_row(op, u);
