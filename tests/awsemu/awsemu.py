@@ -6,8 +6,9 @@ fault injection and an unsigned admin API under /_emu/.
 Run: /usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file /tmp/port
 """
 import argparse
-import gc
+import collections
 import email.utils
+import gc
 import hashlib
 import hmac
 import json
@@ -228,7 +229,14 @@ class _AuthFail(Exception):
 
 # ---------------------------------------------------------------- quotas, faults, stats
 
-def check_quota(account, region, service, op):
+QUOTA_LOCK = threading.Lock()
+
+
+def check_quota(account, region, service, op, now):
+    """A token bucket per account, region and operation holding one second
+    of quota, taken at the request's arrival (now).  Its own lock: a long
+    operation holding the state lock must not bunch the checks of the
+    requests that came meanwhile."""
     if service != "acm":
         return True
     with EMU.lock:
@@ -237,21 +245,44 @@ def check_quota(account, region, service, op):
         rate = EMU.rates.get(op)
         if rate is None:
             rate = acm.RATES.get(op)
-        if not rate:
-            return True
+    if not rate:
+        return True
+    with QUOTA_LOCK:
         k = (account, region, op)
-        now = time.monotonic()
         b = EMU.buckets.get(k)
         cap = max(float(rate), 1.0)
         if b is None:
-            b = EMU.buckets[k] = [cap, now]
-        tokens = min(cap, b[0] + (now - b[1]) * rate)
-        b[1] = now
+            b = EMU.buckets[k] = [cap, now, collections.deque(maxlen=12)]
+        # Threads may check out of their arrival order: never refill backwards.
+        tokens = min(cap, b[0] + max(0.0, now - b[1]) * rate)
+        b[1] = max(b[1], now)
+        b[2].append(now)
         if tokens < 1.0:
             b[0] = tokens
+            # What AWS would refuse: say how the requests came, always.
+            sys.stderr.write("awsemu: throttled %s %s %s: %.2f tokens; the last checks "
+                             "(ms before): %s; longest stall of the emulator in the last "
+                             "5 s: %.0f ms\n" % (account, region, op, tokens, " ".join(
+                                 "%.0f" % ((now - t) * 1000) for t in reversed(b[2])),
+                                 max([d for t, d in STALLS if now - t < 5] or [0]) * 1000))
             return False
         b[0] = tokens - 1.0
         return True
+
+
+STALLS = collections.deque(maxlen=64)
+
+
+def watch_stalls():
+    """Note when the whole process stalled (the GIL, the CPU): a bunch of
+    requests checked at once afterwards is the emulator's doing, not the
+    client's."""
+    while True:
+        t0 = time.monotonic()
+        time.sleep(0.02)
+        late = time.monotonic() - t0 - 0.02
+        if late > 0.1:
+            STALLS.append((time.monotonic(), late))
 
 
 def pick_fault(service, op):
@@ -370,6 +401,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def handle_any(self):
+        # AWS counts a request against its quota when it arrives, not once
+        # this emulator has got round to it: take the time before anything
+        # can wait on a lock or the GIL.
+        self.arrived = time.monotonic()
         rid = new_uuid()
         try:
             body = self.read_body()
@@ -448,7 +483,7 @@ class Handler(BaseHTTPRequestHandler):
             params = (pathargs, urllib.parse.parse_qs(raw_query, keep_blank_values=True))
 
         # quotas
-        if not check_quota(ctx.account, region, service, ctx.op):
+        if not check_quota(ctx.account, region, service, ctx.op, self.arrived):
             count_stat(service, ctx.op, region, throttled=True)
             if proto == "json":
                 raise AwsError("ThrottlingException", "Rate exceeded", 400)
@@ -773,6 +808,7 @@ def main(argv=None):
     log("listening on %s:%d (quotas %s)" % (opts.host, port, "off" if opts.no_quotas else "on"))
     threading.Thread(target=background, daemon=True).start()
     try:
+        threading.Thread(target=watch_stalls, daemon=True).start()
         srv.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
         pass
