@@ -1317,6 +1317,20 @@ deploy_init(void)
 	repo_set_new_version_hook(deploy_new_version);
 }
 
+/* Stopping: write what finished regions queued, then let go. */
+void
+deploy_shutdown(void)
+{
+	if (commit_ev == NULL)
+		return;
+	if (evtimer_pending(commit_ev, NULL)) {
+		evtimer_del(commit_ev);
+		dep_commit_cb(-1, 0, NULL);
+	}
+	event_free(commit_ev);
+	commit_ev = NULL;
+}
+
 void
 deploy_configure(void)
 {

@@ -22,6 +22,8 @@ struct cmd_ctx;
 
 void	deploy_init(void);
 void	deploy_configure(void);
+/* Stopping: record what finished regions have not written yet. */
+void	deploy_shutdown(void);
 /*
  * Deploy a certificate's current version: args are the command's (name,
  * credential, region[], all_regions, replace, auto_redeploy, tag[]).

@@ -274,6 +274,7 @@ main(int argc, char **argv)
 	event_base_dispatch(acmd.base);
 
 	sdx_stopping();
+	deploy_shutdown();
 	server_stop();
 	watch_free();
 	creds_forget_all();
