@@ -432,8 +432,12 @@ main(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	ctl_nocolor = nocolor;
-	/* Big answers (10,000 inventory rows) go out in large writes. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	/*
+	 * Fully buffered, even on a terminal.  (glibc takes no size without
+	 * a buffer; the renderers of big answers, 10,000 inventory rows,
+	 * hand stdio large blocks themselves.)
+	 */
+	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
 	/* getopt_long wants the command name at argv[0]. */
 	return (run(sockpath, c, argc - used + 1, argv + used - 1));
 }

@@ -27,110 +27,295 @@
 #define RESET	"\033[0m"
 
 /*
- * --json: straight from msgpack to text, without building a tree (10,000
- * inventory rows in a few milliseconds).  Objects keep their key order.
+ * Output of the big renderers goes through one buffer, written out with
+ * fwrite a block at a time: 10,000 inventory rows are some 200,000 small
+ * pieces, too many for a stdio call each.
  */
-static void
-json_string_out(const char *p, size_t len, FILE *f)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*s = (const unsigned char *)p;
-	size_t			 i, start = 0;
+#define OB_SIZE		(64 * 1024)
 
-	putc('"', f);
-	for (i = 0; i < len; i++) {
-		if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] != 0x7f)
-			continue;
-		fwrite(s + start, 1, i - start, f);
-		start = i + 1;
-		switch (s[i]) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		default:
-			fprintf(f, "\\u00%c%c", hex[s[i] >> 4], hex[s[i] & 0xf]);
-			break;
-		}
-	}
-	fwrite(s + start, 1, len - start, f);
-	putc('"', f);
+struct obuf {
+	FILE	*f;
+	char	*p;
+	size_t	 len;
+};
+
+static void
+ob_init(struct obuf *ob, FILE *f)
+{
+	ob->f = f;
+	ob->p = xmalloc(OB_SIZE);
+	ob->len = 0;
 }
 
 static void
-json_out(const msgpack_object *o, int indent, FILE *f)
+ob_flush(struct obuf *ob)
 {
+	if (ob->len > 0)
+		fwrite(ob->p, 1, ob->len, ob->f);
+	ob->len = 0;
+}
+
+static void
+ob_done(struct obuf *ob)
+{
+	ob_flush(ob);
+	free(ob->p);
+	ob->p = NULL;
+}
+
+static inline void
+ob_write(struct obuf *ob, const void *p, size_t len)
+{
+	if (len == 0)	/* p may be NULL then (an empty msgpack string) */
+		return;
+	if (len > OB_SIZE - ob->len) {
+		ob_flush(ob);
+		if (len > OB_SIZE) {
+			fwrite(p, 1, len, ob->f);
+			return;
+		}
+	}
+	memcpy(ob->p + ob->len, p, len);
+	ob->len += len;
+}
+
+static inline void
+ob_puts(struct obuf *ob, const char *s)
+{
+	ob_write(ob, s, strlen(s));
+}
+
+static inline void
+ob_putc(struct obuf *ob, char c)
+{
+	if (ob->len == OB_SIZE)
+		ob_flush(ob);
+	ob->p[ob->len++] = c;
+}
+
+static inline void
+ob_spaces(struct obuf *ob, size_t n)
+{
+	static const char	 sp[] = "                                ";
+	size_t			 k;
+
+	while (n > 0) {
+		k = n < sizeof sp - 1 ? n : sizeof sp - 1;
+		ob_write(ob, sp, k);
+		n -= k;
+	}
+}
+
+/* Decimal digits of v, right-aligned in buf (at least 21 bytes). */
+static char *
+fmt_u64(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return (end);
+}
+
+/* An integer as printf's %PRIu64 or %PRId64 would write it. */
+static size_t
+fmt_int(const msgpack_object *o, char *buf, size_t size)
+{
+	char		*end = buf + size, *p;
+	uint64_t	 u;
+
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		p = fmt_u64(o->via.u64, end);
+	else {
+		u = o->via.i64 < 0 ? -(uint64_t)o->via.i64 :
+		    (uint64_t)o->via.i64;
+		p = fmt_u64(u, end);
+		if (o->via.i64 < 0)
+			*--p = '-';
+	}
+	memmove(buf, p, end - p);
+	return (end - p);
+}
+
+/*
+ * --json: straight from msgpack to text, without building a tree (10,000
+ * inventory rows in a few milliseconds).  Objects keep their key order.
+ */
+
+/* Bytes a JSON string cannot hold as they are. */
+static const unsigned char json_escaped[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1
+};
+
+static char *
+json_escape(unsigned char c, char *d)
+{
+	static const char	 hex[] = "0123456789abcdef";
+
+	*d++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*d++ = (char)c;
+		break;
+	case '\n':
+		*d++ = 'n';
+		break;
+	case '\t':
+		*d++ = 't';
+		break;
+	case '\r':
+		*d++ = 'r';
+		break;
+	default:
+		*d++ = 'u';
+		*d++ = '0';
+		*d++ = '0';
+		*d++ = hex[c >> 4];
+		*d++ = hex[c & 0xf];
+		break;
+	}
+	return (d);
+}
+
+/* Whether one of the 8 bytes in w is one that json_escaped lists. */
+static inline int
+json_escaped8(uint64_t w)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL;
+	const uint64_t	 high = 0x8080808080808080ULL;
+	uint64_t	 q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t	 d = w ^ (ones * 0x7f);
+
+	/* A zero byte in q, b or d, or a byte of w below 0x20. */
+	return ((((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) |
+	    ((w - ones * 0x20) & ~w)) & high) != 0;
+}
+
+static void
+json_string_out(const char *p, size_t len, struct obuf *ob)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	size_t			 i, start;
+	uint64_t		 w;
+	char			*d, esc[6];
+
+	if (len == 0) {		/* p may be NULL then */
+		ob_write(ob, "\"\"", 2);
+		return;
+	}
+	if (len <= (OB_SIZE - 2) / 6) {
+		/* Room for the worst case: straight into the buffer. */
+		if (OB_SIZE - ob->len < 6 * len + 2)
+			ob_flush(ob);
+		d = ob->p + ob->len;
+		*d++ = '"';
+		for (i = 0; i < len; /* nothing */) {
+			if (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (!json_escaped8(w)) {
+					memcpy(d, &w, 8);
+					d += 8;
+					i += 8;
+					continue;
+				}
+			}
+			if (json_escaped[s[i]])
+				d = json_escape(s[i], d);
+			else
+				*d++ = (char)s[i];
+			i++;
+		}
+		*d++ = '"';
+		ob->len = d - ob->p;
+		return;
+	}
+	ob_putc(ob, '"');
+	for (i = 0; i < len; i++) {
+		for (start = i; i < len && !json_escaped[s[i]]; i++)
+			;
+		ob_write(ob, s + start, i - start);
+		if (i < len)
+			ob_write(ob, esc, json_escape(s[i], esc) - esc);
+	}
+	ob_putc(ob, '"');
+}
+
+static void
+json_out(const msgpack_object *o, int indent, struct obuf *ob)
+{
+	char		 buf[64];
 	uint32_t	 i;
+	int		 n;
 
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
-		fputs("null", f);
+		ob_write(ob, "null", 4);
 		break;
 	case MSGPACK_OBJECT_BOOLEAN:
-		fputs(o->via.boolean ? "true" : "false", f);
+		ob_puts(ob, o->via.boolean ? "true" : "false");
 		break;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		fprintf(f, "%" PRIu64, o->via.u64);
-		break;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		fprintf(f, "%" PRId64, o->via.i64);
+		ob_write(ob, buf, fmt_int(o, buf, sizeof buf));
 		break;
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
-		fprintf(f, "%.17g", o->via.f64);
+		n = snprintf(buf, sizeof buf, "%.17g", o->via.f64);
+		ob_write(ob, buf, n);
 		break;
 	case MSGPACK_OBJECT_STR:
-		json_string_out(o->via.str.ptr, o->via.str.size, f);
+		json_string_out(o->via.str.ptr, o->via.str.size, ob);
 		break;
 	case MSGPACK_OBJECT_BIN:
-		json_string_out(o->via.bin.ptr, o->via.bin.size, f);
+		json_string_out(o->via.bin.ptr, o->via.bin.size, ob);
 		break;
 	case MSGPACK_OBJECT_ARRAY:
 		if (o->via.array.size == 0) {
-			fputs("[]", f);
+			ob_write(ob, "[]", 2);
 			break;
 		}
-		fputs("[\n", f);
+		ob_write(ob, "[\n", 2);
 		for (i = 0; i < o->via.array.size; i++) {
-			fprintf(f, "%*s", indent + 2, "");
-			json_out(&o->via.array.ptr[i], indent + 2, f);
-			fputs(i + 1 < o->via.array.size ? ",\n" : "\n", f);
+			ob_spaces(ob, indent + 2);
+			json_out(&o->via.array.ptr[i], indent + 2, ob);
+			if (i + 1 < o->via.array.size)
+				ob_write(ob, ",\n", 2);
+			else
+				ob_putc(ob, '\n');
 		}
-		fprintf(f, "%*s]", indent, "");
+		ob_spaces(ob, indent);
+		ob_putc(ob, ']');
 		break;
 	case MSGPACK_OBJECT_MAP:
 		if (o->via.map.size == 0) {
-			fputs("{}", f);
+			ob_write(ob, "{}", 2);
 			break;
 		}
-		fputs("{\n", f);
+		ob_write(ob, "{\n", 2);
 		for (i = 0; i < o->via.map.size; i++) {
 			const msgpack_object *k = &o->via.map.ptr[i].key;
 
-			fprintf(f, "%*s", indent + 2, "");
+			ob_spaces(ob, indent + 2);
 			if (k->type == MSGPACK_OBJECT_STR)
-				json_string_out(k->via.str.ptr, k->via.str.size, f);
+				json_string_out(k->via.str.ptr, k->via.str.size,
+				    ob);
+			else {
+				n = snprintf(buf, sizeof buf, "\"#%u\"", i);
+				ob_write(ob, buf, n);
+			}
+			ob_write(ob, ": ", 2);
+			json_out(&o->via.map.ptr[i].val, indent + 2, ob);
+			if (i + 1 < o->via.map.size)
+				ob_write(ob, ",\n", 2);
 			else
-				fprintf(f, "\"#%u\"", i);
-			fputs(": ", f);
-			json_out(&o->via.map.ptr[i].val, indent + 2, f);
-			fputs(i + 1 < o->via.map.size ? ",\n" : "\n", f);
+				ob_putc(ob, '\n');
 		}
-		fprintf(f, "%*s}", indent, "");
+		ob_spaces(ob, indent);
+		ob_putc(ob, '}');
 		break;
 	default:
-		fputs("null", f);
+		ob_write(ob, "null", 4);
 		break;
 	}
 }
@@ -138,8 +323,12 @@ json_out(const msgpack_object *o, int indent, FILE *f)
 void
 render_json(const msgpack_object *o, FILE *f)
 {
-	json_out(o, 0, f);
-	putc('\n', f);
+	struct obuf	 ob;
+
+	ob_init(&ob, f);
+	json_out(o, 0, &ob);
+	ob_putc(&ob, '\n');
+	ob_done(&ob);
 }
 
 char *
@@ -205,6 +394,62 @@ row_color(const msgpack_object *row)
 	return (NULL);
 }
 
+/* mp_map_get with the key's length known. */
+static const msgpack_object *
+map_get_len(const msgpack_object *map, const char *key, size_t klen)
+{
+	const msgpack_object_kv	*kv;
+	uint32_t		 i;
+
+	if (map->type != MSGPACK_OBJECT_MAP)
+		return (NULL);
+	for (i = 0; i < map->via.map.size; i++) {
+		kv = &map->via.map.ptr[i];
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+		    kv->key.via.str.size == klen && (klen == 0 ||
+		    (kv->key.via.str.ptr[0] == key[0] &&
+		    memcmp(kv->key.via.str.ptr, key, klen) == 0)))
+			return (&kv->val);
+	}
+	return (NULL);
+}
+
+/*
+ * A table cell's text as render_scalar gives it, without allocating for
+ * the common kinds (strings, numbers, nil, booleans); *alloc is set when
+ * it had to (the caller frees it).
+ */
+static const char *
+cell_text(const msgpack_object *v, char *buf, size_t size, size_t *len,
+    char **alloc)
+{
+	*alloc = NULL;
+	switch (v->type) {
+	case MSGPACK_OBJECT_NIL:
+		*len = 1;
+		return ("-");
+	case MSGPACK_OBJECT_BOOLEAN:
+		*len = v->via.boolean ? 3 : 2;
+		return (v->via.boolean ? "yes" : "no");
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		*len = fmt_int(v, buf, size);
+		return (buf);
+	case MSGPACK_OBJECT_STR:
+		/* Text stops at a NUL, as the C string it used to be. */
+		if (v->via.str.size == 0) {
+			*len = 0;
+			return ("");
+		}
+		*len = strnlen(v->via.str.ptr, v->via.str.size);
+		return (v->via.str.ptr);
+	default:
+		*alloc = render_scalar(v);
+		*len = strlen(*alloc);
+		return (*alloc);
+	}
+}
+
 /*
  * An array of maps as an aligned table.  cols names the keys to show, in
  * order (NULL: the keys of the first row).
@@ -215,10 +460,11 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 	const char	*const *names;
 	const char	**auto_cols = NULL;
 	const msgpack_object *first, *row, *v;
-	size_t		 ncols, c, *width;
+	struct obuf	 ob;
+	size_t		 ncols, c, *width, *nlen, len;
 	uint32_t	 r;
-	char		*s, *up;
-	const char	*color;
+	char		*s, *up, buf[32];
+	const char	*color, *text;
 
 	if (rows->type != MSGPACK_OBJECT_ARRAY) {
 		render_generic(rows, f);
@@ -243,41 +489,61 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 	for (ncols = 0; names[ncols] != NULL; ncols++)
 		;
 	width = xcalloc(ncols, sizeof *width);
+	nlen = xcalloc(ncols, sizeof *nlen);
 	for (c = 0; c < ncols; c++)
-		width[c] = strlen(names[c]);
+		width[c] = nlen[c] = strlen(names[c]);
 	for (r = 0; r < rows->via.array.size; r++) {
 		row = &rows->via.array.ptr[r];
 		for (c = 0; c < ncols; c++) {
-			if ((v = mp_map_get(row, names[c])) == NULL)
+			if ((v = map_get_len(row, names[c], nlen[c])) == NULL)
 				continue;
-			s = render_scalar(v);
-			if (strlen(s) > width[c])
-				width[c] = strlen(s);
+			cell_text(v, buf, sizeof buf, &len, &s);
+			if (len > width[c])
+				width[c] = len;
 			free(s);
 		}
 	}
+	ob_init(&ob, f);
 	for (c = 0; c < ncols; c++) {
 		up = xstrdup(names[c]);
 		for (s = up; *s != '\0'; s++)
 			*s = (*s == '_') ? ' ' : (char)toupper((unsigned char)*s);
-		fprintf(f, "%-*s%s", c + 1 < ncols ? (int)width[c] : 0, up,
-		    c + 1 < ncols ? "  " : "\n");
+		ob_write(&ob, up, nlen[c]);
+		if (c + 1 < ncols) {
+			ob_spaces(&ob, width[c] - nlen[c]);
+			ob_write(&ob, "  ", 2);
+		} else
+			ob_putc(&ob, '\n');
 		free(up);
 	}
 	for (r = 0; r < rows->via.array.size; r++) {
 		row = &rows->via.array.ptr[r];
 		color = row_color(row);
 		if (color != NULL)
-			fputs(color, f);
+			ob_puts(&ob, color);
 		for (c = 0; c < ncols; c++) {
-			v = mp_map_get(row, names[c]);
-			s = v != NULL ? render_scalar(v) : xstrdup("-");
-			fprintf(f, "%-*s%s", c + 1 < ncols ? (int)width[c] : 0,
-			    s, c + 1 < ncols ? "  " : "");
+			s = NULL;
+			if ((v = map_get_len(row, names[c], nlen[c])) != NULL)
+				text = cell_text(v, buf, sizeof buf, &len, &s);
+			else {
+				text = "-";
+				len = 1;
+			}
+			ob_write(&ob, text, len);
+			if (c + 1 < ncols) {
+				if (len < width[c])
+					ob_spaces(&ob, width[c] - len);
+				ob_write(&ob, "  ", 2);
+			}
 			free(s);
 		}
-		fputs(color != NULL ? RESET "\n" : "\n", f);
+		if (color != NULL)
+			ob_puts(&ob, RESET "\n");
+		else
+			ob_putc(&ob, '\n');
 	}
+	ob_done(&ob);
+	free(nlen);
 	free(width);
 	if (auto_cols != NULL) {
 		for (c = 0; auto_cols[c] != NULL; c++)
