@@ -17,6 +17,7 @@
 #include "jobs/discovery.h"
 #include "log.h"
 #include "mpjson.h"
+#include "pem.h"
 #include "rec.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -85,7 +86,6 @@ struct acm_filter {
 	int		 has_expiring;
 	int		 all;
 	json_t		*rows;
-	json_t		*deploy;	/* arn -> deployment state */
 };
 
 static int
@@ -102,20 +102,19 @@ in_list(char **v, const char *s)
 	return (0);
 }
 
+/* Whether the domain or one of the nsans strings in sans matches glob. */
 static int
-domain_matches(const json_t *rec, const char *glob)
+domain_matches(const char *domain, const char *sans, size_t nsans,
+    const char *glob)
 {
-	json_t	*sans = json_object_get(rec, "sans"), *s;
 	size_t	 i;
 
 	if (glob == NULL)
 		return (1);
-	if (rec_str(rec, "domain") != NULL &&
-	    fnmatch(glob, rec_str(rec, "domain"), FNM_CASEFOLD) == 0)
+	if (domain != NULL && fnmatch(glob, domain, FNM_CASEFOLD) == 0)
 		return (1);
-	json_array_foreach(sans, i, s) {
-		if (json_is_string(s) && fnmatch(glob, json_string_value(s),
-		    FNM_CASEFOLD) == 0)
+	for (i = 0; i < nsans; i++, sans += strlen(sans) + 1) {
+		if (fnmatch(glob, sans, FNM_CASEFOLD) == 0)
 			return (1);
 	}
 	return (0);
@@ -186,112 +185,134 @@ acm_row(const json_t *rec, const json_t *deploy)
  * acm list answers from a cache of every inventory row, rebuilt only when
  * the acm or iam database changed.  Each row is kept packed (msgpack) but
  * for the two columns that move on their own (days left, deployment), so
- * 10,000 rows go out with a copy each.
+ * 10,000 rows go out with a copy each.  The filters look at fields taken
+ * out of the record once, not at the record.
  */
 struct acm_cached {
-	json_t		*rec;		/* what the filters look at */
-	char		*packed;	/* the row's fixed columns */
-	size_t		 plen;
+	char		*mem;		/* the packed row, then the strings */
+	size_t		 plen;		/* the row's fixed columns */
 	uint32_t	 nfixed;
-	char		*arn;
+	const char	*credential;	/* NULL when the record has none */
+	const char	*region;
+	const char	*type;
+	const char	*status;
+	const char	*domain;
+	const char	*arn;
+	const char	*sans;		/* nsans strings, one after another */
+	size_t		 nsans;
+	int		 has_not_after;	/* days_left is not null */
+	int		 not_after_num;	/* else days_left is 0 */
+	time_t		 not_after;
 	int		 gone;
+	const char	*deployment;	/* state, from acm_deploy */
 };
 
 static struct acm_cached	*acm_cache;
-static size_t			 acm_ncache;
+static size_t			 acm_ncache, acm_acache;
 static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
+/* Deployment state by ARN, rebuilt when the deployments change. */
+static json_t			*acm_deploy;
+static uint64_t			 acm_deploy_gen = UINT64_MAX;
+/* Moves whenever the cache or the deployment states change. */
+static uint64_t			 acm_epoch;
 
 static void
 acm_cache_clear(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < acm_ncache; i++) {
-		json_decref(acm_cache[i].rec);
-		free(acm_cache[i].packed);
-		free(acm_cache[i].arn);
-	}
+	for (i = 0; i < acm_ncache; i++)
+		free(acm_cache[i].mem);
 	free(acm_cache);
 	acm_cache = NULL;
-	acm_ncache = 0;
+	acm_ncache = acm_acache = 0;
+}
+
+static size_t
+acm_strsize(const char *s)
+{
+	return (s != NULL ? strlen(s) + 1 : 0);
+}
+
+/* Copy s to *p, moving *p past it. */
+static const char *
+acm_strput(char **p, const char *s)
+{
+	char	*d = *p;
+	size_t	 len;
+
+	if (s == NULL)
+		return (NULL);
+	len = strlen(s) + 1;
+	memcpy(d, s, len);
+	*p += len;
+	return (d);
 }
 
 static int
 acm_cache_cb(const char *key, json_t *rec, void *arg)
 {
-	static const char *const filter_fields[] = { "credential", "region",
-	    "type", "status", "domain", "sans", "not_after", NULL };
+	static const char *const fields[] = { "credential", "region", "type",
+	    "status", "domain", "arn", NULL };
+	const char		*str[6];
 	struct acm_cached	*c;
-	struct mp_buf		*b;
-	json_t			*row, *v;
+	struct mp_buf		*b = arg;
+	json_t			*row, *v, *sans;
 	const char		*k;
-	size_t			 i;
+	size_t			 i, size;
+	char			*p;
 
-	acm_cache = xreallocarray(acm_cache, acm_ncache + 1, sizeof *acm_cache);
+	if (acm_ncache == acm_acache) {
+		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
+		acm_cache = xreallocarray(acm_cache, acm_acache,
+		    sizeof *acm_cache);
+	}
 	c = &acm_cache[acm_ncache++];
 	memset(c, 0, sizeof *c);
-	c->rec = json_object();
-	for (i = 0; filter_fields[i] != NULL; i++) {
-		if ((v = json_object_get(rec, filter_fields[i])) != NULL)
-			json_object_set(c->rec, filter_fields[i], v);
-	}
-	c->gone = rec_bool(rec, "gone");
-	if (rec_str(rec, "arn") != NULL)
-		c->arn = xstrdup(rec_str(rec, "arn"));
+
 	row = acm_row(rec, NULL);
 	json_object_del(row, "days_left");
 	json_object_del(row, "deployment");
-	b = mp_buf_new();
+	mp_buf_reset(b);
 	json_object_foreach(row, k, v) {
 		mp_str(b, k);
 		mp_pack_json(b, v);
 		c->nfixed++;
 	}
-	c->packed = xmemdup(b->sb.data, b->sb.size);
-	c->plen = b->sb.size;
-	mp_buf_free(b);
 	json_decref(row);
-	return (0);
-}
 
-static int
-acm_cache_refresh(struct store_txn *t, char **cause)
-{
-	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
-	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
-
-	if (acm_cache_gen[0] == g0 && acm_cache_gen[1] == g1)
-		return (0);
-	acm_cache_clear();
-	if (inv_foreach(t, NULL, 1, acm_cache_cb, NULL, cause) != 0 ||
-	    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, NULL, cause) != 0) {
-		acm_cache_clear();
-		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
-		return (-1);
+	/* The row and what the filters look at, in one allocation. */
+	size = b->sb.size;
+	for (i = 0; fields[i] != NULL; i++)
+		size += acm_strsize(str[i] = rec_str(rec, fields[i]));
+	sans = json_object_get(rec, "sans");
+	json_array_foreach(sans, i, v)
+		size += acm_strsize(json_string_value(v));
+	p = c->mem = xmalloc(size);
+	memcpy(p, b->sb.data, b->sb.size);
+	c->plen = b->sb.size;
+	p += c->plen;
+	c->credential = acm_strput(&p, str[0]);
+	c->region = acm_strput(&p, str[1]);
+	c->type = acm_strput(&p, str[2]);
+	c->status = acm_strput(&p, str[3]);
+	c->domain = acm_strput(&p, str[4]);
+	c->arn = acm_strput(&p, str[5]);
+	c->sans = p;
+	json_array_foreach(sans, i, v) {
+		if (acm_strput(&p, json_string_value(v)) != NULL)
+			c->nsans++;
 	}
-	acm_cache_gen[0] = g0;
-	acm_cache_gen[1] = g1;
+
+	if ((v = json_object_get(rec, "not_after")) != NULL) {
+		c->has_not_after = 1;
+		if (json_is_integer(v)) {
+			c->not_after_num = 1;
+			c->not_after = (time_t)json_integer_value(v);
+		}
+	}
+	c->gone = rec_bool(rec, "gone");
 	return (0);
-}
-
-static int
-acm_matches(struct acm_filter *f, const struct acm_cached *c)
-{
-	const json_t	*rec = c->rec;
-
-	if (!f->all && c->gone)
-		return (0);
-	if (!in_list(f->creds, rec_str(rec, "credential")) ||
-	    !in_list(f->regions, rec_str(rec, "region")) ||
-	    !type_matches(f->type, rec_str(rec, "type")) ||
-	    (f->status != NULL && (rec_str(rec, "status") == NULL ||
-	    strcasecmp(f->status, rec_str(rec, "status")) != 0)) ||
-	    !domain_matches(rec, f->domain))
-		return (0);
-	if (f->has_expiring && (json_object_get(rec, "not_after") == NULL ||
-	    inv_days_left(rec) > (long long)f->expiring))
-		return (0);
-	return (1);
 }
 
 static int
@@ -301,6 +322,100 @@ deploy_state_cb(const char *key, json_t *rec, void *arg)
 		json_object_set_new(arg, rec_str(rec, "arn"),
 		    json_string(rec_str(rec, "state")));
 	return (0);
+}
+
+static int
+acm_cache_refresh(struct store_txn *t, char **cause)
+{
+	struct mp_buf	*b;
+	json_t		*d;
+	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
+	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
+	uint64_t	 g2 = store_generation(acmd.store, DB_DEPLOYMENTS);
+	size_t		 i;
+	int		 changed = 0;
+
+	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
+		acm_epoch++;
+		acm_cache_clear();
+		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
+		b = mp_buf_new();
+		if (inv_foreach(t, NULL, 1, acm_cache_cb, b, cause) != 0 ||
+		    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, b, cause) != 0) {
+			mp_buf_free(b);
+			acm_cache_clear();
+			return (-1);
+		}
+		mp_buf_free(b);
+		acm_cache_gen[0] = g0;
+		acm_cache_gen[1] = g1;
+		changed = 1;
+	}
+	if (acm_deploy_gen != g2) {
+		acm_epoch++;
+		d = json_object();
+		if (rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, d,
+		    cause) != 0) {
+			json_decref(d);
+			return (-1);
+		}
+		json_decref(acm_deploy);
+		acm_deploy = d;
+		acm_deploy_gen = g2;
+		changed = 1;
+	}
+	if (changed) {
+		for (i = 0; i < acm_ncache; i++) {
+			d = acm_cache[i].arn != NULL ? json_object_get(acm_deploy,
+			    acm_cache[i].arn) : NULL;
+			acm_cache[i].deployment = json_string_value(d);
+		}
+	}
+	return (0);
+}
+
+/* inv_days_left of the record, at now. */
+static long long
+acm_days_left(const struct acm_cached *c, time_t now)
+{
+	if (!c->not_after_num)
+		return (0);
+	return (pem_days_left(c->not_after, now));
+}
+
+/* Until when (excluded) acm_days_left stays what it is at now. */
+static time_t
+acm_days_until(const struct acm_cached *c, time_t now)
+{
+	long long	 diff, rem;
+
+	if (!c->not_after_num)
+		return (now + 86400);
+	if (__builtin_sub_overflow((long long)c->not_after, (long long)now,
+	    &diff))
+		return (now + 1);
+	/* pem_days_left is diff / 86400 rounded down. */
+	if ((rem = diff % 86400) < 0)
+		rem += 86400;
+	return (now + rem + 1);
+}
+
+static int
+acm_matches(struct acm_filter *f, const struct acm_cached *c, time_t now)
+{
+	if (!f->all && c->gone)
+		return (0);
+	if (!in_list(f->creds, c->credential) ||
+	    !in_list(f->regions, c->region) ||
+	    !type_matches(f->type, c->type) ||
+	    (f->status != NULL && (c->status == NULL ||
+	    strcasecmp(f->status, c->status) != 0)) ||
+	    !domain_matches(c->domain, c->sans, c->nsans, f->domain))
+		return (0);
+	if (f->has_expiring && (!c->has_not_after ||
+	    acm_days_left(c, now) > (long long)f->expiring))
+		return (0);
+	return (1);
 }
 
 static int
@@ -333,28 +448,93 @@ acm_filter_free(struct acm_filter *f)
 	free(f->status);
 	free(f->domain);
 	json_decref(f->rows);
-	json_decref(f->deploy);
+}
+
+/*
+ * The answer (2.5 MB for 10,000 rows) is built in a buffer kept from one
+ * list to the next and leaves from there by reference: that much fresh
+ * memory costs more in page faults than building the answer does.  A
+ * list asked for while the last answer is still on its way gets a buffer
+ * of its own.
+ *
+ * An answer to a list without filters is sent again as it is while
+ * nothing in it can have changed: the same cache and deployment states
+ * (epoch), the same --all, and no row's days left has moved.
+ */
+struct acm_answer {
+	struct mp_buf	*b;
+	int		 reusable;	/* no filters but --all */
+	int		 all;
+	uint64_t	 epoch;
+	time_t		 from;		/* valid from */
+	time_t		 until;		/* and before */
+};
+static struct acm_answer	*acm_spare;
+
+static void
+acm_answer_sent(const void *data, size_t len, void *arg)
+{
+	struct acm_answer	*a = arg;
+
+	if (acm_spare == NULL) {
+		acm_spare = a;
+		return;
+	}
+	mp_buf_free(a->b);
+	free(a);
+}
+
+static void
+acm_answer_build(struct acm_answer *a, struct acm_filter *f, time_t now)
+{
+	struct mp_buf		*b = a->b;
+	const struct acm_cached	*c;
+	size_t			 i, n = 0, *match;
+	time_t			 t;
+
+	match = xcalloc(acm_ncache + 1, sizeof *match);
+	for (i = 0; i < acm_ncache; i++) {
+		if (acm_matches(f, &acm_cache[i], now))
+			match[n++] = i;
+	}
+	a->from = now;
+	a->until = now + 86400;
+	mp_buf_reset(b);
+	mp_array(b, n);
+	for (i = 0; i < n; i++) {
+		c = &acm_cache[match[i]];
+		mp_map(b, c->nfixed + 2);
+		mp_raw(b, c->mem, c->plen);
+		/* Days left move with the clock; deployments change often. */
+		mp_strn(b, "days_left", 9);
+		if (c->has_not_after) {
+			mp_int(b, acm_days_left(c, now));
+			if ((t = acm_days_until(c, now)) < a->until)
+				a->until = t;
+		} else
+			mp_nil(b);
+		mp_strn(b, "deployment", 10);
+		mp_str(b, c->deployment);
+	}
+	free(match);
 }
 
 static void
 cmd_acm_list_exec(struct cmd_ctx *ctx)
 {
 	struct acm_filter	 f;
+	struct acm_answer	*a;
 	struct store_txn	*t;
-	struct mp_buf		*b;
-	json_t			*d;
 	char			*cause = NULL;
-	size_t			 i, j, n = 0, *match;
+	time_t			 now;
+	int			 reusable;
 
 	if (acm_filter_args(ctx, &f) != 0) {
 		acm_filter_free(&f);
 		return;
 	}
-	f.rows = json_array();
-	f.deploy = json_object();
 	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, f.deploy,
-	    &cause) != 0 || acm_cache_refresh(t, &cause) != 0) {
+	    acm_cache_refresh(t, &cause) != 0) {
 		store_abort(t);
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
@@ -362,31 +542,23 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	store_abort(t);
-	match = xcalloc(acm_ncache + 1, sizeof *match);
-	for (i = 0; i < acm_ncache; i++) {
-		if (acm_matches(&f, &acm_cache[i]))
-			match[n++] = i;
+	now = time(NULL);
+	reusable = f.creds == NULL && f.regions == NULL && f.type == NULL &&
+	    f.status == NULL && f.domain == NULL && !f.has_expiring;
+	if ((a = acm_spare) != NULL)
+		acm_spare = NULL;
+	else {
+		a = xcalloc(1, sizeof *a);
+		a->b = mp_buf_new();
 	}
-	b = mp_buf_new();
-	mp_array(b, n);
-	for (j = 0; j < n; j++) {
-		const struct acm_cached	*c = &acm_cache[match[j]];
-
-		mp_map(b, c->nfixed + 2);
-		mp_raw(b, c->packed, c->plen);
-		/* Days left move with the clock; deployments change often. */
-		mp_str(b, "days_left");
-		if (json_object_get(c->rec, "not_after") != NULL)
-			mp_int(b, inv_days_left(c->rec));
-		else
-			mp_nil(b);
-		mp_str(b, "deployment");
-		d = c->arn != NULL ? json_object_get(f.deploy, c->arn) : NULL;
-		mp_str(b, d != NULL ? json_string_value(d) : NULL);
+	if (!reusable || !a->reusable || a->all != f.all ||
+	    a->epoch != acm_epoch || now < a->from || now >= a->until) {
+		acm_answer_build(a, &f, now);
+		a->reusable = reusable;
+		a->all = f.all;
+		a->epoch = acm_epoch;
 	}
-	cmd_reply_ok(ctx, b);
-	mp_buf_free(b);
-	free(match);
+	cmd_reply_ok_ref(ctx, a->b->sb.data, a->b->sb.size, acm_answer_sent, a);
 	acm_filter_free(&f);
 }
 

@@ -66,9 +66,17 @@ cmd_find(const char *name)
 	return (NULL);
 }
 
+/* Data from this size on leaves by reference, not copied. */
+#define CMD_REF_MIN	(64 * 1024)
+
 static void
-cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
-    enum proto_error code, const char *msg, const char *aws_code)
+cmd_free_data(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
+
+static struct mp_buf *
+cmd_result_head(struct cmd_ctx *ctx, int ok)
 {
 	struct mp_buf	*b;
 
@@ -77,10 +85,30 @@ cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
 	mp_kstr(b, "kind", PROTO_KIND_RESULT);
 	mp_kuint(b, "id", ctx->id);
 	mp_kbool(b, "ok", ok);
+	return (b);
+}
+
+static void
+cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
+    enum proto_error code, const char *msg, const char *aws_code)
+{
+	struct mp_buf	*b;
+	size_t		 len;
+
+	b = cmd_result_head(ctx, ok);
 	if (ok) {
 		mp_str(b, "data");
+		if (data != NULL && data->sb.size >= CMD_REF_MIN) {
+			/* Taken over: the evbuffer frees it once sent. */
+			len = data->sb.size;
+			server_send_ref(ctx, b, msgpack_sbuffer_release(&data->sb),
+			    len, cmd_free_data, NULL);
+			mp_buf_free(b);
+			server_ctx_done(ctx);
+			return;
+		}
 		if (data != NULL && data->sb.size > 0) {
-			/* The data goes out as the frame's tail, uncopied. */
+			/* The data goes out as the frame's tail. */
 			server_send2(ctx, b, data);
 			mp_buf_free(b);
 			server_ctx_done(ctx);
@@ -104,6 +132,19 @@ void
 cmd_reply_ok(struct cmd_ctx *ctx, struct mp_buf *data)
 {
 	cmd_result(ctx, 1, data, PROTO_OK, NULL, NULL);
+}
+
+void
+cmd_reply_ok_ref(struct cmd_ctx *ctx, const void *data, size_t len,
+    void (*done)(const void *, size_t, void *), void *arg)
+{
+	struct mp_buf	*b;
+
+	b = cmd_result_head(ctx, 1);
+	mp_str(b, "data");
+	server_send_ref(ctx, b, data, len, done, arg);
+	mp_buf_free(b);
+	server_ctx_done(ctx);
 }
 
 void

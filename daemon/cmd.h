@@ -46,8 +46,17 @@ struct cmd_ctx {
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *);
-/* Send the final result: data may be NULL (packed msgpack, one object). */
+/*
+ * Send the final result: data may be NULL (packed msgpack, one object).
+ * A big one is taken over, not copied (data is left empty).
+ */
 void	cmd_reply_ok(struct cmd_ctx *, struct mp_buf *);
+/*
+ * The same with data the caller keeps, sent by reference: it must not
+ * change until done(data, len, arg) has run (maybe before this returns).
+ */
+void	cmd_reply_ok_ref(struct cmd_ctx *, const void *, size_t,
+	    void (*)(const void *, size_t, void *), void *);
 void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* An AWS error keeps AWS's code and message. */

@@ -33,6 +33,8 @@
 /* A client that does not read its answers is dropped past this. */
 #define SERVER_MAX_OUTPUT	(256U * 1024 * 1024)
 #define SERVER_MAX_GROUPS	256
+/* The most written to one client in one turn of the event loop. */
+#define SERVER_MAX_WRITE	(1024 * 1024)
 
 enum auth {
 	AUTH_NONE,
@@ -125,14 +127,14 @@ client_send(struct client *c, struct mp_buf *b)
 	client_send2(c, b, NULL);
 }
 
-static void
-client_send2(struct client *c, struct mp_buf *b, struct mp_buf *tail)
+/* The client's output buffer, or NULL when nothing more goes to it. */
+static struct evbuffer *
+client_output(struct client *c)
 {
 	struct evbuffer	*out;
-	char		*cause = NULL;
 
 	if (c->closing)
-		return;
+		return (NULL);
 	out = bufferevent_get_output(c->bev);
 	if (evbuffer_get_length(out) > SERVER_MAX_OUTPUT) {
 		log_warnx("server: client pid %ld does not read its answers; "
@@ -141,11 +143,40 @@ client_send2(struct client *c, struct mp_buf *b, struct mp_buf *tail)
 		bufferevent_disable(c->bev, EV_READ);
 		evbuffer_drain(out, evbuffer_get_length(out));
 		bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS);
-		return;
+		return (NULL);
 	}
+	return (out);
+}
+
+static void
+client_send2(struct client *c, struct mp_buf *b, struct mp_buf *tail)
+{
+	struct evbuffer	*out;
+	char		*cause = NULL;
+
+	if ((out = client_output(c)) == NULL)
+		return;
 	if (frame_evbuffer_write2(out, b->sb.data, b->sb.size,
 	    tail != NULL ? tail->sb.data : NULL, tail != NULL ? tail->sb.size :
 	    0, &cause) != 0) {
+		log_warnx("server: answer to pid %ld: %s", (long)c->pid, cause);
+		free(cause);
+	}
+}
+
+static void
+client_send_ref(struct client *c, struct mp_buf *b, const void *tail,
+    size_t len, frame_done_cb done, void *arg)
+{
+	struct evbuffer	*out;
+	char		*cause = NULL;
+
+	if ((out = client_output(c)) == NULL) {
+		done(tail, len, arg);
+		return;
+	}
+	if (frame_evbuffer_write_ref(out, b->sb.data, b->sb.size, tail, len,
+	    done, arg, &cause) != 0) {
 		log_warnx("server: answer to pid %ld: %s", (long)c->pid, cause);
 		free(cause);
 	}
@@ -393,6 +424,11 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	/* Never buffer more than one maximum frame plus a header unread. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    PROTO_MAX_FRAME + PROTO_HDR_LEN);
+	/*
+	 * Write what the socket takes in one go: libevent's default of
+	 * 16 KiB a turn of the loop sends a 2.5 MB answer in 160 turns.
+	 */
+	bufferevent_set_max_single_write(c->bev, SERVER_MAX_WRITE);
 	client_update_timeout(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	log_debug("server: pid %ld uid %u connected (%s)", (long)c->pid,
@@ -532,6 +568,16 @@ server_send2(struct cmd_ctx *ctx, struct mp_buf *head, struct mp_buf *tail)
 {
 	if (ctx->client != NULL)
 		client_send2(ctx->client, head, tail);
+}
+
+void
+server_send_ref(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
+    size_t len, void (*done)(const void *, size_t, void *), void *arg)
+{
+	if (ctx->client != NULL)
+		client_send_ref(ctx->client, head, tail, len, done, arg);
+	else
+		done(tail, len, arg);
 }
 
 void

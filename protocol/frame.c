@@ -337,6 +337,28 @@ frame_evbuffer_write2(struct evbuffer *outbuf, const void *a, size_t alen,
 	return (0);
 }
 
+int
+frame_evbuffer_write_ref(struct evbuffer *outbuf, const void *a, size_t alen,
+    const void *b, size_t blen, frame_done_cb done, void *arg, char **cause)
+{
+	uint8_t	 hdr[PROTO_HDR_LEN];
+	size_t	 len = alen + blen;
+
+	if (frame_check_len(len > UINT32_MAX ? UINT32_MAX : len, cause) != 0) {
+		done(b, blen, arg);
+		return (-1);
+	}
+	frame_put_len(hdr, len);
+	if (evbuffer_add(outbuf, hdr, sizeof hdr) != 0 ||
+	    evbuffer_add(outbuf, a, alen) != 0 ||
+	    evbuffer_add_reference(outbuf, b, blen, done, arg) != 0) {
+		done(b, blen, arg);
+		xasprintf(cause, "cannot queue frame");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 frame_write_all(int fd, const uint8_t *p, size_t len, char **cause)
 {

@@ -28,6 +28,14 @@ int	frame_evbuffer_write(struct evbuffer *, const void *, size_t,
 int	frame_evbuffer_write2(struct evbuffer *, const void *, size_t,
 	    const void *, size_t, char **);
 /*
+ * The same again, the second part added by reference, not copied: done
+ * runs with it once the evbuffer is through with it (sent or freed), or
+ * before this returns -1.
+ */
+typedef void (*frame_done_cb)(const void *, size_t, void *);
+int	frame_evbuffer_write_ref(struct evbuffer *, const void *, size_t,
+	    const void *, size_t, frame_done_cb, void *, char **);
+/*
  * Blocking file descriptor I/O for the client.  frame_fd_read returns
  * 1 with a frame, 0 on a clean end of file, -1 with *cause.
  */

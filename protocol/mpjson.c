@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <msgpack.h>
 
+#include "log.h"
 #include "mp.h"
 #include "mpjson.h"
 #include "xmalloc.h"
@@ -103,16 +104,27 @@ mp_pack_json(struct mp_buf *b, const json_t *j)
 	}
 }
 
+/*
+ * One zone serves every call (acmd is single-threaded): a zone of its
+ * own, 8 KiB from malloc, made decoding each of 10,000 inventory records
+ * cost more than the record itself (malloc consolidated its free lists
+ * every time).
+ */
 json_t *
 mp_decode_json(const void *buf, size_t len)
 {
-	msgpack_unpacked	 m;
+	static msgpack_zone	*zone;
+	msgpack_object		 obj;
+	msgpack_unpack_return	 ret;
 	size_t			 off = 0;
 	json_t			*j = NULL;
 
-	msgpack_unpacked_init(&m);
-	if (msgpack_unpack_next(&m, buf, len, &off) == MSGPACK_UNPACK_SUCCESS)
-		j = mp_to_json(&m.data);
-	msgpack_unpacked_destroy(&m);
+	if (zone == NULL &&
+	    (zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE)) == NULL)
+		fatalx("mp_decode_json: out of memory");
+	ret = msgpack_unpack(buf, len, &off, zone, &obj);
+	if (ret == MSGPACK_UNPACK_SUCCESS || ret == MSGPACK_UNPACK_EXTRA_BYTES)
+		j = mp_to_json(&obj);
+	msgpack_zone_clear(zone);
 	return (j);
 }
