@@ -6,44 +6,24 @@
 # discovery stored the version first.  A definitive failure is recorded
 # and not retried.
 . "$top_srcdir/tests/integration/lib.sh"
-
-AKID=AKIDEXAMPLE000000001
-SECRET=emusecret0000000000000000000000000000001
-ACCOUNT=111111111111
+. "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, awsc, add_credential, wait_for
 R=us-east-1
 
 ok "emulator starts" start_emulator --no-quotas
-E="http://127.0.0.1:$EMU_PORT"
-write_conf "[aws]" "endpoint_url = $E" "regions = $R" "rate_limits = no" \
-    "[jobs]" "discovery_interval = 0"
+write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" "regions = $R" \
+    "rate_limits = no" "[jobs]" "discovery_interval = 0"
 ok "acmd starts" start_daemon
-ok "credential added" sh -c "echo $SECRET | \"$ACMCTL\" -s \"$SOCK\" credential add main --access-key $AKID"
-
-awsc() {
-	AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET \
-	    AWS_DEFAULT_REGION=$R AWS_CONFIG_FILE=/dev/null \
-	    AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-	    /usr/bin/aws --endpoint-url "$E" "$@"
-}
+ok "credential added" add_credential
 
 stat_n() {	# stat_n OPERATION: ACM calls of it since the last stats reset
 	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('$1', {}).get('$R', 0)"
-}
-
-wait_for() {	# wait_for SECONDS COMMAND...: until the command succeeds
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.2
-	done
 }
 
 renewals() { ctl --json status | jget 'd["counts"]["renewals"]'; }
 nversions() { ctl --json cert show "$NAME" | jget 'len(d["versions"])'; }
 has_key() { ctl --json cert show "$NAME" | jget 'd["has_key"]'; }
 emu_serial_fp() {	# the certificate ACM holds at $PRIV: its fingerprint
-	emu GET /_emu/state | jget "[c for c in d['accounts']['$ACCOUNT']['regions']['$R']['certificates'] if c['arn'] == '$PRIV'][0]['fingerprint'].replace(':', '').lower()"
+	emu GET /_emu/state | jget "[c for c in d['accounts']['$ACCT']['regions']['$R']['certificates'] if c['arn'] == '$PRIV'][0]['fingerprint'].replace(':', '').lower()"
 }
 at_least() { [ "$(stat_n "$1")" -ge "$2" ]; }
 settled() {	# settled N: no renewal recorded, N versions, the last with its key
@@ -77,7 +57,7 @@ crash_renew() {
 }
 
 # A private certificate, its key fetched into the repository (version 1).
-CA=$(emu POST /_emu/pca "{\"account\":\"$ACCOUNT\",\"region\":\"$R\",\"common_name\":\"Crash CA\"}" | jget 'd.get("arn") or d.get("CertificateAuthorityArn")')
+CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Crash CA\"}" | jget 'd.get("arn") or d.get("CertificateAuthorityArn")')
 like "emulator created a CA" '^arn:aws:acm-pca:' "$CA"
 PRIV=$(awsc acm request-certificate --domain-name crash.corp.example \
     --certificate-authority-arn "$CA" --query CertificateArn --output text)
