@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acmd.h"
@@ -398,6 +399,33 @@ acm_days_until(const struct acm_cached *c, time_t now)
 	if ((rem = diff % 86400) < 0)
 		rem += 86400;
 	return (now + rem + 1);
+}
+
+/*
+ * After a discovery the whole inventory has moved: rebuild the cache
+ * then (shortly, once the summary has gone out) rather than in the first
+ * acm list an operator runs.
+ */
+static void
+acm_warm_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_txn	*t;
+	char			*cause = NULL;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
+	    acm_cache_refresh(t, &cause) != 0) {
+		log_debug("acm list: cache not rebuilt: %s", cause);
+		free(cause);
+	}
+	store_abort(t);
+}
+
+void
+acm_list_warm(void)
+{
+	struct timeval	 tv = { 0, 50 * 1000 };
+
+	event_base_once(acmd.base, -1, EV_TIMEOUT, acm_warm_cb, NULL, &tv);
 }
 
 static int

@@ -99,6 +99,8 @@ extern const struct cmd_entry cmd_cert_export_entry;
 extern const struct cmd_entry cmd_cert_delete_entry;
 extern const struct cmd_entry cmd_discover_entry;
 extern const struct cmd_entry cmd_acm_list_entry;
+/* Rebuild acm list's cache soon (the inventory changed a lot). */
+void	acm_list_warm(void);
 extern const struct cmd_entry cmd_acm_show_entry;
 extern const struct cmd_entry cmd_iam_list_entry;
 extern const struct cmd_entry cmd_deploy_entry;

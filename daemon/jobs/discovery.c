@@ -827,6 +827,7 @@ disc_finish(struct disc_run *run)
 	if (run->job != NULL)
 		job_done(run->job, 1, line);
 	free(line);
+	acm_list_warm();
 	for (i = 0; i < run->nunits; i++)
 		disc_region_free(run->units[i]);
 	free(run->units);
