@@ -580,6 +580,37 @@ http_engine_free(struct http_engine *eng)
 	free(eng);
 }
 
+/* A transfer and its curl handle with what every kind of transfer sets. */
+static struct http_transfer *
+http_transfer_new(struct http_engine *eng, const char *method,
+    const char *url, const char *protocols, http_cb cb, void *arg)
+{
+	struct http_transfer	*t;
+	CURL			*e;
+
+	t = xcalloc(1, sizeof *t);
+	t->eng = eng;
+	t->cb = cb;
+	t->arg = arg;
+	t->method = xstrdup(method);
+	t->host = http_url_host(url);
+	t->resp = xcalloc(1, sizeof *t->resp);
+	if ((e = t->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_debug_cb);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
+	return (t);
+}
+
 struct http_transfer *
 http_submit(struct http_engine *eng, const struct http_request *req,
     http_cb cb, void *arg)
@@ -595,33 +626,14 @@ http_submit(struct http_engine *eng, const struct http_request *req,
 	if (method == NULL)
 		method = req->bodylen > 0 ? "POST" : "GET";
 
-	t = xcalloc(1, sizeof *t);
-	t->eng = eng;
-	t->cb = cb;
-	t->arg = arg;
-	t->method = xstrdup(method);
-	t->host = http_url_host(req->url);
-	t->resp = xcalloc(1, sizeof *t->resp);
-
-	if ((e = t->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	t = http_transfer_new(eng, method, req->url, "http,https", cb, arg);
+	e = t->easy;
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_debug_cb);
-	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
 
 	if (req->bodylen > 0 || strcmp(method, "POST") == 0 ||
 	    strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
@@ -690,31 +702,12 @@ http_submit_mail(struct http_engine *eng, const char *url, const char *from,
 	if (eng->dying)
 		return (NULL);
 
-	t = xcalloc(1, sizeof *t);
-	t->eng = eng;
-	t->cb = cb;
-	t->arg = arg;
-	t->method = xstrdup("MAIL");
-	t->host = http_url_host(url);
-	t->resp = xcalloc(1, sizeof *t->resp);
+	t = http_transfer_new(eng, "MAIL", url, "smtp,smtps", cb, arg);
+	e = t->easy;
 	t->upload = xstrdup(message);
 	t->uploadlen = strlen(message);
-
-	if ((e = t->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (strncasecmp(url, "smtp://", 7) == 0)
 		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, http_debug_cb);
-	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
 	for (i = 0; rcpts[i] != NULL; i++) {
 		t->rcpts = curl_slist_append(t->rcpts, rcpts[i]);
