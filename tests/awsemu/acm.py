@@ -645,11 +645,24 @@ def renew_certificate(ctx, p):
         caobj = pca.get_ca_admin(emu, c["ca_arn"])
         if caobj is None or caobj["status"] != "ACTIVE":
             raise AwsError("ValidationException", "The private CA %s is not in ACTIVE state." % c["ca_arn"])
-        issue(emu, c)
-        c["renewal"] = {"RenewalStatus": "SUCCESS",
-                        "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
-                        "UpdatedAt": time.time()}
+        if emu.renewal_delay > 0:
+            # Like AWS: the renewal is asynchronous; GetCertificate keeps
+            # answering the old certificate until it is done.
+            c["renew_due"] = time.time() + emu.renewal_delay
+            c["renewal"] = {"RenewalStatus": "PENDING_AUTO_RENEWAL",
+                            "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
+                            "UpdatedAt": time.time()}
+        else:
+            _renewed(emu, c)
     return {}
+
+
+def _renewed(emu, c):
+    c.pop("renew_due", None)
+    issue(emu, c)
+    c["renewal"] = {"RenewalStatus": "SUCCESS",
+                    "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
+                    "UpdatedAt": time.time()}
 
 
 def resend_validation_email(ctx, p):
@@ -767,7 +780,7 @@ OPS = {
 # ------------------------------------------------------------------ background
 
 def tick(emu):
-    """DNS validation against emulated Route 53, expiry."""
+    """DNS validation against emulated Route 53, expiry, renewals due."""
     import route53
     now = time.time()
     with emu.lock:
@@ -775,6 +788,8 @@ def tick(emu):
             recs = None
             for rs in a.regions.values():
                 for c in rs.certs.values():
+                    if c.get("renew_due") and c["renew_due"] <= now:
+                        _renewed(emu, c)
                     st = c["status"]
                     if st == "ISSUED" and c["not_after"] and c["not_after"] < now:
                         c["status"] = "EXPIRED"

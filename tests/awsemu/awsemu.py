@@ -658,7 +658,10 @@ def admin_call(method, path, query, body):
                 e.validation_delay = float(data["validation_delay"])
             if "change_delay" in data:
                 e.change_delay = float(data["change_delay"])
-            return 200, {"validation_delay": e.validation_delay, "change_delay": e.change_delay}
+            if "renewal_delay" in data:
+                e.renewal_delay = float(data["renewal_delay"])
+            return 200, {"validation_delay": e.validation_delay, "change_delay": e.change_delay,
+                         "renewal_delay": e.renewal_delay}
     if p == "/_emu/stats":
         if method == "GET":
             with e.lock:

@@ -96,6 +96,7 @@ class Emu:
             self.revoked = {}    # ca arn -> {serial int: {reason, at}}
             self.validation_delay = self.opts.validation_delay
             self.change_delay = self.opts.change_delay
+            self.renewal_delay = 0.0
 
     def add_key(self, akid, secret, account, token=None, expires=None, arn=None):
         with self.lock:

@@ -3,7 +3,8 @@
 # accepted RenewCertificate (the export held by an emulator delay); at the
 # next start the recorded intent is resumed without a client and the new
 # version ends up in the repository with its key, exactly once, also when
-# discovery stored the version first.  A definitive failure is recorded
+# discovery stored the version first.  When ACM renews more slowly than
+# the client waits, acmd carries on alone.  A definitive failure is recorded
 # and not retried.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, awsc, add_credential, wait_for
@@ -116,6 +117,22 @@ is "version 3 is what ACM holds now" "$(emu_serial_fp)" \
     "$(ctl --json cert show "$NAME" | jget '[v for v in d["versions"] if v["version"] == 3][0]["sha256"]')"
 is "no RenewCertificate since the restart" 0 "$(stat_n RenewCertificate)"
 check "discovery's version came first" "$(grep -nE "discovery: $PRIV was renewed in ACM; version 3|renew: $PRIV renewed, serial .* version 3 .*with its key" "$DLOG" | cut -d: -f2- | head -1 | grep -q discovery; echo $?)"
+
+# 4. ACM renews asynchronously and takes longer than the client waits:
+# the client is told so, and acmd goes on alone and stores the version.
+emu POST /_emu/config '{"renewal_delay":15}' >/dev/null
+emu POST /_emu/stats/reset >/dev/null
+err=$(ctl renew "$PRIV" --with-key --yes 2>&1); rc=$?
+is "a renewal ACM is slow over: the client gets exit 1" 1 "$rc"
+like "and is told acmd goes on waiting (ESTATE)" 'has not issued the new certificate yet; acmd goes on waiting.*ESTATE' "$err"
+is "the renewal is still counted" 1 "$(renewals)"
+is "no new version yet" 3 "$(nversions)"
+ok "acmd carries on alone and settles" wait_for 60 settled 4
+check "version 4 has its own key" "$(key_matches 4; echo $?)"
+is "version 4 is what ACM holds now" "$(emu_serial_fp)" \
+    "$(ctl --json cert show "$NAME" | jget '[v for v in d["versions"] if v["version"] == 4][0]["sha256"]')"
+is "one RenewCertificate, one export" "1 1" "$(stat_n RenewCertificate) $(stat_n ExportCertificate)"
+emu POST /_emu/config '{"renewal_delay":0}' >/dev/null
 
 # 3. A definitive failure: the certificate is gone from ACM when the
 # renewal is resumed.  Recorded, logged, not retried.
