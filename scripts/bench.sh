@@ -24,24 +24,11 @@ REGIONS=(us-east-1 eu-west-1 ap-southeast-2 sa-east-1 eu-central-1 us-west-2)
 REGIONS=("${REGIONS[@]:0:$NREG}")
 OUT=$top/bench-results.txt
 
-if [ ! -x build-bench/acmd ]; then
-	./autogen.sh >/dev/null 2>&1
-	mkdir -p build-bench
-	(cd build-bench && ../configure CFLAGS="-O2 -g" >/dev/null && make -j2 >/dev/null) || exit 1
-else
-	make -C build-bench -j2 >/dev/null || exit 1
-fi
+. scripts/lib.sh
+build_into build-bench CFLAGS="-O2 -g" || exit 1
 ACMD=$top/build-bench/acmd
 ACMCTL=$top/build-bench/acmctl
-D=$(mktemp -d /tmp/acmd-bench.XXXXXX)
-EPID= APID=
-cleanup() {
-	set +e
-	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
-	rm -rf "$D"
-}
-trap cleanup EXIT
+work_dir bench
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 cpu_ms() {	# user+system CPU of a process so far, in ms
 	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"
@@ -51,15 +38,7 @@ ctl() { "$ACMCTL" -s "$D/acmd.sock" "$@"; }
 emu() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$EMU$2"; }
 jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-start_emu() {	# start_emu [flags]
-	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
-	rm -f "$D/emu.port"
-	/usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file "$D/emu.port" \
-	    --quiet --cert-limit 100000 "$@" >"$D/emu.log" 2>&1 &
-	EPID=$!
-	for i in $(seq 1 100); do [ -s "$D/emu.port" ] && break; sleep 0.1; done
-	EMU=http://127.0.0.1:$(cat "$D/emu.port")
-}
+bench_emu() { start_emu --cert-limit 100000 "$@"; }
 
 start_acmd() {	# start_acmd rate_limits(yes|no)
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
@@ -100,7 +79,7 @@ throttled() {	# the total, then each throttled operation and region
 
 bench_discovery() {
 	report "== discovery at the quota: $CERTS certificates x $NREG regions, emulator quotas on"
-	start_emu
+	bench_emu
 	seed "$CERTS" "${REGIONS[@]}"
 	start_acmd yes
 	emu POST /_emu/stats/reset >/dev/null
@@ -164,7 +143,7 @@ bench_list() {
 
 bench_cli() {
 	report "== quotas off: acmd against a shell loop of aws acm calls ($CLI_CERTS certificates, 1 region)"
-	start_emu --no-quotas
+	bench_emu --no-quotas
 	seed "$CLI_CERTS" us-east-1
 	REGIONS_SAVE=("${REGIONS[@]}"); REGIONS=(us-east-1)
 	start_acmd no
@@ -194,7 +173,7 @@ mkcert() {	# mkcert NAME DAYS KEYFILE
 
 bench_deploy() {
 	report "== one certificate into every ACM region, ImportCertificate delayed ${BENCH_IMPORT_DELAY:-300} ms by the emulator"
-	start_emu
+	bench_emu
 	start_acmd yes
 	emu POST /_emu/faults '{"service":"acm","operation":"ImportCertificate","delay_ms":'"${BENCH_IMPORT_DELAY:-300}"'}' >/dev/null
 	openssl ecparam -name prime256v1 -genkey -noout -out "$D/k.pem" 2>/dev/null
@@ -224,7 +203,7 @@ bench_deploy() {
 bench_redeploy() {
 	local per=$((200 / NREG))
 	report "== auto-redeploy of $((per * NREG)) deployments ($per certificates x $NREG regions), quotas on"
-	start_emu
+	bench_emu
 	start_acmd yes
 	openssl ecparam -name prime256v1 -genkey -noout -out "$D/k.pem" 2>/dev/null
 	regargs=""
@@ -258,7 +237,7 @@ PY
 
 bench_load() {
 	report "== 200 clients reading while a discovery runs"
-	start_emu
+	bench_emu
 	seed 1000 "${REGIONS[@]}"
 	start_acmd yes
 	ctl discover >/dev/null &
@@ -271,7 +250,7 @@ bench_load() {
 report "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores"
 case "$WHAT" in
 discovery) bench_discovery; bench_list ;;
-list) start_emu --no-quotas; seed "$CERTS" "${REGIONS[@]}"; start_acmd no; ctl discover >/dev/null; first_list; bench_list;
+list) bench_emu --no-quotas; seed "$CERTS" "${REGIONS[@]}"; start_acmd no; ctl discover >/dev/null; first_list; bench_list;
       report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB" ;;
 cli) bench_cli ;;
 deploy) bench_deploy ;;

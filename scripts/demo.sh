@@ -9,23 +9,9 @@ top=$(pwd)
 if [ "$(id -u)" = 0 ]; then
 	sh scripts/setup.sh >/dev/null
 fi
-if [ ! -f build-demo/Makefile ] || [ configure.ac -nt build-demo/Makefile ]; then
-	./autogen.sh >/dev/null 2>&1
-	mkdir -p build-demo
-	(cd build-demo && ../configure >/dev/null)
-fi
-make -C build-demo -j2 >/dev/null
-
-D=$(mktemp -d /tmp/acmd-demo.XXXXXX)
-APID= EPID=
-cleanup() {
-	set +e
-	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	[ -n "$EPID" ] && kill "$EPID" 2>/dev/null && wait "$EPID" 2>/dev/null
-	rm -rf "$D"
-	return 0
-}
-trap cleanup EXIT
+. scripts/lib.sh
+build_into build-demo
+work_dir demo
 
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
@@ -36,11 +22,7 @@ awsq() { HOME=$D AWS_ACCESS_KEY_ID=AKIDEXAMPLE000000001 \
     AWS_DEFAULT_REGION=us-east-1 /usr/bin/aws --endpoint-url "$EMU" "$@"; }
 
 bold "starting the AWS emulator (ACM, ACM PCA, IAM, Route 53, STS on 127.0.0.1)"
-/usr/bin/python3 tests/awsemu/awsemu.py --port 0 --port-file "$D/emu.port" \
-    --quiet --no-quotas --validation-delay 1 --change-delay 1 >"$D/emu.log" 2>&1 &
-EPID=$!
-for i in $(seq 1 100); do [ -s "$D/emu.port" ] && break; sleep 0.1; done
-EMU=http://127.0.0.1:$(cat "$D/emu.port")
+start_emu --no-quotas --validation-delay 1 --change-delay 1
 say "emulator at $EMU (request quotas off, and acmd's own pacing off, to keep the demo short)"
 say "seeding 1,500 certificates of every kind in us-east-1, 40 in eu-west-1"
 curl -sf -X POST "$EMU/_emu/seed" -d '{"account":"111111111111",
