@@ -13,6 +13,14 @@ awsc() {	# awsc [--region R] ARGS...: awscli against the emulator
 	    --output json "$@"
 }
 
+start_one_region() {	# the emulator, acmd in region $R without its jobs, the credential
+	ok "emulator starts" start_emulator --no-quotas
+	write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
+	    "regions = $R" "rate_limits = no" "[jobs]" "discovery_interval = 0"
+	ok "acmd starts" start_daemon
+	ok "credential added" add_credential
+}
+
 add_credential() {
 	echo "$SECRET" | "$ACMCTL" -s "$SOCK" credential add main \
 	    --access-key "$AKID"

@@ -10,11 +10,7 @@
 . "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, awsc, add_credential, wait_for
 R=us-east-1
 
-ok "emulator starts" start_emulator --no-quotas
-write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" "regions = $R" \
-    "rate_limits = no" "[jobs]" "discovery_interval = 0"
-ok "acmd starts" start_daemon
-ok "credential added" add_credential
+start_one_region
 
 stat_n() {	# stat_n OPERATION: ACM calls of it since the last stats reset
 	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('$1', {}).get('$R', 0)"

@@ -9,11 +9,7 @@
 . "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, add_credential, wait_for
 R=us-east-1
 
-ok "emulator starts" start_emulator --no-quotas
-write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" "regions = $R" \
-    "rate_limits = no" "[jobs]" "discovery_interval = 0"
-ok "acmd starts" start_daemon
-ok "credential added" add_credential
+start_one_region
 
 exports() {	# ExportCertificate calls the emulator answered since the reset
 	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('ExportCertificate', {}).get('$R', 0)"
