@@ -40,8 +40,9 @@ usage(int code)
 		fprintf(f, "  %s%s%s\n      %s\n", c->name, *c->args ? " " : "",
 		    c->args, c->help);
 		for (o = c->opts; o->name != NULL; o++)
-			fprintf(f, "      --%s%s  %s\n", o->name,
-			    o->type == OPT_FLAG ? "" : " V", o->help);
+			fprintf(f, "      --%s%s  %s%s\n", o->name,
+			    o->type == OPT_FLAG ? "" : " V", o->help,
+			    o->required ? " (required)" : "");
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 the operation failed, 2 usage, "
 	    "3 acmd unreachable\n");
@@ -210,6 +211,15 @@ build_args(const struct ctl_cmd *c, int argc, char **argv)
 			    json_string(argv[optind + idx]));
 		free(key);
 	}
+	for (o = c->opts; o->name != NULL; o++) {
+		key = (char *)(o->key != NULL ? o->key : o->name);
+		if (o->required && json_object_get(args, key) == NULL) {
+			fprintf(stderr, "acmctl %s: --%s is required\nusage: "
+			    "acmctl %s%s%s\n", c->name, o->name, c->name,
+			    *c->args ? " " : "", c->args);
+			exit(EXIT_USAGE);
+		}
+	}
 	if (c->prepare != NULL && c->prepare(c, args) != 0)
 		exit(EXIT_USAGE);
 	return (args);
@@ -271,22 +281,91 @@ read_frame(int fd, msgpack_unpacked *m)
 	exit(EXIT_UNREACH);
 }
 
-/* Print an error result; returns the exit code. */
-static int
-print_error(const msgpack_object *m)
+/* The option a wire key comes from, as the user types it ("--reason"). */
+static char *
+option_for_key(const struct ctl_cmd *c, const char *key)
 {
-	const msgpack_object	*err = mp_map_get(m, "error");
-	char			*code, *msg;
+	const struct ctl_opt	*o;
+	char			*s, *pos;
+	int			 i;
+
+	for (o = c->opts; o->name != NULL; o++) {
+		if (strcmp(o->key != NULL ? o->key : o->name, key) == 0) {
+			xasprintf(&s, "--%s", o->name);
+			return (s);
+		}
+	}
+	for (i = 0; (pos = positional_key(c->args, i)) != NULL; i++) {
+		if (strcmp(pos, key) == 0) {
+			free(pos);
+			/* NAME, ARN, ID as the usage line writes it */
+			s = xstrdup(key);
+			for (pos = s; *pos != '\0'; pos++)
+				*pos = (char)toupper((unsigned char)*pos);
+			return (s);
+		}
+		free(pos);
+	}
+	return (xstrdup(key));
+}
+
+/*
+ * Print an error result; returns the exit code.  An argument the daemon
+ * refused is a usage error (2) named as the user typed it; data sent with
+ * the error (what was done before it failed) is shown first.
+ */
+static int
+print_error(const struct ctl_cmd *c, const msgpack_object *m)
+{
+	const msgpack_object	*err = mp_map_get(m, "error"), *data;
+	char			*code, *msg, *arg, *opt;
+	int			 ret = EXIT_FAILED;
 
 	code = mp_obj_str(mp_map_get(err, "code"));
 	msg = mp_obj_str(mp_map_get(err, "message"));
+	arg = mp_obj_str(mp_map_get(err, "arg"));
+	data = mp_map_get(m, "data");
 	if (ctl_json)
 		render_json(m, stdout);
-	fprintf(stderr, "acmctl: %s (%s)\n", msg ? msg : "failed",
-	    code ? code : "?");
+	else if (c != NULL && data != NULL && data->type != MSGPACK_OBJECT_NIL)
+		c->render(data, stdout);
+	fflush(stdout);
+	if (c != NULL && arg != NULL && code != NULL &&
+	    strcmp(code, "EINVAL_ARG") == 0) {
+		opt = option_for_key(c, arg);
+		/* "'reason' is required" reads "--reason is required". */
+		if (msg != NULL && msg[0] == '\'' &&
+		    strncmp(msg + 1, arg, strlen(arg)) == 0 &&
+		    msg[1 + strlen(arg)] == '\'')
+			fprintf(stderr, "acmctl %s: %s%s\n", c->name, opt,
+			    msg + 2 + strlen(arg));
+		else
+			fprintf(stderr, "acmctl %s: %s: %s\n", c->name, opt,
+			    msg ? msg : "not valid");
+		fprintf(stderr, "usage: acmctl %s%s%s\n", c->name,
+		    *c->args ? " " : "", c->args);
+		free(opt);
+		ret = EXIT_USAGE;
+	} else
+		fprintf(stderr, "acmctl: %s (%s)\n", msg ? msg : "failed",
+		    code ? code : "?");
 	free(code);
 	free(msg);
-	return (EXIT_FAILED);
+	free(arg);
+	return (ret);
+}
+
+/* A note from acmd for the person: on standard error, whatever the mode. */
+static void
+print_note(const msgpack_object *m)
+{
+	char	*note = mp_obj_str(mp_map_get(m, "note"));
+
+	if (note != NULL && *note != '\0') {
+		fflush(stdout);
+		fprintf(stderr, "acmctl: %s\n", note);
+	}
+	free(note);
 }
 
 static int
@@ -329,7 +408,7 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	}
 	read_frame(fd, &m);
 	if (!mp_obj_is_str(mp_map_get(&m.data, "kind"), PROTO_KIND_HELLO)) {
-		ret = print_error(&m.data);
+		ret = print_error(NULL, &m.data);
 		msgpack_unpacked_destroy(&m);
 		close(fd);
 		mp_buf_free(b);
@@ -370,7 +449,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 				}
 				ret = EXIT_OK;
 			} else
-				ret = print_error(&m.data);
+				ret = print_error(c, &m.data);
+			print_note(&m.data);
 			msgpack_unpacked_destroy(&m);
 			break;
 		}

@@ -28,6 +28,7 @@ struct ctl_opt {
 	enum opt_type	 type;
 	const char	*key;	/* argument key on the wire (default: name) */
 	const char	*help;
+	int		 required;	/* the command needs it */
 };
 
 struct ctl_cmd;
@@ -76,5 +77,8 @@ char	*render_scalar(const msgpack_object *);
 /* lifecycle: y/N on a terminal unless --yes; no terminal: refused. */
 int	prepare_confirm(const struct ctl_cmd *, json_t *);
 void	render_ca_list(const msgpack_object *, FILE *);
+void	render_credential(const msgpack_object *, FILE *);
+void	render_request(const msgpack_object *, FILE *);
+void	render_check(const msgpack_object *, FILE *);
 
 #endif

@@ -163,16 +163,17 @@ prepare_confirm(const struct ctl_cmd *c, json_t *args)
 	if (strcmp(c->cmd, "renew") == 0 &&
 	    json_object_get(args, "with_key") == NULL)
 		return (0);
+	/* --yes: the person knows already; nothing to say. */
+	if (json_is_true(json_object_get(args, "yes")))
+		return (0);
 	charged = strcmp(c->cmd, "delete") != 0;
 	if (charged)
 		fprintf(stderr, "acmctl %s: AWS charges for each export of a "
-		    "private certificate\n", c->name);
+		    "certificate's key\n", c->name);
 	else
 		fprintf(stderr, "acmctl %s: %s is removed from acmd only (with "
 		    "its requests and deployment records); ACM is not "
 		    "touched\n", c->name, arn != NULL ? arn : "the certificate");
-	if (json_is_true(json_object_get(args, "yes")))
-		return (0);
 	if (!isatty(STDIN_FILENO)) {
 		fprintf(stderr, "acmctl %s: no terminal to confirm on: give "
 		    "--yes\n", c->name);

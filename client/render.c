@@ -367,6 +367,25 @@ render_scalar(const msgpack_object *o)
 		}
 		return (s);
 	}
+	case MSGPACK_OBJECT_MAP: {
+		/* tags and the like: "k=v, k2=v2" ("-" when empty) */
+		size_t	 len = 0;
+		char	*k, *v;
+		uint32_t i;
+
+		if (o->via.map.size == 0)
+			return (xstrdup("-"));
+		s = xstrdup("");
+		for (i = 0; i < o->via.map.size; i++) {
+			k = render_scalar(&o->via.map.ptr[i].key);
+			v = render_scalar(&o->via.map.ptr[i].val);
+			s = xreallocarray(s, 1, len + strlen(k) + strlen(v) + 4);
+			len += sprintf(s + len, "%s%s=%s", i ? ", " : "", k, v);
+			free(k);
+			free(v);
+		}
+		return (s);
+	}
 	default:
 		return (xstrdup("..."));
 	}
@@ -412,6 +431,88 @@ map_get_len(const msgpack_object *map, const char *key, size_t klen)
 			return (&kv->val);
 	}
 	return (NULL);
+}
+
+/*
+ * Fields that hold a time (epoch seconds, the same names everywhere in
+ * --json): people get ISO 8601 UTC.
+ */
+static const char *const time_keys[] = { "accepted", "added", "checked",
+    "created", "created_at", "first_seen", "gone_since", "imported_at",
+    "issued_at", "last_run", "last_seen", "next_poll", "next_retry",
+    "next_run", "not_after", "not_before", "revoked_at", "started", "tested",
+    "time", "updated", NULL };
+
+static int
+is_time_key(const char *k, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; time_keys[i] != NULL; i++) {
+		if (strlen(time_keys[i]) == len &&
+		    memcmp(time_keys[i], k, len) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The epoch seconds in an integer object, 0 when it is not one. */
+static int64_t
+obj_time(const msgpack_object *v)
+{
+	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return ((int64_t)v->via.u64);
+	if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		return (v->via.i64);
+	return (0);
+}
+
+/* "in 3 days", "5 minutes ago", "now". */
+static void
+format_relative(time_t t, time_t now, char *buf, size_t len)
+{
+	long long	 d = (long long)t - (long long)now, a = d < 0 ? -d : d;
+	long long	 n;
+	const char	*unit;
+
+	if (a < 5) {
+		snprintf(buf, len, "now");
+		return;
+	}
+	if (a < 90) {
+		n = a;
+		unit = "second";
+	} else if (a < 90 * 60) {
+		n = (a + 30) / 60;
+		unit = "minute";
+	} else if (a < 48 * 3600) {
+		n = (a + 1800) / 3600;
+		unit = "hour";
+	} else {
+		n = a / 86400;
+		unit = "day";
+	}
+	snprintf(buf, len, "%s%lld %s%s%s", d > 0 ? "in " : "", n, unit,
+	    n == 1 ? "" : "s", d > 0 ? "" : " ago");
+}
+
+/* A time for people: ISO 8601 UTC, and how far from now when asked. */
+static void
+format_time_for(int64_t t, int relative, char *buf, size_t len)
+{
+	char	 rel[64];
+	size_t	 n;
+
+	if (t == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	format_time((time_t)t, buf, len);
+	if (relative) {
+		format_relative((time_t)t, time(NULL), rel, sizeof rel);
+		n = strlen(buf);
+		snprintf(buf + n, len - n, " (%s)", rel);
+	}
 }
 
 /*
@@ -462,6 +563,7 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 	const msgpack_object *first, *row, *v;
 	struct obuf	 ob;
 	size_t		 ncols, c, *width, *nlen, len;
+	int		*is_time;
 	uint32_t	 r;
 	char		*s, *up, buf[32];
 	const char	*color, *text;
@@ -490,14 +592,22 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 		;
 	width = xcalloc(ncols, sizeof *width);
 	nlen = xcalloc(ncols, sizeof *nlen);
-	for (c = 0; c < ncols; c++)
+	is_time = xcalloc(ncols, sizeof *is_time);
+	for (c = 0; c < ncols; c++) {
 		width[c] = nlen[c] = strlen(names[c]);
+		is_time[c] = is_time_key(names[c], nlen[c]);
+	}
 	for (r = 0; r < rows->via.array.size; r++) {
 		row = &rows->via.array.ptr[r];
 		for (c = 0; c < ncols; c++) {
 			if ((v = map_get_len(row, names[c], nlen[c])) == NULL)
 				continue;
-			cell_text(v, buf, sizeof buf, &len, &s);
+			if (is_time[c] && obj_time(v) != 0) {
+				/* ISO 8601: always the same width */
+				len = 20;
+				s = NULL;
+			} else
+				cell_text(v, buf, sizeof buf, &len, &s);
 			if (len > width[c])
 				width[c] = len;
 			free(s);
@@ -523,7 +633,12 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 			ob_puts(&ob, color);
 		for (c = 0; c < ncols; c++) {
 			s = NULL;
-			if ((v = map_get_len(row, names[c], nlen[c])) != NULL)
+			if ((v = map_get_len(row, names[c], nlen[c])) != NULL &&
+			    is_time[c] && obj_time(v) != 0) {
+				format_time_for(obj_time(v), 0, buf, sizeof buf);
+				text = buf;
+				len = strlen(buf);
+			} else if (v != NULL)
 				text = cell_text(v, buf, sizeof buf, &len, &s);
 			else {
 				text = "-";
@@ -543,6 +658,7 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 			ob_putc(&ob, '\n');
 	}
 	ob_done(&ob);
+	free(is_time);
 	free(nlen);
 	free(width);
 	if (auto_cols != NULL) {
@@ -577,6 +693,12 @@ render_map(const msgpack_object *o, int indent, FILE *f)
 		    v->via.array.ptr[0].type == MSGPACK_OBJECT_MAP) {
 			fprintf(f, "%*s%s:\n", indent, "", k);
 			render_table(v, NULL, f);
+		} else if (is_time_key(k, strlen(k)) && obj_time(v) != 0) {
+			char	 when[96];
+
+			format_time_for(obj_time(v), 1, when, sizeof when);
+			fprintf(f, "%*s%-*s  %s\n", indent, "", (int)w + 1, k,
+			    when);
 		} else {
 			s = render_scalar(v);
 			fprintf(f, "%*s%-*s  %s\n", indent, "", (int)w + 1, k, s);
@@ -593,6 +715,8 @@ render_generic(const msgpack_object *o, FILE *f)
 
 	if (o->type == MSGPACK_OBJECT_MAP)
 		render_map(o, 0, f);
+	else if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 0)
+		fprintf(f, "(none)\n");
 	else if (o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size > 0 &&
 	    o->via.array.ptr[0].type == MSGPACK_OBJECT_MAP)
 		render_table(o, NULL, f);
@@ -913,7 +1037,8 @@ void
 render_deploy_list(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "name", "account", "region",
-	    "version", "state", "auto_redeploy", "arn", "last_error", NULL };
+	    "version", "state", "auto_redeploy", "replace", "tags", "arn",
+	    "last_error", NULL };
 
 	render_table(o, cols, f);
 }
@@ -922,7 +1047,7 @@ void
 render_request_list(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "id", "domain", "kind",
-	    "validation", "region", "status", "arn", NULL };
+	    "validation", "region", "status", "arn", "error", NULL };
 
 	render_table(o, cols, f);
 }
@@ -955,4 +1080,99 @@ render_ca_list(const msgpack_object *o, FILE *f)
 	    "not_after", "arn", NULL };
 
 	render_table(o, cols, f);
+}
+
+/*
+ * A map shown as "key  value" lines in the order given: only those keys,
+ * times as ISO 8601 with how far from now; label NULL: the key itself.
+ */
+static void
+render_fields(const msgpack_object *o, const char *const *keys, FILE *f)
+{
+	const msgpack_object	*v;
+	char			*s, when[96];
+	size_t			 i, w = 0;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		if (mp_map_get(o, keys[i]) != NULL && strlen(keys[i]) > w)
+			w = strlen(keys[i]);
+	}
+	for (i = 0; keys[i] != NULL; i++) {
+		if ((v = mp_map_get(o, keys[i])) == NULL ||
+		    v->type == MSGPACK_OBJECT_NIL)
+			continue;
+		if (is_time_key(keys[i], strlen(keys[i]))) {
+			format_time_for(obj_time(v), 1, when, sizeof when);
+			fprintf(f, "%-*s  %s\n", (int)w, keys[i], when);
+			continue;
+		}
+		s = render_scalar(v);
+		fprintf(f, "%-*s  %s\n", (int)w, keys[i], s);
+		free(s);
+	}
+}
+
+/* credential add: what was stored (never a secret). */
+void
+render_credential(const msgpack_object *o, FILE *f)
+{
+	static const char *const keys[] = { "name", "type", "access_key",
+	    "profile", "role_arn", "external_id", "account", "created", NULL };
+
+	if (o->type != MSGPACK_OBJECT_MAP) {
+		render_generic(o, f);
+		return;
+	}
+	render_fields(o, keys, f);
+}
+
+/* request public/private/show/sync/deploy-challenge: a request. */
+void
+render_request(const msgpack_object *o, FILE *f)
+{
+	static const char *const keys[] = { "id", "status", "domain", "sans",
+	    "kind", "validation", "key_algorithm", "region", "credential",
+	    "arn", "hosted_zone", "name", "version", "failure_reason",
+	    "last_error", "created", "updated", "issued_at", NULL };
+	static const char *const cols[] = { "domain", "method", "status",
+	    NULL };
+	const msgpack_object	*v, *st;
+
+	if (o->type != MSGPACK_OBJECT_MAP) {
+		render_generic(o, f);
+		return;
+	}
+	render_fields(o, keys, f);
+	st = mp_map_get(o, "status");
+	if (!mp_obj_is_str(st, "Issued") && !mp_obj_is_str(st, "Failed") &&
+	    !mp_obj_is_str(st, "Validation Timed Out") &&
+	    (v = mp_map_get(o, "next_poll")) != NULL && obj_time(v) != 0) {
+		char	 when[96];
+
+		format_time_for(obj_time(v), 1, when, sizeof when);
+		fprintf(f, "next check  %s\n", when);
+	}
+	if ((v = mp_map_get(o, "key_export")) != NULL &&
+	    v->type == MSGPACK_OBJECT_MAP) {
+		/* --with-key: how the key's export goes */
+		fprintf(f, "key_export:\n");
+		render_map(v, 2, f);
+	}
+	if ((v = mp_map_get(o, "domains")) != NULL &&
+	    v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size > 0) {
+		fprintf(f, "\nvalidation:\n");
+		render_table(v, cols, f);
+	}
+}
+
+void
+render_check(const msgpack_object *o, FILE *f)
+{
+	static const char *const cols[] = { "deployment", "state", "was",
+	    "repair", "error", "arn", NULL };
+
+	if (o->type == MSGPACK_OBJECT_ARRAY)
+		render_table(o, cols, f);
+	else
+		render_generic(o, f);
 }

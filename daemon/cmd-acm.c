@@ -20,6 +20,8 @@
 #include "mpjson.h"
 #include "pem.h"
 #include "rec.h"
+#include "repo.h"
+#include "deploy.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -55,7 +57,7 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 	}
 	for (i = 0; i < nregions; i++) {
 		if (!aws_region_valid(regions[i])) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region "
+			cmd_reply_arg_error(ctx, "region", "unknown region "
 			    "'%s' (not one where ACM runs)", regions[i]);
 			goto out;
 		}
@@ -316,12 +318,32 @@ acm_cache_cb(const char *key, json_t *rec, void *arg)
 	return (0);
 }
 
+struct deploy_states {
+	struct store_txn	*t;
+	json_t			*states;	/* arn -> state shown */
+	json_t			*current;	/* name -> current version */
+};
+
 static int
 deploy_state_cb(const char *key, json_t *rec, void *arg)
 {
-	if (rec_str(rec, "arn") != NULL && rec_str(rec, "state") != NULL)
-		json_object_set_new(arg, rec_str(rec, "arn"),
-		    json_string(rec_str(rec, "state")));
+	struct deploy_states	*d = arg;
+	const char		*name = rec_str(rec, "name");
+	json_t			*cur, *c;
+	char			*cause = NULL;
+
+	if (rec_str(rec, "arn") == NULL || rec_str(rec, "state") == NULL ||
+	    name == NULL)
+		return (0);
+	if ((cur = json_object_get(d->current, name)) == NULL) {
+		c = repo_get(d->t, name, &cause);
+		free(cause);
+		cur = json_integer(rec_int(c, "current"));
+		json_object_set_new(d->current, name, cur);
+		json_decref(c);
+	}
+	json_object_set_new(d->states, rec_str(rec, "arn"),
+	    json_string(deploy_state_shown(rec, json_integer_value(cur))));
 	return (0);
 }
 
@@ -332,7 +354,9 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	json_t		*d;
 	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
 	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
-	uint64_t	 g2 = store_generation(acmd.store, DB_DEPLOYMENTS);
+	/* Deployment states shown depend on the repository's versions too. */
+	uint64_t	 g2 = store_generation(acmd.store, DB_DEPLOYMENTS) +
+			    store_generation(acmd.store, DB_CERTS);
 	size_t		 i;
 	int		 changed = 0;
 
@@ -353,15 +377,18 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 		changed = 1;
 	}
 	if (acm_deploy_gen != g2) {
+		struct deploy_states	 ds = { t, json_object(), json_object() };
+
 		acm_epoch++;
-		d = json_object();
-		if (rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, d,
+		if (rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, &ds,
 		    cause) != 0) {
-			json_decref(d);
+			json_decref(ds.states);
+			json_decref(ds.current);
 			return (-1);
 		}
+		json_decref(ds.current);
 		json_decref(acm_deploy);
-		acm_deploy = d;
+		acm_deploy = ds.states;
 		acm_deploy_gen = g2;
 		changed = 1;
 	}
@@ -617,7 +644,7 @@ cmd_acm_show_exec(struct cmd_ctx *ctx)
 	if (rec == NULL) {
 		store_abort(t);
 		if (cause != NULL && strstr(cause, "is not an ACM") != NULL)
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "%s", cause);
+			cmd_reply_arg_error(ctx, "arn", "%s", cause);
 		else if (cause != NULL)
 			cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		else

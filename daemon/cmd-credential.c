@@ -49,49 +49,61 @@ cmd_credential_add_exec(struct cmd_ctx *ctx)
 	    cmd_arg_bool(ctx, "env", &env) != 0)
 		goto out;
 	if (!creds_valid_name(name)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "credential name '%s': "
+		cmd_reply_arg_error(ctx, "name", "credential name '%s': "
 		    "use 1 to 64 letters, digits, '.', '_' or '-'", name);
 		goto out;
 	}
 	nsrc = (ak != NULL) + (profile != NULL) + env;
 	if (nsrc != 1) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "give exactly one of "
+		cmd_reply_arg_error(ctx, "access_key", "give exactly one of "
 		    "--access-key (secret on standard input), --profile or --env");
 		goto out;
 	}
-	if (ak != NULL && !match("^[A-Z0-9]{16,128}$", ak)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an AWS access "
-		    "key id", ak);
+	/*
+	 * Any key of 1 to 128 printable characters: AWS-compatible endpoints
+	 * and test set-ups use other shapes, and the SDKs take them.
+	 */
+	if (ak != NULL && !match("^[!-~]{1,128}$", ak)) {
+		cmd_reply_arg_error(ctx, "access_key", "an access key id is 1 to "
+		    "128 printable characters without spaces");
 		goto out;
 	}
+	if (ak != NULL && !match("^[A-Z0-9]{16,128}$", ak))
+		cmd_note(ctx, "warning: '%s' does not look like an AWS access "
+		    "key id (16 or more capital letters and digits); stored as "
+		    "given", ak);
 	if (ak != NULL && (secret == NULL || *secret == '\0')) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "no secret access key was "
+		cmd_reply_arg_error(ctx, "secret", "no secret access key was "
 		    "given (acmctl reads it from standard input)");
 		goto out;
 	}
 	if (ak == NULL && (secret != NULL || token != NULL)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "a secret goes only with "
+		cmd_reply_arg_error(ctx, "secret", "a secret goes only with "
 		    "--access-key");
 		goto out;
 	}
-	if (secret != NULL && !match("^[A-Za-z0-9/+=]{16,128}$", secret)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "the secret access key "
-		    "given is not in AWS's format");
+	if (secret != NULL && !match("^[!-~]{1,128}$", secret)) {
+		cmd_reply_arg_error(ctx, "secret", "a secret access key is 1 to "
+		    "128 printable characters without spaces");
 		goto out;
 	}
+	if (secret != NULL && !match("^[A-Za-z0-9/+=]{16,128}$", secret))
+		cmd_note(ctx, "warning: the secret access key does not look like "
+		    "an AWS one (40 letters, digits, '/', '+' or '='); stored "
+		    "as given");
 	if (role != NULL &&
 	    !match("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", role)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an IAM role "
+		cmd_reply_arg_error(ctx, "role_arn", "'%s' is not an IAM role "
 		    "ARN (arn:aws:iam::123456789012:role/NAME)", role);
 		goto out;
 	}
 	if (ext != NULL && role == NULL) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "--external-id goes with "
+		cmd_reply_arg_error(ctx, "external_id", "--external-id goes with "
 		    "--role-arn");
 		goto out;
 	}
 	if (profile != NULL && !creds_valid_name(profile)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "profile name '%s' is not "
+		cmd_reply_arg_error(ctx, "profile", "profile name '%s' is not "
 		    "valid", profile);
 		goto out;
 	}
@@ -184,11 +196,14 @@ cmd_credential_list_cb(const char *key, json_t *rec, void *arg)
 	row = json_object();
 	json_object_set_new(row, "name", json_string(key));
 	json_object_set_new(row, "type", json_string(rec_str(rec, "type")));
+	/* A key id is not a secret, but a long one is shown shortened. */
 	if (ak != NULL && strlen(ak) > 8) {
 		snprintf(masked, sizeof masked, "%.4s...%s", ak,
 		    ak + strlen(ak) - 4);
 		json_object_set_new(row, "access_key", json_string(masked));
-	} else
+	} else if (ak != NULL)
+		json_object_set_new(row, "access_key", json_string(ak));
+	else
 		json_object_set_new(row, "access_key",
 		    json_string(rec_str(rec, "profile")));
 	/* Every row has every column, so the table has them all. */

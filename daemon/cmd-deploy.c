@@ -9,6 +9,7 @@
 #include "deploy.h"
 #include "log.h"
 #include "rec.h"
+#include "repo.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -26,31 +27,68 @@ const struct cmd_entry cmd_deploy_entry = {
 };
 
 struct dep_list {
-	const char	*name;
-	json_t		*rows;
-	int		 full;
+	struct store_txn	*t;
+	const char		*name;
+	json_t			*rows;
+	json_t			*current;	/* name -> current version */
+	int			 full;
 };
+
+/* The repository's current version of a deployment's certificate. */
+static long long
+dep_list_current(struct dep_list *l, const char *name)
+{
+	json_t	*c, *v;
+	char	*cause = NULL;
+
+	if ((v = json_object_get(l->current, name)) == NULL) {
+		c = repo_get(l->t, name, &cause);
+		free(cause);
+		v = json_integer(rec_int(c, "current"));
+		json_object_set_new(l->current, name, v);
+		json_decref(c);
+	}
+	return (json_integer_value(v));
+}
 
 static int
 dep_list_cb(const char *key, json_t *rec, void *arg)
 {
 	struct dep_list	*l = arg;
-	json_t		*row;
+	json_t		*row, *tags;
+	const char	*name = rec_str(rec, "name"), *state;
 
-	if (l->name != NULL && (rec_str(rec, "name") == NULL ||
-	    strcmp(rec_str(rec, "name"), l->name) != 0))
+	if (name == NULL || (l->name != NULL && strcmp(name, l->name) != 0))
 		return (0);
+	state = deploy_state_shown(rec, dep_list_current(l, name));
 	if (l->full) {
-		json_array_append(l->rows, rec);
+		row = json_deep_copy(rec);
+		json_object_set_new(row, "state", json_string(state));
+		json_array_append_new(l->rows, row);
 		return (0);
 	}
-	row = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}",
-	    "name", rec_str(rec, "name") ? rec_str(rec, "name") : "",
+	row = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
+	    "name", name,
 	    "account", rec_str(rec, "account") ? rec_str(rec, "account") : "",
 	    "region", rec_str(rec, "region") ? rec_str(rec, "region") : "",
 	    "version", (json_int_t)rec_int(rec, "version"),
-	    "state", rec_str(rec, "state") ? rec_str(rec, "state") : "pending",
-	    "auto_redeploy", rec_bool(rec, "auto_redeploy"));
+	    "state", state,
+	    "auto_redeploy", rec_bool(rec, "auto_redeploy"),
+	    "replace", rec_bool(rec, "replace"));
+	/* The options that stick, as deploy --tag gave them. */
+	tags = json_object();
+	{
+		json_t	*tg;
+		size_t	 i;
+
+		json_array_foreach(json_object_get(rec, "tags"), i, tg) {
+			if (rec_str(tg, "Key") != NULL)
+				json_object_set_new(tags, rec_str(tg, "Key"),
+				    json_string(rec_str(tg, "Value") ?
+				    rec_str(tg, "Value") : ""));
+		}
+	}
+	json_object_set_new(row, "tags", tags);
 	json_object_set_new(row, "arn", rec_str(rec, "arn") ?
 	    json_string(rec_str(rec, "arn")) : json_null());
 	json_object_set_new(row, "last_error", rec_str(rec, "last_error") ?
@@ -63,18 +101,22 @@ static void
 dep_list_reply(struct cmd_ctx *ctx, const char *name, int full)
 {
 	struct store_txn	*t;
-	struct dep_list		 l = { name, json_array(), full };
+	struct dep_list		 l = { NULL, name, json_array(), json_object(),
+				    full };
 	char			*cause = NULL;
 
 	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    rec_foreach(t, DB_DEPLOYMENTS, NULL, dep_list_cb, &l, &cause) != 0) {
+	    (l.t = t, rec_foreach(t, DB_DEPLOYMENTS, NULL, dep_list_cb, &l,
+	    &cause)) != 0) {
 		store_abort(t);
 		json_decref(l.rows);
+		json_decref(l.current);
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
 		return;
 	}
 	store_abort(t);
+	json_decref(l.current);
 	if (full && json_array_size(l.rows) == 0) {
 		json_decref(l.rows);
 		cmd_reply_error(ctx, PROTO_ENOTFOUND, "certificate '%s' has no "
@@ -220,15 +262,30 @@ const struct cmd_entry cmd_sync_entry = {
 };
 
 static void
+cmd_check_done(json_t *rows, void *arg)
+{
+	cmd_reply_json(arg, rows);
+}
+
+static void
 cmd_check_exec(struct cmd_ctx *ctx)
 {
-	deploy_check_all();
-	cmd_reply_json(ctx, json_pack("{s:s}", "result", "checking every "
-	    "deployment against ACM; see deploy list"));
+	int	 nowait = 0;
+
+	if (cmd_arg_bool(ctx, "no_wait", &nowait) != 0)
+		return;
+	if (nowait) {
+		deploy_check_all();
+		cmd_reply_json(ctx, json_pack("{s:s}", "result", "checking every "
+		    "deployment against ACM; see deploy list"));
+		return;
+	}
+	/* The answer is what the check found, once every answer is in. */
+	deploy_check(cmd_check_done, ctx);
 }
 
 const struct cmd_entry cmd_deploy_check_entry = {
 	.name = "deploy.check",
-	.usage = "deploy check",
+	.usage = "deploy check [--no-wait]",
 	.exec = cmd_check_exec,
 };

@@ -479,7 +479,7 @@ cmd_ca_list_exec(struct cmd_ctx *ctx)
 	    cmd_arg_str(ctx, "region", 1, &region) != 0)
 		goto out;
 	if (!aws_region_valid(region)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region '%s' (not "
+		cmd_reply_arg_error(ctx, "region", "unknown region '%s' (not "
 		    "one where ACM runs)", region);
 		goto out;
 	}
@@ -872,7 +872,7 @@ renew_store(struct lc *lc)
 			if (repo_set_key(t, name, version, key, key == lc->key ?
 			    lc->keylen : carriedlen, &cause) != 0)
 				goto fail;
-			added = 1;	/* auto-redeploy can import it now */
+			added = 2;	/* auto-redeploy can import it now */
 		}
 	} else
 		goto fail;
@@ -890,8 +890,10 @@ renew_store(struct lc *lc)
 	lc->intent = 0;
 	log_info("renew: %s renewed, serial %s; version %ld of %s%s", lc->arn,
 	    ci->serial, version, name, key != NULL ? " with its key" : "");
-	if (added)
+	if (added == 1)
 		repo_new_version(name, version);
+	else if (added == 2)
+		repo_key_added(name, version);
 	lc_reply(lc, json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}",
 	    "arn", lc->arn, "name", name, "version", (json_int_t)version,
 	    "serial", ci->serial, "not_after", (json_int_t)ci->not_after,
@@ -1077,7 +1079,7 @@ cmd_renew_exec(struct cmd_ctx *ctx)
 	    cmd_arg_bool(ctx, "yes", &yes) != 0)
 		goto out;
 	if (with_key && !yes) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "AWS charges for each "
+		cmd_reply_arg_error(ctx, "yes", "AWS charges for each "
 		    "export of a private certificate: confirm --with-key with "
 		    "--yes");
 		goto out;
@@ -1293,7 +1295,7 @@ cmd_revoke_exec(struct cmd_ctx *ctx)
 	    cmd_arg_str(ctx, "credential", 0, &cred) != 0)
 		goto out;
 	if (normalise_reason(reason, &norm) != 0) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown revocation reason "
+		cmd_reply_arg_error(ctx, "reason", "unknown revocation reason "
 		    "'%s' (unspecified, key-compromise, "
 		    "certificate-authority-compromise, affiliation-changed, "
 		    "superseded, cessation-of-operation, privilege-withdrawn, "
@@ -1382,6 +1384,8 @@ fetch_key_exported(struct aws_result *res, void *arg)
 	    lc->arn, version, name);
 	if (created)
 		repo_new_version(name, version);
+	else
+		repo_key_added(name, version);
 	lc_reply(lc, json_pack("{s:s, s:s, s:I, s:b, s:b}", "arn", lc->arn,
 	    "name", name, "version", (json_int_t)version, "has_key", 1,
 	    "created", created));
@@ -1407,7 +1411,7 @@ cmd_fetch_key_exec(struct cmd_ctx *ctx)
 	    cmd_arg_bool(ctx, "yes", &yes) != 0)
 		goto out;
 	if (!yes) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "AWS charges for each "
+		cmd_reply_arg_error(ctx, "yes", "AWS charges for each "
 		    "export of a private certificate: confirm with yes");
 		goto out;
 	}
@@ -1569,12 +1573,12 @@ cmd_delete_exec(struct cmd_ctx *ctx)
 	    cmd_arg_bool(ctx, "yes", &yes) != 0)
 		goto out;
 	if (!yes) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "deleting needs "
+		cmd_reply_arg_error(ctx, "yes", "deleting needs "
 		    "confirmation (yes)");
 		goto out;
 	}
 	if ((key = inv_key_for_arn(arn)) == NULL) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not an ACM "
+		cmd_reply_arg_error(ctx, "arn", "'%s' is not an ACM "
 		    "certificate ARN", arn);
 		goto out;
 	}

@@ -21,6 +21,7 @@
 #include "aws/services.h"
 #include "cmd.h"
 #include "creds.h"
+#include "inventory.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "pem.h"
@@ -29,10 +30,12 @@
 #include "requests.h"
 #include "store.h"
 #include "xmalloc.h"
+#include "zones.h"
 
 #define REQ_WINDOW	(72 * 3600)	/* ACM's validation window */
 #define REQ_POLL_MIN	5
 #define REQ_POLL_MAX	1800
+#define REQ_R53_RETRY	30	/* seconds after a Route 53 failure; doubles */
 
 static struct job	*req_job;
 static json_t		*req_busy;	/* id -> true while a poll runs */
@@ -129,8 +132,9 @@ struct req_poll {
 	struct aws_cred	*cred;
 	struct cmd_ctx	*ctx;		/* request sync: answer when done */
 	int		 pending;
-	json_t		*zones;		/* auto: [{id, name}] */
-	json_t		*changes;
+	int		 force;		/* a person asked: no back-off */
+	int		 challenge_cmd;	/* deploy-challenge: fail if it did */
+	int		 challenge_failed; /* Route 53 failed in this poll */
 };
 
 static void	req_poll_done(struct req_poll *);
@@ -153,8 +157,6 @@ req_poll_free(struct req_poll *p)
 	json_object_del(req_busy, p->id);
 	free(p->id);
 	json_decref(p->rec);
-	json_decref(p->zones);
-	json_decref(p->changes);
 	aws_cred_unref(p->cred);
 	free(p);
 }
@@ -213,7 +215,12 @@ req_poll_done(struct req_poll *p)
 	/* Written first: the key's attempts go into the stored record. */
 	if (req_put(p->rec) == 0 && req_key_due(p->rec, 0))
 		lifecycle_request_key(p->rec, 0);
-	if (p->ctx != NULL)
+	if (p->ctx != NULL && p->challenge_cmd && p->challenge_failed)
+		cmd_reply_error(p->ctx, PROTO_EAWS, "request %s: %s (status: %s)",
+		    p->id, rec_str(p->rec, "last_error") ? rec_str(p->rec,
+		    "last_error") : "the challenge failed", rec_str(p->rec,
+		    "status"));
+	else if (p->ctx != NULL)
 		cmd_reply_json(p->ctx, req_view(p->rec));
 	req_poll_free(p);
 }
@@ -236,6 +243,60 @@ req_link_stored(struct store_txn *t, json_t *rec, const char *cert,
 	}
 	pem_certinfo_free(ci);
 	free(name);
+}
+
+/*
+ * What acmd asked ACM for goes into the inventory at once (the rest comes
+ * with the next discovery): cert NULL while it is not issued.
+ */
+static int
+req_note(struct store_txn *t, const json_t *rec, const char *status,
+    const char *cert, const char *chain, char **cause)
+{
+	json_t	*set, *sans;
+	size_t	 i;
+	int	 ret;
+
+	set = json_pack("{s:s, s:s}", "type", strcmp(rec_str(rec, "kind"),
+	    "private") == 0 ? "Private" : "Amazon Issued", "status", status);
+	if (cert == NULL) {
+		sans = json_array();
+		json_array_append_new(sans, json_string(rec_str(rec, "domain")));
+		for (i = 0; i < json_array_size(json_object_get(rec, "sans"));
+		    i++)
+			json_array_append(sans, json_array_get(
+			    json_object_get(rec, "sans"), i));
+		json_object_set_new(set, "domain", json_string(rec_str(rec,
+		    "domain")));
+		json_object_set_new(set, "sans", sans);
+	}
+	if (rec_str(rec, "name") != NULL && rec_int(rec, "version") > 0)
+		json_object_set_new(set, "linked", json_pack("{s:s, s:I}",
+		    "name", rec_str(rec, "name"), "version",
+		    (json_int_t)rec_int(rec, "version")));
+	ret = inv_note(t, rec_str(rec, "arn"), rec_str(rec, "credential"), set,
+	    cert, chain, cause);
+	json_decref(set);
+	return (ret);
+}
+
+/* req_note in a transaction of its own, for a request just made. */
+static void
+req_note_alone(const json_t *rec)
+{
+	struct store_txn	*t;
+	char			*cause = NULL;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) != NULL &&
+	    req_note(t, rec, "PENDING_VALIDATION", NULL, NULL, &cause) != 0) {
+		store_abort(t);
+		t = NULL;
+	}
+	if (t == NULL || store_commit(t, &cause) != 0) {
+		log_warnx("request %s: inventory: %s", rec_str(rec, "id"),
+		    cause);
+		free(cause);
+	}
 }
 
 static void
@@ -283,11 +344,18 @@ req_got_cert(struct aws_result *r, void *arg)
 			return;
 		}
 		version = 0;
-	} else if (store_commit(t, &cause) != 0) {
-		log_warnx("request %s: %s", p->id, cause);
-		free(cause);
-		req_poll_done(p);
-		return;
+	} else {
+		json_object_set_new(p->rec, "version", json_integer(version));
+		if (req_note(t, p->rec, "ISSUED", cert, chain, &cause) != 0) {
+			store_abort(t);
+			t = NULL;
+		}
+		if (t == NULL || store_commit(t, &cause) != 0) {
+			log_warnx("request %s: %s", p->id, cause);
+			free(cause);
+			req_poll_done(p);
+			return;
+		}
 	}
 	req_set_status(p->rec, "Issued");
 	json_object_set_new(p->rec, "issued_at", json_integer(time(NULL)));
@@ -321,6 +389,32 @@ req_fetch(struct req_poll *p)
 
 /* Route 53: write every validation CNAME, once each, then wait INSYNC. */
 
+/*
+ * A Route 53 step failed: the request says so (request show, list) and
+ * the challenge is tried again after a back-off.
+ */
+static void
+req_challenge_failed(struct req_poll *p, const char *what, const char *msg)
+{
+	json_t		*ch = json_object_get(p->rec, "challenge");
+	long long	 n = rec_int(ch, "attempts") + 1, wait;
+	char		*err;
+
+	wait = (long long)REQ_R53_RETRY << (n > 6 ? 6 : n - 1);
+	if (wait > REQ_POLL_MAX)
+		wait = REQ_POLL_MAX;
+	xasprintf(&err, "Route 53 %s: %s", what, msg);
+	json_object_set_new(ch, "state", json_string("retry"));
+	json_object_set_new(ch, "error", json_string(err));
+	json_object_set_new(ch, "attempts", json_integer(n));
+	json_object_set_new(ch, "next_try", json_integer(time(NULL) + wait));
+	json_object_set_new(p->rec, "last_error", json_string(err));
+	log_warnx("request %s: %s; trying again in %lld s (attempt %lld)",
+	    p->id, err, wait, n);
+	free(err);
+	p->challenge_failed = 1;
+}
+
 static void
 req_change_status(struct aws_result *r, void *arg)
 {
@@ -340,6 +434,8 @@ req_change_status(struct aws_result *r, void *arg)
 	if (rec_int(ch, "insync") >= (long long)json_array_size(
 	    json_object_get(ch, "changes"))) {
 		json_object_set_new(ch, "state", json_string("insync"));
+		json_object_del(ch, "error");
+		json_object_del(p->rec, "last_error");
 		req_set_status(p->rec, "Pending Validation");
 	}
 	req_poll_done(p);
@@ -351,49 +447,30 @@ req_changed(struct aws_result *r, void *arg)
 	struct req_poll	*p = arg;
 	json_t		*ch = json_object_get(p->rec, "challenge");
 	const char	*id;
+	char		*msg;
 
 	if (!r->ok) {
-		json_object_set_new(ch, "state", json_string("failed"));
-		json_object_set_new(ch, "error", json_string(r->err.message));
-		log_warnx("request %s: Route 53: %s: %s", p->id, r->err.code,
-		    r->err.message);
-	} else if ((id = xml_text(r->xml, "ChangeInfo/Id")) != NULL)
+		xasprintf(&msg, "%s: %s", r->err.code, r->err.message);
+		req_challenge_failed(p, "ChangeResourceRecordSets", msg);
+		free(msg);
+	} else if ((id = xml_text(r->xml, "ChangeInfo/Id")) != NULL &&
+	    strcmp(rec_str(ch, "state"), "upserting") == 0)
 		json_array_append_new(json_object_get(ch, "changes"),
 		    json_string(id));
 	req_poll_done(p);
 }
 
-/* The zone for a record name: the given one, or the longest match. */
-static const char *
-req_zone_for(struct req_poll *p, const char *name)
-{
-	const char	*best = NULL, *zn;
-	size_t		 bestlen = 0, i, zl, nl = strlen(name);
-	json_t		*z;
-
-	if (rec_str(p->rec, "hosted_zone") != NULL)
-		return (rec_str(p->rec, "hosted_zone"));
-	json_array_foreach(p->zones, i, z) {
-		zn = rec_str(z, "name");
-		zl = strlen(zn);
-		if (zl > nl || strcasecmp(name + nl - zl, zn) != 0)
-			continue;
-		if (zl < nl && name[nl - zl - 1] != '.')
-			continue;
-		if (zl > bestlen) {
-			best = rec_str(z, "id");
-			bestlen = zl;
-		}
-	}
-	return (best);
-}
-
+/*
+ * Write the records into zones (the one zone given, or every zone of the
+ * account: the longest match for each record).
+ */
 static void
-req_write_records(struct req_poll *p)
+req_write_records(struct req_poll *p, const json_t *zones)
 {
 	json_t		*domains = json_object_get(p->rec, "domains"), *d, *rr;
 	json_t		*byzone = json_object(), *ch, *list;
-	const char	*zone, *name, *zid;
+	const json_t	*z;
+	const char	*name, *zid;
 	size_t		 i, n;
 
 	ch = json_object_get(p->rec, "challenge");
@@ -401,21 +478,28 @@ req_write_records(struct req_poll *p)
 		rr = json_object_get(d, "record");
 		if ((name = rec_str(rr, "name")) == NULL)
 			continue;
-		if ((zone = req_zone_for(p, name)) == NULL) {
+		if (strcmp(rec_str(p->rec, "zone_mode"), "zone") == 0)
+			z = json_array_get(zones, 0);
+		else if ((z = zones_for_name(zones, name)) == NULL) {
+			/* Not ours to write: by hand, then (Sync Records). */
 			json_object_set_new(ch, "state", json_string("failed"));
 			json_object_set_new(ch, "error", json_pack("s++",
-			    "no hosted zone holds ", name, ""));
+			    "no public hosted zone holds ", name, ""));
 			continue;
 		}
-		if ((list = json_object_get(byzone, zone)) == NULL) {
+		zid = rec_str(z, "id");
+		if ((list = json_object_get(byzone, zid)) == NULL) {
 			list = json_object();
-			json_object_set_new(byzone, zone, list);
+			json_object_set_new(byzone, zid, list);
 		}
 		/* A wildcard and its base share one record: write it once. */
 		json_object_set(list, name, json_object_get(rr, "value"));
 	}
 	if (strcmp(rec_str(ch, "state"), "failed") == 0) {
+		json_object_set(p->rec, "last_error", json_object_get(ch,
+		    "error"));
 		req_set_status(p->rec, "Sync Records");
+		p->challenge_failed = 1;
 		json_decref(byzone);
 		return;
 	}
@@ -443,43 +527,27 @@ req_write_records(struct req_poll *p)
 	json_decref(byzone);
 }
 
+/* The zones to write into: every one of the account, or the one named. */
 static void
-req_zones_listed(struct aws_result *r, void *arg)
+req_zones(json_t *zones, const char *code, const char *error, void *arg)
 {
-	struct req_poll		*p = arg;
-	const struct xml_node	*zs, *z;
-	const char		*id, *name;
-	char			*nm;
-	size_t			 len;
+	struct req_poll	*p = arg;
+	const char	*what = strcmp(rec_str(p->rec, "zone_mode"), "auto") == 0 ?
+			    "ListHostedZonesByName" : rec_str(p->rec,
+			    "hosted_zone");
+	char		*msg;
 
-	p->zones = json_array();
-	if (!r->ok) {
-		log_warnx("request %s: ListHostedZonesByName: %s: %s", p->id,
-		    r->err.code, r->err.message);
-		json_object_set_new(json_object_get(p->rec, "challenge"),
-		    "state", json_string("failed"));
-		req_set_status(p->rec, "Sync Records");
-		req_poll_done(p);
-		return;
+	if (zones == NULL) {
+		xasprintf(&msg, "%s: %s", what, error);
+		req_challenge_failed(p, "zones", msg);
+		free(msg);
+	} else {
+		if (strcmp(rec_str(p->rec, "zone_mode"), "zone") == 0)
+			json_object_set_new(p->rec, "hosted_zone", json_string(
+			    rec_str(json_array_get(zones, 0), "id")));
+		req_write_records(p, zones);
+		json_decref(zones);
 	}
-	zs = xml_child(r->xml, "HostedZones");
-	for (z = xml_child(zs, "HostedZone"); z != NULL;
-	    z = xml_next_named(z, "HostedZone")) {
-		id = xml_text(z, "Id");
-		name = xml_text(z, "Name");
-		if (id == NULL || name == NULL)
-			continue;
-		nm = xstrdup(name);
-		len = strlen(nm);
-		if (len > 0 && nm[len - 1] != '.') {
-			free(nm);
-			xasprintf(&nm, "%s.", name);
-		}
-		json_array_append_new(p->zones, json_pack("{s:s, s:s}", "id",
-		    id, "name", nm));
-		free(nm);
-	}
-	req_write_records(p);
 	req_poll_done(p);
 }
 
@@ -499,6 +567,10 @@ req_challenge(struct req_poll *p)
 	if (strcmp(state, "insync") == 0 || strcmp(state, "failed") == 0)
 		return;
 	req_set_status(p->rec, "Deploy Challenge");
+	/* Backing off after a Route 53 failure: not yet. */
+	if (strcmp(state, "retry") == 0 && !p->force &&
+	    rec_int(ch, "next_try") > (long long)time(NULL))
+		return;
 	if (strcmp(state, "upserting") == 0 &&
 	    (changes = json_object_get(ch, "changes")) != NULL &&
 	    json_array_size(changes) > 0) {
@@ -510,13 +582,12 @@ req_challenge(struct req_poll *p)
 		}
 		return;
 	}
-	if (strcmp(rec_str(p->rec, "zone_mode"), "auto") == 0) {
-		p->pending++;
-		route53_list_hosted_zones_by_name(p->cred, NULL,
-		    req_zones_listed, p);
-		return;
-	}
-	req_write_records(p);
+	p->pending++;
+	if (strcmp(rec_str(p->rec, "zone_mode"), "auto") == 0)
+		zones_list(p->cred, req_zones, p);
+	else
+		zones_resolve(p->cred, rec_str(p->rec, "hosted_zone"),
+		    req_zones, p);
 }
 
 static void
@@ -652,6 +723,8 @@ req_requested(struct aws_result *r, void *arg)
 	json_object_set_new(p->rec, "next_poll", json_integer(time(NULL) + 2));
 	json_object_set_new(p->rec, "polls", json_integer(0));
 	req_put(p->rec);
+	if (arn != NULL)
+		req_note_alone(p->rec);
 	if (ctx != NULL) {
 		p->ctx = NULL;
 		cmd_reply_json(ctx, req_view(p->rec));
@@ -660,10 +733,16 @@ req_requested(struct aws_result *r, void *arg)
 	req_poll_free(p);
 }
 
+#define REQ_SEND	0x1	/* RequestCertificate (with the stored token) */
+#define REQ_FORCE	0x2	/* a person asked: no back-off */
+#define REQ_CHALLENGE	0x4	/* deploy-challenge: a failure is an error */
+
 /* Start a poll of one request (ctx: reply when done). */
 static int
-req_poll_start(json_t *rec, struct cmd_ctx *ctx, int send, char **cause)
+req_poll_start(json_t *rec, struct cmd_ctx *ctx, int flags, char **cause)
 {
+	int	 send = flags & REQ_SEND;
+
 	struct req_poll	*p;
 	const char	*id = rec_str(rec, "id");
 
@@ -676,6 +755,8 @@ req_poll_start(json_t *rec, struct cmd_ctx *ctx, int send, char **cause)
 	p->id = xstrdup(id);
 	p->rec = rec;
 	p->ctx = ctx;
+	p->force = (flags & REQ_FORCE) != 0;
+	p->challenge_cmd = (flags & REQ_CHALLENGE) != 0;
 	if ((p->cred = creds_get(rec_str(rec, "credential"), cause)) == NULL) {
 		p->ctx = NULL;
 		req_poll_free(p);
@@ -726,8 +807,8 @@ req_job_fn(struct job *j, void *arg)
 	for (i = 0; i < json_array_size(d.polls); i++) {
 		rec = json_deep_copy(json_array_get(d.polls, i));
 		/* A crash after storing the token: same token, same ARN. */
-		if (req_poll_start(rec, NULL, rec_str(rec, "arn") == NULL,
-		    &cause) != 0) {
+		if (req_poll_start(rec, NULL, rec_str(rec, "arn") == NULL ?
+		    REQ_SEND : 0, &cause) != 0) {
 			log_debug("requests: %s", cause);
 			free(cause);
 			cause = NULL;
@@ -747,6 +828,82 @@ requests_init(void)
 
 /* Commands. */
 
+/*
+ * Store a new request, its token first (a retry or a crash never requests
+ * twice), and send it.  rec is taken over.
+ */
+static void
+req_create_store(struct cmd_ctx *ctx, json_t *rec)
+{
+	struct store_txn	*t;
+	unsigned char		 rnd[16];
+	char			 id[32], token[33], *cause = NULL;
+	uint64_t		 seq;
+	size_t			 i;
+
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		fatalx("no random bytes");
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+	json_object_set_new(rec, "token", json_string(token));
+	json_object_set_new(rec, "status", json_string("Requesting"));
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	if (store_next_id(t, "request", &seq, &cause) != 0)
+		goto fail_abort;
+	snprintf(id, sizeof id, "r-%llu", (unsigned long long)seq);
+	json_object_set_new(rec, "id", json_string(id));
+	json_object_set_new(rec, "updated", json_integer(time(NULL)));
+	if (rec_put(t, DB_REQUESTS, id, rec, &cause) != 0)
+		goto fail_abort;
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	if (req_poll_start(rec, ctx, REQ_SEND, &cause) != 0) {
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
+	}
+	return;
+fail_abort:
+	store_abort(t);
+fail:
+	cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+	free(cause);
+	json_decref(rec);
+}
+
+struct req_zoned {
+	struct cmd_ctx	*ctx;
+	json_t		*rec;
+};
+
+/* --hosted-zone resolved (or not): the request goes on, or nothing. */
+static void
+req_create_zoned(json_t *zones, const char *code, const char *error,
+    void *arg)
+{
+	struct req_zoned	*z = arg;
+	const json_t		*zone = json_array_get(zones, 0);
+	const char		*given = rec_str(z->rec, "hosted_zone");
+
+	if (zone == NULL) {
+		if (code != NULL)
+			cmd_reply_error(z->ctx, PROTO_EAWS, "hosted zone %s: %s",
+			    given, error);
+		else
+			cmd_reply_arg_error(z->ctx, "hosted_zone", "%s: %s",
+			    given, error);
+		json_decref(z->rec);
+	} else {
+		json_object_set_new(z->rec, "hosted_zone", json_string(
+		    rec_str(zone, "id")));
+		json_object_set_new(z->rec, "hosted_zone_name", json_string(
+		    rec_str(zone, "name")));
+		req_create_store(z->ctx, z->rec);
+	}
+	json_decref(zones);
+	free(z);
+}
+
 static void
 req_create(struct cmd_ctx *ctx, const char *kind)
 {
@@ -754,13 +911,10 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 	char		*domain = NULL, *cred = NULL, *region = NULL;
 	char		*validation = NULL, *alg = NULL, *zone = NULL;
 	char		*ca = NULL, *name = NULL, *cause = NULL, **sanv = NULL;
-	char		**tagv = NULL, id[32], token[33], *eq;
-	unsigned char	 rnd[16];
+	char		**tagv = NULL, *eq;
 	struct aws_cred	*c = NULL;
 	size_t		 nsans = 0, ntags = 0, i;
-	uint64_t	 seq;
 	int		 autozone = 0, manual = 0, with_key = 0;
-	struct store_txn *t;
 
 	if (cmd_arg_str(ctx, "credential", 1, &cred) != 0 ||
 	    cmd_arg_str(ctx, "region", 1, &region) != 0 ||
@@ -780,12 +934,12 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 	    cmd_arg_bool(ctx, "with_key", &with_key) != 0)
 		goto out;
 	if (!aws_region_valid(region)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region '%s'",
+		cmd_reply_arg_error(ctx, "region", "unknown region '%s'",
 		    region);
 		goto out;
 	}
 	if (!valid_domain(domain)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not a domain name "
+		cmd_reply_arg_error(ctx, "domain", "'%s' is not a domain name "
 		    "ACM can certify", domain);
 		goto out;
 	}
@@ -793,7 +947,7 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 	for (i = 0; i < nsans; i++) {
 		if (!valid_domain(sanv[i])) {
 			json_decref(sans);
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not a "
+			cmd_reply_arg_error(ctx, "san", "'%s' is not a "
 			    "domain name ACM can certify", sanv[i]);
 			goto out;
 		}
@@ -804,7 +958,7 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 		if ((eq = strchr(tagv[i], '=')) == NULL || eq == tagv[i]) {
 			json_decref(sans);
 			json_decref(tags);
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "tag '%s' is not "
+			cmd_reply_arg_error(ctx, "tag", "tag '%s' is not "
 			    "KEY=VALUE", tagv[i]);
 			goto out;
 		}
@@ -820,18 +974,18 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 			validation[i] = (char)toupper((unsigned char)validation[i]);
 		if (strcmp(validation, "DNS") != 0 &&
 		    strcmp(validation, "EMAIL") != 0) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "--validation is "
+			cmd_reply_arg_error(ctx, "validation", "--validation is "
 			    "dns or email");
 			goto out;
 		}
 		if ((zone != NULL) + autozone + manual > 1) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "give one of "
+			cmd_reply_arg_error(ctx, "hosted_zone", "give one of "
 			    "--hosted-zone, --auto-zone and --manual-dns");
 			goto out;
 		}
 		if (strcmp(validation, "EMAIL") == 0 && (zone != NULL ||
 		    autozone || manual)) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "zone options go "
+			cmd_reply_arg_error(ctx, "validation", "zone options go "
 			    "with --validation dns");
 			goto out;
 		}
@@ -852,14 +1006,14 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 				break;
 		}
 		if (key_algorithms[i] == NULL) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "--key-algorithm is "
+			cmd_reply_arg_error(ctx, "key_algorithm", "--key-algorithm is "
 			    "RSA_2048, EC_prime256v1 or EC_secp384r1");
 			goto out;
 		}
 		json_object_set_new(rec, "key_algorithm", json_string(alg));
 	}
 	if (name != NULL && !repo_valid_name(name)) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is not a valid "
+		cmd_reply_arg_error(ctx, "name", "'%s' is not a valid "
 		    "repository name", name);
 		goto out;
 	}
@@ -870,33 +1024,19 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 		cmd_reply_error(ctx, PROTO_ENOTFOUND, "%s", cause);
 		goto out;
 	}
-	aws_cred_unref(c);
-	/* The token is stored before the call: a retry never requests twice. */
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		fatalx("no random bytes");
-	for (i = 0; i < sizeof rnd; i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
-	json_object_set_new(rec, "token", json_string(token));
-	json_object_set_new(rec, "status", json_string("Requesting"));
-	if ((t = store_begin(acmd.store, 1, &cause)) == NULL ||
-	    store_next_id(t, "request", &seq, &cause) != 0) {
-		store_abort(t);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		goto out;
-	}
-	snprintf(id, sizeof id, "r-%llu", (unsigned long long)seq);
-	json_object_set_new(rec, "id", json_string(id));
-	json_object_set_new(rec, "updated", json_integer(time(NULL)));
-	if (rec_put(t, DB_REQUESTS, id, rec, &cause) != 0 ||
-	    store_commit(t, &cause) != 0) {
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		goto out;
-	}
-	if (req_poll_start(rec, ctx, 1, &cause) != 0) {
+	if (zone != NULL) {
+		/* The zone named must be there before ACM hears anything. */
+		struct req_zoned	*z = xcalloc(1, sizeof *z);
+
+		z->ctx = ctx;
+		z->rec = rec;
+		zones_resolve(c, zone, req_create_zoned, z);
+		aws_cred_unref(c);
 		rec = NULL;
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		goto out;
 	}
+	aws_cred_unref(c);
+	req_create_store(ctx, rec);
 	rec = NULL;
 out:
 	json_decref(rec);
@@ -945,10 +1085,11 @@ static int
 req_list_cb(const char *key, json_t *rec, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, "
-	    "s:s?, s:s?}", "id", rec_str(rec, "id"), "domain", rec_str(rec,
-	    "domain"), "kind", rec_str(rec, "kind"), "validation",
+	    "s:s?, s:s?, s:s?}", "id", rec_str(rec, "id"), "domain",
+	    rec_str(rec, "domain"), "kind", rec_str(rec, "kind"), "validation",
 	    rec_str(rec, "validation"), "region", rec_str(rec, "region"),
-	    "status", rec_str(rec, "status"), "arn", rec_str(rec, "arn")));
+	    "status", rec_str(rec, "status"), "arn", rec_str(rec, "arn"),
+	    "error", rec_str(rec, "last_error")));
 	return (0);
 }
 
@@ -1035,10 +1176,12 @@ cmd_request_records_exec(struct cmd_ctx *ctx)
 		    "%s, not DNS", rec_str(rec, "id"), rec_str(rec,
 		    "validation"));
 	} else if (json_array_size(rows) == 0) {
-		json_decref(rows);
-		cmd_reply_error(ctx, PROTO_ESTATE, "ACM has not given the "
-		    "validation records of %s yet; try again in a moment",
-		    rec_str(rec, "id"));
+		/* Not an error: ACM publishes them a few seconds after. */
+		cmd_note(ctx, "ACM has not published the validation records of "
+		    "%s yet (status: %s); they appear a few seconds after the "
+		    "request: run this again in a moment", rec_str(rec, "id"),
+		    rec_str(rec, "status") ? rec_str(rec, "status") : "?");
+		cmd_reply_json(ctx, rows);
 	} else
 		cmd_reply_json(ctx, rows);
 	json_decref(rec);
@@ -1074,7 +1217,7 @@ cmd_request_sync_exec(struct cmd_ctx *ctx)
 		json_decref(rec);
 		return;
 	}
-	if (req_poll_start(rec, ctx, 0, &cause) != 0) {
+	if (req_poll_start(rec, ctx, REQ_FORCE, &cause) != 0) {
 		cmd_reply_error(ctx, PROTO_EBUSY, "%s", cause);
 		free(cause);
 	}
@@ -1118,7 +1261,7 @@ cmd_request_challenge_exec(struct cmd_ctx *ctx)
 	json_object_set_new(rec, "challenge", json_pack("{s:s}", "state",
 	    "none"));
 	free(zone);
-	if (req_poll_start(rec, ctx, 0, &cause) != 0) {
+	if (req_poll_start(rec, ctx, REQ_FORCE | REQ_CHALLENGE, &cause) != 0) {
 		cmd_reply_error(ctx, PROTO_EBUSY, "%s", cause);
 		free(cause);
 	}
@@ -1160,7 +1303,7 @@ cmd_request_resend_exec(struct cmd_ctx *ctx)
 {
 	struct req_resend	*rs;
 	struct aws_cred		*c;
-	json_t			*rec, *d;
+	json_t			*rec, *d, *doms;
 	char			*only = NULL, *cause = NULL;
 	size_t			 i;
 
@@ -1170,9 +1313,17 @@ cmd_request_resend_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	if (strcmp(rec_str(rec, "validation"), "EMAIL") != 0 ||
-	    rec_str(rec, "arn") == NULL || req_final(rec)) {
+	    req_final(rec)) {
 		cmd_reply_error(ctx, PROTO_ESTATE, "request %s is not waiting for "
-		    "e-mail validation", rec_str(rec, "id"));
+		    "e-mail validation (%s, validated by %s)", rec_str(rec, "id"),
+		    rec_str(rec, "status"), rec_str(rec, "validation"));
+		goto out;
+	}
+	if (rec_str(rec, "arn") == NULL) {
+		cmd_reply_error(ctx, PROTO_ESTATE, "request %s has not reached "
+		    "ACM yet (status: %s): wait until request show gives its "
+		    "ARN, then resend", rec_str(rec, "id"), rec_str(rec,
+		    "status"));
 		goto out;
 	}
 	if ((c = creds_get(rec_str(rec, "credential"), &cause)) == NULL) {
@@ -1182,20 +1333,36 @@ cmd_request_resend_exec(struct cmd_ctx *ctx)
 	rs = xcalloc(1, sizeof *rs);
 	rs->ctx = ctx;
 	rs->pending = 1;
+	/*
+	 * The domains ACM validates: from its answer once a poll has seen
+	 * them, else the ones requested (ACM knows them from the start).
+	 */
+	doms = json_array();
 	json_array_foreach(json_object_get(rec, "domains"), i, d) {
-		const char *dom = rec_str(d, "domain");
+		if (rec_str(d, "domain") != NULL)
+			json_array_append_new(doms, json_string(rec_str(d,
+			    "domain")));
+	}
+	if (json_array_size(doms) == 0) {
+		json_array_append_new(doms, json_string(rec_str(rec, "domain")));
+		json_array_extend(doms, json_object_get(rec, "sans"));
+	}
+	json_array_foreach(doms, i, d) {
+		const char *dom = json_string_value(d);
 
-		if (dom == NULL || (only != NULL && strcmp(only, dom) != 0))
+		if (dom == NULL || (only != NULL && strcasecmp(only, dom) != 0))
 			continue;
 		rs->pending++;
 		acm_resend_validation_email(c, rec_str(rec, "region"),
 		    rec_str(rec, "arn"), dom, dom, req_resent, rs);
 	}
+	json_decref(doms);
 	aws_cred_unref(c);
 	if (rs->pending == 1) {
 		free(rs);
-		cmd_reply_error(ctx, PROTO_ENOTFOUND, "request %s has no domain "
-		    "%s", rec_str(rec, "id"), only ? only : "yet");
+		cmd_reply_arg_error(ctx, "domain", "request %s is not for %s "
+		    "(it is for %s)", rec_str(rec, "id"), only, rec_str(rec,
+		    "domain"));
 		goto out;
 	}
 	/* Drop the hold (no AWS call answers synchronously). */

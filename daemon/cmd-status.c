@@ -152,7 +152,7 @@ cmd_audit_exec(struct cmd_ctx *ctx)
 	char			*cause = NULL;
 
 	if (mp_get_uint(ctx->args, "limit", &limit, &cause) == -1) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "%s", cause);
+		cmd_reply_arg_error(ctx, "limit", "%s", cause);
 		free(cause);
 		return;
 	}

@@ -75,27 +75,34 @@ cmd_free_data(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
+/*
+ * The result's head: kind, id, ok, the note if the command left one, and
+ * room for extra more members (data, error) the caller packs after it.
+ */
 static struct mp_buf *
-cmd_result_head(struct cmd_ctx *ctx, int ok)
+cmd_result_head(struct cmd_ctx *ctx, int ok, int extra)
 {
 	struct mp_buf	*b;
 
 	b = mp_buf_new();
-	mp_map(b, 4);
+	mp_map(b, 3 + extra + (ctx->note != NULL));
 	mp_kstr(b, "kind", PROTO_KIND_RESULT);
 	mp_kuint(b, "id", ctx->id);
 	mp_kbool(b, "ok", ok);
+	if (ctx->note != NULL)
+		mp_kstr(b, "note", ctx->note);
 	return (b);
 }
 
 static void
 cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
-    enum proto_error code, const char *msg, const char *aws_code)
+    enum proto_error code, const char *msg, const char *aws_code,
+    const char *arg)
 {
 	struct mp_buf	*b;
 	size_t		 len;
 
-	b = cmd_result_head(ctx, ok);
+	b = cmd_result_head(ctx, ok, ok ? 1 : 1 + (data != NULL));
 	if (ok) {
 		mp_str(b, "data");
 		if (data != NULL && data->sb.size >= CMD_REF_MIN) {
@@ -117,11 +124,21 @@ cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
 		mp_nil(b);
 	} else {
 		mp_str(b, "error");
-		mp_map(b, aws_code != NULL ? 3 : 2);
+		mp_map(b, 2 + (aws_code != NULL) + (arg != NULL));
 		mp_kstr(b, "code", proto_error_string(code));
 		mp_kstr(b, "message", msg);
 		if (aws_code != NULL)
 			mp_kstr(b, "aws_code", aws_code);
+		if (arg != NULL)
+			mp_kstr(b, "arg", arg);
+		if (data != NULL) {
+			/* What was done before the failure, for the client. */
+			mp_str(b, "data");
+			server_send2(ctx, b, data);
+			mp_buf_free(b);
+			server_ctx_done(ctx);
+			return;
+		}
 	}
 	server_send(ctx, b);
 	mp_buf_free(b);
@@ -131,7 +148,7 @@ cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
 void
 cmd_reply_ok(struct cmd_ctx *ctx, struct mp_buf *data)
 {
-	cmd_result(ctx, 1, data, PROTO_OK, NULL, NULL);
+	cmd_result(ctx, 1, data, PROTO_OK, NULL, NULL, NULL);
 }
 
 void
@@ -140,7 +157,7 @@ cmd_reply_ok_ref(struct cmd_ctx *ctx, const void *data, size_t len,
 {
 	struct mp_buf	*b;
 
-	b = cmd_result_head(ctx, 1);
+	b = cmd_result_head(ctx, 1, 1);
 	mp_str(b, "data");
 	server_send_ref(ctx, b, data, len, done, arg);
 	mp_buf_free(b);
@@ -159,8 +176,62 @@ cmd_reply_error(struct cmd_ctx *ctx, enum proto_error code, const char *fmt,
 	va_end(ap);
 	log_debug("command %s from pid %ld failed: %s",
 	    ctx->entry != NULL ? ctx->entry->name : "?", (long)ctx->pid, msg);
-	cmd_result(ctx, 0, NULL, code, msg, NULL);
+	cmd_result(ctx, 0, NULL, code, msg, NULL, NULL);
 	free(msg);
+}
+
+void
+cmd_reply_arg_error(struct cmd_ctx *ctx, const char *arg, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_debug("command %s from pid %ld: argument %s: %s",
+	    ctx->entry != NULL ? ctx->entry->name : "?", (long)ctx->pid, arg,
+	    msg);
+	cmd_result(ctx, 0, NULL, PROTO_EINVAL_ARG, msg, NULL, arg);
+	free(msg);
+}
+
+void
+cmd_reply_error_json(struct cmd_ctx *ctx, enum proto_error code, json_t *j,
+    const char *fmt, ...)
+{
+	struct mp_buf	*b;
+	va_list		 ap;
+	char		*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	b = mp_buf_new();
+	mp_pack_json(b, j);
+	json_decref(j);
+	cmd_result(ctx, 0, b, code, msg, NULL, NULL);
+	mp_buf_free(b);
+	free(msg);
+}
+
+void
+cmd_note(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, *both;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (ctx->note != NULL) {
+		xasprintf(&both, "%s\n%s", ctx->note, msg);
+		free(msg);
+		msg = both;
+	}
+	free(ctx->note);
+	ctx->note = msg;
 }
 
 void
@@ -169,7 +240,7 @@ cmd_reply_aws(struct cmd_ctx *ctx, const char *aws_code, const char *message)
 	char	*msg;
 
 	xasprintf(&msg, "%s: %s", aws_code, message);
-	cmd_result(ctx, 0, NULL, PROTO_EAWS, msg, aws_code);
+	cmd_result(ctx, 0, NULL, PROTO_EAWS, msg, aws_code, NULL);
 	free(msg);
 }
 
@@ -248,12 +319,13 @@ cmd_arg_result(struct cmd_ctx *ctx, const char *key, int required, int ret,
     char *cause)
 {
 	if (ret == -1) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "%s", cause != NULL ? cause : "bad argument");
+		cmd_reply_arg_error(ctx, key, "%s", cause != NULL ? cause :
+		    "bad argument");
 		free(cause);
 		return (-1);
 	}
 	if (ret == 0 && required) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "'%s' is required", key);
+		cmd_reply_arg_error(ctx, key, "'%s' is required", key);
 		return (-1);
 	}
 	return (0);

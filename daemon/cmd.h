@@ -40,6 +40,7 @@ struct cmd_ctx {
 	const msgpack_object	*args;	/* valid during exec only */
 	uid_t			 uid;
 	pid_t			 pid;
+	char			*note;	/* for the person: sent with the result */
 	struct cmd_ctx		*next;	/* client's pending list */
 };
 
@@ -59,6 +60,21 @@ void	cmd_reply_ok_ref(struct cmd_ctx *, const void *, size_t,
 	    void (*)(const void *, size_t, void *), void *);
 void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * EINVAL_ARG about one argument: the error names it (arg, its key on the
+ * wire) so that the client can say which option the user got wrong.
+ */
+void	cmd_reply_arg_error(struct cmd_ctx *, const char *, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* An error with data (what was done, taken over) for the client. */
+void	cmd_reply_error_json(struct cmd_ctx *, enum proto_error, json_t *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * A note for the person (a warning, what to wait for), sent with the
+ * result whatever it is; acmctl prints it on standard error.
+ */
+void	cmd_note(struct cmd_ctx *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* An AWS error keeps AWS's code and message. */
 void	cmd_reply_aws(struct cmd_ctx *, const char *, const char *);
 void	cmd_progress(struct cmd_ctx *, uint64_t, uint64_t, const char *);

@@ -9,6 +9,7 @@
 
 #include <ini.h>
 
+#include "aws/endpoint.h"
 #include "aws/ratelimit.h"
 #include "conf.h"
 #include "log.h"
@@ -626,4 +627,33 @@ config_dump(const struct config *c, FILE *f)
 			break;
 		}
 	}
+}
+
+json_t *
+config_regions(const struct config *c, char **cause)
+{
+	json_t		*a = json_array();
+	const char	*conf = c->regions;
+	char		*copy, *p, *w;
+	size_t		 i;
+
+	if (conf == NULL || strcmp(conf, "all") == 0) {
+		for (i = 0; aws_acm_regions[i] != NULL; i++)
+			json_array_append_new(a, json_string(aws_acm_regions[i]));
+		return (a);
+	}
+	copy = p = xstrdup(conf);
+	while ((w = strsep(&p, " ,\t")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (!aws_region_valid(w)) {
+			xasprintf(cause, "[aws] regions: unknown region '%s'", w);
+			free(copy);
+			json_decref(a);
+			return (NULL);
+		}
+		json_array_append_new(a, json_string(w));
+	}
+	free(copy);
+	return (a);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/acmd/acmd.conf"
 #define CONF_MAX_THRESHOLDS	16
 
@@ -111,5 +113,10 @@ struct config	*config_parse_string(const char *, const char *, char **);
 /* The master key path, resolved. */
 const char	*config_master_key(const struct config *);
 void		 config_dump(const struct config *, FILE *);
+/*
+ * The regions acmd works in ([aws] regions: every ACM region for "all"),
+ * a new JSON array of strings; NULL with cause when one is unknown.
+ */
+json_t		*config_regions(const struct config *, char **);
 
 #endif

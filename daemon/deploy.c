@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "creds.h"
 #include "deploy.h"
+#include "inventory.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "pem.h"
@@ -40,6 +41,9 @@ struct dep_unit {
 	long		 version;
 	char		*sha256;
 	char		*domain;
+	char		*cert;		/* the version's PEM */
+	char		*chain;
+	int		 note_inv;	/* record the ARN in the inventory */
 	int		 replace;
 	int		 auto_redeploy;
 	json_t		*tags;		/* [{Key, Value}] or NULL */
@@ -68,11 +72,23 @@ static struct dep_unit	*active;
 static struct event	*commit_ev;
 static struct job	*redeploy_job;
 static struct job	*mismatch_job;
-static int		 checks_pending;
 
 static void	dep_unit_finish(struct dep_unit *);
 static void	dep_list_start(struct dep_unit *);
 static void	dep_got_target(struct aws_result *, void *);
+
+const char *
+deploy_state_shown(const json_t *rec, long long current)
+{
+	const char	*st = rec_str(rec, "state");
+
+	if (st == NULL)
+		return ("pending");
+	if (strcmp(st, "in-sync") == 0 && current > 0 &&
+	    rec_int(rec, "version") > 0 && rec_int(rec, "version") < current)
+		return ("outdated");
+	return (st);
+}
 
 int
 deploy_busy(void)
@@ -111,6 +127,8 @@ dep_unit_free(struct dep_unit *u)
 	free(u->region);
 	free(u->sha256);
 	free(u->domain);
+	free(u->cert);
+	free(u->chain);
 	json_decref(u->tags);
 	free(u->target_arn);
 	free(u->found_arn);
@@ -129,6 +147,7 @@ dep_put(struct store_txn *t, const char *key, json_t *set, json_t *del,
 	json_t		*rec, *v;
 	long long	 attempts;
 	size_t		 i;
+	int		 ret;
 
 	rec = rec_get(t, DB_DEPLOYMENTS, key, cause);
 	if (rec == NULL && *cause != NULL)
@@ -139,6 +158,19 @@ dep_put(struct store_txn *t, const char *key, json_t *set, json_t *del,
 		json_object_update(rec, set);
 	json_array_foreach(del, i, v)
 		json_object_del(rec, json_string_value(v));
+	if (u != NULL && u->note_inv && u->arn != NULL) {
+		/* What ACM holds now is known: no need to wait for discovery. */
+		v = json_pack("{s:s, s:{s:s, s:I}}", "type", "Imported",
+		    "linked", "name", u->name, "version", (json_int_t)u->version);
+		ret = inv_note(t, u->arn, u->cred_name, v, u->cert, u->chain,
+		    cause);
+		json_decref(v);
+		if (ret != 0) {
+			json_decref(rec);
+			return (-1);
+		}
+		u->note_inv = 0;
+	}
 	if (u != NULL && u->finishing && u->failed) {
 		/* Failed auto-redeploys back off. */
 		attempts = rec_int(rec, "attempts") + 1;
@@ -381,6 +413,7 @@ dep_imported(struct aws_result *r, void *arg)
 	 * to this region (a crash before it: the intent is resumed and finds
 	 * the import by its fingerprint, not importing twice).
 	 */
+	u->note_inv = 1;
 	dep_record(u, json_pack("{s:s, s:I, s:s, s:s}", "arn", u->arn,
 	    "version", (json_int_t)u->version, "sha256", u->sha256, "state",
 	    "in-sync"), (const char *const[]){ "intent", NULL });
@@ -446,6 +479,7 @@ dep_decide(struct dep_unit *u)
 		xasprintf(&u->result, "already in ACM%s; not imported again",
 		    u->target_arn != NULL && strcmp(u->target_arn,
 		    u->found_arn) == 0 ? " at its ARN" : "");
+		u->note_inv = 1;
 		dep_record(u, json_pack("{s:s, s:I, s:s, s:s}", "arn",
 		    u->arn, "version", (json_int_t)u->version, "sha256",
 		    u->sha256, "state", "in-sync"),
@@ -631,14 +665,25 @@ dep_op_done(struct dep_op *op)
 	}
 	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
 	    "failed", (json_int_t)failed, "deployments", op->rows);
-	if (op->ctx != NULL) {
-		if (failed > 0 && failed == op->total)
-			cmd_reply_error(op->ctx, PROTO_EAWS, "deployment failed "
-			    "in every region: %s", rec_str(json_array_get(op->rows,
-			    0), "result"));
-		else
-			cmd_reply_json(op->ctx, json_incref(out));
-	}
+	if (op->ctx != NULL && failed > 0) {
+		json_t	*row;
+		char	*list = xstrdup(""), *next;
+
+		/* Every failed region named, with what went wrong there. */
+		json_array_foreach(op->rows, i, row) {
+			if (rec_bool(row, "ok"))
+				continue;
+			xasprintf(&next, "%s%s%s (%s)", list, *list ? "; " : "",
+			    rec_str(row, "region"), rec_str(row, "result"));
+			free(list);
+			list = next;
+		}
+		cmd_reply_error_json(op->ctx, PROTO_EAWS, json_incref(out),
+		    "deployment failed in %zu of %zu region%s: %s", failed,
+		    op->total, op->total == 1 ? "" : "s", list);
+		free(list);
+	} else if (op->ctx != NULL)
+		cmd_reply_json(op->ctx, json_incref(out));
 	json_decref(out);
 	json_decref(op->rows);
 	free(op);
@@ -713,6 +758,12 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 		free(cause);
 		return;
 	}
+	/* What a deployment follows: the newest version with a key. */
+	if (version == 0 && (version = repo_deployable(t, u->name,
+	    &cause)) == -1)
+		version = 0;
+	free(cause);
+	cause = NULL;
 	v = repo_get_version(t, u->name, version, &cause);
 	store_abort(t);
 	if (v == NULL) {
@@ -724,6 +775,8 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 	u->version = rec_int(v, "version");
 	u->sha256 = xstrdup(rec_str(v, "sha256"));
 	u->domain = xstrdup(rec_str(v, "domain"));
+	u->cert = xstrdup(rec_str(v, "cert") ? rec_str(v, "cert") : "");
+	u->chain = xstrdup(rec_str(v, "chain") ? rec_str(v, "chain") : "");
 	if (!rec_bool(v, "has_key")) {
 		json_decref(v);
 		dep_fail(u, "%s version %ld has no private key; ACM needs one "
@@ -914,7 +967,7 @@ parse_tags(struct cmd_ctx *ctx, int *bad)
 	for (i = 0; i < n; i++) {
 		if ((eq = strchr(v[i], '=')) == NULL || eq == v[i] ||
 		    eq - v[i] > 128 || strlen(eq + 1) > 256) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "tag '%s' is not "
+			cmd_reply_arg_error(ctx, "tag", "tag '%s' is not "
 			    "KEY=VALUE (key up to 128, value up to 256 "
 			    "characters)", v[i]);
 			json_decref(tags);
@@ -953,23 +1006,26 @@ deploy_start(struct cmd_ctx *ctx)
 	if (bad)
 		goto out;
 	if ((n == 0) == !all) {
-		cmd_reply_error(ctx, PROTO_EINVAL_ARG, "give --region R (one or "
+		cmd_reply_arg_error(ctx, "region", "give --region R (one or "
 		    "more) or --all-regions");
 		goto out;
 	}
 	s->regions = json_array();
 	for (i = 0; i < n; i++) {
 		if (!aws_region_valid(regions[i])) {
-			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "unknown region "
+			cmd_reply_arg_error(ctx, "region", "unknown region "
 			    "'%s' (not one where ACM runs)", regions[i]);
 			goto out;
 		}
 		json_array_append_new(s->regions, json_string(regions[i]));
 	}
 	if (all) {
-		for (i = 0; aws_acm_regions[i] != NULL; i++)
-			json_array_append_new(s->regions,
-			    json_string(aws_acm_regions[i]));
+		/* Every region acmd works in: [aws] regions. */
+		json_decref(s->regions);
+		if ((s->regions = config_regions(acmd.conf, &cause)) == NULL) {
+			cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+			goto out;
+		}
 	}
 	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
@@ -1047,11 +1103,28 @@ dep_walk_cb(const char *key, json_t *rec, void *arg)
 	return (0);
 }
 
+/*
+ * The version a deployment is (re)deployed at: the one in flight, else,
+ * following new versions, the newest with a key (0), else the one it
+ * deployed.
+ */
+static long
+dep_target_version(const json_t *rec)
+{
+	const json_t	*intent = json_object_get(rec, "intent");
+
+	if (intent != NULL && rec_int(intent, "version") > 0)
+		return ((long)rec_int(intent, "version"));
+	if (rec_bool(rec, "auto_redeploy"))
+		return (0);
+	return ((long)rec_int(rec, "version"));
+}
+
 static void
 dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
 {
 	char			*cause = NULL;
-	json_t			*rec, *intent;
+	json_t			*rec;
 	size_t			 i;
 	long			 version;
 
@@ -1070,8 +1143,7 @@ dep_run_walk(struct dep_op *op, struct dep_walk *w, int replace)
 		rec = json_deep_copy(json_array_get(w->recs, i));
 		if (replace)
 			json_object_set_new(rec, "replace", json_true());
-		intent = json_object_get(rec, "intent");
-		version = intent != NULL ? rec_int(intent, "version") : 0;
+		version = dep_target_version(rec);
 		if (op != NULL)
 			op->total++;
 		dep_unit_start(op, key, rec, version, 0);
@@ -1133,31 +1205,68 @@ dep_collect(const char *name, struct dep_walk *w)
 	free(prefix);
 }
 
+/* The newest version of name with a key: 0 when none has, -1 on error. */
+static long
+dep_deployable(const char *name)
+{
+	struct store_txn	*t;
+	char			*cause = NULL;
+	long			 v = -1;
+
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		v = repo_deployable(t, name, &cause);
+		store_abort(t);
+	}
+	if (v == -1) {
+		log_warnx("deploy: %s: %s", name, cause);
+		free(cause);
+	}
+	return (v);
+}
+
+/*
+ * Certificate name has a new version, or a version of it got its key:
+ * every auto-redeploy deployment of name follows the newest version with
+ * a key.  A version without one is never deployed; a deployment stays on
+ * the version it has until a newer one has its key (it shows outdated).
+ */
 void
 deploy_new_version(const char *name, long version)
 {
 	struct dep_walk	 w;
 	json_t		*rec;
-	const char	*key;
+	const char	*key, *st;
 	size_t		 i;
+	long		 target;
 
-	/* Every auto-redeploy deployment of name follows the new version. */
+	if ((target = dep_deployable(name)) <= 0)
+		return;
 	dep_collect(name, &w);
 	for (i = 0; i < json_array_size(w.recs); i++) {
 		rec = json_array_get(w.recs, i);
 		if (!rec_bool(rec, "auto_redeploy"))
 			continue;
 		key = json_string_value(json_array_get(w.keys, i));
+		st = rec_str(rec, "state");
+		if (rec_int(rec, "version") == target &&
+		    json_object_get(rec, "intent") == NULL && st != NULL &&
+		    strcmp(st, "in-sync") == 0) {
+			if (target < version)
+				log_info("deploy: %s stays on version %ld: "
+				    "version %ld has no private key (it follows "
+				    "once one has)", key, target, version);
+			continue;	/* there already */
+		}
 		if (dep_active(key) != NULL) {
 			/* Busy: the retry job picks the new version up. */
 			dep_update(key, json_pack("{s:{s:I, s:I}}", "intent",
-			    "version", (json_int_t)version, "started",
+			    "version", (json_int_t)target, "started",
 			    (json_int_t)time(NULL)), NULL);
 			continue;
 		}
 		log_info("deploy: %s: auto-redeploying version %ld", key,
-		    version);
-		dep_unit_start(NULL, key, rec, version, 0);
+		    target);
+		dep_unit_start(NULL, key, rec, target, 0);
 	}
 	json_decref(w.keys);
 	json_decref(w.recs);
@@ -1165,36 +1274,96 @@ deploy_new_version(const char *name, long version)
 
 /* Mismatch detection: what ACM holds at each ARN, against what we put. */
 
-struct dep_check {
-	char	*key;
-	char	*sha256;
-	int	 auto_redeploy;
-	char	*arn;
+struct dep_check_run {
+	json_t		*rows;		/* what each check found */
+	int		 pending;
+	struct job	*job;		/* the mismatch job, when this is a run */
+	deploy_check_cb	 done;
+	void		*arg;
 };
+
+struct dep_check {
+	struct dep_check_run *run;
+	char		*key;
+	char		*sha256;
+	int		 auto_redeploy;
+	char		*arn;
+};
+
+static void
+dep_check_release(struct dep_check_run *run)
+{
+	char	 result[64];
+
+	if (--run->pending > 0)
+		return;
+	snprintf(result, sizeof result, "%zu deployment%s checked",
+	    json_array_size(run->rows), json_array_size(run->rows) == 1 ? "" :
+	    "s");
+	if (run->job != NULL)
+		job_done(run->job, 1, result);
+	if (run->done != NULL)
+		run->done(json_incref(run->rows), run->arg);
+	json_decref(run->rows);
+	free(run);
+}
+
+/* What ACM holds at the ARN decides the state; an event when it moved. */
+static const char *
+dep_check_state(struct dep_check *c, struct aws_result *r, char **error)
+{
+	struct pem_certinfo	*ci = NULL;
+	const char		*pem, *state = NULL;
+	char			*cause = NULL;
+
+	if (!r->ok) {
+		if (strcmp(r->err.code, "ResourceNotFoundException") == 0)
+			return ("missing");
+		xasprintf(error, "%s: %s", r->err.code, r->err.message);
+		log_warnx("deploy: checking %s: %s", c->key, *error);
+		return (NULL);
+	}
+	if ((pem = rec_str(r->json, "Certificate")) != NULL &&
+	    pem_certinfo_parse(pem, strlen(pem), &ci, &cause) == 0) {
+		state = strcmp(ci->sha256, c->sha256) == 0 ? "in-sync" :
+		    "mismatch";
+		pem_certinfo_free(ci);
+	} else
+		xasprintf(error, "GetCertificate: %s", cause != NULL ? cause :
+		    "no certificate in the answer");
+	free(cause);
+	return (state);
+}
+
+static void
+dep_check_event(struct dep_check *c, const json_t *rec, const char *state)
+{
+	char	*msg, *f1, *f2, *f3;
+
+	xasprintf(&msg, "deployment %s: ACM %s at %s", c->key,
+	    strcmp(state, "missing") == 0 ? "no longer has the certificate" :
+	    "holds another certificate", c->arn);
+	xasprintf(&f1, "CERT_ARN=%s", c->arn);
+	xasprintf(&f2, "REGION=%s", rec_str(rec, "region"));
+	xasprintf(&f3, "CERT_NAME=%s", rec_str(rec, "name"));
+	log_event(LOG_WARNING, strcmp(state, "missing") == 0 ?
+	    "deploy-missing" : "deploy-mismatch", msg, f1, f2, f3, (char *)NULL);
+	free(msg);
+	free(f1);
+	free(f2);
+	free(f3);
+}
 
 static void
 dep_checked(struct aws_result *r, void *arg)
 {
 	struct dep_check	*c = arg;
-	struct pem_certinfo	*ci = NULL;
-	const char		*pem, *state = NULL;
-	char			*cause = NULL, *f1, *f2, *f3;
-	json_t			*rec;
+	const char		*state;
+	char			*error = NULL;
+	json_t			*rec, *row;
+	int			 repair = 0;
 
-	checks_pending--;
-	if (!r->ok) {
-		if (strcmp(r->err.code, "ResourceNotFoundException") == 0)
-			state = "missing";
-		else
-			log_warnx("deploy: checking %s: %s: %s", c->key,
-			    r->err.code, r->err.message);
-	} else if ((pem = rec_str(r->json, "Certificate")) != NULL &&
-	    pem_certinfo_parse(pem, strlen(pem), &ci, &cause) == 0) {
-		state = strcmp(ci->sha256, c->sha256) == 0 ? "in-sync" :
-		    "mismatch";
-		pem_certinfo_free(ci);
-	}
-	free(cause);
+	state = dep_check_state(c, r, &error);
 	/*
 	 * An auto-redeploy deployment that failed to follow a newer version
 	 * stays failed even though ACM still holds what it had.
@@ -1206,7 +1375,10 @@ dep_checked(struct aws_result *r, void *arg)
 			state = NULL;
 		json_decref(rec);
 	}
+	row = json_pack("{s:s, s:s}", "deployment", c->key, "arn", c->arn);
 	if (state != NULL && (rec = dep_get(c->key)) != NULL) {
+		json_object_set_new(row, "was", json_string(rec_str(rec,
+		    "state") ? rec_str(rec, "state") : "pending"));
 		/* Only report a change, and not under a deployment in flight. */
 		if (json_object_get(rec, "intent") == NULL &&
 		    dep_active(c->key) == NULL &&
@@ -1215,48 +1387,37 @@ dep_checked(struct aws_result *r, void *arg)
 			dep_update(c->key, json_pack("{s:s, s:I}", "state", state,
 			    "checked", (json_int_t)time(NULL)), NULL);
 			if (strcmp(state, "in-sync") != 0) {
-				char	*msg;
-
-				xasprintf(&msg, "deployment %s: ACM %s at %s",
-				    c->key, strcmp(state, "missing") == 0 ?
-				    "no longer has the certificate" :
-				    "holds another certificate", c->arn);
-				xasprintf(&f1, "CERT_ARN=%s", c->arn);
-				xasprintf(&f2, "REGION=%s", rec_str(rec, "region"));
-				xasprintf(&f3, "CERT_NAME=%s", rec_str(rec,
-				    "name"));
-				log_event(LOG_WARNING, strcmp(state,
-				    "missing") == 0 ? "deploy-missing" :
-				    "deploy-mismatch", msg, f1, f2, f3,
-				    (char *)NULL);
-				free(msg);
-				free(f1);
-				free(f2);
-				free(f3);
+				dep_check_event(c, rec, state);
 				/* Repaired at once where that is wanted. */
-				if (c->auto_redeploy) {
-					json_object_set_new(rec, "replace",
-					    json_true());
-					dep_unit_start(NULL, c->key, rec, rec_int(
-					    rec, "version"), 0);
-				}
+				repair = c->auto_redeploy;
 			}
 		} else
 			dep_update(c->key, json_pack("{s:I}", "checked",
 			    (json_int_t)time(NULL)), NULL);
+		if (repair) {
+			json_object_set_new(rec, "replace", json_true());
+			json_object_set_new(row, "repair", json_string(
+			    "auto-redeploying"));
+			dep_unit_start(NULL, c->key, rec, dep_target_version(rec),
+			    0);
+		}
 		json_decref(rec);
 	}
+	json_object_set_new(row, "state", state != NULL ? json_string(state) :
+	    json_null());
+	if (error != NULL)
+		json_object_set_new(row, "error", json_string(error));
+	json_array_append_new(c->run->rows, row);
+	free(error);
+	dep_check_release(c->run);
 	free(c->key);
 	free(c->sha256);
 	free(c->arn);
 	free(c);
-	if (checks_pending == 0 && mismatch_job != NULL &&
-	    job_running(mismatch_job))
-		job_done(mismatch_job, 1, NULL);
 }
 
-void
-deploy_check_all(void)
+static void
+dep_check_start(struct dep_check_run *run)
 {
 	struct dep_walk		 w;
 	struct dep_check	*c;
@@ -1266,7 +1427,8 @@ deploy_check_all(void)
 	size_t			 i;
 
 	dep_collect(NULL, &w);
-	checks_pending++;	/* held while starting */
+	run->rows = json_array();
+	run->pending = 1;	/* held while starting */
 	for (i = 0; i < json_array_size(w.recs); i++) {
 		rec = json_array_get(w.recs, i);
 		if (rec_str(rec, "arn") == NULL || rec_str(rec, "sha256") ==
@@ -1276,35 +1438,58 @@ deploy_check_all(void)
 		    NULL) {
 			log_warnx("deploy: checking %s: %s", json_string_value(
 			    json_array_get(w.keys, i)), cause);
+			json_array_append_new(run->rows, json_pack("{s:s, s:s, "
+			    "s:n, s:s}", "deployment", json_string_value(
+			    json_array_get(w.keys, i)), "arn", rec_str(rec, "arn"),
+			    "state", "error", cause));
 			free(cause);
 			cause = NULL;
 			continue;
 		}
 		c = xcalloc(1, sizeof *c);
+		c->run = run;
 		c->key = xstrdup(json_string_value(json_array_get(w.keys, i)));
 		c->sha256 = xstrdup(rec_str(rec, "sha256"));
 		c->arn = xstrdup(rec_str(rec, "arn"));
 		c->auto_redeploy = rec_bool(rec, "auto_redeploy");
-		checks_pending++;
+		run->pending++;
 		acm_get_certificate(cred, rec_str(rec, "region"), c->arn,
 		    dep_checked, c);
 		aws_cred_unref(cred);
 	}
 	json_decref(w.keys);
 	json_decref(w.recs);
-	if (--checks_pending == 0 && mismatch_job != NULL &&
-	    job_running(mismatch_job))
-		job_done(mismatch_job, 1, NULL);
+	dep_check_release(run);
+}
+
+void
+deploy_check(deploy_check_cb done, void *arg)
+{
+	struct dep_check_run	*run;
+
+	run = xcalloc(1, sizeof *run);
+	run->done = done;
+	run->arg = arg;
+	/* An on-demand check is a run of the mismatch job too. */
+	if (mismatch_job != NULL && sched_job_begin(mismatch_job) == 0)
+		run->job = mismatch_job;
+	dep_check_start(run);
+}
+
+void
+deploy_check_all(void)
+{
+	deploy_check(NULL, NULL);
 }
 
 static void
 mismatch_job_fn(struct job *j, void *arg)
 {
-	if (checks_pending > 0) {
-		job_done(j, 1, "previous check still running");
-		return;
-	}
-	deploy_check_all();
+	struct dep_check_run	*run;
+
+	run = xcalloc(1, sizeof *run);
+	run->job = j;
+	dep_check_start(run);
 }
 
 void

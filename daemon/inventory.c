@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "inventory.h"
+#include "log.h"
 #include "pem.h"
 #include "rec.h"
 #include "store.h"
@@ -83,4 +84,93 @@ inv_days_left(const json_t *rec)
 	if (!json_is_integer(na))
 		return (0);
 	return (pem_days_left((time_t)json_integer_value(na), time(NULL)));
+}
+
+int
+inv_put_pem(struct store_txn *t, const char *key, const char *cert,
+    const char *chain, char **cause)
+{
+	json_t	*pem;
+	char	*pkey;
+	int	 ret;
+
+	pem = json_pack("{s:s, s:s}", "cert", cert, "chain", chain != NULL ?
+	    chain : "");
+	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+	ret = rec_put(t, DB_ACM, pkey, pem, cause);
+	free(pkey);
+	json_decref(pem);
+	return (ret);
+}
+
+int
+inv_note(struct store_txn *t, const char *arn, const char *credential,
+    json_t *set, const char *cert, const char *chain, char **cause)
+{
+	struct pem_certinfo	*ci = NULL;
+	json_t			*rec = NULL, *sans;
+	char			*key, *f[2] = { NULL, NULL };
+	unsigned		 i;
+	int			 ret = -1;
+
+	*cause = NULL;
+	if ((key = inv_key_for_arn(arn)) == NULL) {
+		xasprintf(cause, "'%s' is not an ACM certificate ARN", arn);
+		goto out;
+	}
+	if ((rec = rec_get(t, DB_ACM, key, cause)) == NULL) {
+		if (*cause != NULL)
+			goto out;
+		rec = json_object();
+		json_object_set_new(rec, "first_seen", json_integer(time(NULL)));
+		json_object_set_new(rec, "in_use_by", json_array());
+	}
+	/* ACCOUNT/REGION/ARN */
+	f[0] = xstrndup(key, strcspn(key, "/"));
+	f[1] = xstrndup(key + strlen(f[0]) + 1, strcspn(key + strlen(f[0]) +
+	    1, "/"));
+	json_object_set_new(rec, "account", json_string(f[0]));
+	json_object_set_new(rec, "region", json_string(f[1]));
+	json_object_set_new(rec, "arn", json_string(arn));
+	if (credential != NULL)
+		json_object_set_new(rec, "credential", json_string(credential));
+	if (cert != NULL) {
+		if (pem_certinfo_parse(cert, strlen(cert), &ci, cause) != 0)
+			goto out;
+		json_object_set_new(rec, "sha256", json_string(ci->sha256));
+		json_object_set_new(rec, "serial", json_string(ci->serial));
+		json_object_set_new(rec, "key_algorithm",
+		    json_string(ci->key_type));
+		json_object_set_new(rec, "not_before",
+		    json_integer(ci->not_before));
+		json_object_set_new(rec, "not_after", json_integer(ci->not_after));
+		sans = json_array();
+		for (i = 0; i < ci->nsans; i++) {
+			if (ci->sans[i].type == PEM_SAN_DNS)
+				json_array_append_new(sans,
+				    json_string(ci->sans[i].value));
+		}
+		json_object_set_new(rec, "sans", sans);
+		json_object_set_new(rec, "domain", json_string(*ci->cn != '\0' ?
+		    ci->cn : json_array_size(sans) > 0 ? json_string_value(
+		    json_array_get(sans, 0)) : ""));
+		json_object_set_new(rec, "status", json_string(ci->not_after <
+		    time(NULL) ? "EXPIRED" : "ISSUED"));
+	}
+	json_object_update(rec, set);
+	json_object_del(rec, "gone");
+	json_object_del(rec, "gone_since");
+	json_object_set_new(rec, "last_seen", json_integer(time(NULL)));
+	if (rec_put(t, DB_ACM, key, rec, cause) != 0)
+		goto out;
+	if (cert != NULL && inv_put_pem(t, key, cert, chain, cause) != 0)
+		goto out;
+	ret = 0;
+out:
+	pem_certinfo_free(ci);
+	json_decref(rec);
+	free(key);
+	free(f[0]);
+	free(f[1]);
+	return (ret);
 }

@@ -38,6 +38,18 @@ int	 inv_foreach(struct store_txn *, const char *, int, inv_cb, void *,
 char	*inv_key_for_arn(const char *);
 /* Find an inventory record by ARN; *key (optional) gets its key. */
 json_t	*inv_find_arn(struct store_txn *, const char *, char **, char **);
+/* Keep the PEM of inventory key's certificate (~pem/KEY). */
+int	 inv_put_pem(struct store_txn *, const char *, const char *,
+	     const char *, char **);
+/*
+ * acmd itself changed what ACM holds at arn (imported it, requested it,
+ * had it issued): record it at once rather than at the next discovery.
+ * set's fields (type, status, linked, ...) go into the record; cert (and
+ * chain, may be NULL) when ACM holds a certificate there: its fingerprint,
+ * serial, names and dates, and the PEM record.  set is borrowed.
+ */
+int	 inv_note(struct store_txn *, const char *, const char *, json_t *,
+	     const char *, const char *, char **);
 /* Days left before not_after (negative once expired). */
 long long inv_days_left(const json_t *);
 

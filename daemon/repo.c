@@ -243,6 +243,66 @@ out:
 	return (ret);
 }
 
+/* The DNS names a certificate is for: its CN (or first SAN) and SANs. */
+static json_t *
+names_of(const char *domain, const json_t *sans)
+{
+	json_t		*set = json_object();
+	char		*low, *p;
+	size_t		 i;
+
+	for (i = 0; i <= json_array_size(sans); i++) {
+		const char *n = i == 0 ? domain :
+		    json_string_value(json_array_get(sans, i - 1));
+
+		if (n == NULL || *n == '\0')
+			continue;
+		low = xstrdup(n);
+		for (p = low; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		json_object_set_new(set, low, json_true());
+		free(low);
+	}
+	return (set);
+}
+
+int
+repo_same_names(const json_t *v, const char *pem, char **cause)
+{
+	struct pem_certinfo	*ci = NULL;
+	json_t			*a, *b, *sans;
+	int			 same;
+
+	if (pem_certinfo_parse(pem, strlen(pem), &ci, cause) != 0)
+		return (-1);
+	sans = sans_json(ci);
+	a = names_of(cert_domain(ci), sans);
+	b = names_of(rec_str(v, "domain"), json_object_get(v, "sans"));
+	same = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	json_decref(sans);
+	pem_certinfo_free(ci);
+	return (same);
+}
+
+long
+repo_deployable(struct store_txn *t, const char *name, char **cause)
+{
+	json_t	*vs, *v;
+	long	 best = 0;
+	size_t	 i;
+
+	if ((vs = repo_versions(t, name, cause)) == NULL)
+		return (-1);
+	json_array_foreach(vs, i, v) {
+		if (rec_bool(v, "has_key") && rec_int(v, "version") > best)
+			best = (long)rec_int(v, "version");
+	}
+	json_decref(vs);
+	return (best);
+}
+
 json_t *
 repo_get(struct store_txn *t, const char *name, char **cause)
 {
@@ -392,6 +452,15 @@ repo_new_version(const char *name, long version)
 	free(msg);
 	free(f1);
 	free(f2);
+	if (new_version_hook != NULL)
+		new_version_hook(name, version);
+}
+
+void
+repo_key_added(const char *name, long version)
+{
+	log_info("certificate %s: version %ld has its private key now", name,
+	    version);
 	if (new_version_hook != NULL)
 		new_version_hook(name, version);
 }

@@ -38,6 +38,16 @@ char	*repo_key(const json_t *, size_t *, char **);
 /* Which repository version has this fingerprint: 1 found, 0 not. */
 int	 repo_find_fingerprint(struct store_txn *, const char *, char **,
 	     long *, char **);
+/*
+ * Whether the certificate in pem is for the same DNS names (CN and SANs,
+ * case-insensitive) as version v: 1 yes, 0 no, -1 with cause.
+ */
+int	 repo_same_names(const json_t *, const char *, char **);
+/*
+ * The newest version of name that has a private key (what deployments
+ * deploy), 0 when none has, -1 with cause.
+ */
+long	 repo_deployable(struct store_txn *, const char *, char **);
 int	 repo_delete(struct store_txn *, const char *, char **);
 /* A version's summary for lists (no PEM, no key). */
 json_t	*repo_version_summary(const json_t *);
@@ -46,6 +56,8 @@ json_t	*repo_version_summary(const json_t *);
 typedef void (*repo_hook)(const char *, long);
 void	 repo_set_new_version_hook(repo_hook);
 void	 repo_new_version(const char *, long);
+/* Called after a commit that gave an existing version its key. */
+void	 repo_key_added(const char *, long);
 
 /*
  * Give an existing version its private key (plain PKCS#8 PEM, len bytes;

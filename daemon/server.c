@@ -594,5 +594,6 @@ server_ctx_done(struct cmd_ctx *ctx)
 			}
 		}
 	}
+	free(ctx->note);
 	free(ctx);
 }

@@ -9,10 +9,14 @@
  *   request   client -> daemon: {kind, id, cmd, args (map)}
  *   progress  daemon -> client: {kind, id, done, total, what}
  *   data      daemon -> client: {kind, id, data}
- *   result    daemon -> client: {kind, id, ok, [data], [error: {code, message}]}
+ *   result    daemon -> client: {kind, id, ok, [note], [data],
+ *                                 [error: {code, message, [aws_code], [arg]}]}
  *
  * Every request gets zero or more progress/data frames and then exactly
- * one result frame with the same id.  A version mismatch in hello is
+ * one result frame with the same id.  A failed result may carry data too
+ * (what was done before the failure, e.g. a deploy's regions).  note is
+ * text for the person (a warning, what to wait for); arg, in an
+ * EINVAL_ARG error, is the key of the argument at fault.  A version mismatch in hello is
  * answered with a result (id 0, error EVERSION, the daemon's version)
  * and the connection is closed.
  *
@@ -24,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION		1
+#define PROTO_VERSION		2
 #define PROTO_MAX_FRAME		(16U * 1024 * 1024)
 #define PROTO_HDR_LEN		4
 #define PROTO_MAX_ITEMS		(1U << 20)	/* objects in one frame */

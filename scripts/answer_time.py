@@ -9,11 +9,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "integration"))
-from acmdwire import connect, frame, recv_frame  # noqa: E402
+from acmdwire import PROTO_VERSION, connect, frame, recv_frame  # noqa: E402
 
 sock, cmd, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = connect(sock, 60)
-s.sendall(frame({"kind": "hello", "version": 1}))
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
 recv_frame(s)
 # Frames are read into one buffer kept from run to run: building a bytes
 # object of megabytes piece by piece costs Python more than acmd takes.

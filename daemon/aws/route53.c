@@ -12,9 +12,9 @@
 
 struct aws_call *
 route53_list_hosted_zones_by_name(struct aws_cred *c, const char *dnsname,
-    aws_cb cb, void *arg)
+    const char *hzid, aws_cb cb, void *arg)
 {
-	struct sigv4_param	 p[2];
+	struct sigv4_param	 p[3];
 	struct aws_call		*call;
 	size_t			 n = 0;
 	char			*q;
@@ -22,6 +22,10 @@ route53_list_hosted_zones_by_name(struct aws_cred *c, const char *dnsname,
 	if (dnsname != NULL) {
 		p[n].name = "dnsname";
 		p[n++].value = dnsname;
+	}
+	if (dnsname != NULL && hzid != NULL) {
+		p[n].name = "hostedzoneid";
+		p[n++].value = hzid;
 	}
 	p[n].name = "maxitems";
 	p[n++].value = "100";

@@ -58,8 +58,9 @@ struct aws_call *iam_get_server_certificate(struct aws_cred *, const char *,
 		     aws_cb, void *);
 
 /* Route 53 (route53.c) */
+/* A page of zones from dnsname (NULL: the first) and hzid (the next's). */
 struct aws_call *route53_list_hosted_zones_by_name(struct aws_cred *,
-		     const char *, aws_cb, void *);
+		     const char *, const char *, aws_cb, void *);
 /* One change: action (CREATE, UPSERT, DELETE) of a CNAME record. */
 struct aws_call *route53_change_cname(struct aws_cred *, const char *,
 		     const char *, const char *const *, const char *const *,

@@ -86,35 +86,6 @@ static struct job	*disc_next_job;	/* the job a starting run belongs to */
 static void	disc_region_step(struct disc_region *);
 static void	disc_unit_done(struct disc_region *);
 
-json_t *
-discovery_regions(char **cause)
-{
-	json_t		*a = json_array();
-	const char	*conf = acmd.conf->regions;
-	char		*copy, *p, *w;
-	size_t		 i;
-
-	if (conf == NULL || strcmp(conf, "all") == 0) {
-		for (i = 0; aws_acm_regions[i] != NULL; i++)
-			json_array_append_new(a, json_string(aws_acm_regions[i]));
-		return (a);
-	}
-	copy = p = xstrdup(conf);
-	while ((w = strsep(&p, " ,\t")) != NULL) {
-		if (*w == '\0')
-			continue;
-		if (!aws_region_valid(w)) {
-			xasprintf(cause, "[aws] regions: unknown region '%s'", w);
-			free(copy);
-			json_decref(a);
-			return (NULL);
-		}
-		json_array_append_new(a, json_string(w));
-	}
-	free(copy);
-	return (a);
-}
-
 static const char *
 type_name(const char *acm_type)
 {
@@ -238,6 +209,47 @@ disc_record(struct disc_region *r, const char *id, json_t *rec,
 }
 
 /*
+ * A new certificate at an ARN that was linked to repository version prev
+ * is a renewal (a new version of prev's certificate) only when ACM renews
+ * that kind of certificate itself (Amazon-issued and private ones) and the
+ * new certificate is for the same names.  Anything else, an import onto
+ * the ARN above all, is someone else's certificate: never a version (a
+ * deployment there is a mismatch).  1: a renewal; 0: not; -1 with cause.
+ */
+static int
+disc_renewed(struct store_txn *t, const json_t *rec, const json_t *prev,
+    const char *pem, char **cause)
+{
+	const char	*type = rec_str(rec, "type");
+	json_t		*v;
+	int		 same;
+
+	if (type == NULL || (strcmp(type, "Amazon Issued") != 0 &&
+	    strcmp(type, "Private") != 0)) {
+		log_warnx("discovery: %s, linked to %s version %lld, now holds "
+		    "another certificate (%s, %s): not a renewal, not taken "
+		    "into the repository", rec_str(rec, "arn"),
+		    rec_str(prev, "name"), rec_int(prev, "version"),
+		    type != NULL ? type : "of unknown type",
+		    rec_str(rec, "domain") ? rec_str(rec, "domain") : "?");
+		return (0);
+	}
+	v = repo_get_version(t, rec_str(prev, "name"), rec_int(prev,
+	    "version"), cause);
+	if (v == NULL)
+		return (*cause != NULL ? -1 : 0);
+	same = repo_same_names(v, pem, cause);
+	json_decref(v);
+	if (same == 0)
+		log_warnx("discovery: %s, linked to %s version %lld, now holds "
+		    "a certificate for other names (%s): not taken as its "
+		    "renewal", rec_str(rec, "arn"), rec_str(prev, "name"),
+		    rec_int(prev, "version"), rec_str(rec, "domain") ?
+		    rec_str(rec, "domain") : "?");
+	return (same);
+}
+
+/*
  * Write the batch: records, their PEM, links to the repository, and
  * new repository versions for certificates renewed in ACM.
  */
@@ -284,6 +296,8 @@ disc_flush(struct disc_region *r)
 		}
 		/* Renewed in ACM behind acmd's back: a new version. */
 		if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
+		    disc_renewed(t, rec, prev, rec_str(pem, "cert"),
+		    &cause) == 1 &&
 		    repo_add(t, rec_str(prev, "name"), rec_str(pem, "cert"),
 		    rec_str(pem, "chain"), NULL, NULL, "discovery",
 		    REPO_MUST_EXIST, &version, &code, &cause) == 0) {
@@ -952,7 +966,7 @@ discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
 		json_decref(regions);
 		return (-1);
 	}
-	if (regions == NULL && (regions = discovery_regions(cause)) == NULL) {
+	if (regions == NULL && (regions = config_regions(acmd.conf, cause)) == NULL) {
 		json_decref(creds);
 		return (-1);
 	}
@@ -977,6 +991,10 @@ discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
 	run->ctx = ctx;
 	run->job = disc_next_job;
 	disc_next_job = NULL;
+	/* A discovery on demand is a run of the discovery job too. */
+	if (run->job == NULL && disc_job != NULL &&
+	    sched_job_begin(disc_job) == 0)
+		run->job = disc_job;
 	run->creds = creds;
 	run->regions = regions;
 	run->cred_errors = json_array();

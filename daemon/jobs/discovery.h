@@ -20,7 +20,5 @@ void	discovery_configure(void);
  */
 int	discovery_start(struct cmd_ctx *, json_t *, json_t *, char **);
 int	discovery_running(void);
-/* The enabled regions, from the configuration (a new array). */
-json_t	*discovery_regions(char **);
 
 #endif

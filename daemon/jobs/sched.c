@@ -45,12 +45,18 @@ job_arm(struct job *j, uint64_t secs)
 }
 
 static void
-job_start(struct job *j)
+job_mark_running(struct job *j, const char *how)
 {
 	j->running = 1;
 	j->last_run = time(NULL);
-	log_debug("job %s: starting", j->name);
+	log_debug("job %s: %s", j->name, how);
 	sdx_status("%s running", j->name);
+}
+
+static void
+job_start(struct job *j)
+{
+	job_mark_running(j, "starting");
 	j->fn(j, j->arg);
 }
 
@@ -121,6 +127,17 @@ sched_run_now(struct job *j)
 	evtimer_del(j->ev);
 	j->next_run = 0;
 	job_start(j);
+	return (0);
+}
+
+int
+sched_job_begin(struct job *j)
+{
+	if (j->running)
+		return (-1);
+	evtimer_del(j->ev);
+	j->next_run = 0;
+	job_mark_running(j, "started on demand");
 	return (0);
 }
 

@@ -20,6 +20,11 @@ struct job	*sched_find(const char *);
 /* -1 when it is running already. */
 int		 sched_run_now(struct job *);
 int		 job_running(const struct job *);
+/*
+ * Work the job does started another way (on demand): it counts as a run
+ * of the job, which the caller ends with job_done.  -1 when running.
+ */
+int		 sched_job_begin(struct job *);
 void		 job_done(struct job *, int, const char *);
 const char	*job_name(const struct job *);
 /* An array of maps: name, state, interval, last_run, next_run, result. */

@@ -1,8 +1,20 @@
 """The acmd wire for test clients: msgpack maps of strings, integers and
 booleans, in frames of a 4-byte big-endian length."""
+import os
+import re
 import socket
 import struct
 import time
+
+
+def _proto_version():
+    """PROTO_VERSION of protocol/proto.h: the clients speak what acmd does."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "protocol", "proto.h")) as f:
+        return int(re.search(r"#define PROTO_VERSION\s+(\d+)", f.read()).group(1))
+
+
+PROTO_VERSION = _proto_version()
 
 
 def pack(obj):

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from acmdwire import connect, frame, recv_frame  # noqa: E402
+from acmdwire import PROTO_VERSION, connect, frame, recv_frame  # noqa: E402
 
 SOCK, ACMCTL, START = sys.argv[1], sys.argv[2], int(sys.argv[3])
 n = START
@@ -84,13 +84,13 @@ s.close()
 s = conn()
 s.sendall(frame({"kind": "hello", "version": 999}))
 body = recv_frame(s)
-report(body is not None and b"EVERSION" in body and b"acmd speaks 1" in body and closed(s),
+report(body is not None and b"EVERSION" in body and b"acmd speaks %d" % PROTO_VERSION in body and closed(s),
        "version mismatch: EVERSION with the daemon's version, then closed", repr(body))
 s.close()
 
 # A request with a bad envelope after hello: dropped.
 s = conn()
-s.sendall(frame({"kind": "hello", "version": 1}))
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
 recv_frame(s)
 s.sendall(frame({"kind": "request", "id": "x", "cmd": 5}))
 report(closed(s), "request with wrong types: connection dropped")
@@ -98,7 +98,7 @@ s.close()
 
 # Unknown command: an error answer, the connection stays.
 s = conn()
-s.sendall(frame({"kind": "hello", "version": 1}))
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
 recv_frame(s)
 s.sendall(frame({"kind": "request", "id": 7, "cmd": "no.such"}))
 body = recv_frame(s)
@@ -110,7 +110,7 @@ s.close()
 
 # Deep nesting / many small frames in one write.
 s = conn()
-s.sendall(frame({"kind": "hello", "version": 1}) +
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}) +
           b"".join(frame({"kind": "request", "id": i, "cmd": "ping"}) for i in range(200)))
 got = 0
 for i in range(201):
@@ -121,7 +121,7 @@ report(got == 201, "200 pipelined requests in one write: 200 answers", got)
 s.close()
 deep = b"\x91" * 100000 + b"\xc0"
 s = conn()
-s.sendall(frame({"kind": "hello", "version": 1}))
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
 recv_frame(s)
 s.sendall(struct.pack(">I", len(deep) + 1) + b"\x81" + deep)
 report(closed(s), "100,000-deep nesting: dropped, no crash")
@@ -134,7 +134,7 @@ try:
     for i in range(1000):
         c = conn()
         if i % 3 == 0:
-            c.sendall(frame({"kind": "hello", "version": 1}))
+            c.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
         elif i % 3 == 1:
             c.sendall(b"\x00\x00\x10")
         socks.append(c)

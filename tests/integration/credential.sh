@@ -47,21 +47,36 @@ like "unknown access key: AWS's error" 'InvalidClientTokenId|UnrecognizedClient'
 
 # Bad inputs: refused, nothing stored.
 before=$(names)
-err=$(echo "$SECRET" | ctl credential add bad1 --access-key not-a-key 2>&1); rc=$?
-is "bad access key format: exit 1" 1 "$rc"
-like "bad access key format: clear message" "'not-a-key' is not an AWS access key" "$err"
+err=$(echo "$SECRET" | ctl credential add bad1 --access-key 'not a key' 2>&1); rc=$?
+is "access key with spaces: a usage error (exit 2)" 2 "$rc"
+like "access key with spaces: names the option and says why" "^acmctl credential add: --access-key: .*printable characters without spaces" "$err"
 err=$(ctl credential add bad2 --access-key "$AKID" </dev/null 2>&1); rc=$?
 check "no secret on stdin: fails (exit $rc)" "$( [ "$rc" = 1 ] || [ "$rc" = 2 ]; echo $?)"
 like "no secret on stdin: clear message" 'no secret' "$err"
 err=$(echo "$SECRET" | ctl credential add bad3 --access-key "$AKID" --role-arn arn:aws:iam::12:role/x 2>&1); rc=$?
-is "bad role ARN: exit 1" 1 "$rc"
+is "bad role ARN: a usage error (exit 2)" 2 "$rc"
 like "bad role ARN: clear message" 'not an IAM role ARN' "$err"
 err=$(echo "$SECRET" | ctl credential add main --access-key "$AKID" 2>&1); rc=$?
 is "duplicate name: exit 1" 1 "$rc"
 like "duplicate name: EEXIST" "credential 'main' exists.*EEXIST" "$err"
 err=$(echo "$SECRET" | ctl credential add 'bad name/x' --access-key "$AKID" 2>&1); rc=$?
-is "bad credential name: exit 1" 1 "$rc"
+is "bad credential name: a usage error (exit 2)" 2 "$rc"
 is "bad inputs stored nothing" "$before" "$(names)"
+
+# Keys of another shape (AWS-compatible endpoints, test set-ups): taken,
+# with a warning, and used as they are.
+out=$(echo testing | ctl credential add odd --access-key testing 2>"$T/odd.err"); rc=$?
+is "access key 'testing' with secret 'testing': accepted (exit 0)" 0 "$rc"
+like "a warning that it does not look like an AWS key id" "warning: 'testing' does not look like an AWS access key id" "$(cat "$T/odd.err")"
+like "and one for the secret" "warning: the secret access key does not look like an AWS one" "$(cat "$T/odd.err")"
+unlike "the warning does not show the secret" "stored as given.*testing.*testing" "$(cat "$T/odd.err")"
+is "it is stored with the key id as given" "testing" "$(ctl --json credential list | jget '[r["access_key"] for r in d if r["name"] == "odd"][0]')"
+err=$(ctl credential test odd 2>&1); rc=$?
+is "credential test odd: AWS's refusal, not acmd's (exit 1)" 1 "$rc"
+like "credential test odd: the key reached the emulator" 'InvalidClientTokenId|UnrecognizedClient' "$err"
+ok "credential remove odd" ctl credential remove odd
+err=$(echo "$SECRET" | ctl credential add long --access-key "$(printf 'A%.0s' $(seq 1 129))" 2>&1); rc=$?
+is "an access key of 129 characters: a usage error (exit 2)" 2 "$rc"
 
 # Another account through STS AssumeRole.
 ROLE=arn:aws:iam::222222222222:role/acmd-discovery
@@ -74,7 +89,8 @@ is "role credential test exits 0" 0 "$rc"
 is "role credential test: the other account" 222222222222 "$(echo "$json" | jget 'd["account"]')"
 like "role credential test: an assumed-role ARN" '^arn:aws:sts::222222222222:assumed-role/acmd-discovery/' "$(echo "$json" | jget 'd["arn"]')"
 err=$(echo "$SECRET" | ctl credential add ext --access-key "$AKID" --external-id xyz 2>&1); rc=$?
-is "--external-id without --role-arn: exit 1" 1 "$rc"
+is "--external-id without --role-arn: a usage error (exit 2)" 2 "$rc"
+like "--external-id without --role-arn: names --external-id" "^acmctl credential add: --external-id" "$err"
 
 # Remove.
 ok "credential remove" ctl credential remove stranger

@@ -127,8 +127,8 @@ is "deploy remove of nothing exits 1" 1 "$?"
 # --- errors ------------------------------------------------------------------
 n0=$(emu_py "sum(len(certs(r)) for r in ['$R1', '$R2', '$R3', '$R4'])")
 err=$(ctl deploy web --credential main --region mars-north-7 2>&1); rc=$?
-is "unknown region: exit 1" 1 "$rc"
-like "unknown region: named" "unknown region 'mars-north-7'" "$err"
+is "unknown region: a usage error (exit 2)" 2 "$rc"
+like "unknown region: named, with the option" "^acmctl deploy: --region: unknown region 'mars-north-7'" "$err"
 err=$(ctl deploy web --credential nosuch --region $R1 2>&1); rc=$?
 is "unknown credential: exit 1" 1 "$rc"
 like "unknown credential: named" "nosuch" "$err"
@@ -138,13 +138,13 @@ like "unknown certificate: says so" "no such certificate" "$err"
 err=$(ctl deploy web --credential main 2>&1); rc=$?
 like "no region: asks for one" "--region|--all-regions" "$err"
 err=$(ctl deploy web --credential main --region $R1 --tag novalue 2>&1); rc=$?
-is "bad tag: exit 1" 1 "$rc"
+is "bad tag: a usage error (exit 2)" 2 "$rc"
 like "bad tag: KEY=VALUE" "KEY=VALUE" "$err"
 is "none of the errors imported anything" "$n0" "$(emu_py "sum(len(certs(r)) for r in ['$R1', '$R2', '$R3', '$R4'])")"
 
 # --- deploy list --json fields ---------------------------------------------
 json=$(ctl --json deploy list)
-is "deploy list --json: the fields" "account arn auto_redeploy last_error name region state version" \
+is "deploy list --json: the fields" "account arn auto_redeploy last_error name region replace state tags version" \
     "$(echo "$json" | jget '" ".join(sorted(d[0].keys()))')"
 is "deploy list --json: every deployment" "app/$R2 app/$R1 web/$R2 web/$R1" \
     "$(echo "$json" | jget '" ".join(sorted(r["name"] + "/" + r["region"] for r in d))')"

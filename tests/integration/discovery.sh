@@ -195,7 +195,7 @@ emu POST /_emu/quotas '{"enabled":false}' >/dev/null
 
 # --- unknown region ----------------------------------------------------------------------------
 err=$(ctl discover --region nowhere-1 2>&1); rc=$?
-is "discover --region nowhere-1: exit 1" 1 "$rc"
+is "discover --region nowhere-1: a usage error (exit 2)" 2 "$rc"
 like "discover --region nowhere-1: unknown region" 'unknown region' "$err"
 err=$(ctl discover --credential nosuch 2>&1); rc=$?
 is "discover --credential nosuch: exit 1" 1 "$rc"

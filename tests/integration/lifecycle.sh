@@ -29,9 +29,9 @@ like "ca list shows the CA ACTIVE" 'Lifecycle CA +ACTIVE' "$out"
 json=$(ctl --json ca list --credential main --region $R)
 is "ca list --json has the arn" "$CA" "$(echo "$json" | jget 'd[0]["arn"]')"
 ctl ca list --credential main --region xx-nowhere-1 >/dev/null 2>&1
-is "ca list in an unknown region exits 1" 1 "$?"
+is "ca list in an unknown region: a usage error (exit 2)" 2 "$?"
 err=$(ctl ca list --credential main --region xx-nowhere-1 2>&1)
-like "and says EINVAL_ARG" 'EINVAL_ARG|unknown region' "$err"
+like "and names --region" '^acmctl ca list: --region: unknown region' "$err"
 
 # Certificates: private, public (Amazon issued), imported.
 # Through acmd's own request command; straight through the emulator if
@@ -107,8 +107,12 @@ is "renew of an imported certificate exits 1" 1 "$rc"
 like "with EUNSUPPORTED and why" 'imported ones are renewed by importing.*EUNSUPPORTED' "$err"
 
 # revoke
-err=$(ctl revoke "$PRIV" --reason sometimes 2>&1)
-like "revoke with an unknown reason" 'unknown revocation reason.*EINVAL_ARG' "$err"
+err=$(ctl revoke "$PRIV" --reason sometimes 2>&1); rc=$?
+is "revoke with an unknown reason: a usage error (exit 2)" 2 "$rc"
+like "revoke with an unknown reason: names --reason" '^acmctl revoke: --reason: unknown revocation reason' "$err"
+err=$(ctl revoke "$PRIV" 2>&1); rc=$?
+is "revoke without --reason: a usage error (exit 2)" 2 "$rc"
+like "revoke without --reason: names the option as typed" '^acmctl revoke: --reason is required' "$err"
 json=$(ctl --json revoke "$PRIV" --reason key-compromise 2>&1); rc=$?
 is "revoke exits 0" 0 "$rc"
 is "revoke says KEY_COMPROMISE" KEY_COMPROMISE "$(echo "$json" | jget 'd.get("reason")')"
@@ -129,8 +133,9 @@ err=$(ctl revoke "$NOPE" --reason superseded 2>&1)
 like "revoke of an unknown ARN: ENOTFOUND" 'ENOTFOUND' "$err"
 err=$(ctl delete "$NOPE" --yes 2>&1)
 like "delete of an unknown ARN: ENOTFOUND" 'ENOTFOUND' "$err"
-err=$(ctl delete not-an-arn --yes 2>&1)
-like "delete of something else: EINVAL_ARG" 'EINVAL_ARG' "$err"
+err=$(ctl delete not-an-arn --yes 2>&1); rc=$?
+is "delete of something else: a usage error (exit 2)" 2 "$rc"
+like "delete of something else: names the ARN argument" "^acmctl delete: ARN: 'not-an-arn' is not an ACM" "$err"
 
 # delete: from acmd only
 ctl delete "$PUB" </dev/null >/dev/null 2>&1

@@ -9,7 +9,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from acmdwire import connect, frame  # noqa: E402
+from acmdwire import PROTO_VERSION, connect, frame  # noqa: E402
 from acmdwire import recv_frame as wire_recv_frame  # noqa: E402
 
 SOCK, NCLIENTS, NREQ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -31,7 +31,7 @@ def client(i):
     try:
         start.wait(timeout=60)
         s = connect(SOCK, 60)
-        s.sendall(frame({"kind": "hello", "version": 1}))
+        s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
         recv_frame(s)
         for n in range(NREQ):
             cmd = CMDS[(i + n) % len(CMDS)]

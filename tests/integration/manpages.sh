@@ -19,7 +19,7 @@ bad = []
 
 cmds_src = rd('client/cmds.c')
 arrays = {}
-for m in re.finditer(r'static const struct ctl_opt (\w+)\[\] = \{(.*?)\{ NULL, 0, NULL, NULL \}\s*\};', cmds_src, re.S):
+for m in re.finditer(r'static const struct ctl_opt (\w+)\[\] = \{(.*?)\{ NULL, 0, NULL, NULL(?:, 0)? \}\s*\};', cmds_src, re.S):
     arrays[m.group(1)] = re.findall(r'\{\s*"([\w-]+)",\s*OPT_(\w+)', m.group(2))
 cmds = []
 for m in re.finditer(r'\.name = "([^"]+)",.*?\.args = "([^"]*)",.*?\.opts = (\w+)', cmds_src, re.S):

@@ -827,7 +827,7 @@ test_acm_request_dns_route53(void **state)
 	assert_non_null(strstr(r.message, arn));
 
 	/* The zone by name. */
-	SYNC(&r, route53_list_hosted_zones_by_name(F.cred, "example.com",
+	SYNC(&r, route53_list_hosted_zones_by_name(F.cred, "example.com", NULL,
 	    res_cb, &r));
 	expect_ok(&r, "ListHostedZonesByName");
 	z = xml_path(r.xml, "HostedZones/HostedZone");
@@ -1300,7 +1300,7 @@ test_err_auth(void **state)
 	    "request is invalid.");
 	SYNC(&r, sts_get_caller_identity(unknown, res_cb, &r));
 	expect_err(&r, "InvalidClientTokenId", AWS_ERR_AUTH, 403, 1);
-	SYNC(&r, route53_list_hosted_zones_by_name(unknown, NULL, res_cb, &r));
+	SYNC(&r, route53_list_hosted_zones_by_name(unknown, NULL, NULL, res_cb, &r));
 	expect_err(&r, "InvalidClientTokenId", AWS_ERR_AUTH, 403, 1);
 
 	assert_int_equal(STAT_DELTA(attempts), 6);
