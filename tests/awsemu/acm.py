@@ -38,6 +38,9 @@ def init(emu):
     global AMZ
     if AMZ is None:
         AMZ = calib.AmazonCA()
+        # The RSA chain is made on first use; make it now, off the lock.
+        import threading
+        threading.Thread(target=AMZ.for_key, args=("RSA_2048",), daemon=True).start()
 
 
 # ------------------------------------------------------------------ helpers
@@ -170,6 +173,7 @@ def new_cert(account, region, domain, sans, ctype, key_alg):
             "chain_pem": None, "key": None, "ca_arn": None, "in_use_by": [], "tags": [],
             "revoked_at": None, "revocation_reason": None, "exported": False,
             "failure_reason": None, "renewal": None, "resends": 0, "fp": None,
+            "exported_since": False, "dvo_ready": 0, "ku": None,
             "subject": None, "issuer": None, "sig_alg": None, "options": {
                 "CertificateTransparencyLoggingPreference": "ENABLED"}}
 
@@ -179,6 +183,7 @@ def _cert_fields(cert):
     return {"cert_pem": calib.pem(cert), "serial": cert.serial_number,
             "not_before": _ts(calib.not_before(cert)), "not_after": _ts(calib.not_after(cert)),
             "fp": calib.fingerprint(cert), "subject": calib.subject_str(cert.subject),
+            "ku": calib.key_usages(cert),
             "issuer": calib.subject_str(cert.issuer), "sig_alg": calib.signature_algorithm(cert),
             "key_alg": calib.cert_key_info(cert)[0]}
 
@@ -189,7 +194,7 @@ def _set_from_cert(c, cert, chain_pem, key=None, fields=None):
     c["chain_pem"] = chain_pem
     if key is not None:
         c["key"] = key
-    for k in ("cert_pem", "serial", "not_before", "not_after", "fp", "subject", "issuer", "sig_alg"):
+    for k in ("cert_pem", "serial", "not_before", "not_after", "fp", "subject", "issuer", "sig_alg", "ku"):
         c[k] = f[k]
     c["key_alg"] = f["key_alg"] or c["key_alg"]
 
@@ -211,8 +216,9 @@ def issue(emu, c, key=None, nb=None, na=None, serial=None):
         _set_from_cert(c, cert, caobj["chain_pem"], key)
         caobj["issued"][cert.serial_number] = c["arn"]
     else:
-        cert = calib.issue_leaf(AMZ.cert, AMZ.key, key.public_key(), c["domain"], c["sans"], nb, na, serial)
-        _set_from_cert(c, cert, AMZ.chain_pem, key)
+        icert, ikey, ichain = AMZ.for_key(c["key_alg"])
+        cert = calib.issue_leaf(icert, ikey, key.public_key(), c["domain"], c["sans"], nb, na, serial)
+        _set_from_cert(c, cert, ichain, key)
         c["issuer"] = "Amazon"
     c["status"] = "ISSUED"
     c["issued"] = time.time()
@@ -222,6 +228,26 @@ def issue(emu, c, key=None, nb=None, na=None, serial=None):
 
 
 # ------------------------------------------------------------------ shapes
+
+def _dvos_visible(c):
+    """DomainValidationOptions as DescribeCertificate shows them now.
+
+    The ACM API reference (RequestCertificate, DescribeCertificate): "there
+    is a delay of several seconds before you can retrieve information about
+    the new certificate".  What clients see meanwhile (reports against the
+    real service): first an empty DomainValidationOptions array
+    (aws/aws-cdk#3528), then entries with DomainName and ValidationMethod
+    only -- no ValidationDomain, ValidationStatus, ResourceRecord or
+    ValidationEmails (aws/aws-sdk-js#2133, aws/aws-cdk#8282).  dvo_ready is
+    the time the full entries appear (--dvo-delay after the request); the
+    first half of the delay gives [], the second half the bare entries."""
+    left = c["dvo_ready"] - time.time()
+    if left <= 0 or c["type"] != "AMAZON_ISSUED":
+        return [_dvo_out(c, dv) for dv in c["dvos"]]
+    if left > c.get("dvo_delay", 0) / 2.0:
+        return []
+    return [{"DomainName": dv["domain"], "ValidationMethod": dv["method"]} for dv in c["dvos"]]
+
 
 def _dvo_out(c, dv):
     o = {"DomainName": dv["domain"], "ValidationDomain": dv["validation_domain"]}
@@ -239,20 +265,31 @@ def _dvo_out(c, dv):
 
 
 def renewal_eligibility(c):
-    if c["status"] != "ISSUED":
+    """ACM User Guide, "Managed certificate renewal": ELIGIBLE if associated
+    with another AWS service, or exported since being issued or last
+    renewed (public and private alike); NOT ELIGIBLE if imported or already
+    expired.  AWS re:Post "acm-certificate-ineligible": a certificate not
+    associated with another AWS service is ineligible."""
+    if c["status"] != "ISSUED" or c["type"] == "IMPORTED":
         return "INELIGIBLE"
-    if c["type"] == "AMAZON_ISSUED":
-        return "ELIGIBLE"
-    if c["type"] == "PRIVATE" and (c["exported"] or c["in_use_by"]):
+    if c["in_use_by"] or c["exported_since"]:
         return "ELIGIBLE"
     return "INELIGIBLE"
 
 
 def _key_usages(c):
-    ku = ["DIGITAL_SIGNATURE"]
-    if c["key_alg"].startswith("RSA"):
-        ku.append("KEY_ENCIPHERMENT")
-    return ku
+    """(KeyUsages names, [(ExtendedKeyUsage name, OID)]) from the certificate itself."""
+    if not c.get("ku"):
+        return [], []
+    return c["ku"]
+
+
+# A certificate not yet issued already shows the signature algorithm it
+# will be signed with (DescribeCertificate of a PENDING_VALIDATION RSA-2048
+# certificate in aws/aws-sdk-js#2133: SignatureAlgorithm SHA256WITHRSA,
+# KeyUsages [], ExtendedKeyUsages []).
+_PLANNED_SIG = {"RSA_2048": "SHA256WITHRSA", "EC_prime256v1": "SHA256WITHECDSA",
+                "EC_secp384r1": "SHA384WITHECDSA"}
 
 
 def detail(c):
@@ -262,7 +299,10 @@ def detail(c):
          "InUseBy": list(c["in_use_by"]), "CreatedAt": c["created"],
          "RenewalEligibility": renewal_eligibility(c), "Options": dict(c["options"])}
     if c["type"] != "IMPORTED":
-        d["DomainValidationOptions"] = [_dvo_out(c, dv) for dv in c["dvos"]]
+        d["DomainValidationOptions"] = _dvos_visible(c)
+    ku, eku = _key_usages(c)
+    d["KeyUsages"] = [{"Name": k} for k in ku]
+    d["ExtendedKeyUsages"] = [{"Name": n, "OID": o} if o else {"Name": n} for n, o in eku]
     if c["cert_pem"]:
         d["Serial"] = calib.serial_to_aws(c["serial"])
         d["Subject"] = c["subject"]
@@ -270,9 +310,12 @@ def detail(c):
         d["NotBefore"] = c["not_before"]
         d["NotAfter"] = c["not_after"]
         d["SignatureAlgorithm"] = c["sig_alg"]
-        d["KeyUsages"] = [{"Name": k} for k in _key_usages(c)]
-        d["ExtendedKeyUsages"] = [dict(e) for e in EKU]
-    if c["issued"]:
+    elif c["type"] == "AMAZON_ISSUED" and c["key_alg"] in _PLANNED_SIG:
+        d["SignatureAlgorithm"] = _PLANNED_SIG[c["key_alg"]]
+    # IssuedAt "exists only when the certificate type is AMAZON_ISSUED",
+    # ImportedAt "only when the certificate type is IMPORTED" (CertificateDetail
+    # and CertificateSummary in the ACM API reference / botocore's acm model).
+    if c["issued"] and c["type"] == "AMAZON_ISSUED":
         d["IssuedAt"] = c["issued"]
     if c["imported"]:
         d["ImportedAt"] = c["imported"]
@@ -289,18 +332,30 @@ def detail(c):
 
 
 def summary(c):
+    """A CertificateSummary, as ListCertificates gives it.
+
+    KeyAlgorithm is spelled with a dash ("RSA-2048", "EC-prime256v1") as in
+    DescribeCertificate, although botocore's enum has underscores: the ACM
+    User Guide's list-certificates example shows "KeyAlgorithm": "RSA-2048"
+    for an imported certificate.  Exported "exists only when the certificate
+    type is PRIVATE"; IssuedAt only for AMAZON_ISSUED; ImportedAt only for
+    IMPORTED; RevokedAt only when REVOKED (CertificateSummary in the API
+    reference).  InUse is a boolean."""
+    ku, eku = _key_usages(c)
     s = {"CertificateArn": c["arn"], "DomainName": c["domain"],
          "SubjectAlternativeNameSummaries": list(c["sans"][:100]),
          "HasAdditionalSubjectAlternativeNames": len(c["sans"]) > 100,
-         "Status": c["status"], "Type": c["type"], "KeyAlgorithm": c["key_alg"],
-         "InUse": bool(c["in_use_by"]), "Exported": c["exported"],
+         "Status": c["status"], "Type": c["type"],
+         "KeyAlgorithm": calib.DESCRIBE_KEY_ALG.get(c["key_alg"], c["key_alg"]),
+         "KeyUsages": list(ku), "ExtendedKeyUsages": [n for n, _ in eku],
+         "InUse": bool(c["in_use_by"]),
          "RenewalEligibility": renewal_eligibility(c), "CreatedAt": c["created"]}
+    if c["type"] == "PRIVATE":
+        s["Exported"] = bool(c["exported"])
     if c["cert_pem"]:
-        s["KeyUsages"] = _key_usages(c)
-        s["ExtendedKeyUsages"] = [e["Name"] for e in EKU]
         s["NotBefore"] = c["not_before"]
         s["NotAfter"] = c["not_after"]
-    if c["issued"]:
+    if c["issued"] and c["type"] == "AMAZON_ISSUED":
         s["IssuedAt"] = c["issued"]
     if c["imported"]:
         s["ImportedAt"] = c["imported"]
@@ -396,6 +451,8 @@ def request_certificate(ctx, p):
         else:
             c["method"] = method or "EMAIL"
             c["dvos"] = _make_dvos(alln, c["method"], dvo_opts)
+            c["dvo_delay"] = emu.dvo_delay
+            c["dvo_ready"] = c["created"] + emu.dvo_delay
         rs.certs[c["arn"]] = c
         if token:
             rs.idem[token] = (c["arn"], argsig, time.time())
@@ -440,11 +497,18 @@ def list_certificates(ctx, p):
     sset = set(statuses)
     kset = set(keytypes)
     eku = set(inc.get("extendedKeyUsage") or [])
+    kus = set(inc.get("keyUsage") or [])
+
+    def uses_ok(c):
+        if not eku and not kus:
+            return True
+        k, e = _key_usages(c)
+        return ((not eku or "ANY" in eku or bool(eku & {n for n, _ in e}))
+                and (not kus or "ANY" in kus or bool(kus & set(k))))
     with ctx.emu.lock:
         rs = _region_state(ctx)
         sel = [c for c in rs.certs.values()
-               if (not sset or c["status"] in sset) and c["key_alg"] in kset
-               and (not eku or eku & {"TLS_WEB_SERVER_AUTHENTICATION", "TLS_WEB_CLIENT_AUTHENTICATION", "ANY"})]
+               if (not sset or c["status"] in sset) and c["key_alg"] in kset and uses_ok(c)]
         if p.get("SortBy") is not None:
             if p["SortBy"] != "CREATED_AT" or p.get("SortOrder", "ASCENDING") not in ("ASCENDING", "DESCENDING"):
                 raise AwsError("ValidationException", "SortBy must be CREATED_AT and SortOrder "
@@ -623,24 +687,37 @@ def export_certificate(ctx, p):
         if not c["cert_pem"] or c["key"] is None:
             raise AwsError("RequestInProgressException", "Certificate %s is not yet issued." % c["arn"])
         c["exported"] = True
+        c["exported_since"] = True
         key, cert_pem, chain = c["key"], c["cert_pem"], c["chain_pem"]
     return {"Certificate": cert_pem, "CertificateChain": chain or "",
             "PrivateKey": calib.encrypted_key_pem(key, pw)}
 
 
 def renew_certificate(ctx, p):
+    """RenewCertificate.  API reference (botocore 1.29): "At this time, only
+    exported private certificates can be renewed with this operation";
+    ACM User Guide, "Force certificate renewal": "You can only renew
+    certificates that have been previously exported".  AWS's refusal is a
+    ValidationException "Certificate ARN <arn> has not been exported so it
+    is not eligible for the Renew Certificate API." (quoted from the real
+    service in crossplane-contrib/provider-aws#908).  Imported and
+    Amazon-issued certificates cannot be exported (ExportCertificate:
+    private only), so they are never "exported" and get the same answer.
+    The current API reference adds RequestInProgressException ("the
+    certificate ... has not yet been issued"): a certificate not issued yet,
+    or whose renewal is still under way."""
     emu = ctx.emu
     with emu.lock:
         c = find_cert(ctx, p.get("CertificateArn"))
-        if c["type"] != "PRIVATE":
-            raise AwsError("ValidationException", "Certificate %s is not a private certificate; only "
-                           "private certificates can be renewed with RenewCertificate." % c["arn"])
-        if c["status"] not in ("ISSUED", "EXPIRED"):
-            raise AwsError("ValidationException", "Certificate %s is not eligible for renewal (status %s)."
-                           % (c["arn"], c["status"]))
-        if not c["exported"]:
+        if c["status"] == "PENDING_VALIDATION" or c.get("renew_due"):
+            raise AwsError("RequestInProgressException", "Certificate %s is not yet issued or is "
+                           "being renewed." % c["arn"])
+        if not c["exported_since"] or c["type"] != "PRIVATE":
             raise AwsError("ValidationException", "Certificate ARN %s has not been exported so it is not "
                            "eligible for the Renew Certificate API." % c["arn"])
+        if c["status"] not in ("ISSUED", "EXPIRED"):
+            raise AwsError("ValidationException", "Certificate ARN %s is not eligible for renewal (status "
+                           "%s)." % (c["arn"], c["status"]))
         import pca
         caobj = pca.get_ca_admin(emu, c["ca_arn"])
         if caobj is None or caobj["status"] != "ACTIVE":
@@ -658,14 +735,40 @@ def renew_certificate(ctx, p):
 
 
 def _renewed(emu, c):
+    """Renew c in place, as ACM's managed renewal does: a new certificate
+    (new key of the same algorithm, new serial, new validity, same names)
+    at the same ARN; RenewalSummary SUCCESS; the certificate counts as not
+    exported since its last renewal (ACM User Guide, "Managed certificate
+    renewal": eligible "if exported since being issued or last renewed").
+    If the private CA is gone or not ACTIVE the renewal FAILS with
+    RenewalStatusReason PCA_RESOURCE_NOT_FOUND / PCA_INVALID_STATE (ACM
+    User Guide, "Handling exceptions") and the old certificate stays."""
+    import pca
     c.pop("renew_due", None)
+    if c["type"] == "PRIVATE":
+        caobj = pca.get_ca_admin(emu, c["ca_arn"])
+        if caobj is None or caobj["status"] != "ACTIVE":
+            c["renewal"] = {"RenewalStatus": "FAILED",
+                            "RenewalStatusReason": "PCA_RESOURCE_NOT_FOUND" if caobj is None
+                            else "PCA_INVALID_STATE",
+                            "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
+                            "UpdatedAt": time.time()}
+            return
     issue(emu, c)
+    c["exported_since"] = False
     c["renewal"] = {"RenewalStatus": "SUCCESS",
                     "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
                     "UpdatedAt": time.time()}
 
 
 def resend_validation_email(ctx, p):
+    """ResendValidationEmail (API reference): errors ResourceNotFoundException,
+    InvalidStateException ("Processing has reached an invalid state": the
+    certificate is not an EMAIL-validated one pending validation -- a DNS
+    certificate gets it too), InvalidArnException and
+    InvalidDomainValidationOptionsException (Domain not one of the
+    certificate's names, or ValidationDomain not "the same as the Domain
+    value or a superdomain of the Domain value")."""
     dom = _req(p, "Domain")
     vd = _req(p, "ValidationDomain")
     with ctx.emu.lock:
@@ -794,7 +897,7 @@ def tick(emu):
                     if st == "ISSUED" and c["not_after"] and c["not_after"] < now:
                         c["status"] = "EXPIRED"
                         continue
-                    if st != "PENDING_VALIDATION" or c["method"] != "DNS":
+                    if st != "PENDING_VALIDATION" or c["method"] != "DNS" or c["dvo_ready"] > now:
                         continue
                     if recs is None:
                         recs = route53.cname_set(a)
@@ -866,6 +969,43 @@ def admin_approve_email(emu, data):
     if all(dv["status"] == "SUCCESS" for dv in c["dvos"]):
         issue(emu, c)
     return 200, {"arn": c["arn"], "status": c["status"]}
+
+
+@_wrap
+def admin_renew(emu, data):
+    """POST /_emu/renew {arn[, delay]}: ACM's managed renewal of an
+    AMAZON_ISSUED or PRIVATE certificate, now (or, with delay > 0 seconds,
+    RenewalStatus PENDING_AUTO_RENEWAL first and the renewal when the delay
+    is over, the old certificate served meanwhile).  ACM gives no managed
+    renewal to imported certificates ("ACM does not provide managed renewal
+    for imported certificates", CertificateDetail.Type in the API
+    reference): 400.  Only an ISSUED certificate is renewed (expired ones
+    are "NOT ELIGIBLE if already expired"): 409 otherwise.  Eligibility
+    (in use or exported) is not required, so that a test can renew any
+    issued certificate; the answer says what it was."""
+    c = _admin_cert(emu, data)
+    if c["type"] == "IMPORTED":
+        return 400, {"error": "certificate %s is IMPORTED: ACM does not renew imported certificates "
+                              "(managed renewal is for AMAZON_ISSUED and PRIVATE ones); re-import it "
+                              "instead" % c["arn"]}
+    if c["status"] != "ISSUED" or not c["cert_pem"]:
+        return 409, {"error": "certificate %s is %s: only an ISSUED certificate is renewed"
+                              % (c["arn"], c["status"])}
+    if c.get("renew_due"):
+        return 409, {"error": "certificate %s is already being renewed" % c["arn"]}
+    elig = renewal_eligibility(c)
+    delay = float(data.get("delay") or 0)
+    if delay > 0:
+        c["renew_due"] = time.time() + delay
+        c["renewal"] = {"RenewalStatus": "PENDING_AUTO_RENEWAL",
+                        "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
+                        "UpdatedAt": time.time()}
+    else:
+        _renewed(emu, c)
+    return 200, {"arn": c["arn"], "status": c["status"], "renewal_status": c["renewal"]["RenewalStatus"],
+                 "eligibility_before": elig,
+                 "serial": calib.serial_to_aws(c["serial"]),
+                 "not_before": iso8601(c["not_before"]), "not_after": iso8601(c["not_after"])}
 
 
 @_wrap
@@ -941,12 +1081,12 @@ def _pool_entry(emu, kind, key_alg, caobj=None):
             cert = calib.issue_leaf(_SEED_IMPORT_CA[0], _SEED_IMPORT_CA[1], key.public_key(), dom, [dom], nb, na)
             chain = calib.pem(_SEED_IMPORT_CA[0])
         else:
-            cert = calib.issue_leaf(AMZ.cert, AMZ.key, key.public_key(), dom, [dom], nb, na)
-            chain = AMZ.chain_pem
+            icert, ikey, chain = AMZ.for_key(key_alg)
+            cert = calib.issue_leaf(icert, ikey, key.public_key(), dom, [dom], nb, na)
         tmp = new_cert("0", "x", "", [], kind, key_alg)
         _set_from_cert(tmp, cert, chain, key)
         fields = {f: tmp[f] for f in ("cert", "cert_pem", "chain_pem", "key", "not_before", "not_after",
-                                     "fp", "subject", "issuer", "sig_alg", "key_alg")}
+                                     "fp", "subject", "issuer", "sig_alg", "key_alg", "ku")}
         if kind == "AMAZON_ISSUED":
             fields["issuer"] = "Amazon"
         e = _SEED_POOL[k] = fields
@@ -1039,6 +1179,7 @@ def admin_seed(emu, data):
 
 ADMIN = {
     "approve-email": admin_approve_email,
+    "renew": admin_renew,
     "expire": admin_expire,
     "in-use": admin_in_use,
     "replace-pem": admin_replace_pem,

@@ -660,8 +660,10 @@ def admin_call(method, path, query, body):
                 e.change_delay = float(data["change_delay"])
             if "renewal_delay" in data:
                 e.renewal_delay = float(data["renewal_delay"])
+            if "dvo_delay" in data:
+                e.dvo_delay = float(data["dvo_delay"])
             return 200, {"validation_delay": e.validation_delay, "change_delay": e.change_delay,
-                         "renewal_delay": e.renewal_delay}
+                         "renewal_delay": e.renewal_delay, "dvo_delay": e.dvo_delay}
     if p == "/_emu/stats":
         if method == "GET":
             with e.lock:
@@ -785,6 +787,8 @@ def main(argv=None):
     ap.add_argument("--cert-limit", type=int, default=2500)
     ap.add_argument("--validation-delay", type=float, default=2.0)
     ap.add_argument("--change-delay", type=float, default=1.0)
+    ap.add_argument("--dvo-delay", type=float, default=2.0,
+                    help="seconds before DescribeCertificate shows complete DomainValidationOptions")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     opts = ap.parse_args(argv)

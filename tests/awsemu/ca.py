@@ -90,10 +90,20 @@ def now():
 
 
 def serial_to_aws(n):
-    h = "%x" % n
+    """Serial as DescribeCertificate shows it: lower-case hex, two digits a
+    byte, colon-separated -- the API reference's example is
+    "0f:ac:b0:a3:8d:ea:65:52:2d:7d:01:3a:39:36:db:d6" (awscli's
+    examples/acm/describe-certificate.rst): a leading zero nibble is kept
+    ("0f", not "f").  The bytes are the integer's magnitude, as OpenSSL's
+    `x509 -text` prints them (the ACM PCA RevokeCertificate reference tells
+    one to copy the serial from there or from DescribeCertificate): no DER
+    00 sign byte is added when the top bit is set ("e8:cb", not
+    "00:e8:cb").  A (non-conforming) negative serial gets a "-" prefix."""
+    neg = n < 0
+    h = "%x" % abs(n)
     if len(h) % 2:
         h = "0" + h
-    return ":".join(h[i:i + 2] for i in range(0, len(h), 2))
+    return ("-" if neg else "") + ":".join(h[i:i + 2] for i in range(0, len(h), 2))
 
 
 def normalize_serial(s):
@@ -205,6 +215,46 @@ def issue_leaf(issuer_cert, issuer_key, pub, domain, sans, not_before, not_after
                                                ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False))
     return b.sign(issuer_key, _hash_for(issuer_key))
+
+
+# ACM's names for the Key Usage bits and the Extended Key Usage OIDs
+# (botocore acm model: KeyUsageName, ExtendedKeyUsageName).
+_KU_NAMES = (("digital_signature", "DIGITAL_SIGNATURE"), ("content_commitment", "NON_REPUDIATION"),
+             ("key_encipherment", "KEY_ENCIPHERMENT"), ("data_encipherment", "DATA_ENCIPHERMENT"),
+             ("key_agreement", "KEY_AGREEMENT"), ("key_cert_sign", "CERTIFICATE_SIGNING"),
+             ("crl_sign", "CRL_SIGNING"))
+_EKU_NAMES = {"1.3.6.1.5.5.7.3.1": "TLS_WEB_SERVER_AUTHENTICATION",
+              "1.3.6.1.5.5.7.3.2": "TLS_WEB_CLIENT_AUTHENTICATION",
+              "1.3.6.1.5.5.7.3.3": "CODE_SIGNING", "1.3.6.1.5.5.7.3.4": "EMAIL_PROTECTION",
+              "1.3.6.1.5.5.7.3.8": "TIME_STAMPING", "1.3.6.1.5.5.7.3.9": "OCSP_SIGNING",
+              "1.3.6.1.5.5.7.3.5": "IPSEC_END_SYSTEM", "1.3.6.1.5.5.7.3.6": "IPSEC_TUNNEL",
+              "1.3.6.1.5.5.7.3.7": "IPSEC_USER", "2.5.29.37.0": "ANY"}
+
+
+def key_usages(cert):
+    """(KeyUsages names, [(ExtendedKeyUsage name, OID or None)]) of a certificate.
+
+    As ListCertificates shows them (ACM User Guide, "List certificates",
+    example of an imported certificate: KeyUsages DIGITAL_SIGNATURE,
+    KEY_ENCIPHERMENT; ExtendedKeyUsages ["NONE"] for a certificate without
+    the extension).  A certificate without a Key Usage extension is ["ANY"]
+    (seen in ListCertificates output of an imported EC certificate)."""
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        names = [n for attr, n in _KU_NAMES if getattr(ku, attr)]
+        if ku.key_agreement:
+            if ku.encipher_only:
+                names.append("ENCIPHER_ONLY")
+            if ku.decipher_only:
+                names.append("DECIPHER_ONLY")
+    except x509.ExtensionNotFound:
+        names = ["ANY"]
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        ekus = [(_EKU_NAMES.get(o.dotted_string, "CUSTOM"), o.dotted_string) for o in eku]
+    except x509.ExtensionNotFound:
+        ekus = [("NONE", None)]
+    return names, ekus
 
 
 def load_cert(data):
@@ -342,14 +392,46 @@ def subject_str(name):
 
 
 class AmazonCA:
-    """The emulated public 'Amazon' chain: EC root + EC intermediate."""
+    """The emulated public 'Amazon' chains.  Like Amazon Trust Services, the
+    issuing CA follows the requested key: RSA keys are signed by an RSA
+    intermediate ("Amazon RSA 2048 M0x" under "Amazon Root CA 1": the
+    certificate's SignatureAlgorithm is SHA256WITHRSA, as in the
+    DescribeCertificate example of an RSA-2048 certificate in awscli's
+    examples/acm/describe-certificate.rst), P-256 keys by an ECDSA P-256
+    one and P-384 keys by an ECDSA P-384 one (SHA384WITHECDSA).  cert/key/
+    chain_pem are the P-256 chain (seeded inventories, IAM); the others are
+    made on first use (RSA generation is slow)."""
 
     def __init__(self):
-        self.root_key = ec.generate_private_key(ec.SECP384R1())
+        self._lock = threading.Lock()
+        self._chains = {}
+        self.root_key = ec.generate_private_key(ec.SECP256R1())
         self.root = make_root({"Country": "US", "Organization": "Amazon",
-                               "CommonName": "Amazon Root CA 1 (emulated)"}, self.root_key)
+                               "CommonName": "Amazon Root CA 3 (emulated)"}, self.root_key)
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.cert = make_intermediate({"Country": "US", "Organization": "Amazon",
                                        "CommonName": "Amazon ECDSA 256 M01 (emulated)"},
                                       self.key, self.root, self.root_key)
         self.chain_pem = pem(self.cert) + pem(self.root)
+        self._chains["EC256"] = (self.cert, self.key, self.chain_pem)
+
+    def for_key(self, key_alg):
+        """(intermediate cert, its key, chain PEM) that signs a key_alg leaf."""
+        kind = "RSA" if key_alg.startswith("RSA") else ("EC384" if key_alg in ("EC_secp384r1", "EC_secp521r1")
+                                                         else "EC256")
+        with self._lock:
+            ch = self._chains.get(kind)
+            if ch is None:
+                if kind == "RSA":
+                    rk = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                    ik = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                    rn, inn = "Amazon Root CA 1 (emulated)", "Amazon RSA 2048 M01 (emulated)"
+                else:
+                    rk = ec.generate_private_key(ec.SECP384R1())
+                    ik = ec.generate_private_key(ec.SECP384R1())
+                    rn, inn = "Amazon Root CA 4 (emulated)", "Amazon ECDSA 384 M01 (emulated)"
+                root = make_root({"Country": "US", "Organization": "Amazon", "CommonName": rn}, rk)
+                ic = make_intermediate({"Country": "US", "Organization": "Amazon", "CommonName": inn},
+                                       ik, root, rk)
+                ch = self._chains[kind] = (ic, ik, pem(ic) + pem(root))
+            return ch

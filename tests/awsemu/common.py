@@ -97,6 +97,9 @@ class Emu:
             self.validation_delay = self.opts.validation_delay
             self.change_delay = self.opts.change_delay
             self.renewal_delay = 0.0
+            # Seconds after RequestCertificate before DescribeCertificate shows
+            # complete DomainValidationOptions (acm._dvos_visible).
+            self.dvo_delay = getattr(self.opts, "dvo_delay", 2.0)
 
     def add_key(self, akid, secret, account, token=None, expires=None, arn=None):
         with self.lock:

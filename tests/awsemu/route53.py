@@ -46,7 +46,54 @@ def out_name(n):
 
 
 def _sortkey(n):
+    """Record sets: labels reversed, compared label by label."""
     return list(reversed(n.rstrip(".").split(".")))
+
+
+def _escaped(n):
+    """A name the way Route 53 stores it: lower case, characters other than
+    a-z 0-9 - _ as \\ooo octal escapes (the Developer Guide's "DNS domain
+    name format"; * is \\052)."""
+    return "".join(ch if re.match(r"[a-z0-9_.-]", ch) else "\\%03o" % (ord(ch) & 0xff) for ch in n)
+
+
+def _zone_sortkey(n):
+    """ListHostedZonesByName's order (API reference): "sorts hosted zones by
+    name with the labels reversed. For example: com.example.www. Note the
+    trailing dot, which can change the sort order in some circumstances."
+    and "alphabetizes the domain name using the escaped or Punycoded value":
+    a plain ASCII comparison of the escaped, label-reversed name with its
+    trailing dot ("com.a-b." sorts before "com.a.c." since "-" < ".")."""
+    return ".".join(reversed(_escaped(n).rstrip(".").split("."))) + "."
+
+
+def _check_id(zid, what="id"):
+    """Hosted zone and change ids are ResourceId: a string of at most 32
+    characters (botocore's route53 model), nothing more is checked before
+    the look-up.  Longer -> InvalidInput with the usual validation message;
+    anything else that names no zone -- a zone NAME such as "example.test"
+    passed where an id belongs -- is simply not found: NoSuchHostedZone
+    "No hosted zone found with ID: example.test" (404)."""
+    if len(zid) > 32:
+        raise AwsError("InvalidInput", "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+                       "constraint: Member must have length less than or equal to 32" % (zid, what))
+
+
+def _maxitems(q, default):
+    """maxitems: a positive integer; Route 53 returns at most 100 zones a
+    page (ListHostedZones/ListHostedZonesByName reference: "Route 53
+    returns up to 100 items in each response"), the answer's MaxItems
+    echoes the value asked for."""
+    raw = _q(q, "maxitems", str(default))
+    try:
+        mx = int(raw)
+    except ValueError:
+        raise AwsError("InvalidInput", "1 validation error detected: Value '%s' at 'maxItems' failed to "
+                       "satisfy constraint: Member must be a number" % raw)
+    if mx < 1:
+        raise AwsError("InvalidInput", "1 validation error detected: Value '%d' at 'maxItems' failed to "
+                       "satisfy constraint: Member must be greater than or equal to 1" % mx)
+    return mx, min(mx, 100)
 
 
 def _local(tag):
@@ -83,6 +130,7 @@ def _q(query, name, default=None):
 
 def _zone(ctx, zid):
     zid = zid.split("/")[-1]
+    _check_id(zid)
     z = ctx.emu.account(ctx.account).zones.get(zid)
     if z is None:
         raise AwsError("NoSuchHostedZone", "No hosted zone found with ID: %s" % zid, 404)
@@ -188,12 +236,12 @@ def create_hosted_zone(ctx, params):
 
 
 def _sorted_zones(a):
-    return sorted(a.zones.values(), key=lambda z: (_sortkey(z["name"]), z["id"]))
+    return sorted(a.zones.values(), key=lambda z: (_zone_sortkey(z["name"]), z["id"]))
 
 
 def list_hosted_zones(ctx, params):
     _, q = params
-    mx = int(_q(q, "maxitems", "100"))
+    mx_asked, mx = _maxitems(q, 100)
     marker = _q(q, "marker")
     with ctx.emu.lock:
         zs = _sorted_zones(ctx.emu.account(ctx.account))
@@ -212,25 +260,32 @@ def list_hosted_zones(ctx, params):
         x += "<IsTruncated>%s</IsTruncated>" % ("true" if trunc else "false")
         if trunc:
             x += "<NextMarker>%s</NextMarker>" % zs[start + mx]["id"]
-        x += "<MaxItems>%d</MaxItems></ListHostedZonesResponse>" % mx
+        x += "<MaxItems>%d</MaxItems></ListHostedZonesResponse>" % mx_asked
     return 200, x, []
 
 
 def list_hosted_zones_by_name(ctx, params):
+    """Starts at the first zone at or after dnsname (and hostedzoneid) in the
+    order of _zone_sortkey and lists the zones that follow, whatever their
+    names: it is a listing, not a look-up (API reference: "include the
+    dnsname parameter only if you want to specify the name of the first
+    hosted zone in the response")."""
     _, q = params
-    mx = int(_q(q, "maxitems", "100"))
-    if not 1 <= mx:
-        raise AwsError("InvalidInput", "maxitems must be positive")
+    mx_asked, mx = _maxitems(q, 100)
     dns = _q(q, "dnsname")
     hzid = _q(q, "hostedzoneid")
+    if hzid is not None:
+        _check_id(hzid, "hostedZoneId")
     if hzid and not dns:
-        raise AwsError("InvalidInput", "HostedZoneId requires DNSName")
+        raise AwsError("InvalidInput", "The input is not valid: hostedzoneid requires dnsname")
+    if dns is not None and (len(dns) > 1024 or not re.match(r"^[A-Za-z0-9_*.\\-]+$", dns) or ".." in dns):
+        raise AwsError("InvalidDomainName", "Invalid domain name %s" % dns)
     with ctx.emu.lock:
         zs = _sorted_zones(ctx.emu.account(ctx.account))
         start = 0
         if dns:
-            key = (_sortkey(norm_name(dns)), hzid or "")
-            while start < len(zs) and (_sortkey(zs[start]["name"]), zs[start]["id"]) < key:
+            key = (_zone_sortkey(norm_name(dns)), hzid or "")
+            while start < len(zs) and (_zone_sortkey(zs[start]["name"]), zs[start]["id"]) < key:
                 start += 1
         page = zs[start:start + mx]
         trunc = start + mx < len(zs)
@@ -245,7 +300,7 @@ def list_hosted_zones_by_name(ctx, params):
             nz = zs[start + mx]
             x += "<NextDNSName>%s</NextDNSName><NextHostedZoneId>%s</NextHostedZoneId>" % (
                 xesc(out_name(nz["name"])), nz["id"])
-        x += "<MaxItems>%d</MaxItems></ListHostedZonesByNameResponse>" % mx
+        x += "<MaxItems>%d</MaxItems></ListHostedZonesByNameResponse>" % mx_asked
     return 200, x, []
 
 
@@ -428,6 +483,7 @@ def list_resource_record_sets(ctx, params):
 def get_change(ctx, params):
     (cid,), _ = params
     cid = cid.split("/")[-1]
+    _check_id(cid)
     with ctx.emu.lock:
         ch = ctx.emu.account(ctx.account).changes.get(cid)
         if ch is None:

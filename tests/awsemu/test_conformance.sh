@@ -18,7 +18,9 @@ trap 'exit 130' INT TERM
 K1=AKIDEXAMPLE000000001; S1=emusecret0000000000000000000000000000001; A1=111111111111
 K2=AKIDEXAMPLE000000002; S2=emusecret0000000000000000000000000000002; A2=222222222222
 
-$PY "$HERE/awsemu.py" --port 0 --port-file "$TMP/port" --validation-delay 1 --change-delay 4 \
+# --dvo-delay 0: the DomainValidationOptions delay (default 2 s) has a section
+# of its own below; awscli's start-up time would make it a race elsewhere.
+$PY "$HERE/awsemu.py" --port 0 --port-file "$TMP/port" --validation-delay 1 --change-delay 4 --dvo-delay 0 \
 	--key "$K1:$S1:$A1" --key "$K2:$S2:$A2" --quiet 2>"$TMP/emu.log" &
 EMU_PID=$!
 for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
@@ -105,6 +107,33 @@ Z2=$(j "d['HostedZones'][0]['Id'].split('/')[-1]")
 expect_ok "route53 delete-hosted-zone (empty zone)" route53 delete-hosted-zone --id "$Z2"
 expect_ok "route53 list-hosted-zones" route53 list-hosted-zones
 cond "deleted zone gone, example.com remains" "[z['Name'] for z in d['HostedZones']] == ['example.com.']"
+# ListHostedZonesByName (API reference): order of the label-reversed name with
+# its trailing dot, compared as ASCII ("test.a-b." < "test.a.c." as "-" < ".");
+# dnsname is where the listing starts, not a filter; MaxItems pages with
+# IsTruncated, NextDNSName and NextHostedZoneId.
+expect_ok "route53 create-hosted-zone c.a.test" route53 create-hosted-zone --name c.a.test --caller-reference ref-3
+ZC=$(j "d['HostedZone']['Id'].split('/')[-1]")
+expect_ok "route53 create-hosted-zone a-b.test" route53 create-hosted-zone --name a-b.test --caller-reference ref-4
+ZAB=$(j "d['HostedZone']['Id'].split('/')[-1]")
+expect_ok "list-hosted-zones-by-name, no dnsname" route53 list-hosted-zones-by-name
+cond "zones in Route 53's order: reversed labels compared as ASCII with the trailing dot" "[z['Name'] for z in d['HostedZones']] == ['example.com.', 'a-b.test.', 'c.a.test.'] and d['IsTruncated'] is False and 'NextDNSName' not in d"
+expect_ok "list-hosted-zones-by-name from a name with no zone" route53 list-hosted-zones-by-name --dns-name a.test
+cond "listing starts at the next zone in order and returns zones that do not match the name" "[z['Name'] for z in d['HostedZones']] == ['c.a.test.'] and d['DNSName'] == 'a.test.'"
+expect_ok "list-hosted-zones-by-name --max-items 1" route53 list-hosted-zones-by-name --max-items 1
+cond "MaxItems 1: one zone, IsTruncated, NextDNSName/NextHostedZoneId name the next zone" "[z['Name'] for z in d['HostedZones']] == ['example.com.'] and d['IsTruncated'] is True and d['NextDNSName'] == 'a-b.test.' and d['NextHostedZoneId'] == '$ZAB' and d['MaxItems'] == '1'"
+expect_ok "list-hosted-zones-by-name next page (dnsname + hostedzoneid)" route53 list-hosted-zones-by-name --dns-name a-b.test. --hosted-zone-id "$ZAB" --max-items 1
+cond "second page: a-b.test, then c.a.test is next" "[z['Name'] for z in d['HostedZones']] == ['a-b.test.'] and d['HostedZoneId'] == '$ZAB' and d['NextDNSName'] == 'c.a.test.' and d['NextHostedZoneId'] == '$ZC'"
+expect_ok "list-hosted-zones-by-name last page" route53 list-hosted-zones-by-name --dns-name c.a.test. --hosted-zone-id "$ZC" --max-items 1
+cond "last page: not truncated, no NextDNSName" "[z['Name'] for z in d['HostedZones']] == ['c.a.test.'] and d['IsTruncated'] is False and 'NextDNSName' not in d and 'NextHostedZoneId' not in d"
+expect_err InvalidInput "maxitems that is not a number -> InvalidInput (not a 500)" route53 list-hosted-zones-by-name --max-items many
+expect_err InvalidInput "hostedzoneid without dnsname -> InvalidInput" route53 list-hosted-zones-by-name --hosted-zone-id "$ZC"
+expect_err NoSuchHostedZone "get-hosted-zone of an unknown id -> NoSuchHostedZone" route53 get-hosted-zone --id ZDOESNOTEXIST0000
+grep -q "No hosted zone found with ID: ZDOESNOTEXIST0000" <<<"$ERR" && ok "NoSuchHostedZone message as AWS" || nok "NoSuchHostedZone message" "$ERR"
+expect_err NoSuchHostedZone "get-hosted-zone given a zone NAME -> NoSuchHostedZone" route53 get-hosted-zone --id example.com
+grep -q "No hosted zone found with ID: example.com" <<<"$ERR" && ok "a zone name is looked up as an id and not found" || nok "name as id message" "$ERR"
+expect_err NoSuchHostedZone "change-resource-record-sets given a zone NAME -> NoSuchHostedZone" route53 change-resource-record-sets --hosted-zone-id example.com --change-batch "$(cb UPSERT www.example.com A 300 192.0.2.1)"
+expect_err InvalidInput "an id longer than 32 characters -> InvalidInput" route53 get-hosted-zone --id this-is-a-rather-long-zone-name.example.com
+for z in "$ZC" "$ZAB"; do run route53 delete-hosted-zone --id "$z"; done
 expect_err NoSuchHostedZone "unknown zone -> NoSuchHostedZone" route53 list-resource-record-sets --hosted-zone-id ZDOESNOTEXIST
 sleep 4
 expect_ok "route53 get-change" route53 get-change --id "$CHG"
@@ -143,19 +172,74 @@ grep -q "DNS:\*.example.com" "$TMP/issued.txt" && grep -q "DNS:www.example.com" 
 D=$(( ($(date -d "$(openssl x509 -in "$TMP/issued.crt" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
 [ "$D" -ge 393 ] && [ "$D" -le 395 ] && ok "public validity is 395 days" || nok "validity" "$D days"
 openssl verify -partial_chain -CAfile "$TMP/issued-chain.pem" "$TMP/issued.crt" >/dev/null 2>&1 && ok "certificate verifies against the returned chain" || nok "chain verify"
+# Serial (API reference example "0f:ac:b0:..."): lower-case hex byte pairs
+# joined by colons, the bytes OpenSSL prints (no added 00 sign byte).
+oserial() { openssl x509 -noout -serial -in "$1" | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/../&:/g; s/:$//'; }
+run acm describe-certificate --certificate-arn "$ARN"
+is "Serial is the certificate's serial as OpenSSL prints it, lower case, colon-separated" "$(j "d['Certificate']['Serial']")" "$(oserial "$TMP/issued.crt")"
+cond "RSA-2048 public certificate signed SHA256WITHRSA (RSA issuing CA, as Amazon's)" "d['Certificate']['SignatureAlgorithm'] == 'SHA256WITHRSA' and d['Certificate']['Issuer'] == 'Amazon'"
+cond "issued DVOs: SUCCESS, DNS, with the record" "all(o['ValidationStatus'] == 'SUCCESS' and o['ValidationMethod'] == 'DNS' and 'ResourceRecord' in o for o in d['Certificate']['DomainValidationOptions'])"
+cond "not in use, not exported: RenewalEligibility INELIGIBLE (managed renewal needs either)" "d['Certificate']['RenewalEligibility'] == 'INELIGIBLE'"
 
 # ------------------------------------------------------------------ ACM: email validation, resend
+# API reference: DomainValidation (ValidationEmails, ValidationDomain,
+# ValidationStatus, ValidationMethod); DomainValidationOption.ValidationDomain
+# "must be the same as the DomainName value or a superdomain"; the five
+# addresses admin@, administrator@, hostmaster@, postmaster@, webmaster@.
 expect_ok "request EMAIL-validated EC certificate" acm request-certificate --domain-name mail.example.net --validation-method EMAIL --key-algorithm EC_prime256v1 --domain-validation-options DomainName=mail.example.net,ValidationDomain=example.net
 EARN=$(j "d['CertificateArn']")
 expect_ok "describe EMAIL cert" acm describe-certificate --certificate-arn "$EARN"
 cond "validation emails at the validation domain, KeyAlgorithm EC-prime256v1" "'admin@example.net' in d['Certificate']['DomainValidationOptions'][0]['ValidationEmails'] and d['Certificate']['KeyAlgorithm'] == 'EC-prime256v1'"
+cond "EMAIL DVO: the five addresses, ValidationDomain, PENDING_VALIDATION, EMAIL, no ResourceRecord" "[(o['DomainName'], o['ValidationDomain'], o['ValidationStatus'], o['ValidationMethod'], sorted(o['ValidationEmails']), 'ResourceRecord' in o) for o in d['Certificate']['DomainValidationOptions']] == [('mail.example.net', 'example.net', 'PENDING_VALIDATION', 'EMAIL', ['admin@example.net', 'administrator@example.net', 'hostmaster@example.net', 'postmaster@example.net', 'webmaster@example.net'], False)]"
+cond "pending: no Serial/NotAfter/IssuedAt, empty KeyUsages" "not any(k in d['Certificate'] for k in ('Serial', 'NotAfter', 'IssuedAt')) and d['Certificate']['KeyUsages'] == [] and d['Certificate']['ExtendedKeyUsages'] == []"
 expect_ok "acm resend-validation-email" acm resend-validation-email --certificate-arn "$EARN" --domain mail.example.net --validation-domain example.net
+expect_ok "resend with the domain itself as ValidationDomain" acm resend-validation-email --certificate-arn "$EARN" --domain mail.example.net --validation-domain mail.example.net
+run acm describe-certificate --certificate-arn "$EARN"
+cond "resend moved the addresses to the new ValidationDomain" "d['Certificate']['DomainValidationOptions'][0]['ValidationDomain'] == 'mail.example.net' and 'admin@mail.example.net' in d['Certificate']['DomainValidationOptions'][0]['ValidationEmails']"
+expect_err InvalidDomainValidationOptionsException "resend with a ValidationDomain that is no superdomain -> InvalidDomainValidationOptionsException" acm resend-validation-email --certificate-arn "$EARN" --domain mail.example.net --validation-domain example.org
+expect_err InvalidDomainValidationOptionsException "resend for a domain not in the certificate -> InvalidDomainValidationOptionsException" acm resend-validation-email --certificate-arn "$EARN" --domain other.example.net --validation-domain example.net
+expect_err ResourceNotFoundException "resend for an unknown certificate -> ResourceNotFoundException" acm resend-validation-email --certificate-arn "arn:aws:acm:us-east-1:$A1:certificate/00000000-0000-0000-0000-000000000000" --domain mail.example.net --validation-domain example.net
 expect_err InvalidStateException "resend on a DNS cert -> InvalidStateException" acm resend-validation-email --certificate-arn "$ARN" --domain example.com --validation-domain example.com
 adm POST /_emu/approve-email "{\"arn\":\"$EARN\"}" >/dev/null && ok "admin approve-email" || nok "approve-email"
 expect_ok "describe approved EMAIL cert" acm describe-certificate --certificate-arn "$EARN"
 cond "EMAIL cert ISSUED" "d['Certificate']['Status'] == 'ISSUED'"
+cond "approved: DVO SUCCESS, IssuedAt, P-256 key signed SHA256WITHECDSA" "d['Certificate']['DomainValidationOptions'][0]['ValidationStatus'] == 'SUCCESS' and 'IssuedAt' in d['Certificate'] and d['Certificate']['SignatureAlgorithm'] == 'SHA256WITHECDSA'"
+expect_err InvalidStateException "resend once issued -> InvalidStateException" acm resend-validation-email --certificate-arn "$EARN" --domain mail.example.net --validation-domain example.net
+expect_ok "request EMAIL certificate with two names" acm request-certificate --domain-name two.example.net --subject-alternative-names www.two.example.net --validation-method EMAIL
+E2ARN=$(j "d['CertificateArn']")
+adm POST /_emu/approve-email "{\"arn\":\"$E2ARN\",\"domain\":\"two.example.net\"}" >/dev/null
+run acm describe-certificate --certificate-arn "$E2ARN"
+cond "one name approved: that DVO SUCCESS, the other pending, certificate still PENDING_VALIDATION" "[o['ValidationStatus'] for o in d['Certificate']['DomainValidationOptions']] == ['SUCCESS', 'PENDING_VALIDATION'] and d['Certificate']['Status'] == 'PENDING_VALIDATION'"
+adm POST /_emu/approve-email "{\"arn\":\"$E2ARN\",\"domain\":\"www.two.example.net\"}" >/dev/null
+run acm describe-certificate --certificate-arn "$E2ARN"
+cond "both approved -> ISSUED" "d['Certificate']['Status'] == 'ISSUED'"
 expect_ok "get-certificate EC" acm get-certificate --certificate-arn "$EARN"
 j "d['Certificate']" | openssl x509 -noout -text 2>/dev/null | grep -q "prime256v1" && ok "EC cert really has a P-256 key" || nok "EC key"
+
+# ------------------------------------------------------------------ ACM: DomainValidationOptions "a little later"
+# API reference (RequestCertificate, DescribeCertificate): "there is a delay of
+# several seconds before you can retrieve information about the new
+# certificate": first an empty list, then entries with DomainName and
+# ValidationMethod only, then the full ones (acm.py _dvos_visible).
+R=$(adm POST /_emu/config '{}')
+grep -q '"dvo_delay": *0' <<<"$R" && ok "/_emu/config reports dvo_delay (0 in this run)" || nok "config dvo_delay" "$R"
+adm POST /_emu/config '{"dvo_delay":10}' >/dev/null
+T0=$($PY -c 'import time; print(time.time())')
+# sleep_until S: sleep until S seconds after T0
+sleep_until() { $PY -c 'import sys, time; time.sleep(max(0.0, float(sys.argv[1]) + float(sys.argv[2]) - time.time()))' "$T0" "$1"; }
+run acm request-certificate --domain-name late.example.com --subject-alternative-names www.late.example.com --validation-method DNS
+LARN2=$(j "d['CertificateArn']")
+run acm describe-certificate --certificate-arn "$LARN2"
+E=$($PY -c 'import sys, time; print(int(time.time() - float(sys.argv[1])))' "$T0")
+cond "right after the request: DomainValidationOptions [] (${E} s later)" "d['Certificate']['DomainValidationOptions'] == [] and d['Certificate']['Status'] == 'PENDING_VALIDATION'"
+sleep_until 6.5
+run acm describe-certificate --certificate-arn "$LARN2"
+cond "a few seconds later: DomainName and ValidationMethod only" "[sorted(o) for o in d['Certificate']['DomainValidationOptions']] == [['DomainName', 'ValidationMethod']] * 2"
+sleep_until 10.5
+run acm describe-certificate --certificate-arn "$LARN2"
+cond "after the delay: full DVOs with the validation records" "all('ResourceRecord' in o and o['ValidationStatus'] == 'PENDING_VALIDATION' for o in d['Certificate']['DomainValidationOptions']) and len(d['Certificate']['DomainValidationOptions']) == 2"
+adm POST /_emu/config '{"dvo_delay":0}' >/dev/null
+run acm delete-certificate --certificate-arn "$LARN2"
 
 # ------------------------------------------------------------------ ACM: list, keyTypes trap
 expect_ok "acm list-certificates (default)" acm list-certificates
@@ -180,9 +264,28 @@ expect_ok "import self-signed certificate without chain" acm import-certificate 
 IARN=$(j "d['CertificateArn']")
 expect_ok "describe imported" acm describe-certificate --certificate-arn "$IARN"
 cond "imported: Type IMPORTED, ImportedAt, domain from cert" "d['Certificate']['Type'] == 'IMPORTED' and 'ImportedAt' in d['Certificate'] and d['Certificate']['DomainName'] == 'import.example.org' and d['Certificate']['RenewalEligibility'] == 'INELIGIBLE'"
+# GetCertificate of a certificate imported without a chain: no CertificateChain
+# member at all (GetCertificateResponse.CertificateChain is optional).
+expect_ok "get-certificate of a certificate imported without a chain" acm get-certificate --certificate-arn "$IARN"
+cond "no chain imported -> no CertificateChain in the answer" "'CertificateChain' not in d and d['Certificate'].startswith('-----BEGIN CERTIFICATE-----')"
+run acm describe-certificate --certificate-arn "$IARN"
+cond "imported self-signed: Issuer == Subject, no DomainValidationOptions/IssuedAt/RenewalSummary" "d['Certificate']['Issuer'] == d['Certificate']['Subject'] == 'CN=import.example.org' and not any(k in d['Certificate'] for k in ('DomainValidationOptions', 'IssuedAt', 'RenewalSummary'))"
+cond "imported without Key Usage/Extended Key Usage extensions: ANY / NONE" "d['Certificate']['KeyUsages'] == [{'Name': 'ANY'}] and [e['Name'] for e in d['Certificate']['ExtendedKeyUsages']] == ['NONE']"
+expect_err ValidationException "renew of an IMPORTED certificate -> ValidationException" acm renew-certificate --certificate-arn "$IARN"
+grep -q "has not been exported so it is not eligible for the Renew Certificate API" <<<"$ERR" && ok "IMPORTED renew refusal message as AWS's" || nok "imported renew message" "$ERR"
+R=$(adm POST /_emu/renew "{\"arn\":\"$IARN\"}")
+[ $? -ne 0 ] && grep -q "IMPORTED" <<<"$R" && ok "/_emu/renew refuses an IMPORTED certificate" || nok "/_emu/renew imported" "$R"
+expect_ok "import a certificate whose serial has the top bit set" acm import-certificate --certificate "fileb://$TMP/hi.crt" --private-key "fileb://$TMP/hi.key"
+run acm describe-certificate --certificate-arn "$(j "d['CertificateArn']")"
+is "top bit set: Serial without a 00 sign byte" "$(j "d['Certificate']['Serial']")" "8f:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee"
+expect_ok "import a certificate with a short serial and a leading zero nibble" acm import-certificate --certificate "fileb://$TMP/lo.crt" --private-key "fileb://$TMP/lo.key"
+run acm describe-certificate --certificate-arn "$(j "d['CertificateArn']")"
+is "leading zero nibble kept: two digits a byte" "$(j "d['Certificate']['Serial']")" "0a:1b:2c:3d"
 expect_err ValidationException "CA-signed certificate without chain refused" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key"
 expect_ok "CA-signed certificate with chain accepted" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ca.crt"
 LARN=$(j "d['CertificateArn']")
+run acm get-certificate --certificate-arn "$LARN"
+[ "$(j "d['CertificateChain']" | openssl x509 -noout -fingerprint -sha256)" == "$(openssl x509 -in "$TMP/ca.crt" -noout -fingerprint -sha256)" ] && ok "imported with a chain: CertificateChain is that chain" || nok "imported chain" "$OUT"
 expect_ok "the same certificate imported again (checked once, kept)" acm import-certificate --certificate "fileb://$TMP/leaf.crt" --private-key "fileb://$TMP/leaf.key" --certificate-chain "fileb://$TMP/ca.crt"
 cond "imported again: a second ARN" "d['CertificateArn'] not in ('$LARN', '$IARN')"
 expect_err ValidationException "key not matching the certificate refused" acm import-certificate --certificate "fileb://$TMP/ss.crt" --private-key "fileb://$TMP/ss2.key"
@@ -225,12 +328,67 @@ expect_ok "acm export-certificate" acm export-certificate --certificate-arn "$PA
 j "d['PrivateKey']" > "$TMP/exp.key.pem"
 grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$TMP/exp.key.pem" && ok "exported key is encrypted PKCS#8" || nok "encrypted pkcs8" "$(head -1 "$TMP/exp.key.pem")"
 $PY "$HERE/testlib.py" decrypt "$TMP/exp.key.pem" "correct horse battery" "$TMP/priv.crt" && ok "exported key decrypts with the passphrase and matches the certificate" || nok "decrypt"
+# CertificateSummary by type (API reference / ACM User Guide list example):
+# KeyAlgorithm spelled "RSA-2048"; Exported only for PRIVATE; IssuedAt only for
+# AMAZON_ISSUED; ImportedAt only for IMPORTED; InUse a boolean; no dates and
+# empty key usages before issue.
+run acm request-certificate --domain-name pending.example.com --validation-method DNS
+PENDARN=$(j "d['CertificateArn']")
+expect_ok "list all key types for the summary checks" acm list-certificates --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1
+j "{c['CertificateArn']: c for c in d['CertificateSummaryList']}" > "$TMP/sum.json"
+sj() { $PY "$HERE/testlib.py" json "$1" < "$TMP/sum.json"; }
+scond() { local r; r=$(sj "$2" 2>&1); if [ "$r" == "True" ]; then ok "$1"; else nok "$1" "$2 -> $r" "$(head -c 1500 "$TMP/sum.json")"; fi; }
+scond "summary KeyAlgorithm spelled as in DescribeCertificate (RSA-2048, EC-prime256v1, EC-secp384r1)" "d['$ARN']['KeyAlgorithm'] == 'RSA-2048' and d['$EARN']['KeyAlgorithm'] == 'EC-prime256v1' and d['$PARN']['KeyAlgorithm'] == 'EC-secp384r1'"
+scond "summary of an issued AMAZON_ISSUED: IssuedAt, dates, key usages; no ImportedAt/Exported" "'IssuedAt' in d['$ARN'] and 'NotBefore' in d['$ARN'] and 'NotAfter' in d['$ARN'] and not any(k in d['$ARN'] for k in ('ImportedAt', 'Exported', 'RevokedAt')) and d['$ARN']['KeyUsages'] == ['DIGITAL_SIGNATURE', 'KEY_ENCIPHERMENT'] and 'TLS_WEB_SERVER_AUTHENTICATION' in d['$ARN']['ExtendedKeyUsages']"
+scond "summary of an IMPORTED: ImportedAt, INELIGIBLE, KeyUsages ANY, ExtendedKeyUsages NONE; no IssuedAt/Exported" "'ImportedAt' in d['$IARN'] and not any(k in d['$IARN'] for k in ('IssuedAt', 'Exported')) and d['$IARN']['RenewalEligibility'] == 'INELIGIBLE' and d['$IARN']['KeyUsages'] == ['ANY'] and d['$IARN']['ExtendedKeyUsages'] == ['NONE']"
+scond "summary of an exported PRIVATE: Exported true, ELIGIBLE; no IssuedAt/ImportedAt" "d['$PARN']['Exported'] is True and d['$PARN']['RenewalEligibility'] == 'ELIGIBLE' and not any(k in d['$PARN'] for k in ('IssuedAt', 'ImportedAt'))"
+scond "summary of a pending request: no dates, empty key usages, INELIGIBLE" "not any(k in d['$PENDARN'] for k in ('NotBefore', 'NotAfter', 'IssuedAt', 'ImportedAt', 'Exported')) and d['$PENDARN']['KeyUsages'] == [] and d['$PENDARN']['RenewalEligibility'] == 'INELIGIBLE'"
+scond "every summary: InUse and HasAdditionalSubjectAlternativeNames booleans, CreatedAt" "all(isinstance(c['InUse'], bool) and c['HasAdditionalSubjectAlternativeNames'] is False and 'CreatedAt' in c for c in d.values())"
+run acm delete-certificate --certificate-arn "$PENDARN"
 openssl pkcs8 -in "$TMP/exp.key.pem" -passin pass:wrong -out /dev/null 2>/dev/null && nok "wrong passphrase must fail" || ok "wrong passphrase fails (openssl pkcs8)"
 expect_ok "acm renew-certificate (private)" acm renew-certificate --certificate-arn "$PARN"
 run acm describe-certificate --certificate-arn "$PARN"
 cond "renewal: new serial, same ARN, RenewalSummary SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'"
 SERIAL=$(j "d['Certificate']['Serial']")
+cond "private: no IssuedAt (AMAZON_ISSUED only), RenewalSummary with the DVOs" "'IssuedAt' not in d['Certificate'] and len(d['Certificate']['RenewalSummary']['DomainValidationOptions']) == 1 and 'UpdatedAt' in d['Certificate']['RenewalSummary']"
+run acm list-certificates --includes keyTypes=EC_secp384r1
+cond "renewed: still Exported, but not exported since -> INELIGIBLE" "[(c['Exported'], c['RenewalEligibility']) for c in d['CertificateSummaryList'] if c['CertificateArn'] == '$PARN'] == [(True, 'INELIGIBLE')]"
+expect_err ValidationException "renew again without a new export -> ValidationException" acm renew-certificate --certificate-arn "$PARN"
+# Managed renewal, admin side: POST /_emu/renew
+R=$(adm POST /_emu/renew "{\"arn\":\"$PARN\"}")
+grep -q '"renewal_status": *"SUCCESS"' <<<"$R" && ok "/_emu/renew renews a PRIVATE certificate" || nok "/_emu/renew private" "$R"
+run acm describe-certificate --certificate-arn "$PARN"
+cond "managed renewal (private): new serial, same ARN/name/key type, SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['DomainName'] == 'svc.internal.test' and d['Certificate']['KeyAlgorithm'] == 'EC-secp384r1' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and d['Certificate']['Status'] == 'ISSUED'"
+SERIAL=$(j "d['Certificate']['Serial']")
+run acm export-certificate --certificate-arn "$PARN" --passphrase "fileb://$TMP/pass"
+R=$(adm POST /_emu/renew "{\"arn\":\"$PARN\",\"delay\":2}")
+grep -q '"renewal_status": *"PENDING_AUTO_RENEWAL"' <<<"$R" && ok "/_emu/renew with a delay: PENDING_AUTO_RENEWAL" || nok "/_emu/renew delay" "$R"
+expect_err RequestInProgressException "RenewCertificate while a renewal is under way -> RequestInProgressException" acm renew-certificate --certificate-arn "$PARN"
+run acm describe-certificate --certificate-arn "$PARN"
+cond "during the renewal: old serial, RenewalStatus PENDING_AUTO_RENEWAL" "d['Certificate']['Serial'] == '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'PENDING_AUTO_RENEWAL'"
+sleep 2.2; adm POST /_emu/validate-now >/dev/null
+run acm describe-certificate --certificate-arn "$PARN"
+cond "after the delay: renewed, SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'"
+SERIAL=$(j "d['Certificate']['Serial']")
 expect_err ValidationException "renew of an AMAZON_ISSUED certificate refused" acm renew-certificate --certificate-arn "$ARN"
+grep -q "Certificate ARN $ARN has not been exported so it is not eligible for the Renew Certificate API" <<<"$ERR" && ok "AMAZON_ISSUED renew refusal: AWS's message shape" || nok "amazon renew message" "$ERR"
+adm POST /_emu/in-use "{\"arn\":\"$ARN\",\"resources\":[\"arn:aws:elasticloadbalancing:us-east-1:$A1:loadbalancer/app/y/2\"]}" >/dev/null
+run acm describe-certificate --certificate-arn "$ARN"
+cond "AMAZON_ISSUED in use -> RenewalEligibility ELIGIBLE" "d['Certificate']['RenewalEligibility'] == 'ELIGIBLE'"
+adm POST /_emu/in-use "{\"arn\":\"$ARN\",\"resources\":[]}" >/dev/null
+OLDSER=$(j "d['Certificate']['Serial']"); OLDNA=$(j "d['Certificate']['NotAfter']"); OLDFP=$(openssl x509 -in "$TMP/issued.crt" -noout -fingerprint -sha256)
+R=$(adm POST /_emu/renew "{\"arn\":\"$ARN\"}")
+grep -q '"renewal_status": *"SUCCESS"' <<<"$R" && ok "/_emu/renew renews an AMAZON_ISSUED certificate" || nok "/_emu/renew amazon" "$R"
+run acm describe-certificate --certificate-arn "$ARN"
+cond "managed renewal (public): new serial and validity, same names and key type, RenewalSummary SUCCESS with validated DVOs" "d['Certificate']['Serial'] != '$OLDSER' and d['Certificate']['NotAfter'] >= '$OLDNA' and d['Certificate']['DomainName'] == 'example.com' and sorted(d['Certificate']['SubjectAlternativeNames']) == ['*.example.com', 'example.com', 'www.example.com'] and d['Certificate']['KeyAlgorithm'] == 'RSA-2048' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and all(o['ValidationStatus'] == 'SUCCESS' for o in d['Certificate']['RenewalSummary']['DomainValidationOptions']) and d['Certificate']['Status'] == 'ISSUED'"
+run acm get-certificate --certificate-arn "$ARN"
+j "d['Certificate']" > "$TMP/renewed.crt"; j "d['CertificateChain']" > "$TMP/renewed-chain.pem"
+[ "$(openssl x509 -in "$TMP/renewed.crt" -noout -fingerprint -sha256)" != "$OLDFP" ] && openssl verify -partial_chain -CAfile "$TMP/renewed-chain.pem" "$TMP/renewed.crt" >/dev/null 2>&1 && openssl x509 -in "$TMP/renewed.crt" -noout -text | grep -q "DNS:www.example.com" \
+	&& ok "get-certificate serves the renewed certificate (new, verifies, same SANs)" || nok "renewed certificate" "$(head -c 300 "$TMP/renewed.crt")"
+run acm request-certificate --domain-name notyet.example.com --validation-method DNS
+R=$(adm POST /_emu/renew "{\"arn\":\"$(j "d['CertificateArn']")\"}"); [ $? -ne 0 ] && grep -q "only an ISSUED certificate" <<<"$R" && ok "/_emu/renew of a certificate that is not ISSUED refused" || nok "/_emu/renew pending" "$R"
+run acm delete-certificate --certificate-arn "$(j "d['CertificateArn']")"
+R=$(adm POST /_emu/renew '{"arn":"arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"}'); [ $? -ne 0 ] && ok "/_emu/renew of an unknown ARN -> 404" || nok "/_emu/renew unknown" "$R"
 expect_err ValidationException "revoke with an invalid reason -> ValidationException" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason BECAUSE
 expect_ok "acm-pca revoke-certificate" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason KEY_COMPROMISE
 run acm describe-certificate --certificate-arn "$PARN"
@@ -358,11 +516,11 @@ T1=$(date +%s%N)
 MS=$(( (T1 - T0) / 1000000 ))
 grep -q '"created": *10000' <<<"$R" && [ $MS -lt 15000 ] && ok "seed 10000 certificates in ${MS} ms" || nok "seed" "$R" "$MS ms"
 expect_ok "list eu-west-1 default (RSA_2048 only)" acm list-certificates --region eu-west-1 --max-items 1100 --page-size 1000
-cond "pagination past 1000 with max-items: 1100 items and a NextToken" "len(d['CertificateSummaryList']) == 1100 and 'NextToken' in d and all(c['KeyAlgorithm'] in ('RSA_1024','RSA_2048') for c in d['CertificateSummaryList'])"
+cond "pagination past 1000 with max-items: 1100 items and a NextToken" "len(d['CertificateSummaryList']) == 1100 and 'NextToken' in d and all(c['KeyAlgorithm'] in ('RSA-1024','RSA-2048') for c in d['CertificateSummaryList'])"
 expect_ok "list eu-west-1 all key types, all pages" acm list-certificates --region eu-west-1 --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1
 cond "all 10000 listed across pages" "len(d['CertificateSummaryList']) == 10000 and len(set(c['CertificateArn'] for c in d['CertificateSummaryList'])) == 10000"
-N2048=$(j "sum(1 for c in d['CertificateSummaryList'] if c['KeyAlgorithm'] == 'RSA_2048')")
-cond "seeded mix of types" "set(c['Type'] for c in d['CertificateSummaryList']) == {'AMAZON_ISSUED','IMPORTED','PRIVATE'} and 'RSA_4096' in set(c['KeyAlgorithm'] for c in d['CertificateSummaryList'])"
+N2048=$(j "sum(1 for c in d['CertificateSummaryList'] if c['KeyAlgorithm'] == 'RSA-2048')")
+cond "seeded mix of types" "set(c['Type'] for c in d['CertificateSummaryList']) == {'AMAZON_ISSUED','IMPORTED','PRIVATE'} and 'RSA-4096' in set(c['KeyAlgorithm'] for c in d['CertificateSummaryList'])"
 expect_ok "default list in eu-west-1 excludes EC/RSA_4096" acm list-certificates --region eu-west-1
 cond "default list returns only the RSA_2048 certificates" "len(d['CertificateSummaryList']) == $N2048 and $N2048 > 2000"
 

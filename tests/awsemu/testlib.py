@@ -42,11 +42,11 @@ def mkcerts(d):
             return ec.generate_private_key(ec.SECP256R1())
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
-    def cert(cn, k, issuer=None, ikey=None, nb=None, na=None, ca=False):
+    def cert(cn, k, issuer=None, ikey=None, nb=None, na=None, ca=False, serial=None):
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
         b = (x509.CertificateBuilder().subject_name(name)
              .issuer_name(issuer.subject if issuer else name).public_key(k.public_key())
-             .serial_number(x509.random_serial_number())
+             .serial_number(serial or x509.random_serial_number())
              .not_valid_before(nb or now - datetime.timedelta(days=1))
              .not_valid_after(na or now + datetime.timedelta(days=90))
              .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
@@ -69,6 +69,12 @@ def mkcerts(d):
     w("exp.crt", cert("old.example.org", k4, nb=now - datetime.timedelta(days=100),
                       na=now - datetime.timedelta(days=1)))
     kc = key("ec"); cac = cert("Test Import CA", kc, ca=True); w("ca.crt", cac)
+    # Serials at the edges of DescribeCertificate's format: top bit set
+    # (DER adds a 00 sign byte) and a leading zero nibble.
+    kh = key("ec"); w("hi.key", kh)
+    w("hi.crt", cert("serialhi.example.org", kh, serial=0x8F00112233445566778899AABBCCDDEE))
+    kl = key("ec"); w("lo.key", kl)
+    w("lo.crt", cert("seriallo.example.org", kl, serial=0x0A1B2C3D))
     kl = key("rsa"); w("leaf.key", kl); w("leaf.crt", cert("leaf.example.org", kl, cac, kc))
     return 0
 
@@ -151,7 +157,8 @@ def decrypt(keyfile, passphrase, certfile):
 
 def jexpr(expr):
     d = json.load(sys.stdin)
-    r = eval(expr, {"d": d, "len": len, "any": any, "all": all, "set": set, "re": __import__("re")})
+    r = eval(expr, {"d": d, "len": len, "any": any, "all": all, "set": set, "re": __import__("re"),
+                    "isinstance": isinstance, "bool": bool, "sorted": sorted})
     if isinstance(r, (dict, list)):
         print(json.dumps(r))
     else:
