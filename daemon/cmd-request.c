@@ -358,6 +358,7 @@ req_got_cert(struct aws_result *r, void *arg)
 		}
 	}
 	req_set_status(p->rec, "Issued");
+	json_object_del(p->rec, "last_error");
 	json_object_set_new(p->rec, "issued_at", json_integer(time(NULL)));
 	if (version > 0) {
 		json_object_set_new(p->rec, "version", json_integer(version));
@@ -454,9 +455,13 @@ req_changed(struct aws_result *r, void *arg)
 		req_challenge_failed(p, "ChangeResourceRecordSets", msg);
 		free(msg);
 	} else if ((id = xml_text(r->xml, "ChangeInfo/Id")) != NULL &&
-	    strcmp(rec_str(ch, "state"), "upserting") == 0)
+	    strcmp(rec_str(ch, "state"), "upserting") == 0) {
 		json_array_append_new(json_object_get(ch, "changes"),
 		    json_string(id));
+		/* Written: an earlier failure is history. */
+		if (!p->challenge_failed)
+			json_object_del(p->rec, "last_error");
+	}
 	req_poll_done(p);
 }
 
@@ -1217,7 +1222,8 @@ cmd_request_sync_exec(struct cmd_ctx *ctx)
 		json_decref(rec);
 		return;
 	}
-	if (req_poll_start(rec, ctx, REQ_FORCE, &cause) != 0) {
+	/* ACM's answer now; a Route 53 back-off stays (deploy-challenge). */
+	if (req_poll_start(rec, ctx, 0, &cause) != 0) {
 		cmd_reply_error(ctx, PROTO_EBUSY, "%s", cause);
 		free(cause);
 	}

@@ -285,12 +285,14 @@ def watch_stalls():
             STALLS.append((time.monotonic(), late))
 
 
-def pick_fault(service, op):
+def pick_fault(service, op, region):
     with EMU.lock:
         for f in EMU.faults:
             if f.get("service", "*") not in ("*", service):
                 continue
             if f.get("operation", "*") not in ("*", op):
+                continue
+            if f.get("region", "*") not in ("*", region):
                 continue
             c = f.get("count")
             if c is not None:
@@ -489,7 +491,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("ThrottlingException", "Rate exceeded", 400)
             raise AwsError("Throttling", "Rate exceeded", 400)
         # faults
-        f = pick_fault(service, ctx.op) if EMU.faults else None
+        f = pick_fault(service, ctx.op, region) if EMU.faults else None
         count_stat(service, ctx.op, region)
         if f:
             if f.get("delay_ms"):
@@ -615,7 +617,8 @@ def admin_call(method, path, query, body):
             with e.lock:
                 return 200, {"faults": list(e.faults)}
         if method == "POST":
-            f = {"service": data.get("service", "*"), "operation": data.get("operation", "*")}
+            f = {"service": data.get("service", "*"), "operation": data.get("operation", "*"),
+                 "region": data.get("region", "*")}
             for k in ("error_rate", "drop_rate", "malformed_rate", "throttle_rate"):
                 v = float(data.get(k) or 0)
                 if not 0 <= v <= 1:

@@ -469,6 +469,9 @@ expect_err ServiceUnavailable "fault: 503 injected" acm describe-certificate --c
 expect_ok "fault count exhausted -> next call succeeds" acm describe-certificate --certificate-arn "$ARN"
 adm POST /_emu/faults '{"service":"acm","operation":"DescribeCertificate","error_rate":1,"error_status":500,"count":1}' >/dev/null
 expect_err InternalFailure "fault: 500 InternalFailure injected" acm describe-certificate --certificate-arn "$ARN"
+adm POST /_emu/faults '{"service":"acm","operation":"ListCertificates","region":"eu-west-1","error_rate":1,"error_status":500,"count":1}' >/dev/null
+expect_ok "fault for another region: us-east-1 answers" acm list-certificates --region us-east-1
+expect_err InternalFailure "fault for eu-west-1: eu-west-1 fails" acm list-certificates --region eu-west-1
 adm POST /_emu/faults '{"service":"acm","operation":"GetCertificate","drop_rate":1,"count":1}' >/dev/null
 run acm get-certificate --certificate-arn "$ARN"
 [ $RC -ne 0 ] && grep -qiE "connection|closed|aborted|endpoint" <<<"$ERR" && ok "fault: connection dropped" || nok "drop" "$ERR"

@@ -166,7 +166,7 @@ is "api in $R2 is outdated (version 1, current 2)" "1 outdated" "$(dep_get api $
 ok "delete api's certificate in ACM $R2" awsc acm delete-certificate --region $R2 --certificate-arn "$A2"
 ok "deploy check finds it missing" sh -c "\"$ACMCTL\" -s \"$SOCK\" deploy check | grep -q 'missing'"
 ok "sync api" ctl sync api
-is "sync put back version 1, the one deployed, not the current" "1 in-sync" "$(dep_get api $R2 version) $(dep_get api $R2 state)"
+is "sync put back version 1, the one deployed, not the current (in sync, so outdated)" "1 outdated" "$(dep_get api $R2 version) $(dep_get api $R2 state)"
 is "ACM $R2 holds api version 1 at the new ARN" "$API" "$(emu_fp_at "$(dep_get api $R2 arn)")"
 
 # --- --all-regions: the configured regions; a failed region exits 1 ---------
