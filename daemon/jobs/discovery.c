@@ -86,6 +86,28 @@ static struct job	*disc_next_job;	/* the job a starting run belongs to */
 static void	disc_region_step(struct disc_region *);
 static void	disc_unit_done(struct disc_region *);
 
+/*
+ * ACM answers "RSA-2048", "EC-prime256v1" where its API's enum (and what
+ * acmd reads from certificates) says RSA_2048: one spelling, the enum's.
+ */
+static json_t *
+key_algorithm(const char *alg)
+{
+	json_t	*v;
+	char	*s, *p;
+
+	if (alg == NULL)
+		return (NULL);
+	s = xstrdup(alg);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '-')
+			*p = '_';
+	}
+	v = json_string(s);
+	free(s);
+	return (v);
+}
+
 static const char *
 type_name(const char *acm_type)
 {
@@ -472,7 +494,7 @@ disc_cert_done(struct disc_cert *c)
 	sans = json_object_get(d, "SubjectAlternativeNames");
 	json_object_set(rec, "sans", json_is_array(sans) ? sans :
 	    json_array());
-	set_if(rec, "key_algorithm", json_incref(json_object_get(d,
+	set_if(rec, "key_algorithm", key_algorithm(rec_str(d,
 	    "KeyAlgorithm")));
 	set_if(rec, "serial", json_incref(json_object_get(d, "Serial")));
 	set_if(rec, "renewal_eligibility", json_incref(json_object_get(d,

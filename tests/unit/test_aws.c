@@ -590,9 +590,17 @@ summary_has_key(json_t *list, const char *alg)
 	size_t	 i;
 	json_t	*v;
 
+	char	 dash[64], *p;
+
+	/* AWS writes RSA-2048 in answers, RSA_2048 in its enum: either. */
+	snprintf(dash, sizeof dash, "%s", alg);
+	if ((p = strchr(dash, '_')) != NULL)
+		*p = '-';
 	json_array_foreach(list, i, v) {
-		if (strcmp(json_string_value(json_object_get(v,
-		    "KeyAlgorithm")) ?: "", alg) == 0)
+		const char *k = json_string_value(json_object_get(v,
+		    "KeyAlgorithm"));
+
+		if (k != NULL && (strcmp(k, alg) == 0 || strcmp(k, dash) == 0))
 			return (1);
 	}
 	return (0);
@@ -805,8 +813,22 @@ test_acm_request_dns_route53(void **state)
 	expect_ok(&r, "RequestCertificate");
 	arn = xstrdup(jstr(r.json, "CertificateArn"));
 
-	SYNC(&r, acm_describe_certificate(F.cred, REGION, arn, res_cb, &r));
-	expect_ok(&r, "DescribeCertificate");
+	/*
+	 * As at AWS, the validation records come a few seconds after the
+	 * request (DomainValidationOptions first empty, then without
+	 * ResourceRecord): ask until they are there.
+	 */
+	t0 = now_ms();
+	for (;;) {
+		SYNC(&r, acm_describe_certificate(F.cred, REGION, arn, res_cb,
+		    &r));
+		expect_ok(&r, "DescribeCertificate");
+		if (jstr(r.json, "Certificate.DomainValidationOptions.0."
+		    "ResourceRecord.Name") != NULL)
+			break;
+		assert_true(now_ms() - t0 < 20000);
+		usleep(200 * 1000);
+	}
 	assert_string_equal(jstr(r.json, "Certificate.Status"),
 	    "PENDING_VALIDATION");
 	assert_string_equal(jstr(r.json, "Certificate.Type"), "AMAZON_ISSUED");
