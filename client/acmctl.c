@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <msgpack.h>
+#include <openssl/crypto.h>
 
 #include "acmctl.h"
 #include "frame.h"
@@ -22,10 +24,22 @@
 #include "util.h"
 #include "xmalloc.h"
 
-int	ctl_json;
-int	ctl_color;
 static int ctl_nocolor;
-json_t	*ctl_args;
+
+static const char *opt_key(const struct ctl_opt *);
+
+/* Whether the command's declaration requires the option's argument. */
+static int
+opt_required(const struct ctl_cmd *c, const struct ctl_opt *o)
+{
+	const struct proto_cmd	*pc = proto_cmd_find(c->cmd);
+	const struct proto_arg	*a;
+
+	if (pc == NULL || o->type == OPT_LOCAL ||
+	    (a = proto_arg_find(pc, opt_key(o))) == NULL)
+		return (0);
+	return ((a->flags & PROTO_ARG_REQUIRED) != 0);
+}
 
 static __attribute__((noreturn)) void
 usage(int code)
@@ -42,7 +56,7 @@ usage(int code)
 		for (o = c->opts; o->name != NULL; o++)
 			fprintf(f, "      --%s%s  %s%s\n", o->name,
 			    o->type == OPT_FLAG ? "" : " V", o->help,
-			    o->required ? " (required)" : "");
+			    opt_required(c, o) ? " (required)" : "");
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 the operation failed, 2 usage, "
 	    "3 acmd unreachable\n");
@@ -113,22 +127,136 @@ positional_key(const char *spec, int i)
 	return (key);
 }
 
+/* A usage error of command c: the message, the usage line, exit 2. */
+static __attribute__((noreturn)) void
+usage_error(const struct ctl_cmd *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "acmctl %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: acmctl %s%s%s\n", c->name, *c->args ? " " :
+	    "", c->args);
+	exit(EXIT_USAGE);
+}
+
+/* The wire key of an option. */
+static const char *
+opt_key(const struct ctl_opt *o)
+{
+	return (o->key != NULL ? o->key : o->name);
+}
+
+/* One option's value into args (the wire) or local (acmctl's own). */
+static void
+take_option(const struct ctl_cmd *c, const struct ctl_opt *o, const char *v,
+    json_t *args, json_t *local)
+{
+	const struct proto_cmd	*pc = proto_cmd_find(c->cmd);
+	const struct proto_arg	*a;
+	const char		*key = opt_key(o);
+	json_t			*list;
+	long long		 n;
+	char			*cause = NULL, *text;
+
+	switch (o->type) {
+	case OPT_FLAG:
+		json_object_set_new(args, key, json_true());
+		break;
+	case OPT_UINT:
+		if (parse_number(v, 0, INT64_MAX, &n, &cause) != 0)
+			usage_error(c, "--%s: %s", o->name, cause);
+		json_object_set_new(args, key, json_integer(n));
+		break;
+	case OPT_STR:
+		json_object_set_new(args, key, json_string(v));
+		break;
+	case OPT_LIST:
+		if ((list = json_object_get(args, key)) == NULL) {
+			list = json_array();
+			json_object_set_new(args, key, list);
+		}
+		json_array_append_new(list, json_string(v));
+		break;
+	case OPT_FILE:
+		if ((text = ctl_read_file(c->name, v)) == NULL)
+			exit(EXIT_USAGE);
+		json_object_set_new(args, key, json_string(text));
+		a = pc != NULL ? proto_arg_find(pc, key) : NULL;
+		if (a != NULL && (a->flags & PROTO_ARG_SECRET))
+			OPENSSL_cleanse(text, strlen(text));
+		free(text);
+		break;
+	case OPT_LOCAL:
+		json_object_set_new(local, key, json_string(v));
+		break;
+	}
+}
+
+/*
+ * The option or argument a wire key comes from, as the user types it:
+ * "--reason", or "NAME" for a positional one.
+ */
+static char *
+option_for_key(const struct ctl_cmd *c, const char *key)
+{
+	const struct ctl_opt	*o;
+	char			*s, *pos;
+	int			 i;
+
+	for (o = c->opts; o->name != NULL; o++) {
+		if (o->type != OPT_LOCAL && strcmp(opt_key(o), key) == 0) {
+			xasprintf(&s, "--%s", o->name);
+			return (s);
+		}
+	}
+	for (i = 0; (pos = positional_key(c->args, i)) != NULL; i++) {
+		if (strcmp(pos, key) == 0) {
+			free(pos);
+			s = xstrdup(key);
+			for (pos = s; *pos != '\0'; pos++)
+				*pos = (char)toupper((unsigned char)*pos);
+			return (s);
+		}
+		free(pos);
+	}
+	return (xstrdup(key));
+}
+
+/* Every argument the command's declaration requires is there. */
+static void
+check_required(const struct ctl_cmd *c, json_t *args)
+{
+	const struct proto_cmd	*pc = proto_cmd_find(c->cmd);
+	const struct proto_arg	*a;
+	char			*opt;
+
+	for (a = pc != NULL ? pc->args : NULL; a != NULL && a->key != NULL;
+	    a++) {
+		if ((a->flags & PROTO_ARG_REQUIRED) == 0 ||
+		    json_object_get(args, a->key) != NULL)
+			continue;
+		opt = option_for_key(c, a->key);
+		usage_error(c, "%s is required", opt);
+	}
+}
+
 /*
  * Build the request's arguments from the command's options and
- * positional arguments.
+ * positional arguments; what is acmctl's own (--out) goes into local.
  */
 static json_t *
-build_args(const struct ctl_cmd *c, int argc, char **argv)
+build_args(const struct ctl_cmd *c, int argc, char **argv, json_t *local)
 {
 	struct option		*lopts;
-	const struct ctl_opt	*o;
 	json_t			*args, *list;
 	size_t			 nopts = 0, i;
 	int			 ch, idx, npos, maxpos, optional, rest;
-	long long		 n;
-	char			*cause = NULL, *key;
+	char			*key;
 
-	for (o = c->opts; o->name != NULL; o++)
+	while (c->opts[nopts].name != NULL)
 		nopts++;
 	lopts = xcalloc(nopts + 3, sizeof *lopts);
 	/* The output options work after the command too. */
@@ -145,59 +273,25 @@ build_args(const struct ctl_cmd *c, int argc, char **argv)
 	args = json_object();
 	optind = 0;	/* glibc: re-initialise, permuting again */
 	while ((ch = getopt_long(argc, argv, "", lopts, &idx)) != -1) {
-		if (ch == 'j') {
+		if (ch == 'j')
 			ctl_json = 1;
-			continue;
-		}
-		if (ch == 'C') {
+		else if (ch == 'C')
 			ctl_nocolor = 1;
-			continue;
-		}
-		if (ch < 1000) {
+		else if (ch < 1000) {
 			fprintf(stderr, "usage: acmctl %s %s\n", c->name, c->args);
 			exit(EXIT_USAGE);
-		}
-		o = &c->opts[ch - 1000];
-		key = (char *)(o->key != NULL ? o->key : o->name);
-		switch (o->type) {
-		case OPT_FLAG:
-			json_object_set_new(args, key, json_true());
-			break;
-		case OPT_UINT:
-			if (parse_number(optarg, 0, INT64_MAX, &n, &cause) != 0) {
-				fprintf(stderr, "acmctl %s: --%s: %s\n", c->name,
-				    o->name, cause);
-				exit(EXIT_USAGE);
-			}
-			json_object_set_new(args, key, json_integer(n));
-			break;
-		case OPT_STR:
-			json_object_set_new(args, key, json_string(optarg));
-			break;
-		case OPT_LIST:
-			if ((list = json_object_get(args, key)) == NULL) {
-				list = json_array();
-				json_object_set_new(args, key, list);
-			}
-			json_array_append_new(list, json_string(optarg));
-			break;
-		}
+		} else
+			take_option(c, &c->opts[ch - 1000], optarg, args, local);
 	}
 	free(lopts);
 	npos = argc - optind;
 	maxpos = count_words(c->args);
 	optional = strchr(c->args, '[') != NULL;
 	rest = strstr(c->args, "...") != NULL;
-	if (npos > maxpos && !rest) {
-		fprintf(stderr, "acmctl %s: too many arguments\nusage: acmctl "
-		    "%s %s\n", c->name, c->name, c->args);
-		exit(EXIT_USAGE);
-	}
-	if (npos < maxpos && !optional) {
-		fprintf(stderr, "acmctl %s: missing %s\nusage: acmctl %s %s\n",
-		    c->name, c->args, c->name, c->args);
-		exit(EXIT_USAGE);
-	}
+	if (npos > maxpos && !rest)
+		usage_error(c, "too many arguments");
+	if (npos < maxpos && !optional)
+		usage_error(c, "missing %s", c->args);
 	for (idx = 0; idx < npos && idx < maxpos; idx++) {
 		key = positional_key(c->args, idx);
 		if (idx == maxpos - 1 && rest) {
@@ -211,17 +305,9 @@ build_args(const struct ctl_cmd *c, int argc, char **argv)
 			    json_string(argv[optind + idx]));
 		free(key);
 	}
-	for (o = c->opts; o->name != NULL; o++) {
-		key = (char *)(o->key != NULL ? o->key : o->name);
-		if (o->required && json_object_get(args, key) == NULL) {
-			fprintf(stderr, "acmctl %s: --%s is required\nusage: "
-			    "acmctl %s%s%s\n", c->name, o->name, c->name,
-			    *c->args ? " " : "", c->args);
-			exit(EXIT_USAGE);
-		}
-	}
 	if (c->prepare != NULL && c->prepare(c, args) != 0)
 		exit(EXIT_USAGE);
+	check_required(c, args);
 	return (args);
 }
 
@@ -281,34 +367,6 @@ read_frame(int fd, msgpack_unpacked *m)
 	exit(EXIT_UNREACH);
 }
 
-/* The option a wire key comes from, as the user types it ("--reason"). */
-static char *
-option_for_key(const struct ctl_cmd *c, const char *key)
-{
-	const struct ctl_opt	*o;
-	char			*s, *pos;
-	int			 i;
-
-	for (o = c->opts; o->name != NULL; o++) {
-		if (strcmp(o->key != NULL ? o->key : o->name, key) == 0) {
-			xasprintf(&s, "--%s", o->name);
-			return (s);
-		}
-	}
-	for (i = 0; (pos = positional_key(c->args, i)) != NULL; i++) {
-		if (strcmp(pos, key) == 0) {
-			free(pos);
-			/* NAME, ARN, ID as the usage line writes it */
-			s = xstrdup(key);
-			for (pos = s; *pos != '\0'; pos++)
-				*pos = (char)toupper((unsigned char)*pos);
-			return (s);
-		}
-		free(pos);
-	}
-	return (xstrdup(key));
-}
-
 /*
  * Print an error result; returns the exit code.  An argument the daemon
  * refused is a usage error (2) named as the user typed it; data sent with
@@ -317,14 +375,14 @@ option_for_key(const struct ctl_cmd *c, const char *key)
 static int
 print_error(const struct ctl_cmd *c, const msgpack_object *m)
 {
-	const msgpack_object	*err = mp_map_get(m, "error"), *data;
+	const msgpack_object	*err = mp_map_get(m, PROTO_F_ERROR), *data;
 	char			*code, *msg, *arg, *opt;
 	int			 ret = EXIT_FAILED;
 
-	code = mp_obj_str(mp_map_get(err, "code"));
-	msg = mp_obj_str(mp_map_get(err, "message"));
-	arg = mp_obj_str(mp_map_get(err, "arg"));
-	data = mp_map_get(m, "data");
+	code = mp_obj_str(mp_map_get(err, PROTO_F_CODE));
+	msg = mp_obj_str(mp_map_get(err, PROTO_F_MESSAGE));
+	arg = mp_obj_str(mp_map_get(err, PROTO_F_ARG));
+	data = mp_map_get(m, PROTO_F_DATA);
 	if (ctl_json)
 		render_json(m, stdout);
 	else if (c != NULL && data != NULL && data->type != MSGPACK_OBJECT_NIL)
@@ -359,7 +417,7 @@ print_error(const struct ctl_cmd *c, const msgpack_object *m)
 static void
 print_note(const msgpack_object *m)
 {
-	char	*note = mp_obj_str(mp_map_get(m, "note"));
+	char	*note = mp_obj_str(mp_map_get(m, PROTO_F_NOTE));
 
 	if (note != NULL && *note != '\0') {
 		fflush(stdout);
@@ -381,33 +439,31 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 
 	b = mp_buf_new();
 	mp_map(b, 4);
-	mp_kstr(b, "kind", PROTO_KIND_REQUEST);
-	mp_kuint(b, "id", 1);
-	mp_kstr(b, "cmd", c->cmd);
-	mp_str(b, "args");
-	args = build_args(c, argc, argv);
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_REQUEST);
+	mp_kuint(b, PROTO_F_ID, 1);
+	mp_kstr(b, PROTO_F_CMD, c->cmd);
+	mp_str(b, PROTO_F_ARGS);
+	ctl_local = json_object();
+	args = build_args(c, argc, argv, ctl_local);
 	ctl_color = !ctl_nocolor && !ctl_json && isatty(STDOUT_FILENO) &&
 	    getenv("NO_COLOR") == NULL;
 	mp_pack_json(b, args);
-	/* Renderers may look at options; secrets are gone from it. */
-	json_object_del(args, "secret");
-	json_object_del(args, "key_pem");
-	json_object_del(args, "passphrase");
-	ctl_args = args;
+	/* What was sent is not needed any more: secrets go with it. */
+	json_decref(args);
 
 	fd = connect_daemon(sockpath);
 	{
 		struct mp_buf	*h = mp_buf_new();
 
 		mp_map(h, 3);
-		mp_kstr(h, "kind", PROTO_KIND_HELLO);
-		mp_kuint(h, "version", PROTO_VERSION);
-		mp_kstr(h, "client", "acmctl " PACKAGE_VERSION);
+		mp_kstr(h, PROTO_F_KIND, PROTO_KIND_HELLO);
+		mp_kuint(h, PROTO_F_VERSION, PROTO_VERSION);
+		mp_kstr(h, PROTO_F_CLIENT, "acmctl " PACKAGE_VERSION);
 		send_frame(fd, h);
 		mp_buf_free(h);
 	}
 	read_frame(fd, &m);
-	if (!mp_obj_is_str(mp_map_get(&m.data, "kind"), PROTO_KIND_HELLO)) {
+	if (!mp_obj_is_str(mp_map_get(&m.data, PROTO_F_KIND), PROTO_KIND_HELLO)) {
 		ret = print_error(NULL, &m.data);
 		msgpack_unpacked_destroy(&m);
 		close(fd);
@@ -420,17 +476,17 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 
 	for (;;) {
 		read_frame(fd, &m);
-		o = mp_map_get(&m.data, "kind");
+		o = mp_map_get(&m.data, PROTO_F_KIND);
 		if (mp_obj_is_str(o, PROTO_KIND_PROGRESS)) {
 			done = total = 0;
-			mp_get_uint(&m.data, "done", &done, &cause);
-			mp_get_uint(&m.data, "total", &total, &cause);
-			what = mp_obj_str(mp_map_get(&m.data, "what"));
+			mp_get_uint(&m.data, PROTO_F_DONE, &done, &cause);
+			mp_get_uint(&m.data, PROTO_F_TOTAL, &total, &cause);
+			what = mp_obj_str(mp_map_get(&m.data, PROTO_F_WHAT));
 			render_progress(done, total, what);
 			free(what);
 		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
 			render_progress_end();
-			if ((o = mp_map_get(&m.data, "data")) != NULL) {
+			if ((o = mp_map_get(&m.data, PROTO_F_DATA)) != NULL) {
 				if (ctl_json)
 					render_json(o, stdout);
 				else
@@ -438,9 +494,9 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			}
 		} else if (mp_obj_is_str(o, PROTO_KIND_RESULT)) {
 			render_progress_end();
-			if ((o = mp_map_get(&m.data, "ok")) != NULL &&
+			if ((o = mp_map_get(&m.data, PROTO_F_OK)) != NULL &&
 			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
-				o = mp_map_get(&m.data, "data");
+				o = mp_map_get(&m.data, PROTO_F_DATA);
 				if (o != NULL && o->type != MSGPACK_OBJECT_NIL) {
 					if (ctl_json)
 						render_json(o, stdout);

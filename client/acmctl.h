@@ -21,14 +21,21 @@ enum opt_type {
 	OPT_STR,	/* --x V */
 	OPT_LIST,	/* --x V, repeatable: an array */
 	OPT_UINT,	/* --x N */
+	OPT_FILE,	/* --x PATH: the file's text goes as the argument */
+	OPT_LOCAL,	/* --x V: for acmctl itself, not sent */
 };
 
+/*
+ * An option: what the user types and the argument it becomes on the wire
+ * (key; default: the name).  What each argument is, and which ones a
+ * command requires, is declared once in proto.h (proto_cmds), which
+ * acmctl follows; tests/unit/test_wire.c fails when the two drift.
+ */
 struct ctl_opt {
 	const char	*name;	/* long option, without "--" */
 	enum opt_type	 type;
 	const char	*key;	/* argument key on the wire (default: name) */
 	const char	*help;
-	int		 required;	/* the command needs it */
 };
 
 struct ctl_cmd;
@@ -59,7 +66,7 @@ void	render_progress(uint64_t, uint64_t, const char *);
 void	render_progress_end(void);
 /* prepare.c */
 int	prepare_secret(const struct ctl_cmd *, json_t *);
-int	prepare_cert_files(const struct ctl_cmd *, json_t *);
+int	prepare_passphrase(const struct ctl_cmd *, json_t *);
 void	render_export(const msgpack_object *, FILE *);
 void	render_cert_show(const msgpack_object *, FILE *);
 void	render_discover(const msgpack_object *, FILE *);
@@ -68,8 +75,10 @@ void	render_deploy(const msgpack_object *, FILE *);
 void	render_deploy_list(const msgpack_object *, FILE *);
 void	render_request_list(const msgpack_object *, FILE *);
 void	render_records(const msgpack_object *, FILE *);
-/* The parsed arguments of the running command (for renderers). */
-extern json_t	*ctl_args;
+/* acmctl's own options of the running command (OPT_LOCAL: --out). */
+extern json_t	*ctl_local;
+/* A file's text (at most PEM_MAX_INPUT bytes), or NULL after saying why. */
+char	*ctl_read_file(const char *, const char *);
 /* Read a secret from the terminal without echo, or a line of stdin. */
 char	*read_secret(const char *);
 /* A msgpack scalar as text (allocated). */

@@ -11,6 +11,7 @@
 
 #include "acmctl.h"
 #include "pem.h"
+#include "proto.h"
 #include "xmalloc.h"
 
 char *
@@ -49,9 +50,9 @@ read_secret(const char *prompt)
 int
 prepare_secret(const struct ctl_cmd *c, json_t *args)
 {
-	char	*secret;
+	char	*secret, *token;
 
-	if (json_object_get(args, "access_key") == NULL)
+	if (json_object_get(args, PROTO_A_ACCESS_KEY) == NULL)
 		return (0);
 	secret = read_secret("AWS secret access key: ");
 	if (secret == NULL || *secret == '\0') {
@@ -60,14 +61,22 @@ prepare_secret(const struct ctl_cmd *c, json_t *args)
 		free(secret);
 		return (-1);
 	}
-	json_object_set_new(args, "secret", json_string(secret));
+	json_object_set_new(args, PROTO_A_SECRET, json_string(secret));
 	OPENSSL_cleanse(secret, strlen(secret));
 	free(secret);
+	/* Temporary credentials: the session token on the next line. */
+	if (!isatty(STDIN_FILENO) && (token = read_secret("")) != NULL) {
+		if (*token != '\0')
+			json_object_set_new(args, PROTO_A_SESSION_TOKEN,
+			    json_string(token));
+		OPENSSL_cleanse(token, strlen(token));
+		free(token);
+	}
 	return (0);
 }
 
-static char *
-read_file(const char *cmd, const char *path)
+char *
+ctl_read_file(const char *cmd, const char *path)
 {
 	FILE	*f;
 	char	*buf;
@@ -92,45 +101,17 @@ read_file(const char *cmd, const char *path)
 	return (buf);
 }
 
-/* Replace a FILE argument by the file's text under another key. */
-static int
-load_arg(const struct ctl_cmd *c, json_t *args, const char *from,
-    const char *to, int secret)
-{
-	const char	*path = json_string_value(json_object_get(args, from));
-	char		*text;
-
-	if (path == NULL)
-		return (0);
-	if ((text = read_file(c->name, path)) == NULL)
-		return (-1);
-	json_object_set_new(args, to, json_string(text));
-	json_object_del(args, from);
-	if (secret)
-		OPENSSL_cleanse(text, strlen(text));
-	free(text);
-	return (0);
-}
-
-/* cert add / renew: PEM files are read here; an encrypted key asks for
- * its passphrase on the terminal. */
+/* cert add / renew: an encrypted key asks for its passphrase. */
 int
-prepare_cert_files(const struct ctl_cmd *c, json_t *args)
+prepare_passphrase(const struct ctl_cmd *c, json_t *args)
 {
 	const char	*key;
 	struct pem_key	*pk = NULL;
 	char		*cause = NULL, *pass;
 	int		 r;
 
-	if (load_arg(c, args, "cert", "cert_pem", 0) != 0 ||
-	    load_arg(c, args, "chain", "chain_pem", 0) != 0 ||
-	    load_arg(c, args, "key", "key_pem", 1) != 0)
-		return (-1);
-	if (json_object_get(args, "cert_pem") == NULL) {
-		fprintf(stderr, "acmctl %s: --cert FILE is required\n", c->name);
-		return (-1);
-	}
-	if ((key = json_string_value(json_object_get(args, "key_pem"))) == NULL)
+	if ((key = json_string_value(json_object_get(args, PROTO_A_KEY_PEM))) ==
+	    NULL)
 		return (0);
 	r = pem_key_parse(key, strlen(key), NULL, &pk, &cause);
 	pem_key_free(pk);
@@ -143,7 +124,7 @@ prepare_cert_files(const struct ctl_cmd *c, json_t *args)
 		    "passphrase was given\n", c->name);
 		return (-1);
 	}
-	json_object_set_new(args, "passphrase", json_string(pass));
+	json_object_set_new(args, PROTO_A_PASSPHRASE, json_string(pass));
 	OPENSSL_cleanse(pass, strlen(pass));
 	free(pass);
 	return (0);

@@ -21,6 +21,11 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* How the running command's answer is shown (set by acmctl.c). */
+int	 ctl_json;
+int	 ctl_color;
+json_t	*ctl_local;
+
 #define RED	"\033[31m"
 #define YELLOW	"\033[33m"
 #define GREEN	"\033[32m"
@@ -915,7 +920,7 @@ render_export(const msgpack_object *o, FILE *f)
 	cert = mp_obj_str(mp_map_get(o, "cert"));
 	chain = mp_obj_str(mp_map_get(o, "chain"));
 	key = mp_obj_str(mp_map_get(o, "key"));
-	dir = json_string_value(json_object_get(ctl_args, "out"));
+	dir = json_string_value(json_object_get(ctl_local, "out"));
 	if (dir != NULL && name != NULL) {
 		if (cert != NULL)
 			write_out(dir, name, ".crt", cert, 0644);

@@ -103,6 +103,18 @@ xasprintf(char **ret, const char *fmt, ...)
 	return (i);
 }
 
+char *
+xstrdupf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	return (s);
+}
+
 void
 xfree_secret(void *p, size_t len)
 {

@@ -13,6 +13,9 @@ char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* A formatted string, allocated. */
+char	*xstrdupf(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
 int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 /* Free after cleansing len bytes; NULL is a no-op. */

@@ -5,32 +5,28 @@
 
 #include "acmd.h"
 #include "audit.h"
-#include "cmd.h"
+#include "proto.h"
 #include "log.h"
 #include "mp.h"
 #include "store.h"
 #include "xmalloc.h"
 
-/* Argument names whose values never reach the audit log. */
-static const char *const audit_secret_args[] = {
-	"secret", "secret_key", "session_token", "passphrase", "key", "key_pem",
-	NULL
-};
-
+/* Declared secret (proto.h): its value never reaches the audit log. */
 static int
-audit_is_secret(const msgpack_object *k)
+audit_is_secret(const struct proto_cmd *pc, const msgpack_object *k)
 {
-	size_t	 i;
+	const struct proto_arg	*a;
 
-	for (i = 0; audit_secret_args[i] != NULL; i++) {
-		if (mp_obj_is_str(k, audit_secret_args[i]))
+	for (a = pc->args; a->key != NULL; a++) {
+		if ((a->flags & PROTO_ARG_SECRET) && mp_obj_is_str(k, a->key))
 			return (1);
 	}
 	return (0);
 }
 
 static void
-audit_pack_args(struct mp_buf *b, const msgpack_object *args)
+audit_pack_args(struct mp_buf *b, const struct proto_cmd *pc,
+    const msgpack_object *args)
 {
 	uint32_t	 i;
 
@@ -40,7 +36,7 @@ audit_pack_args(struct mp_buf *b, const msgpack_object *args)
 		const msgpack_object *v = &args->via.map.ptr[i].val;
 		char	 what[64];
 
-		if (audit_is_secret(&args->via.map.ptr[i].key))
+		if (audit_is_secret(pc, &args->via.map.ptr[i].key))
 			mp_str(b, "(redacted)");
 		else if (v->type == MSGPACK_OBJECT_STR &&
 		    (memmem(v->via.str.ptr, v->via.str.size, "-----BEGIN", 10) !=
@@ -54,8 +50,10 @@ audit_pack_args(struct mp_buf *b, const msgpack_object *args)
 }
 
 void
-audit_record(uid_t uid, pid_t pid, const char *cmd, const msgpack_object *args)
+audit_record(uid_t uid, pid_t pid, const struct proto_cmd *pc,
+    const msgpack_object *args)
 {
+	const char		*cmd = pc->name;
 	struct store_txn	*t;
 	struct mp_buf		*b;
 	uint64_t		 seq;
@@ -80,7 +78,7 @@ audit_record(uid_t uid, pid_t pid, const char *cmd, const msgpack_object *args)
 	mp_kuint(b, "uid", uid);
 	mp_kstr(b, "cmd", cmd);
 	mp_str(b, "args");
-	audit_pack_args(b, args);
+	audit_pack_args(b, pc, args);
 	if (store_put(t, DB_AUDIT, key, sizeof key, b->sb.data, b->sb.size,
 	    &cause) != 0) {
 		mp_buf_free(b);

@@ -6,6 +6,10 @@
 
 #include <msgpack.h>
 
-void	audit_record(uid_t, pid_t, const char *, const msgpack_object *);
+struct proto_cmd;
+
+/* Record a command a peer ran, its declared secrets redacted. */
+void	audit_record(uid_t, pid_t, const struct proto_cmd *,
+	    const msgpack_object *);
 
 #endif

@@ -1,28 +1,15 @@
-/* discover, acm list, acm show, iam list: the AWS tab. */
-#include <ctype.h>
-#include <fnmatch.h>
-#include <strings.h>
+/* discover, acm list, acm show, iam list, delete ARN: the AWS tab. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
-#include "acmd.h"
-#include "aws/endpoint.h"
 #include "aws/aws.h"
+#include "aws/endpoint.h"
 #include "cmd.h"
 #include "creds.h"
 #include "inventory.h"
 #include "jobs/discovery.h"
-#include "log.h"
-#include "mpjson.h"
-#include "pem.h"
-#include "rec.h"
-#include "repo.h"
-#include "deploy.h"
-#include "store.h"
 #include "xmalloc.h"
 
 static json_t *
@@ -42,8 +29,8 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 	char	**creds = NULL, **regions = NULL, *cause = NULL;
 	size_t	 ncreds = 0, nregions = 0, i;
 
-	if (cmd_arg_strv(ctx, "credential", 0, &creds, &ncreds) != 0 ||
-	    cmd_arg_strv(ctx, "region", 0, &regions, &nregions) != 0)
+	if (cmd_arg_strv(ctx, PROTO_A_CREDENTIAL, 0, &creds, &ncreds) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &regions, &nregions) != 0)
 		goto out;
 	for (i = 0; i < ncreds; i++) {
 		struct aws_cred	*c;
@@ -57,437 +44,49 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 	}
 	for (i = 0; i < nregions; i++) {
 		if (!aws_region_valid(regions[i])) {
-			cmd_reply_arg_error(ctx, "region", "unknown region "
+			cmd_reply_arg_error(ctx, PROTO_A_REGION, "unknown region "
 			    "'%s' (not one where ACM runs)", regions[i]);
 			goto out;
 		}
 	}
-	if (discovery_start(ctx, creds ? strv_json(creds) : NULL,
-	    regions ? strv_json(regions) : NULL, &cause) != 0) {
-		cmd_reply_error(ctx, discovery_running() ? PROTO_EBUSY :
-		    PROTO_EINVAL_ARG, "%s", cause);
-		free(cause);
-	}
+	discovery_start(creds ? strv_json(creds) : NULL, regions ?
+	    strv_json(regions) : NULL, cmd_op(ctx));
 out:
 	mp_strv_free(creds);
 	mp_strv_free(regions);
 }
 
 const struct cmd_entry cmd_discover_entry = {
-	.name = "discover",
+	.name = PROTO_CMD_DISCOVER,
 	.usage = "discover [--credential C]... [--region R]...",
 	.exec = cmd_discover_exec,
 };
 
-struct acm_filter {
-	char		**creds;
-	char		**regions;
-	char		*type;
-	char		*status;
-	char		*domain;
-	uint64_t	 expiring;
-	int		 has_expiring;
-	int		 all;
-	json_t		*rows;
-};
-
-static int
-in_list(char **v, const char *s)
-{
-	size_t	 i;
-
-	if (v == NULL)
-		return (1);
-	for (i = 0; v[i] != NULL; i++) {
-		if (s != NULL && strcmp(v[i], s) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-/* Whether the domain or one of the nsans strings in sans matches glob. */
-static int
-domain_matches(const char *domain, const char *sans, size_t nsans,
-    const char *glob)
-{
-	size_t	 i;
-
-	if (glob == NULL)
-		return (1);
-	if (domain != NULL && fnmatch(glob, domain, FNM_CASEFOLD) == 0)
-		return (1);
-	for (i = 0; i < nsans; i++, sans += strlen(sans) + 1) {
-		if (fnmatch(glob, sans, FNM_CASEFOLD) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-static int
-type_matches(const char *want, const char *type)
-{
-	char	 norm[64];
-	size_t	 i, j = 0;
-
-	if (want == NULL)
-		return (1);
-	if (type == NULL)
-		return (0);
-	/* "amazon-issued", "Amazon Issued", "AMAZON_ISSUED" all match. */
-	for (i = 0; type[i] != '\0' && j + 1 < sizeof norm; i++)
-		norm[j++] = (type[i] == ' ' || type[i] == '_') ? '-' :
-		    (char)tolower((unsigned char)type[i]);
-	norm[j] = '\0';
-	for (i = 0; want[i] != '\0'; i++) {
-		char	 w = (want[i] == ' ' || want[i] == '_') ? '-' :
-		    (char)tolower((unsigned char)want[i]);
-
-		if (w != norm[i])
-			return (0);
-	}
-	return (norm[i] == '\0');
-}
-
-static json_t *
-acm_row(const json_t *rec, const json_t *deploy)
-{
-	json_t		*row, *in_use = json_object_get(rec, "in_use_by");
-	json_t		*linked = json_object_get(rec, "linked"), *d;
-	const char	*arn = rec_str(rec, "arn");
-
-	row = json_object();
-	json_object_set_new(row, "domain", json_string(rec_str(rec, "domain") ?
-	    rec_str(rec, "domain") : ""));
-	json_object_set_new(row, "type", json_string(rec_str(rec, "type")));
-	json_object_set_new(row, "status", json_string(rec_str(rec, "status")));
-	json_object_set_new(row, "region", json_string(rec_str(rec, "region") ?
-	    rec_str(rec, "region") : "global"));
-	if (json_object_get(rec, "not_after") != NULL)
-		json_object_set_new(row, "days_left",
-		    json_integer(inv_days_left(rec)));
-	else
-		json_object_set_new(row, "days_left", json_null());
-	json_object_set_new(row, "in_use", json_boolean(json_array_size(in_use)
-	    > 0));
-	json_object_set_new(row, "linked", linked != NULL ?
-	    json_string(rec_str(linked, "name")) : json_null());
-	d = arn != NULL ? json_object_get(deploy, arn) : NULL;
-	json_object_set_new(row, "deployment", d != NULL ? json_incref(d) :
-	    json_null());
-	json_object_set_new(row, "account", json_string(rec_str(rec,
-	    "account")));
-	json_object_set_new(row, "credential", json_string(rec_str(rec,
-	    "credential")));
-	json_object_set_new(row, "arn", json_string(arn));
-	if (rec_bool(rec, "gone"))
-		json_object_set_new(row, "gone", json_true());
-	return (row);
-}
-
-/*
- * acm list answers from a cache of every inventory row, rebuilt only when
- * the acm or iam database changed.  Each row is kept packed (msgpack) but
- * for the two columns that move on their own (days left, deployment), so
- * 10,000 rows go out with a copy each.  The filters look at fields taken
- * out of the record once, not at the record.
- */
-struct acm_cached {
-	char		*mem;		/* the packed row, then the strings */
-	size_t		 plen;		/* the row's fixed columns */
-	uint32_t	 nfixed;
-	const char	*credential;	/* NULL when the record has none */
-	const char	*region;
-	const char	*type;
-	const char	*status;
-	const char	*domain;
-	const char	*arn;
-	const char	*sans;		/* nsans strings, one after another */
-	size_t		 nsans;
-	int		 has_not_after;	/* days_left is not null */
-	int		 not_after_num;	/* else days_left is 0 */
-	time_t		 not_after;
-	int		 gone;
-	const char	*deployment;	/* state, from acm_deploy */
-};
-
-static struct acm_cached	*acm_cache;
-static size_t			 acm_ncache, acm_acache;
-static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
-/* Deployment state by ARN, rebuilt when the deployments change. */
-static json_t			*acm_deploy;
-static uint64_t			 acm_deploy_gen = UINT64_MAX;
-/* Moves whenever the cache or the deployment states change. */
-static uint64_t			 acm_epoch;
-
 static void
-acm_cache_clear(void)
+inv_filter_free(struct inv_filter *f)
 {
-	size_t	 i;
-
-	for (i = 0; i < acm_ncache; i++)
-		free(acm_cache[i].mem);
-	free(acm_cache);
-	acm_cache = NULL;
-	acm_ncache = acm_acache = 0;
-}
-
-static size_t
-acm_strsize(const char *s)
-{
-	return (s != NULL ? strlen(s) + 1 : 0);
-}
-
-/* Copy s to *p, moving *p past it. */
-static const char *
-acm_strput(char **p, const char *s)
-{
-	char	*d = *p;
-	size_t	 len;
-
-	if (s == NULL)
-		return (NULL);
-	len = strlen(s) + 1;
-	memcpy(d, s, len);
-	*p += len;
-	return (d);
+	mp_strv_free(f->creds);
+	mp_strv_free(f->regions);
+	free(f->type);
+	free(f->status);
+	free(f->domain);
 }
 
 static int
-acm_cache_cb(const char *key, json_t *rec, void *arg)
-{
-	static const char *const fields[] = { "credential", "region", "type",
-	    "status", "domain", "arn", NULL };
-	const char		*str[6];
-	struct acm_cached	*c;
-	struct mp_buf		*b = arg;
-	json_t			*row, *v, *sans;
-	const char		*k;
-	size_t			 i, size;
-	char			*p;
-
-	if (acm_ncache == acm_acache) {
-		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
-		acm_cache = xreallocarray(acm_cache, acm_acache,
-		    sizeof *acm_cache);
-	}
-	c = &acm_cache[acm_ncache++];
-	memset(c, 0, sizeof *c);
-
-	row = acm_row(rec, NULL);
-	json_object_del(row, "days_left");
-	json_object_del(row, "deployment");
-	mp_buf_reset(b);
-	json_object_foreach(row, k, v) {
-		mp_str(b, k);
-		mp_pack_json(b, v);
-		c->nfixed++;
-	}
-	json_decref(row);
-
-	/* The row and what the filters look at, in one allocation. */
-	size = b->sb.size;
-	for (i = 0; fields[i] != NULL; i++)
-		size += acm_strsize(str[i] = rec_str(rec, fields[i]));
-	sans = json_object_get(rec, "sans");
-	json_array_foreach(sans, i, v)
-		size += acm_strsize(json_string_value(v));
-	p = c->mem = xmalloc(size);
-	memcpy(p, b->sb.data, b->sb.size);
-	c->plen = b->sb.size;
-	p += c->plen;
-	c->credential = acm_strput(&p, str[0]);
-	c->region = acm_strput(&p, str[1]);
-	c->type = acm_strput(&p, str[2]);
-	c->status = acm_strput(&p, str[3]);
-	c->domain = acm_strput(&p, str[4]);
-	c->arn = acm_strput(&p, str[5]);
-	c->sans = p;
-	json_array_foreach(sans, i, v) {
-		if (acm_strput(&p, json_string_value(v)) != NULL)
-			c->nsans++;
-	}
-
-	if ((v = json_object_get(rec, "not_after")) != NULL) {
-		c->has_not_after = 1;
-		if (json_is_integer(v)) {
-			c->not_after_num = 1;
-			c->not_after = (time_t)json_integer_value(v);
-		}
-	}
-	c->gone = rec_bool(rec, "gone");
-	return (0);
-}
-
-struct deploy_states {
-	struct store_txn	*t;
-	json_t			*states;	/* arn -> state shown */
-	json_t			*current;	/* name -> current version */
-};
-
-static int
-deploy_state_cb(const char *key, json_t *rec, void *arg)
-{
-	struct deploy_states	*d = arg;
-	const char		*name = rec_str(rec, "name");
-	json_t			*cur, *c;
-	char			*cause = NULL;
-
-	if (rec_str(rec, "arn") == NULL || rec_str(rec, "state") == NULL ||
-	    name == NULL)
-		return (0);
-	if ((cur = json_object_get(d->current, name)) == NULL) {
-		c = repo_get(d->t, name, &cause);
-		free(cause);
-		cur = json_integer(rec_int(c, "current"));
-		json_object_set_new(d->current, name, cur);
-		json_decref(c);
-	}
-	json_object_set_new(d->states, rec_str(rec, "arn"),
-	    json_string(deploy_state_shown(rec, json_integer_value(cur))));
-	return (0);
-}
-
-static int
-acm_cache_refresh(struct store_txn *t, char **cause)
-{
-	struct mp_buf	*b;
-	json_t		*d;
-	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
-	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
-	/* Deployment states shown depend on the repository's versions too. */
-	uint64_t	 g2 = store_generation(acmd.store, DB_DEPLOYMENTS) +
-			    store_generation(acmd.store, DB_CERTS);
-	size_t		 i;
-	int		 changed = 0;
-
-	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
-		acm_epoch++;
-		acm_cache_clear();
-		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
-		b = mp_buf_new();
-		if (inv_foreach(t, NULL, 1, acm_cache_cb, b, cause) != 0 ||
-		    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, b, cause) != 0) {
-			mp_buf_free(b);
-			acm_cache_clear();
-			return (-1);
-		}
-		mp_buf_free(b);
-		acm_cache_gen[0] = g0;
-		acm_cache_gen[1] = g1;
-		changed = 1;
-	}
-	if (acm_deploy_gen != g2) {
-		struct deploy_states	 ds = { t, json_object(), json_object() };
-
-		acm_epoch++;
-		if (rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, &ds,
-		    cause) != 0) {
-			json_decref(ds.states);
-			json_decref(ds.current);
-			return (-1);
-		}
-		json_decref(ds.current);
-		json_decref(acm_deploy);
-		acm_deploy = ds.states;
-		acm_deploy_gen = g2;
-		changed = 1;
-	}
-	if (changed) {
-		for (i = 0; i < acm_ncache; i++) {
-			d = acm_cache[i].arn != NULL ? json_object_get(acm_deploy,
-			    acm_cache[i].arn) : NULL;
-			acm_cache[i].deployment = json_string_value(d);
-		}
-	}
-	return (0);
-}
-
-/* inv_days_left of the record, at now. */
-static long long
-acm_days_left(const struct acm_cached *c, time_t now)
-{
-	if (!c->not_after_num)
-		return (0);
-	return (pem_days_left(c->not_after, now));
-}
-
-/* Until when (excluded) acm_days_left stays what it is at now. */
-static time_t
-acm_days_until(const struct acm_cached *c, time_t now)
-{
-	long long	 diff, rem;
-
-	if (!c->not_after_num)
-		return (now + 86400);
-	if (__builtin_sub_overflow((long long)c->not_after, (long long)now,
-	    &diff))
-		return (now + 1);
-	/* pem_days_left is diff / 86400 rounded down. */
-	if ((rem = diff % 86400) < 0)
-		rem += 86400;
-	return (now + rem + 1);
-}
-
-/*
- * After a discovery the whole inventory has moved: rebuild the cache
- * then (shortly, once the summary has gone out) rather than in the first
- * acm list an operator runs.
- */
-static void
-acm_warm_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct store_txn	*t;
-	char			*cause = NULL;
-
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    acm_cache_refresh(t, &cause) != 0) {
-		log_debug("acm list: cache not rebuilt: %s", cause);
-		free(cause);
-	}
-	store_abort(t);
-}
-
-void
-acm_list_warm(void)
-{
-	struct timeval	 tv = { 0, 50 * 1000 };
-
-	event_base_once(acmd.base, -1, EV_TIMEOUT, acm_warm_cb, NULL, &tv);
-}
-
-static int
-acm_matches(struct acm_filter *f, const struct acm_cached *c, time_t now)
-{
-	if (!f->all && c->gone)
-		return (0);
-	if (!in_list(f->creds, c->credential) ||
-	    !in_list(f->regions, c->region) ||
-	    !type_matches(f->type, c->type) ||
-	    (f->status != NULL && (c->status == NULL ||
-	    strcasecmp(f->status, c->status) != 0)) ||
-	    !domain_matches(c->domain, c->sans, c->nsans, f->domain))
-		return (0);
-	if (f->has_expiring && (!c->has_not_after ||
-	    acm_days_left(c, now) > (long long)f->expiring))
-		return (0);
-	return (1);
-}
-
-static int
-acm_filter_args(struct cmd_ctx *ctx, struct acm_filter *f)
+inv_filter_args(struct cmd_ctx *ctx, struct inv_filter *f)
 {
 	size_t	 n;
 
 	memset(f, 0, sizeof *f);
-	if (cmd_arg_strv(ctx, "credential", 0, &f->creds, &n) != 0 ||
-	    cmd_arg_strv(ctx, "region", 0, &f->regions, &n) != 0 ||
-	    cmd_arg_str(ctx, "type", 0, &f->type) != 0 ||
-	    cmd_arg_str(ctx, "status", 0, &f->status) != 0 ||
-	    cmd_arg_str(ctx, "domain", 0, &f->domain) != 0 ||
-	    cmd_arg_bool(ctx, "all", &f->all) != 0)
+	if (cmd_arg_strv(ctx, PROTO_A_CREDENTIAL, 0, &f->creds, &n) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &f->regions, &n) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_TYPE, 0, &f->type) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_STATUS, 0, &f->status) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_DOMAIN, 0, &f->domain) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_ALL, &f->all) != 0)
 		return (-1);
-	if (mp_map_get(ctx->args, "expiring") != NULL) {
-		if (cmd_arg_uint(ctx, "expiring", &f->expiring) != 0)
+	if (mp_map_get(ctx->args, PROTO_A_EXPIRING) != NULL) {
+		if (cmd_arg_uint(ctx, PROTO_A_EXPIRING, &f->expiring) != 0)
 			return (-1);
 		f->has_expiring = 1;
 	}
@@ -495,241 +94,120 @@ acm_filter_args(struct cmd_ctx *ctx, struct acm_filter *f)
 }
 
 static void
-acm_filter_free(struct acm_filter *f)
-{
-	mp_strv_free(f->creds);
-	mp_strv_free(f->regions);
-	free(f->type);
-	free(f->status);
-	free(f->domain);
-	json_decref(f->rows);
-}
-
-/*
- * The answer (2.5 MB for 10,000 rows) is built in a buffer kept from one
- * list to the next and leaves from there by reference: that much fresh
- * memory costs more in page faults than building the answer does.  A
- * list asked for while the last answer is still on its way gets a buffer
- * of its own.
- *
- * An answer to a list without filters is sent again as it is while
- * nothing in it can have changed: the same cache and deployment states
- * (epoch), the same --all, and no row's days left has moved.
- */
-struct acm_answer {
-	struct mp_buf	*b;
-	int		 reusable;	/* no filters but --all */
-	int		 all;
-	uint64_t	 epoch;
-	time_t		 from;		/* valid from */
-	time_t		 until;		/* and before */
-};
-static struct acm_answer	*acm_spare;
-
-static void
-acm_answer_sent(const void *data, size_t len, void *arg)
-{
-	struct acm_answer	*a = arg;
-
-	if (acm_spare == NULL) {
-		acm_spare = a;
-		return;
-	}
-	mp_buf_free(a->b);
-	free(a);
-}
-
-static void
-acm_answer_build(struct acm_answer *a, struct acm_filter *f, time_t now)
-{
-	struct mp_buf		*b = a->b;
-	const struct acm_cached	*c;
-	size_t			 i, n = 0, *match;
-	time_t			 t;
-
-	match = xcalloc(acm_ncache + 1, sizeof *match);
-	for (i = 0; i < acm_ncache; i++) {
-		if (acm_matches(f, &acm_cache[i], now))
-			match[n++] = i;
-	}
-	a->from = now;
-	a->until = now + 86400;
-	mp_buf_reset(b);
-	mp_array(b, n);
-	for (i = 0; i < n; i++) {
-		c = &acm_cache[match[i]];
-		mp_map(b, c->nfixed + 2);
-		mp_raw(b, c->mem, c->plen);
-		/* Days left move with the clock; deployments change often. */
-		mp_strn(b, "days_left", 9);
-		if (c->has_not_after) {
-			mp_int(b, acm_days_left(c, now));
-			if ((t = acm_days_until(c, now)) < a->until)
-				a->until = t;
-		} else
-			mp_nil(b);
-		mp_strn(b, "deployment", 10);
-		mp_str(b, c->deployment);
-	}
-	free(match);
-}
-
-static void
 cmd_acm_list_exec(struct cmd_ctx *ctx)
 {
-	struct acm_filter	 f;
-	struct acm_answer	*a;
-	struct store_txn	*t;
+	struct inv_filter	 f;
+	struct inv_answer	*a;
+	const void		*data;
+	size_t			 len;
 	char			*cause = NULL;
-	time_t			 now;
-	int			 reusable;
 
-	if (acm_filter_args(ctx, &f) != 0) {
-		acm_filter_free(&f);
+	if (inv_filter_args(ctx, &f) != 0) {
+		inv_filter_free(&f);
 		return;
 	}
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    acm_cache_refresh(t, &cause) != 0) {
-		store_abort(t);
+	/* The answer leaves by reference from acmd's own buffer. */
+	if ((data = inv_list(&f, &len, &a, &cause)) == NULL) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
-		acm_filter_free(&f);
-		return;
-	}
-	store_abort(t);
-	now = time(NULL);
-	reusable = f.creds == NULL && f.regions == NULL && f.type == NULL &&
-	    f.status == NULL && f.domain == NULL && !f.has_expiring;
-	if ((a = acm_spare) != NULL)
-		acm_spare = NULL;
-	else {
-		a = xcalloc(1, sizeof *a);
-		a->b = mp_buf_new();
-	}
-	if (!reusable || !a->reusable || a->all != f.all ||
-	    a->epoch != acm_epoch || now < a->from || now >= a->until) {
-		acm_answer_build(a, &f, now);
-		a->reusable = reusable;
-		a->all = f.all;
-		a->epoch = acm_epoch;
-	}
-	cmd_reply_ok_ref(ctx, a->b->sb.data, a->b->sb.size, acm_answer_sent, a);
-	acm_filter_free(&f);
+	} else
+		cmd_reply_ok_ref(ctx, data, len, inv_answer_sent, a);
+	inv_filter_free(&f);
 }
 
 const struct cmd_entry cmd_acm_list_entry = {
-	.name = "acm.list",
+	.name = PROTO_CMD_ACM_LIST,
 	.usage = "acm list [--credential C] [--region R] [--type T] "
 	    "[--status S] [--domain GLOB] [--expiring DAYS] [--all]",
 	.flags = CMD_READONLY,
 	.exec = cmd_acm_list_exec,
 };
 
+/* An inventory operation's failure: the ARN at fault, or not found. */
+static void
+cmd_inv_error(struct cmd_ctx *ctx, enum proto_error code, char *cause)
+{
+	if (code == PROTO_EINVAL_ARG)
+		cmd_reply_arg_error(ctx, PROTO_A_ARN, "%s", cause);
+	else
+		cmd_reply_error(ctx, code, "%s", cause);
+	free(cause);
+}
+
 static void
 cmd_acm_show_exec(struct cmd_ctx *ctx)
 {
-	struct store_txn	*t;
-	json_t			*rec, *pem;
-	char			*arn = NULL, *cause = NULL, *key = NULL, *pkey;
+	enum proto_error	 code;
+	json_t			*rec;
+	char			*arn = NULL, *cause = NULL;
 
-	if (cmd_arg_str(ctx, "arn", 1, &arn) != 0)
+	if (cmd_arg_str(ctx, PROTO_A_ARN, 1, &arn) != 0)
 		return;
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		free(arn);
-		return;
-	}
-	rec = inv_find_arn(t, arn, &key, &cause);
-	if (rec == NULL) {
-		store_abort(t);
-		if (cause != NULL && strstr(cause, "is not an ACM") != NULL)
-			cmd_reply_arg_error(ctx, "arn", "%s", cause);
-		else if (cause != NULL)
-			cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		else
-			cmd_reply_error(ctx, PROTO_ENOTFOUND, "%s is not in the "
-			    "inventory (acmctl discover finds it)", arn);
-		free(cause);
-		free(arn);
-		return;
-	}
-	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
-	pem = rec_get(t, DB_ACM, pkey, &cause);
-	store_abort(t);
-	free(cause);
-	if (pem != NULL) {
-		json_object_set(rec, "certificate", json_object_get(pem, "cert"));
-		json_object_set(rec, "chain", json_object_get(pem, "chain"));
-		json_decref(pem);
-	}
-	if (json_object_get(rec, "not_after") != NULL)
-		json_object_set_new(rec, "days_left",
-		    json_integer(inv_days_left(rec)));
-	cmd_reply_json(ctx, rec);
-	free(pkey);
-	free(key);
+	if ((rec = inv_show(arn, &code, &cause)) == NULL)
+		cmd_inv_error(ctx, code, cause);
+	else
+		cmd_reply_json(ctx, rec);
 	free(arn);
 }
 
 const struct cmd_entry cmd_acm_show_entry = {
-	.name = "acm.show",
+	.name = PROTO_CMD_ACM_SHOW,
 	.usage = "acm show ARN",
 	.flags = CMD_READONLY,
 	.exec = cmd_acm_show_exec,
 };
 
-static int
-iam_list_cb(const char *key, json_t *rec, void *arg)
-{
-	struct acm_filter	*f = arg;
-	json_t			*row;
-
-	if (!f->all && rec_bool(rec, "gone"))
-		return (0);
-	row = json_pack("{s:s, s:s, s:s}", "name", rec_str(rec, "name") ?
-	    rec_str(rec, "name") : "", "domain", rec_str(rec, "domain") ?
-	    rec_str(rec, "domain") : "", "account", rec_str(rec, "account") ?
-	    rec_str(rec, "account") : "");
-	json_object_set_new(row, "days_left", json_object_get(rec,
-	    "not_after") != NULL ? json_integer(inv_days_left(rec)) :
-	    json_null());
-	json_object_set_new(row, "linked", json_object_get(rec, "linked") ?
-	    json_string(rec_str(json_object_get(rec, "linked"), "name")) :
-	    json_null());
-	json_object_set_new(row, "arn", json_string(rec_str(rec, "arn")));
-	if (rec_bool(rec, "gone"))
-		json_object_set_new(row, "gone", json_true());
-	json_array_append_new(f->rows, row);
-	return (0);
-}
-
 static void
 cmd_iam_list_exec(struct cmd_ctx *ctx)
 {
-	struct acm_filter	 f;
-	struct store_txn	*t;
-	char			*cause = NULL;
+	json_t	*rows;
+	char	*cause = NULL;
+	int	 all = 0;
 
-	memset(&f, 0, sizeof f);
-	if (cmd_arg_bool(ctx, "all", &f.all) != 0)
+	if (cmd_arg_bool(ctx, PROTO_A_ALL, &all) != 0)
 		return;
-	f.rows = json_array();
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL ||
-	    rec_foreach(t, DB_IAM, NULL, iam_list_cb, &f, &cause) != 0) {
-		store_abort(t);
+	if ((rows = inv_iam_rows(all, &cause)) == NULL) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
-		json_decref(f.rows);
 		return;
 	}
-	store_abort(t);
-	cmd_reply_json(ctx, f.rows);
+	cmd_reply_json(ctx, rows);
 }
 
 const struct cmd_entry cmd_iam_list_entry = {
-	.name = "iam.list",
+	.name = PROTO_CMD_IAM_LIST,
 	.usage = "iam list [--all]",
 	.flags = CMD_READONLY,
 	.exec = cmd_iam_list_exec,
+};
+
+/* delete: from acmd only */
+static void
+cmd_delete_exec(struct cmd_ctx *ctx)
+{
+	enum proto_error	 code;
+	json_t			*out;
+	char			*arn = NULL, *cause = NULL;
+	int			 yes = 0;
+
+	if (cmd_arg_str(ctx, PROTO_A_ARN, 1, &arn) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_YES, &yes) != 0)
+		goto out;
+	if (!yes) {
+		cmd_reply_arg_error(ctx, PROTO_A_YES, "deleting needs "
+		    "confirmation (yes)");
+		goto out;
+	}
+	if ((out = inv_forget(arn, &code, &cause)) == NULL)
+		cmd_inv_error(ctx, code, cause);
+	else
+		cmd_reply_json(ctx, out);
+out:
+	free(arn);
+}
+
+const struct cmd_entry cmd_delete_entry = {
+	.name = PROTO_CMD_DELETE,
+	.usage = "delete ARN --yes",
+	.exec = cmd_delete_exec,
 };

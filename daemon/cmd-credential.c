@@ -172,7 +172,7 @@ out:
 }
 
 const struct cmd_entry cmd_credential_add_entry = {
-	.name = "credential.add",
+	.name = PROTO_CMD_CREDENTIAL_ADD,
 	.usage = "credential add NAME (--access-key ID | --profile P | --env) "
 	    "[--role-arn ARN [--external-id ID]]",
 	.exec = cmd_credential_add_exec,
@@ -222,7 +222,7 @@ cmd_credential_list_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_credential_list_entry = {
-	.name = "credential.list",
+	.name = PROTO_CMD_CREDENTIAL_LIST,
 	.usage = "credential list",
 	.flags = CMD_READONLY,
 	.exec = cmd_credential_list_exec,
@@ -265,7 +265,7 @@ fail:
 }
 
 const struct cmd_entry cmd_credential_remove_entry = {
-	.name = "credential.remove",
+	.name = PROTO_CMD_CREDENTIAL_REMOVE,
 	.usage = "credential remove NAME",
 	.exec = cmd_credential_remove_exec,
 };
@@ -351,7 +351,7 @@ cmd_credential_test_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_credential_test_entry = {
-	.name = "credential.test",
+	.name = PROTO_CMD_CREDENTIAL_TEST,
 	.usage = "credential test NAME",
 	.flags = CMD_READONLY,
 	.exec = cmd_credential_test_exec,

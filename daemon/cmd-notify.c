@@ -34,7 +34,7 @@ cmd_notify_test_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_notify_test_entry = {
-	.name = "notify.test",
+	.name = PROTO_CMD_NOTIFY_TEST,
 	.usage = "notify test",
 	.exec = cmd_notify_test_exec,
 };
@@ -58,7 +58,7 @@ cmd_notify_check_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_notify_check_entry = {
-	.name = "notify.check",
+	.name = PROTO_CMD_NOTIFY_CHECK,
 	.usage = "notify check",
 	.exec = cmd_notify_check_exec,
 };

@@ -29,7 +29,7 @@ cmd_ping_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_ping_entry = {
-	.name = "ping",
+	.name = PROTO_CMD_PING,
 	.usage = "ping",
 	.flags = CMD_READONLY,
 	.exec = cmd_ping_exec,
@@ -115,7 +115,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_status_entry = {
-	.name = "status",
+	.name = PROTO_CMD_STATUS,
 	.usage = "status",
 	.flags = CMD_READONLY,
 	.exec = cmd_status_exec,
@@ -180,7 +180,7 @@ cmd_audit_exec(struct cmd_ctx *ctx)
 }
 
 const struct cmd_entry cmd_audit_entry = {
-	.name = "audit",
+	.name = PROTO_CMD_AUDIT,
 	.usage = "audit [--limit N]",
 	.flags = CMD_NOAUDIT,
 	.exec = cmd_audit_exec,

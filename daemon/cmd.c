@@ -1,14 +1,15 @@
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cmd.h"
 #include "log.h"
 #include "mp.h"
 #include "mpjson.h"
 #include "rec.h"
 #include "proto.h"
-#include "server.h"
 #include "xmalloc.h"
 
 /* The one table: every command acmd knows. */
@@ -54,6 +55,147 @@ const struct cmd_entry *const cmd_table[] = {
 	NULL
 };
 
+/* Whether one argument fits its declaration; NULL or why not. */
+static const char *
+cmd_arg_misfit(const struct proto_arg *a, const msgpack_object *v,
+    char *buf, size_t len)
+{
+	uint32_t	 i;
+
+	switch (a->type) {
+	case PROTO_T_BOOL:
+		return (v->type == MSGPACK_OBJECT_BOOLEAN ? NULL :
+		    "must be true or false");
+	case PROTO_T_UINT:
+		return (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? NULL :
+		    "must be a whole number, 0 or more");
+	case PROTO_T_STR:
+		if (v->type != MSGPACK_OBJECT_STR)
+			return ("must be a string");
+		if (v->via.str.size > a->max_len) {
+			snprintf(buf, len, "is longer than %zu bytes",
+			    a->max_len);
+			return (buf);
+		}
+		if ((a->flags & PROTO_ARG_NONEMPTY) && v->via.str.size == 0)
+			return ("must not be empty");
+		if (memchr(v->via.str.ptr, '\0', v->via.str.size) != NULL)
+			return ("must not hold a NUL byte");
+		return (NULL);
+	case PROTO_T_STRV:
+		if (v->type == MSGPACK_OBJECT_STR)
+			return (cmd_arg_misfit(&(struct proto_arg){ .type =
+			    PROTO_T_STR, .max_len = a->max_len, .flags =
+			    a->flags }, v, buf, len));
+		if (v->type != MSGPACK_OBJECT_ARRAY)
+			return ("must be a list of strings");
+		if (v->via.array.size > a->max_items) {
+			snprintf(buf, len, "has more than %zu items",
+			    a->max_items);
+			return (buf);
+		}
+		for (i = 0; i < v->via.array.size; i++) {
+			const msgpack_object *e = &v->via.array.ptr[i];
+
+			if (e->type != MSGPACK_OBJECT_STR)
+				return ("must be a list of strings");
+			if (e->via.str.size > a->max_len) {
+				snprintf(buf, len, "has an item longer than %zu "
+				    "bytes", a->max_len);
+				return (buf);
+			}
+			if (memchr(e->via.str.ptr, '\0', e->via.str.size) !=
+			    NULL)
+				return ("must not hold a NUL byte");
+		}
+		return (NULL);
+	}
+	return ("is of an unknown type");
+}
+
+/*
+ * The arguments of a request against the command's declaration: -1 after
+ * replying EINVAL_ARG, naming the argument (an unknown or repeated one, of
+ * the wrong type or size, a required one missing).
+ */
+static int
+cmd_args_check(struct cmd_ctx *ctx, const struct proto_cmd *pc,
+    const msgpack_object *args)
+{
+	const struct proto_arg	*a;
+	const msgpack_object	*k;
+	const char		*why;
+	char			 key[64], buf[96];
+	uint32_t		 i, j;
+
+	for (i = 0; i < args->via.map.size; i++) {
+		k = &args->via.map.ptr[i].key;
+		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size == 0 ||
+		    k->via.str.size >= sizeof key) {
+			cmd_reply_error(ctx, PROTO_EINVAL_ARG, "an argument's "
+			    "name is not a short string");
+			return (-1);
+		}
+		memcpy(key, k->via.str.ptr, k->via.str.size);
+		key[k->via.str.size] = '\0';
+		if (strlen(key) != k->via.str.size ||
+		    (a = proto_arg_find(pc, key)) == NULL) {
+			cmd_reply_arg_error(ctx, key, "'%s' takes no argument "
+			    "'%s'", pc->name, key);
+			return (-1);
+		}
+		for (j = 0; j < i; j++) {
+			if (mp_obj_is_str(&args->via.map.ptr[j].key, key)) {
+				cmd_reply_arg_error(ctx, key, "'%s' is given "
+				    "twice", key);
+				return (-1);
+			}
+		}
+		if ((why = cmd_arg_misfit(a, &args->via.map.ptr[i].val, buf,
+		    sizeof buf)) != NULL) {
+			cmd_reply_arg_error(ctx, key, "'%s' %s", key, why);
+			return (-1);
+		}
+	}
+	for (a = pc->args; a->key != NULL; a++) {
+		if ((a->flags & PROTO_ARG_REQUIRED) &&
+		    mp_map_get(args, a->key) == NULL) {
+			cmd_reply_arg_error(ctx, a->key, "'%s' is required",
+			    a->key);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+void
+cmd_dispatch(struct cmd_ctx *ctx, const char *name,
+    const msgpack_object *args, int admin)
+{
+	const struct cmd_entry	*e;
+	const struct proto_cmd	*pc;
+
+	if ((e = cmd_find(name)) == NULL ||
+	    (pc = proto_cmd_find(e->name)) == NULL) {
+		cmd_reply_error(ctx, PROTO_EUNKNOWN_CMD, "unknown command '%s'",
+		    name);
+		return;
+	}
+	ctx->entry = e;
+	if (!admin && (e->flags & CMD_READONLY) == 0) {
+		cmd_reply_error(ctx, PROTO_EDENIED, "'%s' changes state and needs "
+		    "the admin group; uid %u is read-only", e->name,
+		    (unsigned)ctx->uid);
+		return;
+	}
+	if (cmd_args_check(ctx, pc, args) != 0)
+		return;
+	if ((e->flags & (CMD_READONLY | CMD_NOAUDIT)) == 0)
+		audit_record(ctx->uid, ctx->pid, pc, args);
+	ctx->args = args;
+	e->exec(ctx);
+}
+
 const struct cmd_entry *
 cmd_find(const char *name)
 {
@@ -75,6 +217,21 @@ cmd_free_data(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
+/* One frame to the client (when it is still there), tail copied. */
+static void
+cmd_send(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
+    size_t len)
+{
+	ctx->io->send(ctx, head, tail, len, NULL, NULL);
+}
+
+/* The context is answered: the server forgets and frees it. */
+static void
+cmd_finish(struct cmd_ctx *ctx)
+{
+	ctx->io->finish(ctx);
+}
+
 /*
  * The result's head: kind, id, ok, the note if the command left one, and
  * room for extra more members (data, error) the caller packs after it.
@@ -86,11 +243,11 @@ cmd_result_head(struct cmd_ctx *ctx, int ok, int extra)
 
 	b = mp_buf_new();
 	mp_map(b, 3 + extra + (ctx->note != NULL));
-	mp_kstr(b, "kind", PROTO_KIND_RESULT);
-	mp_kuint(b, "id", ctx->id);
-	mp_kbool(b, "ok", ok);
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_RESULT);
+	mp_kuint(b, PROTO_F_ID, ctx->id);
+	mp_kbool(b, PROTO_F_OK, ok);
 	if (ctx->note != NULL)
-		mp_kstr(b, "note", ctx->note);
+		mp_kstr(b, PROTO_F_NOTE, ctx->note);
 	return (b);
 }
 
@@ -104,45 +261,37 @@ cmd_result(struct cmd_ctx *ctx, int ok, struct mp_buf *data,
 
 	b = cmd_result_head(ctx, ok, ok ? 1 : 1 + (data != NULL));
 	if (ok) {
-		mp_str(b, "data");
+		mp_str(b, PROTO_F_DATA);
 		if (data != NULL && data->sb.size >= CMD_REF_MIN) {
 			/* Taken over: the evbuffer frees it once sent. */
 			len = data->sb.size;
-			server_send_ref(ctx, b, msgpack_sbuffer_release(&data->sb),
+			ctx->io->send(ctx, b, msgpack_sbuffer_release(&data->sb),
 			    len, cmd_free_data, NULL);
-			mp_buf_free(b);
-			server_ctx_done(ctx);
-			return;
-		}
-		if (data != NULL && data->sb.size > 0) {
+		} else if (data != NULL && data->sb.size > 0) {
 			/* The data goes out as the frame's tail. */
-			server_send2(ctx, b, data);
-			mp_buf_free(b);
-			server_ctx_done(ctx);
-			return;
+			cmd_send(ctx, b, data->sb.data, data->sb.size);
+		} else {
+			mp_nil(b);
+			cmd_send(ctx, b, NULL, 0);
 		}
-		mp_nil(b);
 	} else {
-		mp_str(b, "error");
+		mp_str(b, PROTO_F_ERROR);
 		mp_map(b, 2 + (aws_code != NULL) + (arg != NULL));
-		mp_kstr(b, "code", proto_error_string(code));
-		mp_kstr(b, "message", msg);
+		mp_kstr(b, PROTO_F_CODE, proto_error_string(code));
+		mp_kstr(b, PROTO_F_MESSAGE, msg);
 		if (aws_code != NULL)
-			mp_kstr(b, "aws_code", aws_code);
+			mp_kstr(b, PROTO_F_AWS_CODE, aws_code);
 		if (arg != NULL)
-			mp_kstr(b, "arg", arg);
+			mp_kstr(b, PROTO_F_ARG, arg);
 		if (data != NULL) {
 			/* What was done before the failure, for the client. */
-			mp_str(b, "data");
-			server_send2(ctx, b, data);
-			mp_buf_free(b);
-			server_ctx_done(ctx);
-			return;
-		}
+			mp_str(b, PROTO_F_DATA);
+			cmd_send(ctx, b, data->sb.data, data->sb.size);
+		} else
+			cmd_send(ctx, b, NULL, 0);
 	}
-	server_send(ctx, b);
 	mp_buf_free(b);
-	server_ctx_done(ctx);
+	cmd_finish(ctx);
 }
 
 void
@@ -158,10 +307,10 @@ cmd_reply_ok_ref(struct cmd_ctx *ctx, const void *data, size_t len,
 	struct mp_buf	*b;
 
 	b = cmd_result_head(ctx, 1, 1);
-	mp_str(b, "data");
-	server_send_ref(ctx, b, data, len, done, arg);
+	mp_str(b, PROTO_F_DATA);
+	ctx->io->send(ctx, b, data, len, done, arg);
 	mp_buf_free(b);
-	server_ctx_done(ctx);
+	cmd_finish(ctx);
 }
 
 void
@@ -254,12 +403,12 @@ cmd_progress(struct cmd_ctx *ctx, uint64_t done, uint64_t total,
 		return;
 	b = mp_buf_new();
 	mp_map(b, 5);
-	mp_kstr(b, "kind", PROTO_KIND_PROGRESS);
-	mp_kuint(b, "id", ctx->id);
-	mp_kuint(b, "done", done);
-	mp_kuint(b, "total", total);
-	mp_kstr(b, "what", what);
-	server_send(ctx, b);
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_PROGRESS);
+	mp_kuint(b, PROTO_F_ID, ctx->id);
+	mp_kuint(b, PROTO_F_DONE, done);
+	mp_kuint(b, PROTO_F_TOTAL, total);
+	mp_kstr(b, PROTO_F_WHAT, what);
+	cmd_send(ctx, b, NULL, 0);
 	mp_buf_free(b);
 }
 
@@ -272,11 +421,10 @@ cmd_data(struct cmd_ctx *ctx, struct mp_buf *data)
 		return;
 	b = mp_buf_new();
 	mp_map(b, 3);
-	mp_kstr(b, "kind", PROTO_KIND_DATA);
-	mp_kuint(b, "id", ctx->id);
-	mp_str(b, "data");
-	mp_raw(b, data->sb.data, data->sb.size);
-	server_send(ctx, b);
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_DATA);
+	mp_kuint(b, PROTO_F_ID, ctx->id);
+	mp_str(b, PROTO_F_DATA);
+	cmd_send(ctx, b, data->sb.data, data->sb.size);
 	mp_buf_free(b);
 }
 
@@ -343,32 +491,74 @@ cmd_arg_str(struct cmd_ctx *ctx, const char *key, int required, char **out)
 	return (cmd_arg_result(ctx, key, required, ret, cause));
 }
 
+/*
+ * (The getter runs before cmd_arg_result is called: C leaves the order in
+ * which a call's arguments are evaluated open, so the cause it sets must
+ * not be read in the same call.)
+ */
 int
 cmd_arg_strv(struct cmd_ctx *ctx, const char *key, int required, char ***out,
     size_t *n)
 {
 	char	*cause = NULL;
+	int	 ret;
 
-	return (cmd_arg_result(ctx, key, required,
-	    mp_get_strv(ctx->args, key, out, n, &cause), cause));
+	ret = mp_get_strv(ctx->args, key, out, n, &cause);
+	return (cmd_arg_result(ctx, key, required, ret, cause));
 }
 
 int
 cmd_arg_bool(struct cmd_ctx *ctx, const char *key, int *out)
 {
 	char	*cause = NULL;
+	int	 ret;
 
-	return (cmd_arg_result(ctx, key, 0, mp_get_bool(ctx->args, key, out,
-	    &cause), cause));
+	ret = mp_get_bool(ctx->args, key, out, &cause);
+	return (cmd_arg_result(ctx, key, 0, ret, cause));
 }
 
 int
 cmd_arg_uint(struct cmd_ctx *ctx, const char *key, uint64_t *out)
 {
 	char	*cause = NULL;
+	int	 ret;
 
-	return (cmd_arg_result(ctx, key, 0, mp_get_uint(ctx->args, key, out,
-	    &cause), cause));
+	ret = mp_get_uint(ctx->args, key, out, &cause);
+	return (cmd_arg_result(ctx, key, 0, ret, cause));
+}
+
+int
+cmd_arg_tags(struct cmd_ctx *ctx, const char *key, json_t **out)
+{
+	char	**v = NULL, *eq;
+	size_t	 n = 0, i;
+	json_t	*tags;
+
+	*out = NULL;
+	if (cmd_arg_strv(ctx, key, 0, &v, &n) != 0)
+		return (-1);
+	if (v == NULL)
+		return (0);
+	tags = json_array();
+	for (i = 0; i < n; i++) {
+		/* ACM's limits: a key of 1 to 128, a value up to 256. */
+		if ((eq = strchr(v[i], '=')) == NULL || eq == v[i] ||
+		    eq - v[i] > CMD_TAG_KEY_MAX ||
+		    strlen(eq + 1) > CMD_TAG_VALUE_MAX) {
+			cmd_reply_arg_error(ctx, key, "tag '%s' is not KEY=VALUE "
+			    "(key up to %d, value up to %d characters)", v[i],
+			    CMD_TAG_KEY_MAX, CMD_TAG_VALUE_MAX);
+			json_decref(tags);
+			mp_strv_free(v);
+			return (-1);
+		}
+		*eq = '\0';
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", v[i],
+		    "Value", eq + 1));
+	}
+	mp_strv_free(v);
+	*out = tags;
+	return (0);
 }
 
 void
@@ -385,4 +575,34 @@ cmd_reply_walk(struct cmd_ctx *ctx, enum store_db db, const char *prefix,
 		return;
 	}
 	cmd_reply_json(ctx, rows);
+}
+
+static void
+cmd_op_progress(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+	cmd_progress(arg, done, total, what);
+}
+
+static void
+cmd_op_done(void *arg, json_t *result, const struct op_error *e)
+{
+	struct cmd_ctx	*ctx = arg;
+	struct mp_buf	*b = NULL;
+
+	if (e == NULL) {
+		cmd_reply_json(ctx, result);
+		return;
+	}
+	if (e->data != NULL) {
+		b = mp_buf_new();
+		mp_pack_json(b, e->data);
+	}
+	cmd_result(ctx, 0, b, e->code, e->message, e->aws_code, e->arg);
+	mp_buf_free(b);
+}
+
+struct op_reply
+cmd_op(struct cmd_ctx *ctx)
+{
+	return ((struct op_reply){ cmd_op_progress, cmd_op_done, ctx });
 }

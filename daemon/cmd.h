@@ -17,6 +17,7 @@
 #include <msgpack.h>
 
 #include "mp.h"
+#include "op.h"
 #include "proto.h"
 #include "store.h"
 
@@ -33,8 +34,22 @@ struct cmd_entry {
 	void		(*exec)(struct cmd_ctx *);
 };
 
+/*
+ * How answers leave, given by the server with each context: send queues
+ * one frame to the client (nothing once it has gone), head then tail;
+ * with done set the tail goes by reference and done(tail, len, arg) runs
+ * once it has left or will not (maybe before send returns), else it is
+ * copied.  finish ends the context (after its one result) and frees it.
+ */
+struct cmd_io {
+	void	(*send)(struct cmd_ctx *, struct mp_buf *, const void *, size_t,
+		    void (*)(const void *, size_t, void *), void *);
+	void	(*finish)(struct cmd_ctx *);
+};
+
 struct cmd_ctx {
 	struct client		*client;	/* NULL once it has gone */
+	const struct cmd_io	*io;
 	uint64_t		 id;
 	const struct cmd_entry	*entry;
 	const msgpack_object	*args;	/* valid during exec only */
@@ -47,6 +62,14 @@ struct cmd_ctx {
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *);
+/*
+ * Run the command name for a request (ctx has client, io, id, uid, pid):
+ * unknown commands, a read-only peer's state-changing command and
+ * arguments that do not fit the command's declaration (proto.h) are
+ * refused; the rest is audited and run.  args lives during the call.
+ */
+void	cmd_dispatch(struct cmd_ctx *, const char *, const msgpack_object *,
+	    int);
 /*
  * Send the final result: data may be NULL (packed msgpack, one object).
  * A big one is taken over, not copied (data is left empty).
@@ -96,6 +119,15 @@ int	cmd_arg_str(struct cmd_ctx *, const char *, int, char **);
 int	cmd_arg_strv(struct cmd_ctx *, const char *, int, char ***, size_t *);
 int	cmd_arg_bool(struct cmd_ctx *, const char *, int *);
 int	cmd_arg_uint(struct cmd_ctx *, const char *, uint64_t *);
+/*
+ * --tag KEY=VALUE...: [{Key, Value}] (taken over by the caller), NULL when
+ * none is given; -1 after replying for a malformed one.
+ */
+#define CMD_TAG_KEY_MAX		128	/* ACM's limits */
+#define CMD_TAG_VALUE_MAX	256
+int	cmd_arg_tags(struct cmd_ctx *, const char *, json_t **);
+/* An engine's answers go to the command's client (op.h). */
+struct op_reply cmd_op(struct cmd_ctx *);
 /* True while the client that asked is still connected. */
 int	cmd_client_alive(struct cmd_ctx *);
 
@@ -115,8 +147,6 @@ extern const struct cmd_entry cmd_cert_export_entry;
 extern const struct cmd_entry cmd_cert_delete_entry;
 extern const struct cmd_entry cmd_discover_entry;
 extern const struct cmd_entry cmd_acm_list_entry;
-/* Rebuild acm list's cache soon (the inventory changed a lot). */
-void	acm_list_warm(void);
 extern const struct cmd_entry cmd_acm_show_entry;
 extern const struct cmd_entry cmd_iam_list_entry;
 extern const struct cmd_entry cmd_deploy_entry;

@@ -1,55 +1,50 @@
 /*
- * Deployments: a repository certificate imported into ACM, one record per
- * (certificate, account, region) in the deployments database, key
- * "NAME/ACCOUNT/REGION":
- *
- *   name, credential, account, region, arn, version, sha256 (deployed),
- *   replace, auto_redeploy, tags {}, state, last_error, updated,
- *   intent {version, sha256, started}   set before any AWS call; while it
- *                                        is there the deployment is in
- *                                        flight and is resumed at start
- *   attempts, next_retry                 failed auto-redeploys back off
- *
- * States: pending, deploying, in-sync, mismatch (ACM holds another
- * certificate at the ARN), missing (the ARN is gone from ACM), failed;
- * shown, not recorded: outdated (in sync, at an older version than the
- * repository's current).
+ * The deploy engine: a repository certificate's version imported into ACM
+ * region by region (a unit each, in parallel).  Every region's intent is
+ * recorded (deployments.h) before AWS hears anything; a certificate that
+ * is in ACM already is never imported twice (acmd's earlier ARN is looked
+ * at, else the region is listed for the same fingerprint); --replace and
+ * auto-redeploy re-import onto acmd's ARN.  Finished regions are written
+ * in one transaction per turn of the event loop.
  */
 #ifndef ACMD_DEPLOY_H
 #define ACMD_DEPLOY_H
 
 #include <jansson.h>
 
-struct cmd_ctx;
+#include "op.h"
+
+/* What to deploy (deploy NAME ...). */
+struct deploy_spec {
+	char	*name;
+	char	*credential;
+	json_t	*regions;	/* strings; with all_regions, the configured */
+	int	 all_regions;
+	int	 replace;
+	int	 auto_redeploy;
+	json_t	*tags;		/* [{Key, Value}] or NULL */
+};
 
 void	deploy_init(void);
-void	deploy_configure(void);
 /* Stopping: record what finished regions have not written yet. */
 void	deploy_shutdown(void);
+void	deploy_spec_free(struct deploy_spec *);
 /*
- * Deploy a certificate's current version: args are the command's (name,
- * credential, region[], all_regions, replace, auto_redeploy, tag[]).
- * Replies to ctx when every region is done.
+ * Deploy the certificate's current version as the spec says (taken
+ * over); reply gets progress per region, then {regions, failed,
+ * deployments [rows]}, or an error carrying the rows when any failed.
  */
-void	deploy_start(struct cmd_ctx *);
-/* Re-deploy what is out of sync (name NULL: everything). */
-void	deploy_sync(struct cmd_ctx *, const char *);
-/*
- * Compare every deployment with what ACM holds now; done (may be NULL)
- * gets the rows found, {deployment, arn, state, was, error, repair} (taken
- * over), once every answer is in.
- */
-typedef void (*deploy_check_cb)(json_t *, void *);
-void	deploy_check(deploy_check_cb, void *);
-void	deploy_check_all(void);
-/* A certificate got a new version: auto-redeploy. */
+void	deploy_run(struct deploy_spec *, struct op_reply);
+/* Re-deploy what is out of sync (name NULL: everything); replies so. */
+void	deploy_sync(const char *, struct op_reply);
+/* Resume what is due: in flight at a crash, failed auto-redeploys. */
+void	deploy_resume(void);
+/* ACM holds something else at deployment key (rec): re-import there. */
+void	deploy_repair(const char *, const json_t *);
+/* Certificate name has a new version, or a version got its key. */
 void	deploy_new_version(const char *, long);
+/* Whether deployment key is being worked on now. */
+int	deploy_active(const char *);
 int	deploy_busy(void);
-/*
- * The state to show of deployment rec whose certificate's current version
- * is current: its recorded state, but "outdated" for one in sync at an
- * older version than the repository's current.
- */
-const char *deploy_state_shown(const json_t *, long long);
 
 #endif

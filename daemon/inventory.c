@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "acmd.h"
 #include "inventory.h"
 #include "log.h"
 #include "pem.h"
@@ -173,4 +174,161 @@ out:
 	free(f[0]);
 	free(f[1]);
 	return (ret);
+}
+
+struct inv_show {
+	const char	*arn;
+	enum proto_error code;
+	json_t		*rec;
+};
+
+static int
+inv_show_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct inv_show	*sh = arg;
+	json_t		*pem;
+	char		*key, *pkey;
+
+	if ((key = inv_key_for_arn(sh->arn)) == NULL) {
+		sh->code = PROTO_EINVAL_ARG;
+		xasprintf(cause, "'%s' is not an ACM certificate ARN", sh->arn);
+		return (-1);
+	}
+	sh->code = PROTO_EINTERNAL;
+	if ((sh->rec = rec_get(t, DB_ACM, key, cause)) == NULL) {
+		free(key);
+		if (*cause != NULL)
+			return (-1);
+		sh->code = PROTO_ENOTFOUND;
+		xasprintf(cause, "%s is not in the inventory (acmctl discover "
+		    "finds it)", sh->arn);
+		return (-1);
+	}
+	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+	free(key);
+	pem = rec_get(t, DB_ACM, pkey, cause);
+	free(pkey);
+	if (pem != NULL) {
+		json_object_set(sh->rec, "certificate", json_object_get(pem,
+		    "cert"));
+		json_object_set(sh->rec, "chain", json_object_get(pem, "chain"));
+		json_decref(pem);
+	}
+	return (*cause != NULL ? -1 : 0);
+}
+
+json_t *
+inv_show(const char *arn, enum proto_error *code, char **cause)
+{
+	struct inv_show	 sh = { arn, PROTO_EINTERNAL, NULL };
+
+	if (store_read(acmd.store, inv_show_fn, &sh, cause) != 0) {
+		*code = sh.code;
+		json_decref(sh.rec);
+		return (NULL);
+	}
+	if (json_object_get(sh.rec, "not_after") != NULL)
+		json_object_set_new(sh.rec, "days_left",
+		    json_integer(inv_days_left(sh.rec)));
+	return (sh.rec);
+}
+
+struct inv_forget {
+	const char	*arn;
+	enum proto_error code;
+	size_t		 nreq, ndep, nren;
+};
+
+static int
+inv_forget_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct inv_forget	*f = arg;
+	char			*key, *pkey;
+	int			 r;
+
+	if ((key = inv_key_for_arn(f->arn)) == NULL) {
+		f->code = PROTO_EINVAL_ARG;
+		xasprintf(cause, "'%s' is not an ACM certificate ARN", f->arn);
+		return (-1);
+	}
+	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+	f->code = PROTO_EINTERNAL;
+	r = store_dels(t, DB_ACM, key, cause);
+	if (r == 0) {
+		f->code = PROTO_ENOTFOUND;
+		xasprintf(cause, "certificate %s is not in the inventory",
+		    f->arn);
+	}
+	/* Everything that refers to the ARN goes with it. */
+	if (r == 1 && (store_dels(t, DB_ACM, pkey, cause) < 0 ||
+	    rec_forget(t, DB_REQUESTS, NULL, "arn", f->arn, &f->nreq,
+	    cause) != 0 ||
+	    rec_forget(t, DB_DEPLOYMENTS, NULL, "arn", f->arn, &f->ndep,
+	    cause) != 0 ||
+	    rec_forget(t, DB_RENEWALS, NULL, "arn", f->arn, &f->nren,
+	    cause) != 0))
+		r = -1;
+	free(key);
+	free(pkey);
+	return (r == 1 ? 0 : -1);
+}
+
+json_t *
+inv_forget(const char *arn, enum proto_error *code, char **cause)
+{
+	struct inv_forget	 f = { arn, PROTO_EINTERNAL, 0, 0, 0 };
+
+	if (store_write(acmd.store, inv_forget_fn, &f, cause) != 0) {
+		*code = f.code;
+		return (NULL);
+	}
+	log_info("delete: %s removed from acmd (%zu requests, %zu deployments, "
+	    "%zu renewals forgotten; ACM untouched)", arn, f.nreq, f.ndep,
+	    f.nren);
+	return (json_pack("{s:s, s:I, s:I, s:s}", "deleted", arn,
+	    "requests_forgotten", (json_int_t)f.nreq, "deployments_forgotten",
+	    (json_int_t)f.ndep, "note", "removed from acmd only; ACM was not "
+	    "touched"));
+}
+
+struct inv_iam {
+	int	 all;
+	json_t	*rows;
+};
+
+static int
+inv_iam_cb(const char *key, json_t *rec, void *arg)
+{
+	struct inv_iam	*w = arg;
+	json_t		*row;
+
+	if (!w->all && rec_bool(rec, "gone"))
+		return (0);
+	row = json_pack("{s:s, s:s, s:s}", "name", rec_str(rec, "name") ?
+	    rec_str(rec, "name") : "", "domain", rec_str(rec, "domain") ?
+	    rec_str(rec, "domain") : "", "account", rec_str(rec, "account") ?
+	    rec_str(rec, "account") : "");
+	json_object_set_new(row, "days_left", json_object_get(rec,
+	    "not_after") != NULL ? json_integer(inv_days_left(rec)) :
+	    json_null());
+	json_object_set_new(row, "linked", json_object_get(rec, "linked") ?
+	    json_string(rec_str(json_object_get(rec, "linked"), "name")) :
+	    json_null());
+	json_object_set_new(row, "arn", json_string(rec_str(rec, "arn")));
+	if (rec_bool(rec, "gone"))
+		json_object_set_new(row, "gone", json_true());
+	json_array_append_new(w->rows, row);
+	return (0);
+}
+
+json_t *
+inv_iam_rows(int all, char **cause)
+{
+	struct inv_iam	 w = { all, json_array() };
+
+	if (rec_walk(DB_IAM, NULL, inv_iam_cb, &w, cause) != 0) {
+		json_decref(w.rows);
+		return (NULL);
+	}
+	return (w.rows);
 }

@@ -24,8 +24,11 @@
 #ifndef ACMD_INVENTORY_H
 #define ACMD_INVENTORY_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
+#include "proto.h"
 #include "store.h"
 
 #define INV_PEM_PREFIX	"~pem/"
@@ -52,5 +55,44 @@ int	 inv_note(struct store_txn *, const char *, const char *, json_t *,
 	     const char *, const char *, char **);
 /* Days left before not_after (negative once expired). */
 long long inv_days_left(const json_t *);
+/*
+ * acm show: a record with its PEM and days left, or NULL with cause and
+ * *code (EINVAL_ARG: not an ACM ARN; ENOTFOUND; EINTERNAL).
+ */
+json_t	*inv_show(const char *, enum proto_error *, char **);
+/*
+ * delete ARN: the certificate forgotten by acmd with everything that
+ * refers to it (its requests, deployments and renewals); ACM is not
+ * touched.  {deleted, requests_forgotten, deployments_forgotten}, or NULL
+ * with cause and *code as for inv_show.
+ */
+json_t	*inv_forget(const char *, enum proto_error *, char **);
+/* iam list rows (all: gone ones too). */
+json_t	*inv_iam_rows(int, char **);
+
+/*
+ * acm list (inventory-list.c): the rows matching a filter, from a cache of
+ * packed rows rebuilt when the inventory changed.
+ */
+struct inv_filter {
+	char		**creds;	/* NULL: any */
+	char		**regions;
+	char		*type;		/* "amazon-issued", "Private", ... */
+	char		*status;
+	char		*domain;	/* a glob on the domain and SANs */
+	uint64_t	 expiring;	/* with has_expiring: days */
+	int		 has_expiring;
+	int		 all;		/* gone ones too */
+};
+struct inv_answer;
+/*
+ * The packed answer (a msgpack array of rows), kept by acmd: give it back
+ * with inv_answer_sent(data, len, *answer) once it has been sent.
+ */
+const void *inv_list(const struct inv_filter *, size_t *,
+	    struct inv_answer **, char **);
+void	 inv_answer_sent(const void *, size_t, void *);
+/* The inventory changed a lot (a discovery): rebuild the cache soon. */
+void	 inv_warm(void);
 
 #endif

@@ -21,12 +21,8 @@
 #include "aws/aws.h"
 #include "creds.h"
 #include "deploy.h"
-#include "requests.h"
 #include "conf.h"
-#include "jobs/discovery.h"
-#include "jobs/expiry.h"
-#include "jobs/sched.h"
-#include "jobs/watch.h"
+#include "jobs/jobs.h"
 #include "log.h"
 #include "proto.h"
 #include "sd.h"
@@ -106,9 +102,7 @@ reload(void)
 	acmd.conf = c;
 	config_free(old);
 	aws_configure(c);
-	discovery_configure();
-	deploy_configure();
-	watch_configure();
+	jobs_configure();
 	creds_forget_all();
 	log_set_verbose(c->debug);
 	log_init("acmd", pick_log_target(c), c->debug);
@@ -249,12 +243,7 @@ main(int argc, char **argv)
 	    &cause) != 0)
 		fatalx("%s", cause);
 	aws_init(acmd.base, acmd.conf);
-	expiry_init();
-	discovery_init();
-	deploy_init();
-	requests_init();
-	renewals_init();
-	watch_init();
+	jobs_init();
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);
 
@@ -276,11 +265,9 @@ main(int argc, char **argv)
 	sdx_stopping();
 	deploy_shutdown();
 	server_stop();
-	watch_free();
 	creds_forget_all();
 	aws_shutdown();
-	expiry_free();
-	sched_free_all();
+	jobs_free();
 	sdx_watchdog_stop();
 	loop_monitor(NULL);
 	event_free(ev_term);

@@ -101,6 +101,106 @@ rec_walk(enum store_db db, const char *prefix, rec_cb cb, void *arg,
 	return (ret);
 }
 
+struct rec_read {
+	enum store_db	 db;
+	const char	*key;
+	json_t		*rec;
+};
+
+static int
+rec_read_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct rec_read	*r = arg;
+
+	r->rec = rec_get(t, r->db, r->key, cause);
+	return (*cause != NULL ? -1 : 0);
+}
+
+json_t *
+rec_read(enum store_db db, const char *key, char **cause)
+{
+	struct rec_read	 r = { db, key, NULL };
+
+	*cause = NULL;
+	if (store_read(acmd.store, rec_read_fn, &r, cause) != 0) {
+		json_decref(r.rec);
+		return (NULL);
+	}
+	return (r.rec);
+}
+
+struct rec_forget {
+	const char	*field;
+	const char	*value;
+	json_t		*keys;
+};
+
+static int
+rec_forget_cb(const char *key, json_t *rec, void *arg)
+{
+	struct rec_forget	*f = arg;
+
+	if (rec_str(rec, f->field) != NULL &&
+	    strcmp(rec_str(rec, f->field), f->value) == 0)
+		json_array_append_new(f->keys, json_string(key));
+	return (0);
+}
+
+static int
+rec_forget_all_cb(const char *key, json_t *rec, void *arg)
+{
+	struct rec_forget	*f = arg;
+
+	json_array_append_new(f->keys, json_string(key));
+	return (0);
+}
+
+int
+rec_forget(struct store_txn *t, enum store_db db, const char *prefix,
+    const char *field, const char *value, size_t *n, char **cause)
+{
+	struct rec_forget	 f = { field, value, json_array() };
+	size_t			 i;
+	int			 ret = -1;
+
+	if (rec_foreach(t, db, prefix, field != NULL ? rec_forget_cb :
+	    rec_forget_all_cb, &f, cause) != 0)
+		goto out;
+	for (i = 0; i < json_array_size(f.keys); i++) {
+		if (store_dels(t, db, json_string_value(json_array_get(f.keys,
+		    i)), cause) < 0)
+			goto out;
+	}
+	if (n != NULL)
+		*n = json_array_size(f.keys);
+	ret = 0;
+out:
+	json_decref(f.keys);
+	return (ret);
+}
+
+static int
+rec_count_cb(const void *k, size_t klen, const void *v, size_t vlen,
+    void *arg)
+{
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+size_t
+rec_count(struct store_txn *t, enum store_db db, const char *prefix,
+    char **cause)
+{
+	size_t	 n = 0;
+
+	if (prefix == NULL)
+		return (store_count(t, db));
+	if (store_foreach(t, db, prefix, strlen(prefix), rec_count_cb, &n,
+	    cause) != 0)
+		return (0);
+	return (n);
+}
+
 int
 rec_seal(json_t *rec, const char *field, const char *aad, const void *p,
     size_t len, char **cause)

@@ -24,6 +24,16 @@ int	 rec_put(struct store_txn *, enum store_db, const char *,
 typedef int (*rec_cb)(const char *, json_t *, void *);
 int	 rec_foreach(struct store_txn *, enum store_db, const char *, rec_cb,
 	     void *, char **);
+/* rec_get in a read transaction of its own. */
+json_t	*rec_read(enum store_db, const char *, char **);
+/*
+ * Delete in t every record under prefix (NULL: all) whose field is value
+ * (field NULL: every one); *n (may be NULL) gets how many.
+ */
+int	 rec_forget(struct store_txn *, enum store_db, const char *,
+	     const char *, const char *, size_t *, char **);
+/* Records under prefix (NULL: all); 0 with cause on error. */
+size_t	 rec_count(struct store_txn *, enum store_db, const char *, char **);
 /* rec_foreach in a read transaction of its own. */
 int	 rec_walk(enum store_db, const char *, rec_cb, void *, char **);
 /* Seal len bytes into rec[field]. */

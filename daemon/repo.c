@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "acmd.h"
 #include "log.h"
 #include "pem.h"
 #include "rec.h"
@@ -21,7 +22,7 @@ repo_valid_name(const char *s)
 {
 	size_t	 len = strlen(s), i;
 
-	if (len == 0 || len > 128 || !isalnum((unsigned char)s[0]))
+	if (len == 0 || len > REPO_NAME_MAX || !isalnum((unsigned char)s[0]))
 		return (0);
 	for (i = 0; i < len; i++) {
 		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
@@ -70,177 +71,318 @@ cert_domain(const struct pem_certinfo *ci)
 	return ("");
 }
 
-int
-repo_add(struct store_txn *t, const char *name, const char *cert,
-    const char *chain, const char *key, const char *passphrase,
-    const char *source, int mode, long *out, enum proto_error *code,
-    char **cause)
+const char *
+repo_err_string(enum repo_err e)
 {
-	struct pem_bundle	*bundle = NULL;
-	struct pem_certinfo	*ci = NULL;
-	struct pem_key		*pk = NULL;
-	json_t			*crec = NULL, *vrec = NULL, *idx = NULL;
-	char			*pkcs8 = NULL, *err = NULL, *oname = NULL;
-	char			 vkey[256], aad[256], fpkey[128];
-	size_t			 pkcs8len = 0;
-	long			 version, ov;
-	int			 ret = -1, r;
+	switch (e) {
+	case REPO_OK:
+		return ("ok");
+	case REPO_EINVAL:
+		return ("bad input");
+	case REPO_ENOTFOUND:
+		return ("no such certificate");
+	case REPO_EEXIST:
+		return ("the name is taken");
+	case REPO_EDUP:
+		return ("already a version");
+	case REPO_ESTORE:
+		return ("store error");
+	}
+	return ("?");
+}
 
-	*code = PROTO_EINVAL_ARG;
-	if (!repo_valid_name(name)) {
+enum proto_error
+repo_err_proto(enum repo_err e)
+{
+	switch (e) {
+	case REPO_OK:
+		return (PROTO_OK);
+	case REPO_EINVAL:
+		return (PROTO_EINVAL_ARG);
+	case REPO_ENOTFOUND:
+		return (PROTO_ENOTFOUND);
+	case REPO_EEXIST:
+	case REPO_EDUP:
+		return (PROTO_EEXIST);
+	case REPO_ESTORE:
+		break;
+	}
+	return (PROTO_EINTERNAL);
+}
+
+/* What a version is made of, checked: leaf and chain, details, the key. */
+struct repo_parsed {
+	struct pem_bundle	*bundle;
+	struct pem_certinfo	*ci;
+	char			*pkcs8;		/* secret */
+	size_t			 pkcs8len;
+};
+
+static void
+repo_parsed_free(struct repo_parsed *p)
+{
+	if (p->pkcs8 != NULL)
+		xfree_secret(p->pkcs8, p->pkcs8len);
+	pem_certinfo_free(p->ci);
+	pem_bundle_free(p->bundle);
+}
+
+/* The key of in, parsed, matched against the leaf and made PKCS#8. */
+static int
+repo_parse_key(const struct repo_input *in, struct repo_parsed *p,
+    enum repo_err *err, char **cause)
+{
+	struct pem_key	*pk = NULL;
+	char		*why = NULL;
+	int		 r, ret = -1;
+
+	r = pem_key_parse(in->key, strlen(in->key), in->passphrase, &pk, &why);
+	if (r == PEM_KEY_NEEDPASS)
+		xasprintf(cause, "private key is encrypted: a passphrase is "
+		    "needed");
+	else if (r == PEM_KEY_BADPASS)
+		xasprintf(cause, "private key: the passphrase does not decrypt "
+		    "it");
+	else if (r != 0)
+		xasprintf(cause, "private key: %s", why);
+	else if (pem_key_match_cert(pk, p->bundle->leaf,
+	    strlen(p->bundle->leaf), &why) != 0)
+		xasprintf(cause, "the private key does not match the "
+		    "certificate (%s, %s)", p->ci->subject, p->ci->key_type);
+	else if (pem_key_to_pkcs8(pk, &p->pkcs8, &p->pkcs8len, &why) != 0) {
+		*err = REPO_ESTORE;
+		xasprintf(cause, "private key: %s", why);
+	} else
+		ret = 0;
+	free(why);
+	pem_key_free(pk);
+	return (ret);
+}
+
+/* Check in and take it apart (no store access). */
+static int
+repo_parse(const struct repo_input *in, struct repo_parsed *p,
+    enum repo_err *err, char **cause)
+{
+	char	*why = NULL;
+
+	*err = REPO_EINVAL;
+	if (!repo_valid_name(in->name)) {
 		xasprintf(cause, "certificate name '%s': use letters, digits, "
-		    "'.', '_' or '-', starting with a letter or digit", name);
+		    "'.', '_' or '-', starting with a letter or digit",
+		    in->name);
 		return (-1);
 	}
-	if (cert == NULL || *cert == '\0') {
+	if (in->cert == NULL || *in->cert == '\0') {
 		xasprintf(cause, "no certificate given");
 		return (-1);
 	}
-	if (pem_bundle_parse(cert, strlen(cert), chain, chain ? strlen(chain) :
-	    0, &bundle, &err) != 0) {
-		xasprintf(cause, "certificate: %s", err);
-		goto out;
+	if (pem_bundle_parse(in->cert, strlen(in->cert), in->chain,
+	    in->chain ? strlen(in->chain) : 0, &p->bundle, &why) != 0 ||
+	    pem_certinfo_parse(p->bundle->leaf, strlen(p->bundle->leaf),
+	    &p->ci, &why) != 0) {
+		xasprintf(cause, "certificate: %s", why);
+		free(why);
+		return (-1);
 	}
-	if (pem_certinfo_parse(bundle->leaf, strlen(bundle->leaf), &ci,
-	    &err) != 0) {
-		xasprintf(cause, "certificate: %s", err);
-		goto out;
-	}
-	if (strcmp(ci->key_type, "UNKNOWN") == 0) {
+	if (strcmp(p->ci->key_type, "UNKNOWN") == 0) {
 		xasprintf(cause, "certificate: key type not supported (RSA 1024 "
 		    "to 4096 and EC P-256, P-384, P-521 are)");
-		goto out;
+		return (-1);
 	}
-	if (key != NULL && *key != '\0') {
-		r = pem_key_parse(key, strlen(key), passphrase, &pk, &err);
-		if (r == PEM_KEY_NEEDPASS) {
-			free(err);
-			err = NULL;
-			xasprintf(cause, "private key is encrypted: a passphrase "
-			    "is needed");
-			goto out;
-		}
-		if (r == PEM_KEY_BADPASS) {
-			free(err);
-			err = NULL;
-			xasprintf(cause, "private key: the passphrase does not "
-			    "decrypt it");
-			goto out;
-		}
-		if (r != 0) {
-			xasprintf(cause, "private key: %s", err);
-			goto out;
-		}
-		if (pem_key_match_cert(pk, bundle->leaf, strlen(bundle->leaf),
-		    &err) != 0) {
-			free(err);
-			err = NULL;
-			xasprintf(cause, "the private key does not match the "
-			    "certificate (%s, %s)", ci->subject, ci->key_type);
-			goto out;
-		}
-		if (pem_key_to_pkcs8(pk, &pkcs8, &pkcs8len, &err) != 0) {
-			*code = PROTO_EINTERNAL;
-			xasprintf(cause, "private key: %s", err);
-			goto out;
-		}
-	}
+	if (in->key != NULL && *in->key != '\0' &&
+	    repo_parse_key(in, p, err, cause) != 0)
+		return (-1);
+	return (0);
+}
 
-	*code = PROTO_EINTERNAL;
-	crec = rec_get(t, DB_CERTS, name, cause);
-	if (*cause != NULL)
-		goto out;
-	*code = PROTO_EEXIST;
-	if (crec != NULL && mode == REPO_MUST_BE_NEW) {
+/* The version record of p, its key sealed for name/version. */
+static json_t *
+repo_version_record(const struct repo_input *in, const struct repo_parsed *p,
+    long version, char **cause)
+{
+	const struct pem_certinfo *ci = p->ci;
+	json_t			*v;
+	char			 aad[256];
+
+	v = json_object();
+	json_object_set_new(v, "name", json_string(in->name));
+	json_object_set_new(v, "version", json_integer(version));
+	json_object_set_new(v, "added", json_integer(time(NULL)));
+	json_object_set_new(v, "source", json_string(in->source));
+	json_object_set_new(v, "cert", json_string(p->bundle->leaf));
+	json_object_set_new(v, "chain", json_string(p->bundle->chain));
+	json_object_set_new(v, "domain", json_string(cert_domain(ci)));
+	json_object_set_new(v, "sans", sans_json(ci));
+	json_object_set_new(v, "subject", json_string(ci->subject));
+	json_object_set_new(v, "issuer", json_string(ci->issuer));
+	json_object_set_new(v, "serial", json_string(ci->serial));
+	json_object_set_new(v, "not_before", json_integer(ci->not_before));
+	json_object_set_new(v, "not_after", json_integer(ci->not_after));
+	json_object_set_new(v, "key_type", json_string(ci->key_type));
+	json_object_set_new(v, "sha256", json_string(ci->sha256));
+	json_object_set_new(v, "sha1", json_string(ci->sha1));
+	json_object_set_new(v, "self_signed", json_boolean(ci->self_signed));
+	json_object_set_new(v, "has_key", json_boolean(p->pkcs8 != NULL));
+	if (p->pkcs8 != NULL) {
+		key_aad(aad, sizeof aad, in->name, version);
+		if (rec_seal(v, "key", aad, p->pkcs8, p->pkcs8len, cause) != 0) {
+			json_decref(v);
+			return (NULL);
+		}
+	}
+	return (v);
+}
+
+/* May in become a version of crec (NULL: no such certificate) at all? */
+static int
+repo_may_add(struct store_txn *t, const struct repo_input *in,
+    const json_t *crec, const struct repo_parsed *p, enum repo_err *err,
+    char **cause)
+{
+	char	*oname = NULL;
+	long	 ov;
+	int	 r;
+
+	if (crec != NULL && in->mode == REPO_MUST_BE_NEW) {
+		*err = REPO_EEXIST;
 		xasprintf(cause, "certificate '%s' exists; 'cert renew' adds a "
-		    "version", name);
-		goto out;
+		    "version", in->name);
+		return (-1);
 	}
-	*code = PROTO_ENOTFOUND;
-	if (crec == NULL && mode == REPO_MUST_EXIST) {
-		xasprintf(cause, "no certificate named '%s'", name);
-		goto out;
+	if (crec == NULL && in->mode == REPO_MUST_EXIST) {
+		*err = REPO_ENOTFOUND;
+		xasprintf(cause, "no certificate named '%s'", in->name);
+		return (-1);
 	}
-	*code = PROTO_EEXIST;
-	r = repo_find_fingerprint(t, ci->sha256, &oname, &ov, cause);
-	if (r == -1) {
-		*code = PROTO_EINTERNAL;
-		goto out;
+	if ((r = repo_find_fingerprint(t, p->ci->sha256, &oname, &ov,
+	    cause)) == -1) {
+		*err = REPO_ESTORE;
+		return (-1);
 	}
 	if (r == 1) {
+		*err = REPO_EDUP;
 		xasprintf(cause, "this certificate is already version %ld of "
 		    "'%s'", ov, oname);
-		goto out;
+		free(oname);
+		return (-1);
 	}
+	return (0);
+}
 
-	*code = PROTO_EINTERNAL;
+int
+repo_add(struct store_txn *t, const struct repo_input *in, long *out,
+    enum repo_err *err, char **cause)
+{
+	struct repo_parsed	 p;
+	json_t			*crec = NULL, *vrec = NULL, *idx = NULL;
+	char			 vkey[256], fpkey[128];
+	long			 version;
+	int			 ret = -1;
+
+	memset(&p, 0, sizeof p);
+	if (repo_parse(in, &p, err, cause) != 0)
+		goto out;
+	*err = REPO_ESTORE;
+	crec = rec_get(t, DB_CERTS, in->name, cause);
+	if (*cause != NULL || repo_may_add(t, in, crec, &p, err, cause) != 0)
+		goto out;
+	*err = REPO_ESTORE;
 	if (crec == NULL) {
 		crec = json_object();
-		json_object_set_new(crec, "name", json_string(name));
+		json_object_set_new(crec, "name", json_string(in->name));
 		json_object_set_new(crec, "created", json_integer(time(NULL)));
 		version = 1;
 	} else
 		version = rec_int(crec, "current") + 1;
-
-	vrec = json_object();
-	json_object_set_new(vrec, "name", json_string(name));
-	json_object_set_new(vrec, "version", json_integer(version));
-	json_object_set_new(vrec, "added", json_integer(time(NULL)));
-	json_object_set_new(vrec, "source", json_string(source));
-	json_object_set_new(vrec, "cert", json_string(bundle->leaf));
-	json_object_set_new(vrec, "chain", json_string(bundle->chain));
-	json_object_set_new(vrec, "domain", json_string(cert_domain(ci)));
-	json_object_set_new(vrec, "sans", sans_json(ci));
-	json_object_set_new(vrec, "subject", json_string(ci->subject));
-	json_object_set_new(vrec, "issuer", json_string(ci->issuer));
-	json_object_set_new(vrec, "serial", json_string(ci->serial));
-	json_object_set_new(vrec, "not_before", json_integer(ci->not_before));
-	json_object_set_new(vrec, "not_after", json_integer(ci->not_after));
-	json_object_set_new(vrec, "key_type", json_string(ci->key_type));
-	json_object_set_new(vrec, "sha256", json_string(ci->sha256));
-	json_object_set_new(vrec, "sha1", json_string(ci->sha1));
-	json_object_set_new(vrec, "self_signed", json_boolean(ci->self_signed));
-	json_object_set_new(vrec, "has_key", json_boolean(pkcs8 != NULL));
-	if (pkcs8 != NULL) {
-		key_aad(aad, sizeof aad, name, version);
-		if (rec_seal(vrec, "key", aad, pkcs8, pkcs8len, cause) != 0)
-			goto out;
-	}
-	version_key(vkey, sizeof vkey, name, version);
-	if (rec_put(t, DB_VERSIONS, vkey, vrec, cause) != 0)
+	if ((vrec = repo_version_record(in, &p, version, cause)) == NULL)
 		goto out;
-	idx = json_pack("{s:s, s:I}", "name", name, "version",
+	version_key(vkey, sizeof vkey, in->name, version);
+	idx = json_pack("{s:s, s:I}", "name", in->name, "version",
 	    (json_int_t)version);
-	snprintf(fpkey, sizeof fpkey, "#fp/%s", ci->sha256);
-	if (rec_put(t, DB_VERSIONS, fpkey, idx, cause) != 0)
-		goto out;
-
+	snprintf(fpkey, sizeof fpkey, "#fp/%s", p.ci->sha256);
 	json_object_set_new(crec, "current", json_integer(version));
-	json_object_set_new(crec, "domain", json_string(cert_domain(ci)));
-	json_object_set_new(crec, "key_type", json_string(ci->key_type));
-	json_object_set_new(crec, "not_after", json_integer(ci->not_after));
-	json_object_set_new(crec, "has_key", json_boolean(pkcs8 != NULL));
+	json_object_set_new(crec, "domain", json_string(cert_domain(p.ci)));
+	json_object_set_new(crec, "key_type", json_string(p.ci->key_type));
+	json_object_set_new(crec, "not_after", json_integer(p.ci->not_after));
+	json_object_set_new(crec, "has_key", json_boolean(p.pkcs8 != NULL));
 	json_object_set_new(crec, "updated", json_integer(time(NULL)));
-	if (rec_put(t, DB_CERTS, name, crec, cause) != 0)
+	if (rec_put(t, DB_VERSIONS, vkey, vrec, cause) != 0 ||
+	    rec_put(t, DB_VERSIONS, fpkey, idx, cause) != 0 ||
+	    rec_put(t, DB_CERTS, in->name, crec, cause) != 0)
 		goto out;
 	*out = version;
-	*code = PROTO_OK;
+	*err = REPO_OK;
 	ret = 0;
 out:
-	if (err != NULL && *cause == NULL)
-		*cause = err;
-	else
-		free(err);
-	if (pkcs8 != NULL)
-		xfree_secret(pkcs8, pkcs8len);
-	free(oname);
+	repo_parsed_free(&p);
 	json_decref(crec);
 	json_decref(vrec);
 	json_decref(idx);
-	pem_key_free(pk);
-	pem_certinfo_free(ci);
-	pem_bundle_free(bundle);
 	return (ret);
+}
+
+char *
+repo_name_for_domain(const char *domain, const char *arn)
+{
+	char		*name, *p;
+	const char	*id;
+	size_t		 i, len;
+
+	if (domain == NULL || *domain == '\0') {
+		id = arn != NULL ? strrchr(arn, '/') : NULL;
+		xasprintf(&name, "acm-%.8s", id != NULL ? id + 1 : "cert");
+		return (name);
+	}
+	len = strlen(domain);
+	name = xmalloc(len * 8 + 1);
+	p = name;
+	/* Room for "wildcard" and, in repo_unique_name, a "-99". */
+	for (i = 0; i < len && p - name < REPO_NAME_BASE_MAX - 8; i++) {
+		if (domain[i] == '*') {
+			memcpy(p, "wildcard", 8);
+			p += 8;
+		} else if (isalnum((unsigned char)domain[i]) ||
+		    strchr("._-", domain[i]) != NULL)
+			*p++ = domain[i];
+		else
+			*p++ = '-';
+	}
+	*p = '\0';
+	if (!repo_valid_name(name)) {
+		free(name);
+		xasprintf(&name, "acm-%s", domain[0] == '*' ? "wildcard" :
+		    "cert");
+	}
+	return (name);
+}
+
+char *
+repo_unique_name(struct store_txn *t, const char *domain, const char *arn,
+    char **cause)
+{
+	json_t	*c;
+	char	*base, *name;
+	int	 i;
+
+	base = repo_name_for_domain(domain, arn);
+	name = xstrdup(base);
+	for (i = 2; i < 100; i++) {
+		if ((c = repo_get(t, name, cause)) == NULL)
+			break;
+		json_decref(c);
+		free(name);
+		xasprintf(&name, "%s-%d", base, i);
+	}
+	free(base);
+	if (*cause != NULL || i == 100) {
+		if (*cause == NULL)
+			xasprintf(cause, "no free repository name for '%s'",
+			    domain);
+		free(name);
+		return (NULL);
+	}
+	return (name);
 }
 
 /* The DNS names a certificate is for: its CN (or first SAN) and SANs. */
@@ -303,6 +445,19 @@ repo_deployable(struct store_txn *t, const char *name, char **cause)
 	return (best);
 }
 
+long long
+repo_current(struct store_txn *t, const char *name, char **cause)
+{
+	json_t		*c;
+	long long	 v;
+
+	if ((c = repo_get(t, name, cause)) == NULL)
+		return (*cause != NULL ? -1 : 0);
+	v = rec_int(c, "current");
+	json_decref(c);
+	return (v);
+}
+
 json_t *
 repo_get(struct store_txn *t, const char *name, char **cause)
 {
@@ -323,6 +478,38 @@ repo_get_version(struct store_txn *t, const char *name, long v, char **cause)
 	}
 	version_key(vkey, sizeof vkey, name, v);
 	return (rec_get(t, DB_VERSIONS, vkey, cause));
+}
+
+struct repo_read {
+	const char	*name;
+	long		 version;
+	json_t		*v;
+};
+
+static int
+repo_read_version_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct repo_read	*r = arg;
+	long			 v = r->version;
+
+	if (v == REPO_DEPLOYABLE && (v = repo_deployable(t, r->name,
+	    cause)) == -1)
+		return (-1);
+	r->v = repo_get_version(t, r->name, v, cause);
+	return (*cause != NULL ? -1 : 0);
+}
+
+json_t *
+repo_read_version(const char *name, long version, char **cause)
+{
+	struct repo_read	 r = { name, version, NULL };
+
+	*cause = NULL;
+	if (store_read(acmd.store, repo_read_version_fn, &r, cause) != 0) {
+		json_decref(r.v);
+		return (NULL);
+	}
+	return (r.v);
 }
 
 static int
@@ -403,8 +590,10 @@ repo_delete(struct store_txn *t, const char *name, char **cause)
 	r = store_dels(t, DB_CERTS, name, cause);
 	if (r != 1) {
 		json_decref(d.keys);
-		if (r == 0)
+		if (r == 0) {
 			xasprintf(cause, "no certificate named '%s'", name);
+			return (1);
+		}
 		return (-1);
 	}
 	snprintf(prefix, sizeof prefix, "%s/", name);

@@ -38,12 +38,50 @@
 
 #include <jansson.h>
 
-void	requests_init(void);
-void	renewals_init(void);
+#include "op.h"
+
+/* What to request (request public, request private). */
+struct request_spec {
+	const char	*kind;		/* "public" or "private" */
+	char		*credential;
+	char		*region;
+	char		*domain;
+	char		*name;		/* repository name, or NULL */
+	json_t		*sans;		/* strings */
+	json_t		*tags;		/* [{Key, Value}] */
+	char		*validation;	/* public: "DNS" or "EMAIL" */
+	char		*key_algorithm;	/* public: or NULL */
+	char		*hosted_zone;	/* public: an id or a name, or NULL */
+	int		 auto_zone;
+	char		*ca;		/* private: the CA's ARN */
+	int		 with_key;	/* private */
+};
+
+void	 request_spec_free(struct request_spec *);
 /*
- * An Issued request with_key: export and store its key if its version has
- * none (lifecycle); 1: now, whatever key_export's next_retry says.
+ * Request it (spec taken over): the credential checked, the hosted zone
+ * found, the record and its token stored, RequestCertificate sent; reply
+ * gets the request as shown.
  */
-void	lifecycle_request_key(const json_t *, int);
+void	 requests_create(struct request_spec *, struct op_reply);
+/* request sync: ask ACM now (the key of an issued --with-key request). */
+void	 requests_sync(const char *, struct op_reply);
+/* request deploy-challenge: write the records now (zone NULL: as set). */
+void	 requests_challenge(const char *, const char *, int, struct op_reply);
+/* request resend-email (domain NULL: every domain of the request). */
+void	 requests_resend(const char *, const char *, struct op_reply);
+/* request show: NULL after failing reply. */
+json_t	*requests_show(const char *, struct op_reply);
+/* request list rows. */
+json_t	*requests_list(char **);
+/*
+ * request records: the records to create by hand ([] before ACM has
+ * published them; *status says the request's), NULL after failing reply.
+ */
+json_t	*requests_records(const char *, char **, struct op_reply);
+/* ca list: the private CAs of region (credential NULL: default). */
+void	 requests_ca_list(const char *, const char *, struct op_reply);
+/* The requests job: polls and key exports that are due. */
+int	 requests_poll_due(char **);
 
 #endif

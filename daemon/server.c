@@ -17,7 +17,6 @@
 #include <msgpack.h>
 
 #include "acmd.h"
-#include "audit.h"
 #include "cmd.h"
 #include "conf.h"
 #include "frame.h"
@@ -61,15 +60,23 @@ static char			*socket_path;	/* NULL when systemd's */
 static time_t			 last_full_warning;
 
 static void	client_free(struct client *);
+static void	server_io_send(struct cmd_ctx *, struct mp_buf *, const void *,
+		    size_t, void (*)(const void *, size_t, void *), void *);
+static void	server_io_finish(struct cmd_ctx *);
+
+static const struct cmd_io server_io = {
+	.send = server_io_send,
+	.finish = server_io_finish,
+};
 
 static const char *
 auth_name(enum auth a)
 {
 	switch (a) {
 	case AUTH_ADMIN:
-		return ("admin");
+		return (PROTO_ACCESS_ADMIN);
 	case AUTH_READONLY:
-		return ("read-only");
+		return (PROTO_ACCESS_READONLY);
 	default:
 		return ("none");
 	}
@@ -119,12 +126,13 @@ client_authorise(int fd, struct client *c)
 	return (AUTH_NONE);
 }
 
-static void	client_send2(struct client *, struct mp_buf *, struct mp_buf *);
+static void	client_send_tail(struct client *, struct mp_buf *, const void *,
+		    size_t);
 
 static void
 client_send(struct client *c, struct mp_buf *b)
 {
-	client_send2(c, b, NULL);
+	client_send_tail(c, b, NULL, 0);
 }
 
 /* The client's output buffer, or NULL when nothing more goes to it. */
@@ -149,16 +157,16 @@ client_output(struct client *c)
 }
 
 static void
-client_send2(struct client *c, struct mp_buf *b, struct mp_buf *tail)
+client_send_tail(struct client *c, struct mp_buf *b, const void *tail,
+    size_t len)
 {
 	struct evbuffer	*out;
 	char		*cause = NULL;
 
 	if ((out = client_output(c)) == NULL)
 		return;
-	if (frame_evbuffer_write2(out, b->sb.data, b->sb.size,
-	    tail != NULL ? tail->sb.data : NULL, tail != NULL ? tail->sb.size :
-	    0, &cause) != 0) {
+	if (frame_evbuffer_write2(out, b->sb.data, b->sb.size, tail, len,
+	    &cause) != 0) {
 		log_warnx("server: answer to pid %ld: %s", (long)c->pid, cause);
 		free(cause);
 	}
@@ -191,14 +199,14 @@ client_close_after(struct client *c, uint64_t id, enum proto_error code,
 
 	b = mp_buf_new();
 	mp_map(b, 5);
-	mp_kstr(b, "kind", PROTO_KIND_RESULT);
-	mp_kuint(b, "id", id);
-	mp_kbool(b, "ok", 0);
-	mp_str(b, "error");
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_RESULT);
+	mp_kuint(b, PROTO_F_ID, id);
+	mp_kbool(b, PROTO_F_OK, 0);
+	mp_str(b, PROTO_F_ERROR);
 	mp_map(b, 2);
-	mp_kstr(b, "code", proto_error_string(code));
-	mp_kstr(b, "message", msg);
-	mp_kuint(b, "version", PROTO_VERSION);
+	mp_kstr(b, PROTO_F_CODE, proto_error_string(code));
+	mp_kstr(b, PROTO_F_MESSAGE, msg);
+	mp_kuint(b, PROTO_F_VERSION, PROTO_VERSION);
 	client_send(c, b);
 	mp_buf_free(b);
 	c->closing = 1;
@@ -212,8 +220,8 @@ client_hello(struct client *c, const msgpack_object *m)
 	uint64_t	 version = 0;
 	char		*cause = NULL, *msg;
 
-	if (!mp_obj_is_str(mp_map_get(m, "kind"), PROTO_KIND_HELLO) ||
-	    mp_get_uint(m, "version", &version, &cause) != 1) {
+	if (!mp_obj_is_str(mp_map_get(m, PROTO_F_KIND), PROTO_KIND_HELLO) ||
+	    mp_get_uint(m, PROTO_F_VERSION, &version, &cause) != 1) {
 		free(cause);
 		client_close_after(c, 0, PROTO_EPROTO,
 		    "the first message must be hello with a version");
@@ -238,10 +246,10 @@ client_hello(struct client *c, const msgpack_object *m)
 	c->hello = 1;
 	b = mp_buf_new();
 	mp_map(b, 4);
-	mp_kstr(b, "kind", PROTO_KIND_HELLO);
-	mp_kuint(b, "version", PROTO_VERSION);
-	mp_kstr(b, "daemon", PACKAGE_NAME " " PACKAGE_VERSION);
-	mp_kstr(b, "access", auth_name(c->auth));
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_HELLO);
+	mp_kuint(b, PROTO_F_VERSION, PROTO_VERSION);
+	mp_kstr(b, PROTO_F_DAEMON, PACKAGE_NAME " " PACKAGE_VERSION);
+	mp_kstr(b, PROTO_F_ACCESS, auth_name(c->auth));
 	client_send(c, b);
 	mp_buf_free(b);
 }
@@ -250,27 +258,26 @@ client_hello(struct client *c, const msgpack_object *m)
 static int
 client_request(struct client *c, const msgpack_object *m)
 {
-	const struct cmd_entry	*e;
 	const msgpack_object	*args;
 	struct cmd_ctx		*ctx;
 	uint64_t		 id;
 	char			*cmd = NULL, *cause = NULL;
 	static const msgpack_object empty = { .type = MSGPACK_OBJECT_MAP };
 
-	if (!mp_obj_is_str(mp_map_get(m, "kind"), PROTO_KIND_REQUEST)) {
+	if (!mp_obj_is_str(mp_map_get(m, PROTO_F_KIND), PROTO_KIND_REQUEST)) {
 		log_warnx("server: pid %ld sent a message that is not a request",
 		    (long)c->pid);
 		return (-1);
 	}
-	if (mp_get_uint(m, "id", &id, &cause) != 1 ||
-	    mp_get_str(m, "cmd", &cmd, &cause) != 1) {
+	if (mp_get_uint(m, PROTO_F_ID, &id, &cause) != 1 ||
+	    mp_get_str(m, PROTO_F_CMD, &cmd, &cause) != 1) {
 		log_warnx("server: pid %ld sent a request without id or cmd%s%s",
 		    (long)c->pid, cause ? ": " : "", cause ? cause : "");
 		free(cause);
 		free(cmd);
 		return (-1);
 	}
-	args = mp_map_get(m, "args");
+	args = mp_map_get(m, PROTO_F_ARGS);
 	if (args == NULL || args->type == MSGPACK_OBJECT_NIL)
 		args = &empty;
 	if (args->type != MSGPACK_OBJECT_MAP) {
@@ -282,30 +289,14 @@ client_request(struct client *c, const msgpack_object *m)
 
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->client = c;
+	ctx->io = &server_io;
 	ctx->id = id;
 	ctx->uid = c->uid;
 	ctx->pid = c->pid;
 	ctx->next = c->pending;
 	c->pending = ctx;
-
-	if ((e = cmd_find(cmd)) == NULL) {
-		cmd_reply_error(ctx, PROTO_EUNKNOWN_CMD, "unknown command '%s'",
-		    cmd);
-		free(cmd);
-		return (0);
-	}
+	cmd_dispatch(ctx, cmd, args, c->auth == AUTH_ADMIN);
 	free(cmd);
-	ctx->entry = e;
-	if (c->auth != AUTH_ADMIN && (e->flags & CMD_READONLY) == 0) {
-		cmd_reply_error(ctx, PROTO_EDENIED, "'%s' changes state and needs "
-		    "the admin group; uid %u is read-only", e->name,
-		    (unsigned)c->uid);
-		return (0);
-	}
-	if ((e->flags & (CMD_READONLY | CMD_NOAUDIT)) == 0)
-		audit_record(c->uid, c->pid, e->name, args);
-	ctx->args = args;
-	e->exec(ctx);
 	return (0);
 }
 
@@ -556,32 +547,25 @@ server_client_count(void)
 	return (nclients);
 }
 
-void
-server_send(struct cmd_ctx *ctx, struct mp_buf *b)
-{
-	if (ctx->client != NULL)
-		client_send(ctx->client, b);
-}
-
-void
-server_send2(struct cmd_ctx *ctx, struct mp_buf *head, struct mp_buf *tail)
-{
-	if (ctx->client != NULL)
-		client_send2(ctx->client, head, tail);
-}
-
-void
-server_send_ref(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
+/* cmd_io: one frame to the context's client, if it is still there. */
+static void
+server_io_send(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
     size_t len, void (*done)(const void *, size_t, void *), void *arg)
 {
+	if (done != NULL) {
+		if (ctx->client != NULL)
+			client_send_ref(ctx->client, head, tail, len, done, arg);
+		else
+			done(tail, len, arg);
+		return;
+	}
 	if (ctx->client != NULL)
-		client_send_ref(ctx->client, head, tail, len, done, arg);
-	else
-		done(tail, len, arg);
+		client_send_tail(ctx->client, head, tail, len);
 }
 
-void
-server_ctx_done(struct cmd_ctx *ctx)
+/* cmd_io: the context is answered. */
+static void
+server_io_finish(struct cmd_ctx *ctx)
 {
 	struct cmd_ctx	**pp;
 

@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct store_txn {
 	struct store	*store;
 	MDB_txn		*txn;
 	int		 write;
+	char		*error;		/* the first failure: sticky */
 };
 
 static const char *const store_db_names[DB_COUNT] = {
@@ -62,6 +64,74 @@ store_error(int rc, const char *what, char **cause)
 {
 	xasprintf(cause, "store: %s: %s", what, mdb_strerror(rc));
 	return (-1);
+}
+
+/*
+ * A failure inside t: the first one sticks, so that every later call and
+ * the commit fail with it.  *cause gets a copy when it has none.
+ */
+static int
+txn_error(struct store_txn *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+txn_error(struct store_txn *t, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (t->error == NULL)
+		t->error = msg;
+	else
+		free(msg);
+	return (-1);
+}
+
+/* The sticky error, for *cause (a copy), when t failed before. */
+static int
+txn_failed(struct store_txn *t, char **cause)
+{
+	if (t->error == NULL)
+		return (0);
+	if (cause != NULL && *cause == NULL)
+		*cause = xstrdup(t->error);
+	return (1);
+}
+
+/* Poison t with an LMDB error and give its text. */
+static int
+txn_lmdb_error(struct store_txn *t, int rc, const char *what, char **cause)
+{
+	txn_error(t, "store: %s: %s", what, mdb_strerror(rc));
+	if (cause != NULL && *cause == NULL)
+		*cause = xstrdup(t->error);
+	return (-1);
+}
+
+int
+store_txn_fail(struct store_txn *t, char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	txn_error(t, "%s", msg);
+	if (cause != NULL && *cause == NULL)
+		*cause = msg;
+	else
+		free(msg);
+	return (-1);
+}
+
+int
+store_txn_failed(const struct store_txn *t)
+{
+	return (t->error != NULL);
 }
 
 static int
@@ -203,6 +273,15 @@ store_commit(struct store_txn *t, char **cause)
 {
 	int	 rc;
 
+	if (t->error != NULL) {
+		/* A failure inside it: nothing of it is kept. */
+		if (cause != NULL && *cause == NULL) {
+			*cause = t->error;
+			t->error = NULL;
+		}
+		store_abort(t);
+		return (-1);
+	}
 	if (t->write)
 		t->store->txn_open = 0;
 	rc = mdb_txn_commit(t->txn);
@@ -220,7 +299,46 @@ store_abort(struct store_txn *t)
 	if (t->write)
 		t->store->txn_open = 0;
 	mdb_txn_abort(t->txn);
+	free(t->error);
 	free(t);
+}
+
+static int
+store_run(struct store *s, int write, store_fn fn, void *arg, char **cause)
+{
+	struct store_txn	*t;
+
+	if ((t = store_begin(s, write, cause)) == NULL)
+		return (-1);
+	if (fn(t, arg, cause) != 0) {
+		if (*cause == NULL && t->error != NULL)
+			*cause = xstrdup(t->error);
+		if (*cause == NULL)
+			*cause = xstrdup("store: the operation failed");
+		store_abort(t);
+		return (-1);
+	}
+	if (!write) {
+		if (txn_failed(t, cause)) {
+			store_abort(t);
+			return (-1);
+		}
+		store_abort(t);
+		return (0);
+	}
+	return (store_commit(t, cause));
+}
+
+int
+store_read(struct store *s, store_fn fn, void *arg, char **cause)
+{
+	return (store_run(s, 0, fn, arg, cause));
+}
+
+int
+store_write(struct store *s, store_fn fn, void *arg, char **cause)
+{
+	return (store_run(s, 1, fn, arg, cause));
 }
 
 int
@@ -230,13 +348,15 @@ store_get(struct store_txn *t, enum store_db db, const void *key,
 	MDB_val	 k, v;
 	int	 rc;
 
+	if (txn_failed(t, cause))
+		return (-1);
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
 	rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
-		return (store_error(rc, store_db_names[db], cause));
+		return (txn_lmdb_error(t, rc, store_db_names[db], cause));
 	*val = v.mv_data;
 	*vlen = v.mv_size;
 	return (1);
@@ -251,11 +371,11 @@ store_put(struct store_txn *t, enum store_db db, const void *key,
 
 	if (!t->write)
 		fatalx("store: put in a read-only transaction");
-	if (klen == 0 || klen > 511) {
-		xasprintf(cause, "store: %s: key of %zu bytes", store_db_names[db],
-		    klen);
+	if (txn_failed(t, cause))
 		return (-1);
-	}
+	if (klen == 0 || klen > STORE_MAX_KEY)
+		return (store_txn_fail(t, cause, "store: %s: key of %zu bytes "
+		    "(1 to %d)", store_db_names[db], klen, STORE_MAX_KEY));
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
 	v.mv_data = (void *)val;
@@ -263,7 +383,7 @@ store_put(struct store_txn *t, enum store_db db, const void *key,
 	t->store->generation[db]++;
 	rc = mdb_put(t->txn, t->store->dbi[db], &k, &v, 0);
 	if (rc != 0)
-		return (store_error(rc, store_db_names[db], cause));
+		return (txn_lmdb_error(t, rc, store_db_names[db], cause));
 	return (0);
 }
 
@@ -274,6 +394,10 @@ store_del(struct store_txn *t, enum store_db db, const void *key,
 	MDB_val	 k;
 	int	 rc;
 
+	if (txn_failed(t, cause))
+		return (-1);
+	if (klen == 0 || klen > STORE_MAX_KEY)
+		return (0);	/* no such key can be there */
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
 	t->store->generation[db]++;
@@ -281,7 +405,7 @@ store_del(struct store_txn *t, enum store_db db, const void *key,
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
-		return (store_error(rc, store_db_names[db], cause));
+		return (txn_lmdb_error(t, rc, store_db_names[db], cause));
 	return (1);
 }
 
@@ -315,8 +439,10 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 	MDB_cursor_op	 op;
 	int		 rc, ret = 0;
 
+	if (txn_failed(t, cause))
+		return (-1);
 	if ((rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)) != 0)
-		return (store_error(rc, store_db_names[db], cause));
+		return (txn_lmdb_error(t, rc, store_db_names[db], cause));
 	if (prefix != NULL && plen > 0) {
 		k.mv_data = (void *)prefix;
 		k.mv_size = plen;
@@ -329,7 +455,7 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 		if (rc == MDB_NOTFOUND)
 			break;
 		if (rc != 0) {
-			ret = store_error(rc, store_db_names[db], cause);
+			ret = txn_lmdb_error(t, rc, store_db_names[db], cause);
 			break;
 		}
 		if (prefix != NULL && plen > 0 &&
@@ -339,9 +465,12 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 		if (ret != 0) {
 			if (ret == 1)
 				ret = 0;
-			else if (*cause == NULL)
-				xasprintf(cause, "store: %s: walk failed",
-				    store_db_names[db]);
+			else {
+				if (*cause == NULL)
+					xasprintf(cause, "store: %s: walk failed",
+					    store_db_names[db]);
+				txn_error(t, "%s", *cause);
+			}
 			break;
 		}
 	}

@@ -36,9 +36,32 @@ void		 store_free(struct store *);
 /* Schema version found on disk before migrations ran. */
 uint32_t	 store_schema_found(const struct store *);
 
+/* Keys are 1 to this many bytes (LMDB's limit). */
+#define STORE_MAX_KEY	511
+
+/*
+ * A transaction carries a sticky error: the first failure of a get, put,
+ * del or walk in it (or a store_txn_fail) poisons it, every later call in
+ * it fails at once with that error, and store_commit then aborts it and
+ * returns the error.  No write can go half-way, and none is left open.
+ * Record modules open transactions (store_read, store_write); command
+ * handlers do not.
+ */
 struct store_txn *store_begin(struct store *, int, char **);
 int		 store_commit(struct store_txn *, char **);
 void		 store_abort(struct store_txn *);
+/* Poison t with a reason of the caller's (also into *cause); -1. */
+int		 store_txn_fail(struct store_txn *, char **, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+int		 store_txn_failed(const struct store_txn *);
+/*
+ * One transaction around fn: begun, fn(t, arg, cause) run, then committed
+ * (store_write) or ended (store_read); aborted when fn returned -1 or the
+ * transaction was poisoned.  -1 with cause.
+ */
+typedef int (*store_fn)(struct store_txn *, void *, char **);
+int		 store_read(struct store *, store_fn, void *, char **);
+int		 store_write(struct store *, store_fn, void *, char **);
 
 /*
  * Get returns 1 and a pointer valid until the transaction ends, 0 when

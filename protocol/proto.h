@@ -65,12 +65,145 @@ const char	*proto_error_string(enum proto_error);
 int		 proto_error_from_string(const char *);
 const char	*proto_error_text(enum proto_error);
 
+/* The members of the frames above. */
+#define PROTO_F_KIND		"kind"
+#define PROTO_F_VERSION		"version"
+#define PROTO_F_CLIENT		"client"	/* hello: the client's name */
+#define PROTO_F_DAEMON		"daemon"	/* hello: the daemon's name */
+#define PROTO_F_ACCESS		"access"	/* hello: admin or read-only */
+#define PROTO_F_ID		"id"
+#define PROTO_F_CMD		"cmd"
+#define PROTO_F_ARGS		"args"
+#define PROTO_F_DONE		"done"
+#define PROTO_F_TOTAL		"total"
+#define PROTO_F_WHAT		"what"
+#define PROTO_F_DATA		"data"
+#define PROTO_F_OK		"ok"
+#define PROTO_F_NOTE		"note"
+#define PROTO_F_ERROR		"error"
+#define PROTO_F_CODE		"code"		/* in error */
+#define PROTO_F_MESSAGE		"message"	/* in error */
+#define PROTO_F_AWS_CODE	"aws_code"	/* in error */
+#define PROTO_F_ARG		"arg"		/* in error */
+
+#define PROTO_ACCESS_ADMIN	"admin"
+#define PROTO_ACCESS_READONLY	"read-only"
+
+/* Command names: client and daemon tables use these. */
+#define PROTO_CMD_PING			"ping"
+#define PROTO_CMD_STATUS		"status"
+#define PROTO_CMD_AUDIT			"audit"
+#define PROTO_CMD_CREDENTIAL_ADD	"credential.add"
+#define PROTO_CMD_CREDENTIAL_LIST	"credential.list"
+#define PROTO_CMD_CREDENTIAL_REMOVE	"credential.remove"
+#define PROTO_CMD_CREDENTIAL_TEST	"credential.test"
+#define PROTO_CMD_CERT_ADD		"cert.add"
+#define PROTO_CMD_CERT_LIST		"cert.list"
+#define PROTO_CMD_CERT_SHOW		"cert.show"
+#define PROTO_CMD_CERT_RENEW		"cert.renew"
+#define PROTO_CMD_CERT_EXPORT		"cert.export"
+#define PROTO_CMD_CERT_DELETE		"cert.delete"
+#define PROTO_CMD_DISCOVER		"discover"
+#define PROTO_CMD_ACM_LIST		"acm.list"
+#define PROTO_CMD_ACM_SHOW		"acm.show"
+#define PROTO_CMD_IAM_LIST		"iam.list"
+#define PROTO_CMD_DELETE		"delete"
+#define PROTO_CMD_DEPLOY		"deploy"
+#define PROTO_CMD_DEPLOY_LIST		"deploy.list"
+#define PROTO_CMD_DEPLOY_SHOW		"deploy.show"
+#define PROTO_CMD_DEPLOY_REMOVE		"deploy.remove"
+#define PROTO_CMD_DEPLOY_CHECK		"deploy.check"
+#define PROTO_CMD_SYNC			"sync"
+#define PROTO_CMD_REQUEST_PUBLIC	"request.public"
+#define PROTO_CMD_REQUEST_PRIVATE	"request.private"
+#define PROTO_CMD_REQUEST_LIST		"request.list"
+#define PROTO_CMD_REQUEST_SHOW		"request.show"
+#define PROTO_CMD_REQUEST_RECORDS	"request.records"
+#define PROTO_CMD_REQUEST_SYNC		"request.sync"
+#define PROTO_CMD_REQUEST_CHALLENGE	"request.deploy-challenge"
+#define PROTO_CMD_REQUEST_RESEND	"request.resend-email"
+#define PROTO_CMD_CA_LIST		"ca.list"
+#define PROTO_CMD_RENEW			"renew"
+#define PROTO_CMD_REVOKE		"revoke"
+#define PROTO_CMD_FETCH_KEY		"fetch-key"
+#define PROTO_CMD_NOTIFY_TEST		"notify.test"
+#define PROTO_CMD_NOTIFY_CHECK		"notify.check"
+
+/* Argument keys (the members of a request's args). */
+#define PROTO_A_ACCESS_KEY	"access_key"
+#define PROTO_A_ALL		"all"
+#define PROTO_A_ALL_REGIONS	"all_regions"
+#define PROTO_A_ARN		"arn"
+#define PROTO_A_AUTO_REDEPLOY	"auto_redeploy"
+#define PROTO_A_AUTO_ZONE	"auto_zone"
+#define PROTO_A_CA		"ca"
+#define PROTO_A_CERT_PEM	"cert_pem"
+#define PROTO_A_CHAIN_PEM	"chain_pem"
+#define PROTO_A_CREDENTIAL	"credential"
+#define PROTO_A_DOMAIN		"domain"
+#define PROTO_A_ENV		"env"
+#define PROTO_A_EXPIRING	"expiring"
+#define PROTO_A_EXTERNAL_ID	"external_id"
+#define PROTO_A_HOSTED_ZONE	"hosted_zone"
+#define PROTO_A_ID		"id"
+#define PROTO_A_KEY_ALGORITHM	"key_algorithm"
+#define PROTO_A_KEY_PEM		"key_pem"
+#define PROTO_A_LIMIT		"limit"
+#define PROTO_A_MANUAL_DNS	"manual_dns"
+#define PROTO_A_NAME		"name"
+#define PROTO_A_NO_WAIT		"no_wait"
+#define PROTO_A_PASSPHRASE	"passphrase"
+#define PROTO_A_PROFILE		"profile"
+#define PROTO_A_REASON		"reason"
+#define PROTO_A_REGION		"region"
+#define PROTO_A_REPLACE		"replace"
+#define PROTO_A_ROLE_ARN	"role_arn"
+#define PROTO_A_SAN		"san"
+#define PROTO_A_SECRET		"secret"
+#define PROTO_A_SESSION_TOKEN	"session_token"
+#define PROTO_A_STATUS		"status"
+#define PROTO_A_TAG		"tag"
+#define PROTO_A_TYPE		"type"
+#define PROTO_A_VALIDATION	"validation"
+#define PROTO_A_VERSION		"version"
+#define PROTO_A_WITH_KEY	"with_key"
+#define PROTO_A_YES		"yes"
+
 /*
- * Command names, shared so that client and daemon tables agree.  The
- * daemon's command table is the authority for what each one takes.
+ * What each command takes: its arguments, each with a type, whether it is
+ * required, and bounds.  acmd refuses a request whose arguments do not fit
+ * (an unknown key, a wrong type, too long, too many) before the command
+ * runs, naming the argument; acmctl builds its requests from the same
+ * declarations (a test fails when its options drift from them).
  */
-#define CMD_PING		"ping"
-#define CMD_STATUS		"status"
-#define CMD_AUDIT		"audit"
+enum proto_type {
+	PROTO_T_STR,		/* a string */
+	PROTO_T_STRV,		/* an array of strings */
+	PROTO_T_BOOL,
+	PROTO_T_UINT,		/* a non-negative integer */
+};
+
+#define PROTO_ARG_REQUIRED	0x1
+#define PROTO_ARG_SECRET	0x2	/* never logged or audited */
+#define PROTO_ARG_NONEMPTY	0x4	/* a string: not "" */
+
+struct proto_arg {
+	const char	*key;
+	enum proto_type	 type;
+	unsigned int	 flags;
+	size_t		 max_len;	/* bytes of a string (each string) */
+	size_t		 max_items;	/* strings of an array */
+};
+
+struct proto_cmd {
+	const char		*name;
+	const struct proto_arg	*args;	/* ends with a NULL key */
+};
+
+extern const struct proto_cmd	proto_cmds[];	/* ends with a NULL name */
+
+const struct proto_cmd	*proto_cmd_find(const char *);
+const struct proto_arg	*proto_arg_find(const struct proto_cmd *, const char *);
+const char		*proto_type_name(enum proto_type);
 
 #endif

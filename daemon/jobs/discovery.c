@@ -10,10 +10,8 @@
 #include "aws/aws.h"
 #include "aws/endpoint.h"
 #include "aws/services.h"
-#include "cmd.h"
 #include "conf.h"
 #include "creds.h"
-#include "deploy.h"
 #include "discovery.h"
 #include "inventory.h"
 #include "log.h"
@@ -64,7 +62,7 @@ struct disc_cert {
 };
 
 struct disc_run {
-	struct cmd_ctx		*ctx;
+	struct op_reply		 reply;
 	struct job		*job;
 	json_t			*creds;
 	json_t			*regions;
@@ -82,6 +80,7 @@ struct disc_run {
 static struct disc_run	*running;
 static struct job	*disc_job;
 static struct job	*disc_next_job;	/* the job a starting run belongs to */
+static void		(*disc_done_hook)(void);
 
 static void	disc_region_step(struct disc_region *);
 static void	disc_unit_done(struct disc_region *);
@@ -128,14 +127,14 @@ disc_progress(struct disc_run *run, const char *what, int force)
 	uint64_t	 now = now_ms();
 	char		*msg;
 
-	if (run->ctx == NULL)
+	if (run->reply.progress == NULL)
 		return;
 	if (!force && now - run->last_progress < DISC_PROGRESS_MS)
 		return;
 	run->last_progress = now;
 	xasprintf(&msg, "%s (%llu certificates seen)", what,
 	    (unsigned long long)run->certs_seen);
-	cmd_progress(run->ctx, run->units_done, run->nunits, msg);
+	op_progress(&run->reply, run->units_done, run->nunits, msg);
 	free(msg);
 }
 
@@ -282,7 +281,7 @@ disc_flush(struct disc_region *r)
 	const char		*key;
 	json_t			*rec, *pem, *prev, *renewed;
 	char			*cause = NULL, *name = NULL, *pkey;
-	enum proto_error	 code;
+	enum repo_err		 err;
 	long			 version;
 	size_t			 i;
 	int			 found;
@@ -320,9 +319,10 @@ disc_flush(struct disc_region *r)
 		if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
 		    disc_renewed(t, rec, prev, rec_str(pem, "cert"),
 		    &cause) == 1 &&
-		    repo_add(t, rec_str(prev, "name"), rec_str(pem, "cert"),
-		    rec_str(pem, "chain"), NULL, NULL, "discovery",
-		    REPO_MUST_EXIST, &version, &code, &cause) == 0) {
+		    repo_add(t, &(struct repo_input){ .name = rec_str(prev,
+		    "name"), .cert = rec_str(pem, "cert"), .chain =
+		    rec_str(pem, "chain"), .source = "discovery", .mode =
+		    REPO_MUST_EXIST }, &version, &err, &cause) == 0) {
 			json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
 			    "name", rec_str(prev, "name"), "version",
 			    (json_int_t)version));
@@ -845,7 +845,6 @@ static void
 disc_finish(struct disc_run *run)
 {
 	json_t		*summary;
-	struct job	*expiry;
 	char		*line;
 	size_t		 i;
 
@@ -856,14 +855,11 @@ disc_finish(struct disc_run *run)
 	    rec_int(summary, "errors"));
 	log_info("discovery: done in %lld ms: %s",
 	    rec_int(summary, "duration_ms"), line);
-	if (run->ctx != NULL)
-		cmd_reply_json(run->ctx, summary);
-	else
-		json_decref(summary);
+	op_ok(&run->reply, summary);
 	if (run->job != NULL)
 		job_done(run->job, 1, line);
 	free(line);
-	acm_list_warm();
+	inv_warm();
 	for (i = 0; i < run->nunits; i++)
 		disc_region_free(run->units[i]);
 	free(run->units);
@@ -872,10 +868,15 @@ disc_finish(struct disc_run *run)
 	json_decref(run->cred_errors);
 	free(run);
 	running = NULL;
-	/* Deployments and expiry are checked after every discovery. */
-	deploy_check_all();
-	if ((expiry = sched_find("expiry")) != NULL && !job_running(expiry))
-		sched_run_now(expiry);
+	/* What follows every discovery (deployments, expiry: jobs.c). */
+	if (disc_done_hook != NULL)
+		disc_done_hook();
+}
+
+void
+discovery_set_done_hook(void (*fn)(void))
+{
+	disc_done_hook = fn;
 }
 
 static void
@@ -970,36 +971,38 @@ discovery_running(void)
 	return (running != NULL);
 }
 
-int
-discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
-    char **cause)
+void
+discovery_start(json_t *creds, json_t *regions, struct op_reply reply)
 {
 	struct disc_run		*run;
 	struct disc_ident	*id;
 	struct aws_cred		*cred;
-	char			**names, *why = NULL;
+	char			**names, *why = NULL, *cause = NULL;
 	size_t			 n, i;
 
 	if (running != NULL) {
-		xasprintf(cause, "a discovery is running already (%llu of %zu "
-		    "regions done)", (unsigned long long)running->units_done,
-		    running->nunits);
+		op_fail(&reply, PROTO_EBUSY, "a discovery is running already "
+		    "(%llu of %zu regions done)", (unsigned long long)
+		    running->units_done, running->nunits);
 		json_decref(creds);
 		json_decref(regions);
-		return (-1);
+		return;
 	}
-	if (regions == NULL && (regions = config_regions(acmd.conf, cause)) == NULL) {
+	if (regions == NULL && (regions = config_regions(acmd.conf,
+	    &cause)) == NULL) {
+		op_fail(&reply, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
 		json_decref(creds);
-		return (-1);
+		return;
 	}
 	for (i = 0; i < json_array_size(regions); i++) {
 		if (!aws_region_valid(json_string_value(json_array_get(regions,
 		    i)))) {
-			xasprintf(cause, "unknown region '%s'", json_string_value(
-			    json_array_get(regions, i)));
+			op_fail_arg(&reply, PROTO_A_REGION, "unknown region '%s'",
+			    json_string_value(json_array_get(regions, i)));
 			json_decref(creds);
 			json_decref(regions);
-			return (-1);
+			return;
 		}
 	}
 	if (creds == NULL) {
@@ -1010,7 +1013,7 @@ discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
 		mp_strv_free(names);
 	}
 	run = xcalloc(1, sizeof *run);
-	run->ctx = ctx;
+	run->reply = reply;
 	run->job = disc_next_job;
 	disc_next_job = NULL;
 	/* A discovery on demand is a run of the discovery job too. */
@@ -1049,20 +1052,26 @@ discovery_start(struct cmd_ctx *ctx, json_t *creds, json_t *regions,
 	run->starting--;
 	if (run->starting == 0 && run->units_done == run->nunits)
 		disc_finish(run);
-	return (0);
+}
+
+/* A run of the job that could not start: the job says why. */
+static void
+disc_job_refused(void *arg, json_t *result, const struct op_error *e)
+{
+	struct job	*j = arg;
+
+	json_decref(result);
+	if (e != NULL && job_running(j))
+		job_done(j, 0, e->message);
 }
 
 static void
 disc_job_fn(struct job *j, void *arg)
 {
-	char	*cause = NULL;
-
 	disc_next_job = j;
-	if (discovery_start(NULL, NULL, NULL, &cause) != 0) {
-		disc_next_job = NULL;
-		job_done(j, 0, cause);
-		free(cause);
-	}
+	discovery_start(NULL, NULL, (struct op_reply){ NULL,
+	    disc_job_refused, j });
+	disc_next_job = NULL;
 }
 
 void

@@ -9,16 +9,18 @@
 
 #include <jansson.h>
 
-struct cmd_ctx;
+#include "op.h"
 
 void	discovery_init(void);
 void	discovery_configure(void);
 /*
- * Start a run; ctx (may be NULL) gets progress and the summary.  creds
- * and regions (arrays of strings, may be NULL: all) are taken over.
- * -1 with cause when one is running already or the input is bad.
+ * Start a run; reply gets progress and the summary, or EBUSY when one is
+ * running already.  creds and regions (arrays of strings, may be NULL:
+ * every credential, the configured regions) are taken over.
  */
-int	discovery_start(struct cmd_ctx *, json_t *, json_t *, char **);
+void	discovery_start(json_t *, json_t *, struct op_reply);
 int	discovery_running(void);
+/* What runs after every discovery (the mismatch check, expiry). */
+void	discovery_set_done_hook(void (*)(void));
 
 #endif

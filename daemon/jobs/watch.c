@@ -74,6 +74,54 @@ free_secret(char *s)
 
 static void	wdir_arm(struct wdir *, int);
 
+struct wdir_add {
+	struct wdir		*d;
+	const char		*fp;
+	struct repo_input	 in;
+	long			 version;
+	int			 ret;	/* for wdir_scan */
+};
+
+/* In t: the pair as a new version of d's certificate, unless it is one. */
+static int
+wdir_add_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct wdir_add	*a = arg;
+	struct wdir	*d = a->d;
+	enum repo_err	 err;
+	json_t		*c;
+	char		*have = NULL;
+	long		 hv;
+	int		 r, exists;
+
+	a->ret = -1;
+	if ((r = repo_find_fingerprint(t, a->fp, &have, &hv, cause)) != 0) {
+		free(have);
+		if (r == 1)
+			a->ret = 1;	/* nothing new */
+		return (-1);
+	}
+	c = repo_get(t, d->name, cause);
+	exists = c != NULL;
+	json_decref(c);
+	if (*cause != NULL)
+		return (-1);
+	if (!exists && !d->w->create) {
+		if (!d->warned)
+			log_warnx("watch %s: %s has a certificate for '%s', which "
+			    "is not in the repository (add it, or set create = "
+			    "yes)", d->w->id, d->dir, d->name);
+		d->warned = 1;
+		a->ret = 1;
+		return (-1);
+	}
+	a->in.mode = exists ? REPO_MUST_EXIST : REPO_MUST_BE_NEW;
+	if (repo_add(t, &a->in, &a->version, &err, cause) != 0)
+		return (-1);
+	a->ret = 1;
+	return (0);
+}
+
 /*
  * Look at a certificate directory: 1 done (added or nothing to do),
  * 0 not ready yet (try again), -1 given up.
@@ -81,14 +129,11 @@ static void	wdir_arm(struct wdir *, int);
 static int
 wdir_scan(struct wdir *d)
 {
-	struct store_txn	*t;
-	struct pem_key		*pk = NULL;
-	char			*cert = NULL, *key = NULL, *chain = NULL;
-	char			*path, *cause = NULL, *have = NULL, fp[65];
-	enum proto_error	 code;
-	json_t			*c;
-	long			 version, hv;
-	int			 ret = 0, r, exists;
+	struct wdir_add	 a;
+	struct pem_key	*pk = NULL;
+	char		*cert = NULL, *key = NULL, *chain = NULL;
+	char		*path, *cause = NULL, fp[65];
+	int		 ret = 0;
 
 	xasprintf(&path, "%s/%s", d->dir, d->w->cert);
 	cert = read_small(path);
@@ -109,49 +154,25 @@ wdir_scan(struct wdir *d)
 	    pem_key_match_cert(pk, cert, strlen(cert), &cause) != 0) {
 		log_debug("watch %s: %s not ready: %s", d->w->id, d->dir,
 		    cause ? cause : "?");
-		free(cause);
-		cause = NULL;
 		goto out;
 	}
-	if ((t = store_begin(acmd.store, 1, &cause)) == NULL) {
-		ret = -1;
-		goto out;
-	}
-	r = repo_find_fingerprint(t, fp, &have, &hv, &cause);
-	if (r != 0) {
-		store_abort(t);
-		ret = r == 1 ? 1 : -1;
-		goto out;
-	}
-	c = repo_get(t, d->name, &cause);
-	exists = c != NULL;
-	json_decref(c);
-	if (!exists && !d->w->create) {
-		store_abort(t);
-		if (!d->warned)
-			log_warnx("watch %s: %s has a certificate for '%s', which "
-			    "is not in the repository (add it, or set create = "
-			    "yes)", d->w->id, d->dir, d->name);
-		d->warned = 1;
-		ret = 1;
-		goto out;
-	}
-	if (repo_add(t, d->name, cert, chain, key, NULL, "watch", exists ?
-	    REPO_MUST_EXIST : REPO_MUST_BE_NEW, &version, &code,
-	    &cause) != 0 || store_commit(t, &cause) != 0) {
-		if (code != PROTO_OK)
-			store_abort(t);
-		log_warnx("watch %s: %s: %s", d->w->id, d->dir, cause);
-		ret = -1;
+	memset(&a, 0, sizeof a);
+	a.d = d;
+	a.fp = fp;
+	a.in = (struct repo_input){ .name = d->name, .cert = cert,
+	    .chain = chain, .key = key, .source = "watch" };
+	if (store_write(acmd.store, wdir_add_fn, &a, &cause) != 0) {
+		if (a.ret == -1)
+			log_warnx("watch %s: %s: %s", d->w->id, d->dir, cause);
+		ret = a.ret;
 		goto out;
 	}
 	log_info("watch %s: %s: version %ld of %s from %s", d->w->id, d->name,
-	    version, d->name, d->dir);
-	repo_new_version(d->name, version);
+	    a.version, d->name, d->dir);
+	repo_new_version(d->name, a.version);
 	ret = 1;
 out:
 	free(cause);
-	free(have);
 	pem_key_free(pk);
 	free(cert);
 	free_secret(key);

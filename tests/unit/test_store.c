@@ -67,10 +67,27 @@ test_open_and_records(void **state)
 	t = store_begin(s, 1, &cause);
 	assert_int_equal(store_dels(t, DB_CERTS, "web", &cause), 1);
 	assert_int_equal(store_dels(t, DB_CERTS, "web", &cause), 0);
+	assert_int_equal(store_commit(t, &cause), 0);
+
+	/*
+	 * The first failure in a transaction sticks: later calls fail with
+	 * it, and the commit aborts everything and says why.
+	 */
+	t = store_begin(s, 1, &cause);
+	assert_int_equal(store_dels(t, DB_CERTS, "web2", &cause), 1);
 	assert_int_equal(store_put(t, DB_CERTS, "", 0, "x", 1, &cause), -1);
+	assert_non_null(strstr(cause, "key of 0 bytes"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(store_commit(t, &cause), 0);
+	assert_true(store_txn_failed(t));
+	assert_int_equal(store_puts(t, DB_CERTS, "later", "y", 1, &cause), -1);
+	assert_non_null(strstr(cause, "key of 0 bytes"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_commit(t, &cause), -1);
+	assert_non_null(strstr(cause, "key of 0 bytes"));
+	free(cause);
+	cause = NULL;
 	store_free(s);
 
 	/* Reopened: data kept, schema already current. */

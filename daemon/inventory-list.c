@@ -1,0 +1,512 @@
+/*
+ * acm list answers from a cache of every inventory row (inventory.h),
+ * rebuilt when the acm or iam database changed and kept current beside
+ * the deployments' states.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "acmd.h"
+#include "deployments.h"
+#include "inventory.h"
+#include "log.h"
+#include "mp.h"
+#include "mpjson.h"
+#include "pem.h"
+#include "rec.h"
+#include "repo.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static int
+in_list(char **v, const char *s)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return (1);
+	for (i = 0; v[i] != NULL; i++) {
+		if (s != NULL && strcmp(v[i], s) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Whether the domain or one of the nsans strings in sans matches glob. */
+static int
+domain_matches(const char *domain, const char *sans, size_t nsans,
+    const char *glob)
+{
+	size_t	 i;
+
+	if (glob == NULL)
+		return (1);
+	if (domain != NULL && fnmatch(glob, domain, FNM_CASEFOLD) == 0)
+		return (1);
+	for (i = 0; i < nsans; i++, sans += strlen(sans) + 1) {
+		if (fnmatch(glob, sans, FNM_CASEFOLD) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+type_matches(const char *want, const char *type)
+{
+	char	 norm[64];
+	size_t	 i, j = 0;
+
+	if (want == NULL)
+		return (1);
+	if (type == NULL)
+		return (0);
+	/* "amazon-issued", "Amazon Issued", "AMAZON_ISSUED" all match. */
+	for (i = 0; type[i] != '\0' && j + 1 < sizeof norm; i++)
+		norm[j++] = (type[i] == ' ' || type[i] == '_') ? '-' :
+		    (char)tolower((unsigned char)type[i]);
+	norm[j] = '\0';
+	for (i = 0; want[i] != '\0'; i++) {
+		char	 w = (want[i] == ' ' || want[i] == '_') ? '-' :
+		    (char)tolower((unsigned char)want[i]);
+
+		if (w != norm[i])
+			return (0);
+	}
+	return (norm[i] == '\0');
+}
+
+static json_t *
+acm_row(const json_t *rec, const json_t *deploy)
+{
+	json_t		*row, *in_use = json_object_get(rec, "in_use_by");
+	json_t		*linked = json_object_get(rec, "linked"), *d;
+	const char	*arn = rec_str(rec, "arn");
+
+	row = json_object();
+	json_object_set_new(row, "domain", json_string(rec_str(rec, "domain") ?
+	    rec_str(rec, "domain") : ""));
+	json_object_set_new(row, "type", json_string(rec_str(rec, "type")));
+	json_object_set_new(row, "status", json_string(rec_str(rec, "status")));
+	json_object_set_new(row, "region", json_string(rec_str(rec, "region") ?
+	    rec_str(rec, "region") : "global"));
+	if (json_object_get(rec, "not_after") != NULL)
+		json_object_set_new(row, "days_left",
+		    json_integer(inv_days_left(rec)));
+	else
+		json_object_set_new(row, "days_left", json_null());
+	json_object_set_new(row, "in_use", json_boolean(json_array_size(in_use)
+	    > 0));
+	json_object_set_new(row, "linked", linked != NULL ?
+	    json_string(rec_str(linked, "name")) : json_null());
+	d = arn != NULL ? json_object_get(deploy, arn) : NULL;
+	json_object_set_new(row, "deployment", d != NULL ? json_incref(d) :
+	    json_null());
+	json_object_set_new(row, "account", json_string(rec_str(rec,
+	    "account")));
+	json_object_set_new(row, "credential", json_string(rec_str(rec,
+	    "credential")));
+	json_object_set_new(row, "arn", json_string(arn));
+	if (rec_bool(rec, "gone"))
+		json_object_set_new(row, "gone", json_true());
+	return (row);
+}
+
+/*
+ * acm list answers from a cache of every inventory row, rebuilt only when
+ * the acm or iam database changed.  Each row is kept packed (msgpack) but
+ * for the two columns that move on their own (days left, deployment), so
+ * 10,000 rows go out with a copy each.  The filters look at fields taken
+ * out of the record once, not at the record.
+ */
+struct acm_cached {
+	char		*mem;		/* the packed row, then the strings */
+	size_t		 plen;		/* the row's fixed columns */
+	uint32_t	 nfixed;
+	const char	*credential;	/* NULL when the record has none */
+	const char	*region;
+	const char	*type;
+	const char	*status;
+	const char	*domain;
+	const char	*arn;
+	const char	*sans;		/* nsans strings, one after another */
+	size_t		 nsans;
+	int		 has_not_after;	/* days_left is not null */
+	int		 not_after_num;	/* else days_left is 0 */
+	time_t		 not_after;
+	int		 gone;
+	const char	*deployment;	/* state, from acm_deploy */
+};
+
+static struct acm_cached	*acm_cache;
+static size_t			 acm_ncache, acm_acache;
+static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
+/* Deployment state by ARN, rebuilt when the deployments change. */
+static json_t			*acm_deploy;
+static uint64_t			 acm_deploy_gen = UINT64_MAX;
+/* Moves whenever the cache or the deployment states change. */
+static uint64_t			 acm_epoch;
+
+static void
+acm_cache_clear(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < acm_ncache; i++)
+		free(acm_cache[i].mem);
+	free(acm_cache);
+	acm_cache = NULL;
+	acm_ncache = acm_acache = 0;
+}
+
+static size_t
+acm_strsize(const char *s)
+{
+	return (s != NULL ? strlen(s) + 1 : 0);
+}
+
+/* Copy s to *p, moving *p past it. */
+static const char *
+acm_strput(char **p, const char *s)
+{
+	char	*d = *p;
+	size_t	 len;
+
+	if (s == NULL)
+		return (NULL);
+	len = strlen(s) + 1;
+	memcpy(d, s, len);
+	*p += len;
+	return (d);
+}
+
+static int
+acm_cache_cb(const char *key, json_t *rec, void *arg)
+{
+	static const char *const fields[] = { "credential", "region", "type",
+	    "status", "domain", "arn", NULL };
+	const char		*str[6];
+	struct acm_cached	*c;
+	struct mp_buf		*b = arg;
+	json_t			*row, *v, *sans;
+	const char		*k;
+	size_t			 i, size;
+	char			*p;
+
+	if (acm_ncache == acm_acache) {
+		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
+		acm_cache = xreallocarray(acm_cache, acm_acache,
+		    sizeof *acm_cache);
+	}
+	c = &acm_cache[acm_ncache++];
+	memset(c, 0, sizeof *c);
+
+	row = acm_row(rec, NULL);
+	json_object_del(row, "days_left");
+	json_object_del(row, "deployment");
+	mp_buf_reset(b);
+	json_object_foreach(row, k, v) {
+		mp_str(b, k);
+		mp_pack_json(b, v);
+		c->nfixed++;
+	}
+	json_decref(row);
+
+	/* The row and what the filters look at, in one allocation. */
+	size = b->sb.size;
+	for (i = 0; fields[i] != NULL; i++)
+		size += acm_strsize(str[i] = rec_str(rec, fields[i]));
+	sans = json_object_get(rec, "sans");
+	json_array_foreach(sans, i, v)
+		size += acm_strsize(json_string_value(v));
+	p = c->mem = xmalloc(size);
+	memcpy(p, b->sb.data, b->sb.size);
+	c->plen = b->sb.size;
+	p += c->plen;
+	c->credential = acm_strput(&p, str[0]);
+	c->region = acm_strput(&p, str[1]);
+	c->type = acm_strput(&p, str[2]);
+	c->status = acm_strput(&p, str[3]);
+	c->domain = acm_strput(&p, str[4]);
+	c->arn = acm_strput(&p, str[5]);
+	c->sans = p;
+	json_array_foreach(sans, i, v) {
+		if (acm_strput(&p, json_string_value(v)) != NULL)
+			c->nsans++;
+	}
+
+	if ((v = json_object_get(rec, "not_after")) != NULL) {
+		c->has_not_after = 1;
+		if (json_is_integer(v)) {
+			c->not_after_num = 1;
+			c->not_after = (time_t)json_integer_value(v);
+		}
+	}
+	c->gone = rec_bool(rec, "gone");
+	return (0);
+}
+
+struct deploy_states {
+	struct store_txn	*t;
+	json_t			*states;	/* arn -> state shown */
+	json_t			*current;	/* name -> current version */
+};
+
+static int
+deploy_state_cb(const char *key, json_t *rec, void *arg)
+{
+	struct deploy_states	*d = arg;
+	const char		*name = rec_str(rec, "name");
+	json_t			*cur, *c;
+	char			*cause = NULL;
+
+	if (rec_str(rec, "arn") == NULL || rec_str(rec, "state") == NULL ||
+	    name == NULL)
+		return (0);
+	if ((cur = json_object_get(d->current, name)) == NULL) {
+		c = repo_get(d->t, name, &cause);
+		free(cause);
+		cur = json_integer(rec_int(c, "current"));
+		json_object_set_new(d->current, name, cur);
+		json_decref(c);
+	}
+	json_object_set_new(d->states, rec_str(rec, "arn"),
+	    json_string(deploy_state_shown(rec, json_integer_value(cur))));
+	return (0);
+}
+
+static int
+acm_cache_refresh(struct store_txn *t, char **cause)
+{
+	struct mp_buf	*b;
+	json_t		*d;
+	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
+	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
+	/* Deployment states shown depend on the repository's versions too. */
+	uint64_t	 g2 = store_generation(acmd.store, DB_DEPLOYMENTS) +
+			    store_generation(acmd.store, DB_CERTS);
+	size_t		 i;
+	int		 changed = 0;
+
+	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
+		acm_epoch++;
+		acm_cache_clear();
+		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
+		b = mp_buf_new();
+		if (inv_foreach(t, NULL, 1, acm_cache_cb, b, cause) != 0 ||
+		    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, b, cause) != 0) {
+			mp_buf_free(b);
+			acm_cache_clear();
+			return (-1);
+		}
+		mp_buf_free(b);
+		acm_cache_gen[0] = g0;
+		acm_cache_gen[1] = g1;
+		changed = 1;
+	}
+	if (acm_deploy_gen != g2) {
+		struct deploy_states	 ds = { t, json_object(), json_object() };
+
+		acm_epoch++;
+		if (rec_foreach(t, DB_DEPLOYMENTS, NULL, deploy_state_cb, &ds,
+		    cause) != 0) {
+			json_decref(ds.states);
+			json_decref(ds.current);
+			return (-1);
+		}
+		json_decref(ds.current);
+		json_decref(acm_deploy);
+		acm_deploy = ds.states;
+		acm_deploy_gen = g2;
+		changed = 1;
+	}
+	if (changed) {
+		for (i = 0; i < acm_ncache; i++) {
+			d = acm_cache[i].arn != NULL ? json_object_get(acm_deploy,
+			    acm_cache[i].arn) : NULL;
+			acm_cache[i].deployment = json_string_value(d);
+		}
+	}
+	return (0);
+}
+
+static int
+acm_cache_refresh_fn(struct store_txn *t, void *arg, char **cause)
+{
+	return (acm_cache_refresh(t, cause));
+}
+
+/* inv_days_left of the record, at now. */
+static long long
+acm_days_left(const struct acm_cached *c, time_t now)
+{
+	if (!c->not_after_num)
+		return (0);
+	return (pem_days_left(c->not_after, now));
+}
+
+/* Until when (excluded) acm_days_left stays what it is at now. */
+static time_t
+acm_days_until(const struct acm_cached *c, time_t now)
+{
+	long long	 diff, rem;
+
+	if (!c->not_after_num)
+		return (now + 86400);
+	if (__builtin_sub_overflow((long long)c->not_after, (long long)now,
+	    &diff))
+		return (now + 1);
+	/* pem_days_left is diff / 86400 rounded down. */
+	if ((rem = diff % 86400) < 0)
+		rem += 86400;
+	return (now + rem + 1);
+}
+
+/*
+ * After a discovery the whole inventory has moved: rebuild the cache
+ * then (shortly, once the summary has gone out) rather than in the first
+ * acm list an operator runs.
+ */
+static void
+acm_warm_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char			*cause = NULL;
+
+	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, &cause) != 0) {
+		log_debug("acm list: cache not rebuilt: %s", cause);
+		free(cause);
+	}
+}
+
+void
+inv_warm(void)
+{
+	struct timeval	 tv = { 0, 50 * 1000 };
+
+	event_base_once(acmd.base, -1, EV_TIMEOUT, acm_warm_cb, NULL, &tv);
+}
+
+static int
+acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
+{
+	if (!f->all && c->gone)
+		return (0);
+	if (!in_list(f->creds, c->credential) ||
+	    !in_list(f->regions, c->region) ||
+	    !type_matches(f->type, c->type) ||
+	    (f->status != NULL && (c->status == NULL ||
+	    strcasecmp(f->status, c->status) != 0)) ||
+	    !domain_matches(c->domain, c->sans, c->nsans, f->domain))
+		return (0);
+	if (f->has_expiring && (!c->has_not_after ||
+	    acm_days_left(c, now) > (long long)f->expiring))
+		return (0);
+	return (1);
+}
+
+/*
+ * The answer (2.5 MB for 10,000 rows) is built in a buffer kept from one
+ * list to the next and leaves from there by reference: that much fresh
+ * memory costs more in page faults than building the answer does.  A
+ * list asked for while the last answer is still on its way gets a buffer
+ * of its own.
+ *
+ * An answer to a list without filters is sent again as it is while
+ * nothing in it can have changed: the same cache and deployment states
+ * (epoch), the same --all, and no row's days left has moved.
+ */
+struct inv_answer {
+	struct mp_buf	*b;
+	int		 reusable;	/* no filters but --all */
+	int		 all;
+	uint64_t	 epoch;
+	time_t		 from;		/* valid from */
+	time_t		 until;		/* and before */
+};
+static struct inv_answer	*acm_spare;
+
+void
+inv_answer_sent(const void *data, size_t len, void *arg)
+{
+	struct inv_answer	*a = arg;
+
+	if (acm_spare == NULL) {
+		acm_spare = a;
+		return;
+	}
+	mp_buf_free(a->b);
+	free(a);
+}
+
+static void
+acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
+{
+	struct mp_buf		*b = a->b;
+	const struct acm_cached	*c;
+	size_t			 i, n = 0, *match;
+	time_t			 t;
+
+	match = xcalloc(acm_ncache + 1, sizeof *match);
+	for (i = 0; i < acm_ncache; i++) {
+		if (acm_matches(f, &acm_cache[i], now))
+			match[n++] = i;
+	}
+	a->from = now;
+	a->until = now + 86400;
+	mp_buf_reset(b);
+	mp_array(b, n);
+	for (i = 0; i < n; i++) {
+		c = &acm_cache[match[i]];
+		mp_map(b, c->nfixed + 2);
+		mp_raw(b, c->mem, c->plen);
+		/* Days left move with the clock; deployments change often. */
+		mp_strn(b, "days_left", 9);
+		if (c->has_not_after) {
+			mp_int(b, acm_days_left(c, now));
+			if ((t = acm_days_until(c, now)) < a->until)
+				a->until = t;
+		} else
+			mp_nil(b);
+		mp_strn(b, "deployment", 10);
+		mp_str(b, c->deployment);
+	}
+	free(match);
+}
+
+
+const void *
+inv_list(const struct inv_filter *f, size_t *len, struct inv_answer **out,
+    char **cause)
+{
+	struct inv_answer	*a;
+	time_t			 now;
+	int			 reusable;
+
+	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
+		return (NULL);
+	now = time(NULL);
+	reusable = f->creds == NULL && f->regions == NULL && f->type == NULL &&
+	    f->status == NULL && f->domain == NULL && !f->has_expiring;
+	if ((a = acm_spare) != NULL)
+		acm_spare = NULL;
+	else {
+		a = xcalloc(1, sizeof *a);
+		a->b = mp_buf_new();
+	}
+	if (!reusable || !a->reusable || a->all != f->all ||
+	    a->epoch != acm_epoch || now < a->from || now >= a->until) {
+		acm_answer_build(a, f, now);
+		a->reusable = reusable;
+		a->all = f->all;
+		a->epoch = acm_epoch;
+	}
+	*out = a;
+	*len = a->b->sb.size;
+	return (a->b->sb.data);
+}
