@@ -94,3 +94,49 @@ fail:
 	    cause);
 	free(cause);
 }
+
+struct audit_walk {
+	struct mp_buf	*b;
+	size_t		 skip;
+};
+
+static int
+audit_list_cb(const void *k, size_t klen, const void *v, size_t vlen,
+    void *arg)
+{
+	struct audit_walk	*w = arg;
+
+	if (w->skip > 0) {
+		w->skip--;
+		return (0);
+	}
+	mp_raw(w->b, v, vlen);
+	return (0);
+}
+
+static int
+audit_list_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct audit_walk	*w = arg;
+	uint64_t		 limit = w->skip;
+	size_t			 total;
+
+	total = store_count(t, DB_AUDIT);
+	w->skip = total > limit ? total - limit : 0;
+	mp_array(w->b, total - w->skip);
+	return (store_foreach(t, DB_AUDIT, NULL, 0, audit_list_cb, w, cause));
+}
+
+struct mp_buf *
+audit_list(uint64_t limit, char **cause)
+{
+	struct audit_walk	 w = { mp_buf_new(), (size_t)limit };
+
+	if (limit > SIZE_MAX)
+		w.skip = SIZE_MAX;
+	if (store_read(acmd.store, audit_list_fn, &w, cause) != 0) {
+		mp_buf_free(w.b);
+		return (NULL);
+	}
+	return (w.b);
+}

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include <msgpack.h>
 
 struct proto_cmd;
@@ -11,5 +13,8 @@ struct proto_cmd;
 /* Record a command a peer ran, its declared secrets redacted. */
 void	audit_record(uid_t, pid_t, const struct proto_cmd *,
 	    const msgpack_object *);
+
+/* The last limit entries, oldest first, packed (a msgpack array). */
+struct mp_buf	*audit_list(uint64_t, char **);
 
 #endif

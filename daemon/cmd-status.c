@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include "acmd.h"
+#include "audit.h"
 #include "cmd.h"
 #include "conf.h"
 #include "inventory.h"
+#include "rec.h"
+#include "repo.h"
+#include "mpjson.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
@@ -35,53 +39,36 @@ const struct cmd_entry cmd_ping_entry = {
 	.exec = cmd_ping_exec,
 };
 
-static const enum store_db status_counted[] = {
-	DB_CERTS, DB_VERSIONS, DB_ACM, DB_IAM, DB_DEPLOYMENTS, DB_REQUESTS,
-	DB_RENEWALS, DB_CREDENTIALS, DB_AUDIT
+/* What status counts: records of each kind, not the indexes beside them. */
+static const struct rec_count_spec status_counted[] = {
+	{ DB_CERTS, NULL },
+	{ DB_VERSIONS, REPO_FP_PREFIX },
+	{ DB_ACM, INV_PEM_PREFIX },
+	{ DB_IAM, NULL },
+	{ DB_DEPLOYMENTS, NULL },
+	{ DB_REQUESTS, NULL },
+	{ DB_RENEWALS, NULL },
+	{ DB_CREDENTIALS, NULL },
+	{ DB_AUDIT, NULL },
 };
 
-static int
-status_count_cb(const void *k, size_t klen, const void *v, size_t vlen,
-    void *arg)
+static json_t *
+status_counts(char **cause)
 {
-	(*(size_t *)arg)++;
-	return (0);
-}
-
-/* Records in db, less the PEM records kept beside the inventory's. */
-static size_t
-status_count(struct store_txn *t, enum store_db db)
-{
-	size_t	 n = store_count(t, db), pems = 0;
-	char	*cause = NULL;
-
-	if (db != DB_ACM)
-		return (n);
-	if (store_foreach(t, db, INV_PEM_PREFIX, strlen(INV_PEM_PREFIX),
-	    status_count_cb, &pems, &cause) != 0) {
-		log_warnx("status: %s", cause);
-		free(cause);
-		return (n);
-	}
-	return (pems <= n ? n - pems : 0);
+	return (rec_counts(status_counted, sizeof status_counted /
+	    sizeof status_counted[0], cause));
 }
 
 static void
 cmd_status_exec(struct cmd_ctx *ctx)
 {
-	struct mp_buf		*b;
-	struct store_txn	*t;
-	uint64_t		 used = 0, mapsize = 0;
-	char			*cause = NULL;
-	size_t			 i, n = sizeof status_counted /
-				    sizeof status_counted[0];
+	struct mp_buf	*b;
+	uint64_t	 used = 0, mapsize = 0;
+	json_t		*counts;
+	char		*cause = NULL;
 
-	if (store_usage(acmd.store, &used, &mapsize, &cause) != 0) {
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return;
-	}
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+	if (store_usage(acmd.store, &used, &mapsize, &cause) != 0 ||
+	    (counts = status_counts(&cause)) == NULL) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
 		return;
@@ -103,11 +90,8 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	mp_kuint(b, "mapsize", mapsize);
 	mp_kuint(b, "schema", STORE_SCHEMA);
 	mp_str(b, "counts");
-	mp_map(b, n);
-	for (i = 0; i < n; i++)
-		mp_kuint(b, store_db_name(status_counted[i]),
-		    status_count(t, status_counted[i]));
-	store_abort(t);
+	mp_pack_json(b, counts);
+	json_decref(counts);
 	mp_str(b, "jobs");
 	sched_pack(b);
 	cmd_reply_ok(ctx, b);
@@ -121,62 +105,22 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = cmd_status_exec,
 };
 
-struct audit_walk {
-	struct mp_buf	*b;
-	size_t		 n;
-	size_t		 skip;
-};
-
-static int
-cmd_audit_cb(const void *k, size_t klen, const void *v, size_t vlen,
-    void *arg)
-{
-	struct audit_walk	*w = arg;
-
-	if (w->skip > 0) {
-		w->skip--;
-		return (0);
-	}
-	mp_raw(w->b, v, vlen);
-	w->n++;
-	return (0);
-}
-
 static void
 cmd_audit_exec(struct cmd_ctx *ctx)
 {
-	struct store_txn	*t;
-	struct audit_walk	 w;
-	uint64_t		 limit = 50;
-	size_t			 total;
-	char			*cause = NULL;
+	struct mp_buf	*b;
+	uint64_t	 limit = 50;
+	char		*cause = NULL;
 
-	if (mp_get_uint(ctx->args, "limit", &limit, &cause) == -1) {
-		cmd_reply_arg_error(ctx, "limit", "%s", cause);
-		free(cause);
+	if (cmd_arg_uint(ctx, PROTO_A_LIMIT, &limit) != 0)
 		return;
-	}
-	if ((t = store_begin(acmd.store, 0, &cause)) == NULL) {
+	if ((b = audit_list(limit, &cause)) == NULL) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
 		return;
 	}
-	total = store_count(t, DB_AUDIT);
-	w.b = mp_buf_new();
-	w.n = 0;
-	w.skip = total > limit ? total - limit : 0;
-	mp_array(w.b, total - w.skip);
-	if (store_foreach(t, DB_AUDIT, NULL, 0, cmd_audit_cb, &w,
-	    &cause) != 0) {
-		store_abort(t);
-		mp_buf_free(w.b);
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-		return;
-	}
-	store_abort(t);
-	cmd_reply_ok(ctx, w.b);
-	mp_buf_free(w.b);
+	cmd_reply_ok(ctx, b);
+	mp_buf_free(b);
 }
 
 const struct cmd_entry cmd_audit_entry = {

@@ -9,6 +9,7 @@
 #include "acmd.h"
 #include "aws/aws.h"
 #include "aws/profile.h"
+#include "aws/services.h"
 #include "creds.h"
 #include "log.h"
 #include "mp.h"
@@ -218,7 +219,6 @@ struct aws_cred *
 creds_get(const char *name, char **cause)
 {
 	struct creds_cache	*e;
-	struct store_txn	*t;
 	struct aws_cred		*c = NULL;
 	json_t			*rec;
 
@@ -228,10 +228,7 @@ creds_get(const char *name, char **cause)
 			return (e->cred);
 		}
 	}
-	if ((t = store_begin(acmd.store, 0, cause)) == NULL)
-		return (NULL);
-	rec = rec_get(t, DB_CREDENTIALS, name, cause);
-	store_abort(t);
+	rec = rec_read(DB_CREDENTIALS, name, cause);
 	if (rec == NULL && *cause != NULL)
 		return (NULL);
 	if (rec == NULL) {
@@ -257,8 +254,7 @@ creds_get(const char *name, char **cause)
 }
 
 static int
-creds_names_cb(const void *k, size_t klen, const void *v, size_t vlen,
-    void *arg)
+creds_names_cb(const char *k, json_t *rec, void *arg)
 {
 	char	***names = arg;
 	size_t	 n = 0;
@@ -266,7 +262,7 @@ creds_names_cb(const void *k, size_t klen, const void *v, size_t vlen,
 	while ((*names)[n] != NULL)
 		n++;
 	*names = xreallocarray(*names, n + 2, sizeof **names);
-	(*names)[n] = xstrndup(k, klen);
+	(*names)[n] = xstrdup(k);
 	(*names)[n + 1] = NULL;
 	return (0);
 }
@@ -274,16 +270,13 @@ creds_names_cb(const void *k, size_t klen, const void *v, size_t vlen,
 char **
 creds_names(size_t *n)
 {
-	struct store_txn	*t;
 	char			**names, *cause = NULL;
 	struct aws_cred		*c;
 
 	names = xcalloc(1, sizeof *names);
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		store_foreach(t, DB_CREDENTIALS, NULL, 0, creds_names_cb, &names,
-		    &cause);
-		store_abort(t);
-	}
+	if (rec_walk(DB_CREDENTIALS, NULL, creds_names_cb, &names,
+	    &cause) != 0)
+		log_warnx("credentials: %s", cause);
 	free(cause);
 	cause = NULL;
 	if (names[0] == NULL && (c = creds_get("default", &cause)) != NULL) {
@@ -307,4 +300,202 @@ creds_set_account(const char *name, const char *account)
 		if (strcmp(e->name, name) == 0 && e->cred->account == NULL)
 			e->cred->account = xstrdup(account);
 	}
+}
+
+/* A credential operation in a transaction of its own. */
+struct creds_op {
+	json_t		*rec;
+	const char	*name;
+	enum proto_error code;
+	int		 found;
+	const char	*account;
+	const char	*identity;
+};
+
+static int
+creds_add_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct creds_op	*op = arg;
+	json_t		*old;
+
+	if ((old = rec_get(t, DB_CREDENTIALS, op->name, cause)) != NULL) {
+		json_decref(old);
+		op->code = PROTO_EEXIST;
+		xasprintf(cause, "credential '%s' exists; remove it first",
+		    op->name);
+		return (-1);
+	}
+	if (*cause != NULL)
+		return (-1);
+	return (rec_put(t, DB_CREDENTIALS, op->name, op->rec, cause));
+}
+
+int
+creds_add(json_t *rec, const char *secret, const char *token,
+    enum proto_error *code, char **cause)
+{
+	struct creds_op	 op = { rec, rec_str(rec, "name"), PROTO_EINTERNAL,
+			    0, NULL, NULL };
+	int		 ret = -1;
+
+	if ((secret == NULL || creds_seal_secret(rec, op.name, "secret",
+	    secret, cause) == 0) && (token == NULL || creds_seal_secret(rec,
+	    op.name, "session_token", token, cause) == 0))
+		ret = store_write(acmd.store, creds_add_fn, &op, cause);
+	/* What goes back to the client has no secret, sealed or not. */
+	json_object_del(rec, "secret");
+	json_object_del(rec, "session_token");
+	*code = op.code;
+	if (ret == 0)
+		creds_forget(op.name);
+	return (ret);
+}
+
+static int
+creds_remove_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct creds_op	*op = arg;
+
+	if ((op->found = store_dels(t, DB_CREDENTIALS, op->name, cause)) < 0)
+		return (-1);
+	return (0);
+}
+
+int
+creds_remove(const char *name, char **cause)
+{
+	struct creds_op	 op = { NULL, name, PROTO_EINTERNAL, 0, NULL, NULL };
+
+	if (store_write(acmd.store, creds_remove_fn, &op, cause) != 0)
+		return (-1);
+	if (op.found == 0)
+		return (1);
+	creds_forget(name);
+	return (0);
+}
+
+static int
+creds_note_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct creds_op	*op = arg;
+	json_t		*rec;
+	int		 ret;
+
+	if ((rec = rec_get(t, DB_CREDENTIALS, op->name, cause)) == NULL)
+		return (*cause != NULL ? -1 : 0);	/* not a stored one */
+	json_object_set_new(rec, "account", json_string(op->account));
+	json_object_set_new(rec, "identity", json_string(op->identity));
+	json_object_set_new(rec, "tested", json_integer(time(NULL)));
+	ret = rec_put(t, DB_CREDENTIALS, op->name, rec, cause);
+	json_decref(rec);
+	return (ret);
+}
+
+void
+creds_note_identity(const char *name, const char *account,
+    const char *identity)
+{
+	struct creds_op	 op = { NULL, name, PROTO_EINTERNAL, 0, account,
+			    identity };
+	char		*cause = NULL;
+
+	creds_set_account(name, account);
+	if (store_write(acmd.store, creds_note_fn, &op, &cause) != 0) {
+		log_warnx("credential %s: %s", name, cause);
+		free(cause);
+	}
+}
+
+static int
+creds_list_cb(const char *key, json_t *rec, void *arg)
+{
+	json_t		*rows = arg, *row;
+	const char	*ak = rec_str(rec, "access_key");
+	char		 masked[64];
+
+	row = json_object();
+	json_object_set_new(row, "name", json_string(key));
+	json_object_set_new(row, "type", json_string(rec_str(rec, "type")));
+	/* A key id is not a secret, but a long one is shown shortened. */
+	if (ak != NULL && strlen(ak) > 8) {
+		snprintf(masked, sizeof masked, "%.4s...%s", ak,
+		    ak + strlen(ak) - 4);
+		json_object_set_new(row, "access_key", json_string(masked));
+	} else if (ak != NULL)
+		json_object_set_new(row, "access_key", json_string(ak));
+	else
+		json_object_set_new(row, "access_key",
+		    json_string(rec_str(rec, "profile")));
+	/* Every row has every column, so the table has them all. */
+	json_object_set_new(row, "role_arn", rec_str(rec, "role_arn") ?
+	    json_string(rec_str(rec, "role_arn")) : json_null());
+	json_object_set_new(row, "account", rec_str(rec, "account") ?
+	    json_string(rec_str(rec, "account")) : json_null());
+	json_object_set_new(row, "identity", rec_str(rec, "identity") ?
+	    json_string(rec_str(rec, "identity")) : json_null());
+	json_array_append_new(rows, row);
+	return (0);
+}
+
+json_t *
+creds_list(char **cause)
+{
+	json_t	*rows = json_array();
+
+	if (rec_walk(DB_CREDENTIALS, NULL, creds_list_cb, rows, cause) != 0) {
+		json_decref(rows);
+		return (NULL);
+	}
+	return (rows);
+}
+
+struct creds_test {
+	struct op_reply	 reply;
+	char		*name;
+};
+
+static void
+creds_tested(struct aws_result *r, void *arg)
+{
+	struct creds_test	*ct = arg;
+	const char		*account, *arn, *uid;
+
+	if (!r->ok) {
+		op_fail_aws(&ct->reply, r->err.code, r->err.message);
+		goto out;
+	}
+	account = xml_text(r->xml, "GetCallerIdentityResult/Account");
+	arn = xml_text(r->xml, "GetCallerIdentityResult/Arn");
+	uid = xml_text(r->xml, "GetCallerIdentityResult/UserId");
+	if (account == NULL || arn == NULL) {
+		op_fail(&ct->reply, PROTO_EAWS, "STS GetCallerIdentity "
+		    "answered without an account");
+		goto out;
+	}
+	/* Remember the account on a stored credential. */
+	creds_note_identity(ct->name, account, arn);
+	op_ok(&ct->reply, json_pack("{s:s, s:s, s:s, s:s?}", "credential",
+	    ct->name, "account", account, "arn", arn, "user_id", uid));
+out:
+	free(ct->name);
+	free(ct);
+}
+
+void
+creds_test(const char *name, struct op_reply reply)
+{
+	struct creds_test	*ct;
+	struct aws_cred		*cred;
+	char			*cause = NULL;
+
+	if ((cred = creds_get(name, &cause)) == NULL) {
+		op_fail(&reply, PROTO_ENOTFOUND, "%s", cause);
+		free(cause);
+		return;
+	}
+	ct = xcalloc(1, sizeof *ct);
+	ct->reply = reply;
+	ct->name = xstrdup(name);
+	sts_get_caller_identity(cred, creds_tested, ct);
+	aws_cred_unref(cred);
 }

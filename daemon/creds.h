@@ -11,6 +11,9 @@
 
 #include <jansson.h>
 
+#include "op.h"
+#include "proto.h"
+
 struct aws_cred;
 
 /* A new reference to a ready credential, or NULL with cause. */
@@ -24,6 +27,21 @@ char		**creds_names(size_t *);
 /* Remember the account a credential belongs to. */
 void		 creds_set_account(const char *, const char *);
 int		 creds_valid_name(const char *);
+/*
+ * Store credential rec (name, type, access_key, profile, role_arn,
+ * external_id, created), secret and token (may be NULL) sealed into it;
+ * rec keeps no secret afterwards.  -1 with cause and *code (EEXIST).
+ */
+int		 creds_add(json_t *, const char *, const char *,
+		     enum proto_error *, char **);
+/* Forget a stored credential: 1 when there is none of that name. */
+int		 creds_remove(const char *, char **);
+/* What STS said of a credential (its account and ARN), remembered. */
+void		 creds_note_identity(const char *, const char *, const char *);
+/* credential test: who STS says the credential is (remembered). */
+void		 creds_test(const char *, struct op_reply);
+/* credential list rows (never a secret). */
+json_t		*creds_list(char **);
 /* Seal a secret field of a credential record. */
 int		 creds_seal_secret(json_t *, const char *, const char *,
 		     const char *, char **);

@@ -32,7 +32,7 @@
 #include "vault.h"
 #include "xmalloc.h"
 
-struct acmd	acmd;
+
 
 /*
  * jansson holds AWS answers and requests, some with keys or secrets in

@@ -201,6 +201,42 @@ rec_count(struct store_txn *t, enum store_db db, const char *prefix,
 	return (n);
 }
 
+struct rec_counts {
+	const struct rec_count_spec	*spec;
+	size_t				 n;
+	json_t				*out;
+};
+
+static int
+rec_counts_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct rec_counts	*c = arg;
+	size_t			 i, n, skip;
+
+	for (i = 0; i < c->n; i++) {
+		n = store_count(t, c->spec[i].db);
+		skip = c->spec[i].skip != NULL ? rec_count(t, c->spec[i].db,
+		    c->spec[i].skip, cause) : 0;
+		if (*cause != NULL)
+			return (-1);
+		json_object_set_new(c->out, store_db_name(c->spec[i].db),
+		    json_integer(skip <= n ? n - skip : 0));
+	}
+	return (0);
+}
+
+json_t *
+rec_counts(const struct rec_count_spec *spec, size_t n, char **cause)
+{
+	struct rec_counts	 c = { spec, n, json_object() };
+
+	if (store_read(acmd.store, rec_counts_fn, &c, cause) != 0) {
+		json_decref(c.out);
+		return (NULL);
+	}
+	return (c.out);
+}
+
 int
 rec_seal(json_t *rec, const char *field, const char *aad, const void *p,
     size_t len, char **cause)

@@ -34,6 +34,13 @@ int	 rec_forget(struct store_txn *, enum store_db, const char *,
 	     const char *, const char *, size_t *, char **);
 /* Records under prefix (NULL: all); 0 with cause on error. */
 size_t	 rec_count(struct store_txn *, enum store_db, const char *, char **);
+/* Counting: a database, and the prefix of index records not counted. */
+struct rec_count_spec {
+	enum store_db	 db;
+	const char	*skip;
+};
+/* {database name: records} in one read transaction. */
+json_t	*rec_counts(const struct rec_count_spec *, size_t, char **);
 /* rec_foreach in a read transaction of its own. */
 int	 rec_walk(enum store_db, const char *, rec_cb, void *, char **);
 /* Seal len bytes into rec[field]. */

@@ -300,7 +300,7 @@ repo_add(struct store_txn *t, const struct repo_input *in, long *out,
 	version_key(vkey, sizeof vkey, in->name, version);
 	idx = json_pack("{s:s, s:I}", "name", in->name, "version",
 	    (json_int_t)version);
-	snprintf(fpkey, sizeof fpkey, "#fp/%s", p.ci->sha256);
+	snprintf(fpkey, sizeof fpkey, REPO_FP_PREFIX "%s", p.ci->sha256);
 	json_object_set_new(crec, "current", json_integer(version));
 	json_object_set_new(crec, "domain", json_string(cert_domain(p.ci)));
 	json_object_set_new(crec, "key_type", json_string(p.ci->key_type));
@@ -550,7 +550,7 @@ repo_find_fingerprint(struct store_txn *t, const char *sha256, char **name,
 	json_t	*idx;
 	char	 fpkey[128];
 
-	snprintf(fpkey, sizeof fpkey, "#fp/%s", sha256);
+	snprintf(fpkey, sizeof fpkey, REPO_FP_PREFIX "%s", sha256);
 	if ((idx = rec_get(t, DB_VERSIONS, fpkey, cause)) == NULL)
 		return (*cause != NULL ? -1 : 0);
 	*name = xstrdup(rec_str(idx, "name") ? rec_str(idx, "name") : "");
@@ -572,7 +572,7 @@ repo_delete_cb(const char *key, json_t *rec, void *arg)
 
 	json_array_append_new(d->keys, json_string(key));
 	if (rec_str(rec, "sha256") != NULL) {
-		snprintf(fpkey, sizeof fpkey, "#fp/%s", rec_str(rec, "sha256"));
+		snprintf(fpkey, sizeof fpkey, REPO_FP_PREFIX "%s", rec_str(rec, "sha256"));
 		json_array_append_new(d->keys, json_string(fpkey));
 	}
 	return (0);

@@ -15,6 +15,9 @@
 #include "proto.h"
 #include "store.h"
 
+/* The fingerprint index beside the versions: #fp/SHA256. */
+#define REPO_FP_PREFIX		"#fp/"
+
 #define REPO_MUST_BE_NEW	1
 #define REPO_MUST_EXIST		0
 
