@@ -556,6 +556,105 @@ cell_text(const msgpack_object *v, char *buf, size_t size, size_t *len,
 	}
 }
 
+/* A table's columns: their names, widths and which hold times. */
+struct table {
+	const char	*const *names;
+	size_t		 ncols;
+	size_t		*width, *nlen;
+	int		*is_time;
+};
+
+/* One cell's text (in buf or *s, to free) and its length. */
+static const char *
+table_cell(const struct table *t, const msgpack_object *row, size_t c,
+    char *buf, size_t len, size_t *outlen, char **s)
+{
+	const msgpack_object *v;
+
+	*s = NULL;
+	if ((v = map_get_len(row, t->names[c], t->nlen[c])) == NULL) {
+		*outlen = 1;
+		return ("-");
+	}
+	if (t->is_time[c] && obj_time(v) != 0) {
+		format_time_for(obj_time(v), 0, buf, len);
+		*outlen = strlen(buf);
+		return (buf);
+	}
+	return (cell_text(v, buf, len, outlen, s));
+}
+
+static void
+table_header(struct obuf *ob, const struct table *t)
+{
+	size_t	 c;
+	char	*up, *s;
+
+	for (c = 0; c < t->ncols; c++) {
+		up = xstrdup(t->names[c]);
+		for (s = up; *s != '\0'; s++)
+			*s = (*s == '_') ? ' ' : (char)toupper((unsigned char)*s);
+		ob_write(ob, up, t->nlen[c]);
+		if (c + 1 < t->ncols) {
+			ob_spaces(ob, t->width[c] - t->nlen[c]);
+			ob_write(ob, "  ", 2);
+		} else
+			ob_putc(ob, '\n');
+		free(up);
+	}
+}
+
+static void
+table_row(struct obuf *ob, const struct table *t, const msgpack_object *row)
+{
+	const char	*color = row_color(row), *text;
+	size_t		 c, len;
+	char		*s, buf[32];
+
+	if (color != NULL)
+		ob_puts(ob, color);
+	for (c = 0; c < t->ncols; c++) {
+		text = table_cell(t, row, c, buf, sizeof buf, &len, &s);
+		ob_write(ob, text, len);
+		if (c + 1 < t->ncols) {
+			if (len < t->width[c])
+				ob_spaces(ob, t->width[c] - len);
+			ob_write(ob, "  ", 2);
+		}
+		free(s);
+	}
+	if (color != NULL)
+		ob_puts(ob, RESET "\n");
+	else
+		ob_putc(ob, '\n');
+}
+
+/* Each column as wide as its widest cell (a time: ISO 8601, 20). */
+static void
+table_widths(struct table *t, const msgpack_object *rows)
+{
+	size_t	 c, len;
+	uint32_t r;
+	char	*s, buf[32];
+
+	for (c = 0; c < t->ncols; c++) {
+		t->width[c] = t->nlen[c] = strlen(t->names[c]);
+		t->is_time[c] = is_time_key(t->names[c], t->nlen[c]);
+	}
+	for (r = 0; r < rows->via.array.size; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (map_get_len(&rows->via.array.ptr[r], t->names[c],
+			    t->nlen[c]) == NULL)
+				continue;
+			table_cell(t, &rows->via.array.ptr[r], c, buf,
+			    sizeof buf, &len, &s);
+			if (len > t->width[c])
+				t->width[c] = len;
+			free(s);
+		}
+	}
+}
+
 /*
  * An array of maps as an aligned table.  cols names the keys to show, in
  * order (NULL: the keys of the first row).
@@ -563,15 +662,12 @@ cell_text(const msgpack_object *v, char *buf, size_t size, size_t *len,
 void
 render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 {
-	const char	*const *names;
 	const char	**auto_cols = NULL;
-	const msgpack_object *first, *row, *v;
+	const msgpack_object *first;
+	struct table	 t;
 	struct obuf	 ob;
-	size_t		 ncols, c, *width, *nlen, len;
-	int		*is_time;
+	size_t		 c;
 	uint32_t	 r;
-	char		*s, *up, buf[32];
-	const char	*color, *text;
 
 	if (rows->type != MSGPACK_OBJECT_ARRAY) {
 		render_generic(rows, f);
@@ -590,82 +686,23 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 		auto_cols = xcalloc(first->via.map.size + 1, sizeof *auto_cols);
 		for (c = 0; c < first->via.map.size; c++)
 			auto_cols[c] = render_scalar(&first->via.map.ptr[c].key);
-		names = auto_cols;
+		t.names = auto_cols;
 	} else
-		names = cols;
-	for (ncols = 0; names[ncols] != NULL; ncols++)
+		t.names = cols;
+	for (t.ncols = 0; t.names[t.ncols] != NULL; t.ncols++)
 		;
-	width = xcalloc(ncols, sizeof *width);
-	nlen = xcalloc(ncols, sizeof *nlen);
-	is_time = xcalloc(ncols, sizeof *is_time);
-	for (c = 0; c < ncols; c++) {
-		width[c] = nlen[c] = strlen(names[c]);
-		is_time[c] = is_time_key(names[c], nlen[c]);
-	}
-	for (r = 0; r < rows->via.array.size; r++) {
-		row = &rows->via.array.ptr[r];
-		for (c = 0; c < ncols; c++) {
-			if ((v = map_get_len(row, names[c], nlen[c])) == NULL)
-				continue;
-			if (is_time[c] && obj_time(v) != 0) {
-				/* ISO 8601: always the same width */
-				len = 20;
-				s = NULL;
-			} else
-				cell_text(v, buf, sizeof buf, &len, &s);
-			if (len > width[c])
-				width[c] = len;
-			free(s);
-		}
-	}
+	t.width = xcalloc(t.ncols, sizeof *t.width);
+	t.nlen = xcalloc(t.ncols, sizeof *t.nlen);
+	t.is_time = xcalloc(t.ncols, sizeof *t.is_time);
+	table_widths(&t, rows);
 	ob_init(&ob, f);
-	for (c = 0; c < ncols; c++) {
-		up = xstrdup(names[c]);
-		for (s = up; *s != '\0'; s++)
-			*s = (*s == '_') ? ' ' : (char)toupper((unsigned char)*s);
-		ob_write(&ob, up, nlen[c]);
-		if (c + 1 < ncols) {
-			ob_spaces(&ob, width[c] - nlen[c]);
-			ob_write(&ob, "  ", 2);
-		} else
-			ob_putc(&ob, '\n');
-		free(up);
-	}
-	for (r = 0; r < rows->via.array.size; r++) {
-		row = &rows->via.array.ptr[r];
-		color = row_color(row);
-		if (color != NULL)
-			ob_puts(&ob, color);
-		for (c = 0; c < ncols; c++) {
-			s = NULL;
-			if ((v = map_get_len(row, names[c], nlen[c])) != NULL &&
-			    is_time[c] && obj_time(v) != 0) {
-				format_time_for(obj_time(v), 0, buf, sizeof buf);
-				text = buf;
-				len = strlen(buf);
-			} else if (v != NULL)
-				text = cell_text(v, buf, sizeof buf, &len, &s);
-			else {
-				text = "-";
-				len = 1;
-			}
-			ob_write(&ob, text, len);
-			if (c + 1 < ncols) {
-				if (len < width[c])
-					ob_spaces(&ob, width[c] - len);
-				ob_write(&ob, "  ", 2);
-			}
-			free(s);
-		}
-		if (color != NULL)
-			ob_puts(&ob, RESET "\n");
-		else
-			ob_putc(&ob, '\n');
-	}
+	table_header(&ob, &t);
+	for (r = 0; r < rows->via.array.size; r++)
+		table_row(&ob, &t, &rows->via.array.ptr[r]);
 	ob_done(&ob);
-	free(is_time);
-	free(nlen);
-	free(width);
+	free(t.is_time);
+	free(t.nlen);
+	free(t.width);
 	if (auto_cols != NULL) {
 		for (c = 0; auto_cols[c] != NULL; c++)
 			free((char *)auto_cols[c]);

@@ -1067,6 +1067,45 @@ pem_is_badpass(unsigned long e)
 	return (1);
 }
 
+/* An encrypted PKCS#8 key: 0, -1, PEM_KEY_NEEDPASS or PEM_KEY_BADPASS. */
+static int
+pem_pkcs8_decrypt(struct pem_block *b, const char *pass,
+    PKCS8_PRIV_KEY_INFO **p8, char **cause)
+{
+	const unsigned char	*p = b->data;
+	X509_SIG		*sig;
+	int			 ret = -1;
+
+	sig = d2i_X509_SIG(NULL, &p, b->len);
+	if (sig == NULL || p != b->data + b->len) {
+		pem_set_cause(cause, "private key: malformed encrypted PKCS#8 "
+		    "key (%s)", pem_ssl_reason());
+		goto out;
+	}
+	if (pem_check_kdf(sig, cause) != 0)
+		goto out;
+	if (pass == NULL) {
+		pem_set_cause(cause, "private key: encrypted, passphrase "
+		    "needed");
+		ret = PEM_KEY_NEEDPASS;
+		goto out;
+	}
+	ERR_clear_error();
+	if ((*p8 = PKCS8_decrypt(sig, pass, (int)strlen(pass))) == NULL) {
+		if (pem_is_badpass(ERR_peek_error())) {
+			pem_set_cause(cause, "private key: wrong passphrase");
+			ret = PEM_KEY_BADPASS;
+		} else
+			pem_set_cause(cause, "private key: cannot decrypt (%s)",
+			    pem_ssl_reason());
+		goto out;
+	}
+	ret = 0;
+out:
+	X509_SIG_free(sig);
+	return (ret);
+}
+
 /*
  * Decode (and decrypt) a private key block.  Returns 0, -1,
  * PEM_KEY_NEEDPASS or PEM_KEY_BADPASS.
@@ -1077,10 +1116,8 @@ pem_key_decode(struct pem_block *b, const char *pass, EVP_PKEY **pkp,
 {
 	EVP_CIPHER_INFO		 cipher;
 	const unsigned char	*p;
-	X509_SIG		*sig = NULL;
 	PKCS8_PRIV_KEY_INFO	*p8 = NULL;
 	EVP_PKEY		*pk = NULL;
-	unsigned long		 e;
 	int			 decrypted = 0, ret = -1;
 
 	*pkp = NULL;
@@ -1108,34 +1145,9 @@ pem_key_decode(struct pem_block *b, const char *pass, EVP_PKEY **pkp,
 
 	p = b->data;
 	if (strcmp(b->name, PEM_STRING_PKCS8) == 0) {
-		sig = d2i_X509_SIG(NULL, &p, b->len);
-		if (sig == NULL || p != b->data + b->len) {
-			pem_set_cause(cause, "private key: malformed encrypted "
-			    "PKCS#8 key (%s)", pem_ssl_reason());
+		if ((ret = pem_pkcs8_decrypt(b, pass, &p8, cause)) != 0)
 			goto out;
-		}
-		if (pem_check_kdf(sig, cause) != 0)
-			goto out;
-		if (pass == NULL) {
-			pem_set_cause(cause, "private key: encrypted, "
-			    "passphrase needed");
-			ret = PEM_KEY_NEEDPASS;
-			goto out;
-		}
-		ERR_clear_error();
-		if ((p8 = PKCS8_decrypt(sig, pass, (int)strlen(pass))) ==
-		    NULL) {
-			e = ERR_peek_error();
-			if (pem_is_badpass(e)) {
-				pem_set_cause(cause, "private key: wrong "
-				    "passphrase");
-				ret = PEM_KEY_BADPASS;
-			} else {
-				pem_set_cause(cause, "private key: cannot "
-				    "decrypt (%s)", pem_ssl_reason());
-			}
-			goto out;
-		}
+		ret = -1;
 		decrypted = 1;
 		pk = EVP_PKCS82PKEY(p8);
 	} else if (strcmp(b->name, PEM_STRING_PKCS8INF) == 0) {
@@ -1175,7 +1187,6 @@ pem_key_decode(struct pem_block *b, const char *pass, EVP_PKEY **pkp,
 out:
 	EVP_PKEY_free(pk);
 	PKCS8_PRIV_KEY_INFO_free(p8);
-	X509_SIG_free(sig);
 	OPENSSL_cleanse(&cipher, sizeof cipher);
 	ERR_clear_error();
 	return (ret);

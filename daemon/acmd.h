@@ -2,6 +2,7 @@
 #ifndef ACMD_ACMD_H
 #define ACMD_ACMD_H
 
+#include <stddef.h>
 #include <time.h>
 
 struct event_base;
@@ -17,6 +18,7 @@ struct acmd {
 	time_t			 started;
 	const char		*conf_path;
 	int			 conf_explicit;
+	size_t			 clients;	/* connected to the socket */
 };
 
 extern struct acmd	acmd;

@@ -79,7 +79,7 @@ req_change_status(struct aws_result *r, void *arg)
 		json_object_del(p->rec, "last_error");
 		req_set_status(p->rec, "Pending Validation");
 	}
-	req_poll_done(p);
+	p->step_done(p);
 }
 
 static void
@@ -102,7 +102,7 @@ req_changed(struct aws_result *r, void *arg)
 		if (!p->challenge_failed)
 			json_object_del(p->rec, "last_error");
 	}
-	req_poll_done(p);
+	p->step_done(p);
 }
 
 /*
@@ -193,7 +193,7 @@ req_zones(json_t *zones, const char *code, const char *error, void *arg)
 		req_write_records(p, zones);
 		json_decref(zones);
 	}
-	req_poll_done(p);
+	p->step_done(p);
 }
 
 void
@@ -233,37 +233,4 @@ req_challenge(struct req_poll *p)
 	else
 		zones_resolve(p->cred, rec_str(p->rec, "hosted_zone"),
 		    req_zones, p);
-}
-
-void
-requests_challenge(const char *id, const char *zone, int autozone,
-    struct op_reply reply)
-{
-	json_t	*rec;
-	char	*cause = NULL;
-
-	if ((rec = req_find(id, &reply)) == NULL)
-		return;
-	if (strcmp(rec_str(rec, "validation"), "DNS") != 0 || req_final(rec)) {
-		op_fail(&reply, PROTO_ESTATE, "request %s is %s, validated by "
-		    "%s: no DNS challenge to deploy", rec_str(rec, "id"),
-		    rec_str(rec, "status"), rec_str(rec, "validation"));
-		json_decref(rec);
-		return;
-	}
-	if (zone != NULL) {
-		json_object_set_new(rec, "zone_mode", json_string("zone"));
-		json_object_set_new(rec, "hosted_zone", json_string(zone));
-	} else if (autozone || strcmp(rec_str(rec, "zone_mode"),
-	    "manual") == 0) {
-		json_object_set_new(rec, "zone_mode", json_string("auto"));
-		json_object_del(rec, "hosted_zone");
-	}
-	json_object_set_new(rec, "challenge", json_pack("{s:s}", "state",
-	    "none"));
-	if (req_poll_start(rec, reply, REQ_FORCE | REQ_CHALLENGE,
-	    &cause) != 0) {
-		op_fail(&reply, PROTO_EBUSY, "%s", cause);
-		free(cause);
-	}
 }

@@ -29,119 +29,138 @@ match(const char *re, const char *s)
 	return (ok);
 }
 
-static void
-cmd_credential_add_exec(struct cmd_ctx *ctx)
-{
-	enum proto_error	 code;
-	json_t			*rec = NULL;
-	char			*name = NULL, *ak = NULL, *secret = NULL;
-	char			*token = NULL, *profile = NULL, *role = NULL;
-	char			*ext = NULL, *cause = NULL;
-	int			 env = 0, nsrc;
+/* What credential add was given. */
+struct cred_in {
+	char	*name, *ak, *secret, *token, *profile, *role, *ext;
+	int	 env;
+};
 
-	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &name) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_ACCESS_KEY, 0, &ak) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_SECRET, 0, &secret) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_SESSION_TOKEN, 0, &token) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_PROFILE, 0, &profile) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_ROLE_ARN, 0, &role) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_EXTERNAL_ID, 0, &ext) != 0 ||
-	    cmd_arg_bool(ctx, PROTO_A_ENV, &env) != 0)
-		goto out;
-	if (!creds_valid_name(name)) {
-		cmd_reply_arg_error(ctx, PROTO_A_NAME, "credential name '%s': "
-		    "use 1 to 64 letters, digits, '.', '_' or '-'", name);
-		goto out;
+/*
+ * An access key and its secret: any of 1 to 128 printable characters
+ * (AWS-compatible endpoints and test set-ups use other shapes, and the
+ * SDKs take them), with a warning when they do not look like AWS's.
+ */
+static int
+cred_in_check_keys(struct cmd_ctx *ctx, const struct cred_in *in)
+{
+	if (!match("^[!-~]{1,128}$", in->ak)) {
+		cmd_reply_arg_error(ctx, PROTO_A_ACCESS_KEY, "an access key id is "
+		    "1 to 128 printable characters without spaces");
+		return (-1);
 	}
-	nsrc = (ak != NULL) + (profile != NULL) + env;
-	if (nsrc != 1) {
-		cmd_reply_arg_error(ctx, PROTO_A_ACCESS_KEY, "give exactly one of "
-		    "--access-key (secret on standard input), --profile or --env");
-		goto out;
-	}
-	/*
-	 * Any key of 1 to 128 printable characters: AWS-compatible endpoints
-	 * and test set-ups use other shapes, and the SDKs take them.
-	 */
-	if (ak != NULL && !match("^[!-~]{1,128}$", ak)) {
-		cmd_reply_arg_error(ctx, PROTO_A_ACCESS_KEY, "an access key id is 1 to "
-		    "128 printable characters without spaces");
-		goto out;
-	}
-	if (ak != NULL && !match("^[A-Z0-9]{16,128}$", ak))
+	if (!match("^[A-Z0-9]{16,128}$", in->ak))
 		cmd_note(ctx, "warning: '%s' does not look like an AWS access "
 		    "key id (16 or more capital letters and digits); stored as "
-		    "given", ak);
-	if (ak != NULL && (secret == NULL || *secret == '\0')) {
-		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "no secret access key was "
-		    "given (acmctl reads it from standard input)");
-		goto out;
+		    "given", in->ak);
+	if (in->secret == NULL || *in->secret == '\0') {
+		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "no secret access key "
+		    "was given (acmctl reads it from standard input)");
+		return (-1);
 	}
-	if (ak == NULL && (secret != NULL || token != NULL)) {
-		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "a secret goes only with "
-		    "--access-key");
-		goto out;
+	if (!match("^[!-~]{1,128}$", in->secret)) {
+		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "a secret access key is "
+		    "1 to 128 printable characters without spaces");
+		return (-1);
 	}
-	if (secret != NULL && !match("^[!-~]{1,128}$", secret)) {
-		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "a secret access key is 1 to "
-		    "128 printable characters without spaces");
-		goto out;
-	}
-	if (secret != NULL && !match("^[A-Za-z0-9/+=]{16,128}$", secret))
+	if (!match("^[A-Za-z0-9/+=]{16,128}$", in->secret))
 		cmd_note(ctx, "warning: the secret access key does not look like "
 		    "an AWS one (40 letters, digits, '/', '+' or '='); stored "
 		    "as given");
-	if (role != NULL &&
-	    !match("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", role)) {
-		cmd_reply_arg_error(ctx, PROTO_A_ROLE_ARN, "'%s' is not an IAM role "
-		    "ARN (arn:aws:iam::123456789012:role/NAME)", role);
-		goto out;
-	}
-	if (ext != NULL && role == NULL) {
-		cmd_reply_arg_error(ctx, PROTO_A_EXTERNAL_ID, "--external-id goes with "
-		    "--role-arn");
-		goto out;
-	}
-	if (profile != NULL && !creds_valid_name(profile)) {
-		cmd_reply_arg_error(ctx, PROTO_A_PROFILE, "profile name '%s' is not "
-		    "valid", profile);
-		goto out;
-	}
+	return (0);
+}
 
+/* The input fits, or -1 after replying why not (naming the option). */
+static int
+cred_in_check(struct cmd_ctx *ctx, const struct cred_in *in)
+{
+	if (!creds_valid_name(in->name)) {
+		cmd_reply_arg_error(ctx, PROTO_A_NAME, "credential name '%s': "
+		    "use 1 to 64 letters, digits, '.', '_' or '-'", in->name);
+		return (-1);
+	}
+	if ((in->ak != NULL) + (in->profile != NULL) + in->env != 1) {
+		cmd_reply_arg_error(ctx, PROTO_A_ACCESS_KEY, "give exactly one of "
+		    "--access-key (secret on standard input), --profile or --env");
+		return (-1);
+	}
+	if (in->ak != NULL && cred_in_check_keys(ctx, in) != 0)
+		return (-1);
+	if (in->ak == NULL && (in->secret != NULL || in->token != NULL)) {
+		cmd_reply_arg_error(ctx, PROTO_A_SECRET, "a secret goes only with "
+		    "--access-key");
+		return (-1);
+	}
+	if (in->role != NULL &&
+	    !match("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", in->role)) {
+		cmd_reply_arg_error(ctx, PROTO_A_ROLE_ARN, "'%s' is not an IAM "
+		    "role ARN (arn:aws:iam::123456789012:role/NAME)", in->role);
+		return (-1);
+	}
+	if (in->ext != NULL && in->role == NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_EXTERNAL_ID, "--external-id goes "
+		    "with --role-arn");
+		return (-1);
+	}
+	if (in->profile != NULL && !creds_valid_name(in->profile)) {
+		cmd_reply_arg_error(ctx, PROTO_A_PROFILE, "profile name '%s' is "
+		    "not valid", in->profile);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+cmd_credential_add_exec(struct cmd_ctx *ctx)
+{
+	struct cred_in	 in = { 0 };
+	enum proto_error code;
+	json_t		*rec = NULL;
+	char		*cause = NULL;
+
+	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &in.name) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_ACCESS_KEY, 0, &in.ak) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_SECRET, 0, &in.secret) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_SESSION_TOKEN, 0, &in.token) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_PROFILE, 0, &in.profile) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_ROLE_ARN, 0, &in.role) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_EXTERNAL_ID, 0, &in.ext) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_ENV, &in.env) != 0 ||
+	    cred_in_check(ctx, &in) != 0)
+		goto out;
 	rec = json_object();
-	json_object_set_new(rec, "name", json_string(name));
-	json_object_set_new(rec, "type", json_string(ak != NULL ? "keys" :
-	    profile != NULL ? "profile" : "env"));
-	if (ak != NULL)
-		json_object_set_new(rec, "access_key", json_string(ak));
-	if (profile != NULL)
-		json_object_set_new(rec, "profile", json_string(profile));
-	if (role != NULL)
-		json_object_set_new(rec, "role_arn", json_string(role));
-	if (ext != NULL)
-		json_object_set_new(rec, "external_id", json_string(ext));
+	json_object_set_new(rec, "name", json_string(in.name));
+	json_object_set_new(rec, "type", json_string(in.ak != NULL ? "keys" :
+	    in.profile != NULL ? "profile" : "env"));
+	if (in.ak != NULL)
+		json_object_set_new(rec, "access_key", json_string(in.ak));
+	if (in.profile != NULL)
+		json_object_set_new(rec, "profile", json_string(in.profile));
+	if (in.role != NULL)
+		json_object_set_new(rec, "role_arn", json_string(in.role));
+	if (in.ext != NULL)
+		json_object_set_new(rec, "external_id", json_string(in.ext));
 	json_object_set_new(rec, "created", json_integer(time(NULL)));
-	if (creds_add(rec, secret, token, &code, &cause) != 0) {
+	if (creds_add(rec, in.secret, in.token, &code, &cause) != 0) {
 		cmd_reply_error(ctx, code, "%s", cause);
 		free(cause);
 		goto out;
 	}
-	log_info("credential %s added (%s%s%s)", name, ak ? "keys " : profile ?
-	    "profile " : "environment", ak ? ak : profile ? profile : "",
-	    role ? ", assumes a role" : "");
+	log_info("credential %s added (%s%s%s)", in.name, in.ak ? "keys " :
+	    in.profile ? "profile " : "environment", in.ak ? in.ak :
+	    in.profile ? in.profile : "", in.role ? ", assumes a role" : "");
 	cmd_reply_json(ctx, rec);
 	rec = NULL;
 out:
 	json_decref(rec);
-	free(name);
-	free(ak);
-	if (secret != NULL)
-		xfree_secret(secret, strlen(secret));
-	if (token != NULL)
-		xfree_secret(token, strlen(token));
-	free(profile);
-	free(role);
-	free(ext);
+	free(in.name);
+	free(in.ak);
+	if (in.secret != NULL)
+		xfree_secret(in.secret, strlen(in.secret));
+	if (in.token != NULL)
+		xfree_secret(in.token, strlen(in.token));
+	free(in.profile);
+	free(in.role);
+	free(in.ext);
 }
 
 const struct cmd_entry cmd_credential_add_entry = {

@@ -15,7 +15,6 @@
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
-#include "server.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -82,7 +81,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	mp_kint(b, "uptime", (int64_t)(time(NULL) - acmd.started));
 	mp_kstr(b, "config", acmd.conf->path != NULL ? acmd.conf->path :
 	    "(defaults)");
-	mp_kuint(b, "clients", server_client_count());
+	mp_kuint(b, "clients", acmd.clients);
 	mp_str(b, "store");
 	mp_map(b, 4);
 	mp_kstr(b, "path", acmd.conf->state_dir);

@@ -170,11 +170,28 @@ loop_monitor(struct event_base *base)
 	event_add(loop_ev, &tv);
 }
 
+/* Secrets never reach a core file; room for many clients. */
+static void
+process_limits(void)
+{
+	struct rlimit	 rl;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	/* Keep the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct event	*ev_term, *ev_int, *ev_hup;
-	struct rlimit	 rl;
 	char		*cause = NULL;
 	const char	*path = CONF_DEFAULT_PATH;
 	int		 ch, check = 0, debug = 0, explicit = 0;
@@ -221,18 +238,7 @@ main(int argc, char **argv)
 	}
 	log_init("acmd", pick_log_target(acmd.conf), acmd.conf->debug);
 	log_set_journal(sdx_journal);
-
-	/* Secrets never reach a core file. */
-	prctl(PR_SET_DUMPABLE, 0);
-	rl.rlim_cur = rl.rlim_max = 0;
-	setrlimit(RLIMIT_CORE, &rl);
-	signal(SIGPIPE, SIG_IGN);
-	umask(077);
-	/* Room for many clients; keep the hard limit. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	process_limits();
 
 	acmd.started = time(NULL);
 	if ((acmd.base = event_base_new()) == NULL)

@@ -1,6 +1,6 @@
 /*
  * The request poller's insides, shared by requests.c (the poll),
- * challenge.c (Route 53) and requests-list.c: one req_poll per look at a
+ * challenge.c (Route 53), request-rec.c (records) and requests-list.c: one req_poll per look at a
  * request, which ends by writing the record and answering who asked.
  */
 #ifndef ACMD_REQUEST_POLL_H
@@ -24,6 +24,8 @@ struct req_poll {
 	int		 force;		/* a person asked: no back-off */
 	int		 challenge_cmd;	/* deploy-challenge: fail if it did */
 	int		 challenge_failed; /* Route 53 failed in this poll */
+	/* A step (the Route 53 challenge's) is done: req_poll_done. */
+	void		(*step_done)(struct req_poll *);
 };
 
 #define REQ_SEND	0x1	/* RequestCertificate (with the stored token) */
@@ -45,9 +47,14 @@ int	 req_final(const json_t *);
 int	 req_key_due(const json_t *, int);
 /* A request as shown (without its token and challenge). */
 json_t	*req_view(const json_t *);
+/* request-rec.c: the record, or NULL with *cause set on a store error. */
+json_t	*req_get(const char *, char **);
 /* The request id, or NULL after failing reply (ENOTFOUND, EINTERNAL). */
 json_t	*req_find(const char *, const struct op_reply *);
-/* challenge.c: write the records into Route 53 (Deploy Challenge). */
+/*
+ * challenge.c: write the records into Route 53 (Deploy Challenge); each
+ * step it starts ends in p->step_done.
+ */
 void	 req_challenge(struct req_poll *);
 
 #endif

@@ -45,12 +45,6 @@ static const struct intent_kind req_poll_kind = {
 
 /* Records. */
 
-static json_t *
-req_get(const char *id, char **cause)
-{
-	return (rec_read(DB_REQUESTS, id, cause));
-}
-
 struct req_write {
 	const json_t	*rec;
 };
@@ -78,31 +72,9 @@ req_put(const json_t *rec)
 	return (0);
 }
 
-void
-req_set_status(json_t *rec, const char *status)
-{
-	const char	*old = rec_str(rec, "status");
-
-	if (old != NULL && strcmp(old, status) == 0)
-		return;
-	log_info("request %s (%s): %s", rec_str(rec, "id"), rec_str(rec,
-	    "domain"), status);
-	json_object_set_new(rec, "status", json_string(status));
-}
-
 /* The poller. */
 
 static void	req_fetch(struct req_poll *);
-
-json_t *
-req_view(const json_t *rec)
-{
-	json_t	*v = json_deep_copy(rec);
-
-	json_object_del(v, "token");
-	json_object_del(v, "challenge");
-	return (v);
-}
 
 static void
 req_poll_free(struct req_poll *p)
@@ -122,34 +94,6 @@ req_schedule_next(json_t *rec)
 
 	json_object_set_new(rec, "polls", json_integer(polls));
 	json_object_set_new(rec, "next_poll", json_integer(time(NULL) + wait));
-}
-
-int
-req_final(const json_t *rec)
-{
-	const char	*s = rec_str(rec, "status");
-
-	return (s != NULL && (strcmp(s, "Issued") == 0 ||
-	    strcmp(s, "Failed") == 0 || strcmp(s, "Validation Timed Out") == 0));
-}
-
-/*
- * An Issued request --with-key whose key is not known to be stored: due
- * for a look at its version (and an export) when it has not given up and
- * its next_retry has come, or when forced (request sync).
- */
-int
-req_key_due(const json_t *rec, int force)
-{
-	const json_t	*in = json_object_get(rec, "key_export");
-	const char	*st = rec_str(in, "state");
-
-	if (!rec_bool(rec, "with_key") || rec_str(rec, "status") == NULL ||
-	    strcmp(rec_str(rec, "status"), "Issued") != 0 ||
-	    (st != NULL && strcmp(st, "stored") == 0))
-		return (0);
-	return (force || ((st == NULL || strcmp(st, "failed") != 0) &&
-	    rec_int(in, "next_retry") <= (long long)time(NULL)));
 }
 
 void
@@ -491,6 +435,7 @@ req_poll_start(json_t *rec, struct op_reply reply, int flags, char **cause)
 	p->id = xstrdup(id);
 	p->rec = rec;
 	p->reply = reply;
+	p->step_done = req_poll_done;
 	p->force = (flags & REQ_FORCE) != 0;
 	p->challenge_cmd = (flags & REQ_CHALLENGE) != 0;
 	if ((p->cred = creds_get(rec_str(rec, "credential"), cause)) == NULL) {
@@ -716,23 +661,6 @@ requests_create(struct request_spec *s, struct op_reply reply)
 	request_spec_free(s);
 }
 
-json_t *
-req_find(const char *id, const struct op_reply *reply)
-{
-	json_t	*rec;
-	char	*cause = NULL;
-
-	if ((rec = req_get(id, &cause)) == NULL) {
-		if (cause != NULL)
-			op_fail(reply, PROTO_EINTERNAL, "%s", cause);
-		else
-			op_fail(reply, PROTO_ENOTFOUND, "no request '%s' "
-			    "(acmctl request list)", id);
-	}
-	free(cause);
-	return (rec);
-}
-
 void
 requests_sync(const char *id, struct op_reply reply)
 {
@@ -862,4 +790,37 @@ requests_resend(const char *id, const char *only, struct op_reply reply)
 out:
 	json_decref(rec);
 	free(cause);
+}
+
+void
+requests_challenge(const char *id, const char *zone, int autozone,
+    struct op_reply reply)
+{
+	json_t	*rec;
+	char	*cause = NULL;
+
+	if ((rec = req_find(id, &reply)) == NULL)
+		return;
+	if (strcmp(rec_str(rec, "validation"), "DNS") != 0 || req_final(rec)) {
+		op_fail(&reply, PROTO_ESTATE, "request %s is %s, validated by "
+		    "%s: no DNS challenge to deploy", rec_str(rec, "id"),
+		    rec_str(rec, "status"), rec_str(rec, "validation"));
+		json_decref(rec);
+		return;
+	}
+	if (zone != NULL) {
+		json_object_set_new(rec, "zone_mode", json_string("zone"));
+		json_object_set_new(rec, "hosted_zone", json_string(zone));
+	} else if (autozone || strcmp(rec_str(rec, "zone_mode"),
+	    "manual") == 0) {
+		json_object_set_new(rec, "zone_mode", json_string("auto"));
+		json_object_del(rec, "hosted_zone");
+	}
+	json_object_set_new(rec, "challenge", json_pack("{s:s}", "state",
+	    "none"));
+	if (req_poll_start(rec, reply, REQ_FORCE | REQ_CHALLENGE,
+	    &cause) != 0) {
+		op_fail(&reply, PROTO_EBUSY, "%s", cause);
+		free(cause);
+	}
 }

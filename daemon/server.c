@@ -54,7 +54,6 @@ struct client {
 };
 
 static TAILQ_HEAD(, client)	 clients = TAILQ_HEAD_INITIALIZER(clients);
-static size_t			 nclients;
 static struct evconnlistener	*listener;
 static char			*socket_path;	/* NULL when systemd's */
 static time_t			 last_full_warning;
@@ -378,7 +377,7 @@ client_free(struct client *c)
 		ctx->client = NULL;
 	c->pending = NULL;
 	TAILQ_REMOVE(&clients, c, entry);
-	nclients--;
+	acmd.clients--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -390,11 +389,11 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct client	*c;
 	time_t		 now;
 
-	if (nclients >= acmd.conf->max_clients) {
+	if (acmd.clients >= acmd.conf->max_clients) {
 		now = time(NULL);
 		if (now != last_full_warning)
 			log_warnx("server: %zu clients connected; refusing more "
-			    "(max_clients)", nclients);
+			    "(max_clients)", acmd.clients);
 		last_full_warning = now;
 		close(fd);
 		return;
@@ -409,7 +408,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&clients, c, entry);
-	nclients++;
+	acmd.clients++;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	/* Never buffer more than one maximum frame plus a header unread. */
@@ -539,12 +538,6 @@ server_stop(void)
 	}
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_free(c);
-}
-
-size_t
-server_client_count(void)
-{
-	return (nclients);
 }
 
 /* cmd_io: one frame to the context's client, if it is still there. */

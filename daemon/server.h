@@ -7,6 +7,5 @@
 
 int	server_start(char **);
 void	server_stop(void);
-size_t	server_client_count(void);
 
 #endif

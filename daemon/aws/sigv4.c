@@ -668,6 +668,54 @@ sigv4_put_headers(FILE *f, const struct sigv4_hdr *hdrs, size_t n)
 	return (signed_headers);
 }
 
+/* The canonical request, and the signed headers' names (to free). */
+static int
+sigv4_canonical_request(const struct sigv4_request *req,
+    const struct sigv4_hdr *hdrs, size_t nhdrs, const char *payload,
+    char **creq, size_t *creqlen, char **signed_headers, char **cause)
+{
+	FILE	*f = NULL;
+	char	*path = NULL, *query = NULL, *method = NULL, *cp;
+	int	 r = -1;
+
+	*creq = NULL;
+	if (sigv4_canonical_query(req->query, &query, cause) != 0)
+		goto out;
+	path = sigv4_canonical_path(req->path);
+	method = xstrdup(req->method);
+	for (cp = method; *cp != '\0'; cp++)
+		*cp = toupper((unsigned char)*cp);
+	if ((f = open_memstream(creq, creqlen)) == NULL) {
+		xasprintf(cause, "open_memstream failed");
+		goto out;
+	}
+	fprintf(f, "%s\n%s\n%s\n", method, path, query);
+	if ((*signed_headers = sigv4_put_headers(f, hdrs, nhdrs)) == NULL) {
+		xasprintf(cause, "out of memory");
+		goto out;
+	}
+	fprintf(f, "\n%s\n%s", *signed_headers, payload);
+	if (ferror(f)) {
+		xasprintf(cause, "out of memory");
+		goto out;
+	}
+	r = fclose(f);
+	f = NULL;
+	if (r != 0)
+		xasprintf(cause, "out of memory");
+out:
+	if (f != NULL)
+		fclose(f);
+	if (r != 0) {
+		free(*creq);
+		*creq = NULL;
+	}
+	free(method);
+	free(path);
+	free(query);
+	return (r);
+}
+
 int
 sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
     const char *region, const char *service, time_t now,
@@ -675,10 +723,8 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 {
 	struct sigv4_hdr	*hdrs = NULL;
 	struct tm		 tm;
-	FILE			*f = NULL;
 	const char		*token = NULL, *payload;
-	char			*path = NULL, *query = NULL, *method = NULL;
-	char			*creq = NULL, *sts = NULL, *cp;
+	char			*creq = NULL, *sts = NULL;
 	char			*signed_headers = NULL;
 	char			 date[9], hash[65], body_hash[65], sig[65];
 	uint8_t			 key[SIGV4_KEY_LEN], mac[SIGV4_KEY_LEN];
@@ -713,34 +759,9 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 		goto out;
 	if (payload == NULL)
 		payload = body_hash;
-	if (sigv4_canonical_query(req->query, &query, cause) != 0)
+	if (sigv4_canonical_request(req, hdrs, nhdrs, payload, &creq, &creqlen,
+	    &signed_headers, cause) != 0)
 		goto out;
-	path = sigv4_canonical_path(req->path);
-	method = xstrdup(req->method);
-	for (cp = method; *cp != '\0'; cp++)
-		*cp = toupper((unsigned char)*cp);
-
-	/* The canonical request. */
-	if ((f = open_memstream(&creq, &creqlen)) == NULL) {
-		xasprintf(cause, "open_memstream failed");
-		goto out;
-	}
-	fprintf(f, "%s\n%s\n%s\n", method, path, query);
-	if ((signed_headers = sigv4_put_headers(f, hdrs, nhdrs)) == NULL) {
-		xasprintf(cause, "out of memory");
-		goto out;
-	}
-	fprintf(f, "\n%s\n%s", signed_headers, payload);
-	if (ferror(f)) {
-		xasprintf(cause, "out of memory");
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		xasprintf(cause, "out of memory");
-		goto out;
-	}
-	f = NULL;
 
 	/* The string to sign and the signature. */
 	sigv4_sha256_hex(creq, creqlen, hash);
@@ -764,14 +785,9 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	OPENSSL_cleanse(mac, sizeof mac);
-	if (f != NULL)
-		fclose(f);
 	free(creq);
 	free(sts);
 	free(signed_headers);
-	free(method);
-	free(path);
-	free(query);
 	sigv4_hdrs_free(hdrs, nhdrs);
 	if (r != 0)
 		sigv4_result_clear(res);

@@ -1,0 +1,76 @@
+/*
+ * Discovery's insides, shared by discovery.c (the run: units, listing,
+ * describing) and discovery-store.c (merging what was found).
+ */
+#ifndef ACMD_DISCOVERY_INT_H
+#define ACMD_DISCOVERY_INT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "op.h"
+
+struct aws_cred;
+struct job;
+
+struct disc_run;
+
+/* One region of one account. */
+struct disc_region {
+	struct disc_run		*run;
+	struct aws_cred		*cred;
+	char			*cred_name;
+	char			*account;
+	char			*region;
+	json_t			*existing;	/* arn -> old record */
+	json_t			*seen;		/* arn -> true */
+	json_t			*batch;		/* key -> record */
+	int			 listing;	/* pages still coming */
+	int			 outstanding;	/* certificates in progress */
+	int			 iam;		/* the IAM unit of an account */
+	uint64_t		 found, new, changed, gone, errors;
+	char			*error;
+	int			 done;
+};
+
+struct disc_cert {
+	struct disc_region	*r;
+	char			*arn;
+	json_t			*summary;
+	json_t			*desc;
+	json_t			*tags;
+	char			*cert;
+	char			*chain;
+	int			 pending;
+	int			 failed;
+	char			*name;		/* IAM */
+};
+
+struct disc_run {
+	struct op_reply		 reply;
+	struct job		*job;
+	json_t			*creds;
+	json_t			*regions;
+	struct disc_region	**units;
+	size_t			 nunits;
+	size_t			 units_done;
+	int			 starting;	/* credentials being resolved */
+	uint64_t		 started_ms;
+	uint64_t		 last_progress;
+	uint64_t		 certs_seen;
+	uint64_t		 calls_before;
+	json_t			*cred_errors;
+};
+
+/* Merge a record (taken over) and its PEM into the batch, counting. */
+void	disc_record(struct disc_region *, const char *, json_t *, const char *,
+	    const char *);
+/* Write the batch into the inventory. */
+void	disc_flush(struct disc_region *);
+/* The unit's records from before, to count new, changed and gone. */
+void	disc_load_existing(struct disc_region *);
+/* Mark what a complete listing no longer has as gone. */
+void	disc_mark_gone(struct disc_region *);
+
+#endif

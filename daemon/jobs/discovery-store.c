@@ -1,0 +1,308 @@
+/*
+ * Discovery's records: what one unit (a region of an account, or its IAM)
+ * found, merged into the inventory in batches, renewals told from foreign
+ * re-imports, and what a complete listing no longer has marked gone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "discovery-int.h"
+#include "inventory.h"
+#include "log.h"
+#include "pem.h"
+#include "rec.h"
+#include "repo.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* Compare what matters for "changed". */
+static int
+disc_changed(const json_t *old, const json_t *new)
+{
+	static const char *const fields[] = { "status", "serial", "sha256",
+	    "not_after", "in_use_by", "renewal_eligibility", "tags", NULL };
+	size_t	 i;
+
+	for (i = 0; fields[i] != NULL; i++) {
+		json_t	*a = json_object_get(old, fields[i]);
+		json_t	*b = json_object_get(new, fields[i]);
+
+		if (b == NULL)
+			continue;
+		if (a == NULL || !json_equal(a, b))
+			return (1);
+	}
+	return (0);
+}
+
+/* Merge a record into the batch, counting new and changed. */
+void
+disc_record(struct disc_region *r, const char *id, json_t *rec,
+    const char *cert, const char *chain)
+{
+	json_t	*old = json_object_get(r->existing, id);
+	char	*key;
+
+	json_object_set_new(rec, "last_seen", json_integer(time(NULL)));
+	if (old == NULL || rec_bool(old, "gone")) {
+		r->new++;
+		json_object_set_new(rec, "first_seen", json_integer(time(NULL)));
+	} else {
+		json_object_set(rec, "first_seen", json_object_get(old,
+		    "first_seen"));
+		if (json_object_get(rec, "sha256") == NULL &&
+		    json_object_get(old, "sha256") != NULL &&
+		    json_equal(json_object_get(old, "serial"),
+		    json_object_get(rec, "serial")) &&
+		    json_equal(json_object_get(old, "not_after"),
+		    json_object_get(rec, "not_after")))
+			json_object_set(rec, "sha256", json_object_get(old,
+			    "sha256"));
+		if (json_object_get(old, "linked") != NULL)
+			json_object_set(rec, "prev_linked",
+			    json_object_get(old, "linked"));
+		if (disc_changed(old, rec))
+			r->changed++;
+	}
+	r->found++;
+	r->run->certs_seen++;
+	json_object_set_new(r->seen, id, json_true());
+	if (r->iam)
+		xasprintf(&key, "%s/%s", r->account, id);
+	else
+		xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+	if (cert != NULL)
+		json_object_set_new(rec, "_pem", json_pack("{s:s, s:s}", "cert",
+		    cert, "chain", chain != NULL ? chain : ""));
+	json_object_set_new(r->batch, key, rec);
+	free(key);
+}
+
+/*
+ * A new certificate at an ARN that was linked to repository version prev
+ * is a renewal (a new version of prev's certificate) only when ACM renews
+ * that kind of certificate itself (Amazon-issued and private ones) and the
+ * new certificate is for the same names.  Anything else, an import onto
+ * the ARN above all, is someone else's certificate: never a version (a
+ * deployment there is a mismatch).  1: a renewal; 0: not; -1 with cause.
+ */
+static int
+disc_renewed(struct store_txn *t, const json_t *rec, const json_t *prev,
+    const char *pem, char **cause)
+{
+	const char	*type = rec_str(rec, "type");
+	json_t		*v;
+	int		 same;
+
+	if (type == NULL || (strcmp(type, "Amazon Issued") != 0 &&
+	    strcmp(type, "Private") != 0)) {
+		log_warnx("discovery: %s, linked to %s version %lld, now holds "
+		    "another certificate (%s, %s): not a renewal, not taken "
+		    "into the repository", rec_str(rec, "arn"),
+		    rec_str(prev, "name"), rec_int(prev, "version"),
+		    type != NULL ? type : "of unknown type",
+		    rec_str(rec, "domain") ? rec_str(rec, "domain") : "?");
+		return (0);
+	}
+	v = repo_get_version(t, rec_str(prev, "name"), rec_int(prev,
+	    "version"), cause);
+	if (v == NULL)
+		return (*cause != NULL ? -1 : 0);
+	same = repo_same_names(v, pem, cause);
+	json_decref(v);
+	if (same == 0)
+		log_warnx("discovery: %s, linked to %s version %lld, now holds "
+		    "a certificate for other names (%s): not taken as its "
+		    "renewal", rec_str(rec, "arn"), rec_str(prev, "name"),
+		    rec_int(prev, "version"), rec_str(rec, "domain") ?
+		    rec_str(rec, "domain") : "?");
+	return (same);
+}
+
+/*
+ * Write the batch: records, their PEM, links to the repository, and
+ * new repository versions for certificates renewed in ACM.
+ */
+void
+disc_flush(struct disc_region *r)
+{
+	struct store_txn	*t;
+	const char		*key;
+	json_t			*rec, *pem, *prev, *renewed;
+	char			*cause = NULL, *name = NULL, *pkey;
+	enum repo_err		 err;
+	long			 version;
+	size_t			 i;
+	int			 found;
+
+	if (json_object_size(r->batch) == 0)
+		return;
+	renewed = json_array();
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	json_object_foreach(r->batch, key, rec) {
+		pem = json_object_get(rec, "_pem");
+		if (pem != NULL)
+			json_incref(pem);
+		json_object_del(rec, "_pem");
+		prev = json_object_get(rec, "prev_linked");
+		if (prev != NULL)
+			json_incref(prev);
+		json_object_del(rec, "prev_linked");
+		json_object_del(rec, "linked");
+		found = 0;
+		if (rec_str(rec, "sha256") != NULL) {
+			found = repo_find_fingerprint(t, rec_str(rec, "sha256"),
+			    &name, &version, &cause);
+			if (found == -1)
+				goto fail_pem;
+			if (found == 1) {
+				json_object_set_new(rec, "linked", json_pack(
+				    "{s:s, s:I}", "name", name, "version",
+				    (json_int_t)version));
+				free(name);
+				name = NULL;
+			}
+		}
+		/* Renewed in ACM behind acmd's back: a new version. */
+		if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
+		    disc_renewed(t, rec, prev, rec_str(pem, "cert"),
+		    &cause) == 1 &&
+		    repo_add(t, &(struct repo_input){ .name = rec_str(prev,
+		    "name"), .cert = rec_str(pem, "cert"), .chain =
+		    rec_str(pem, "chain"), .source = "discovery", .mode =
+		    REPO_MUST_EXIST }, &version, &err, &cause) == 0) {
+			json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
+			    "name", rec_str(prev, "name"), "version",
+			    (json_int_t)version));
+			json_array_append_new(renewed, json_pack("{s:s, s:I}",
+			    "name", rec_str(prev, "name"), "version",
+			    (json_int_t)version));
+			log_info("discovery: %s was renewed in ACM; version %ld "
+			    "of %s", rec_str(rec, "arn"), version,
+			    rec_str(prev, "name"));
+		} else if (cause != NULL) {
+			log_warnx("discovery: %s: %s", rec_str(rec, "arn"),
+			    cause);
+			free(cause);
+			cause = NULL;
+		}
+		json_decref(prev);
+		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0)
+			goto fail_pem;
+		if (pem != NULL && !r->iam) {
+			xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+			if (rec_put(t, DB_ACM, pkey, pem, &cause) != 0) {
+				free(pkey);
+				goto fail_pem;
+			}
+			free(pkey);
+		}
+		json_decref(pem);
+		continue;
+fail_pem:
+		json_decref(pem);
+		store_abort(t);
+		goto fail;
+	}
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	json_object_clear(r->batch);
+	for (i = 0; i < json_array_size(renewed); i++) {
+		json_t	*x = json_array_get(renewed, i);
+
+		repo_new_version(rec_str(x, "name"), rec_int(x, "version"));
+	}
+	json_decref(renewed);
+	return;
+fail:
+	log_warnx("discovery: %s %s: cannot store the inventory: %s",
+	    r->account, r->region, cause);
+	r->errors++;
+	free(cause);
+	json_object_clear(r->batch);
+	json_decref(renewed);
+}
+
+static int
+disc_load_cb(const char *key, json_t *rec, void *arg)
+{
+	struct disc_region	*r = arg;
+	const char		*id = r->iam ? rec_str(rec, "name") :
+				    rec_str(rec, "arn");
+
+	if (id != NULL)
+		json_object_set(r->existing, id, rec);
+	return (0);
+}
+
+void
+disc_load_existing(struct disc_region *r)
+{
+	struct store_txn	*t;
+	char			*cause = NULL, *prefix;
+
+	if (r->iam)
+		xasprintf(&prefix, "%s/", r->account);
+	else
+		xasprintf(&prefix, "%s/%s/", r->account, r->region);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		if (r->iam)
+			rec_foreach(t, DB_IAM, prefix, disc_load_cb, r, &cause);
+		else
+			inv_foreach(t, prefix, 1, disc_load_cb, r, &cause);
+		store_abort(t);
+	}
+	if (cause != NULL) {
+		log_warnx("discovery: %s", cause);
+		free(cause);
+	}
+	free(prefix);
+}
+
+/* Mark what a complete listing no longer has as gone. */
+void
+disc_mark_gone(struct disc_region *r)
+{
+	struct store_txn	*t;
+	const char		*id;
+	json_t			*old, *rec;
+	char			*cause = NULL, *key;
+
+	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
+		goto fail;
+	json_object_foreach(r->existing, id, old) {
+		if (json_object_get(r->seen, id) != NULL || rec_bool(old, "gone"))
+			continue;
+		rec = json_deep_copy(old);
+		json_object_set_new(rec, "gone", json_true());
+		json_object_set_new(rec, "gone_since", json_integer(time(NULL)));
+		if (r->iam)
+			xasprintf(&key, "%s/%s", r->account, id);
+		else
+			xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0) {
+			free(key);
+			json_decref(rec);
+			store_abort(t);
+			goto fail;
+		}
+		free(key);
+		json_decref(rec);
+		r->gone++;
+		log_info("discovery: %s is gone from %s %s", id, r->account,
+		    r->iam ? "IAM" : r->region);
+	}
+	if (store_commit(t, &cause) != 0)
+		goto fail;
+	return;
+fail:
+	log_warnx("discovery: %s %s: %s", r->account, r->region, cause);
+	free(cause);
+}
+
