@@ -171,36 +171,67 @@ req_note(struct store_txn *t, const json_t *rec, const char *status,
 	return (ret);
 }
 
+static int
+req_note_fn(struct store_txn *t, void *arg, char **cause)
+{
+	return (req_note(t, arg, "PENDING_VALIDATION", NULL, NULL, cause));
+}
+
 /* req_note in a transaction of its own, for a request just made. */
 static void
 req_note_alone(const json_t *rec)
 {
-	struct store_txn	*t;
-	char			*cause = NULL;
+	char	*cause = NULL;
 
-	if ((t = store_begin(acmd.store, 1, &cause)) != NULL &&
-	    req_note(t, rec, "PENDING_VALIDATION", NULL, NULL, &cause) != 0) {
-		store_abort(t);
-		t = NULL;
-	}
-	if (t == NULL || store_commit(t, &cause) != 0) {
+	if (store_write(acmd.store, req_note_fn, (void *)rec, &cause) != 0) {
 		log_warnx("request %s: inventory: %s", rec_str(rec, "id"),
 		    cause);
 		free(cause);
 	}
 }
 
+/* An issued certificate into the repository, and the inventory. */
+struct req_store {
+	json_t		*rec;
+	const char	*cert, *chain;
+	long		 version;	/* 0: stored before, linked to */
+};
+
+static int
+req_store_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct req_store	*rs = arg;
+	const char		*name = rec_str(rs->rec, "name");
+	enum repo_err		 err;
+	json_t			*c;
+	int			 exists;
+
+	c = repo_get(t, name, cause);
+	exists = c != NULL;
+	json_decref(c);
+	if (repo_add(t, &(struct repo_input){ .name = name, .cert = rs->cert,
+	    .chain = rs->chain, .source = "request", .mode = exists ?
+	    REPO_MUST_EXIST : REPO_MUST_BE_NEW }, &rs->version, &err,
+	    cause) != 0) {
+		/* Fetched before (a restart after the commit): link to it. */
+		if (err != REPO_EDUP)
+			return (-1);
+		req_link_stored(t, rs->rec, rs->cert, cause);
+		rs->version = 0;
+		return (*cause != NULL ? -1 : 0);
+	}
+	json_object_set_new(rs->rec, "version", json_integer(rs->version));
+	return (req_note(t, rs->rec, "ISSUED", rs->cert, rs->chain, cause));
+}
+
 static void
 req_got_cert(struct aws_result *r, void *arg)
 {
 	struct req_poll		*p = arg;
-	struct store_txn	*t;
-	enum repo_err		 err;
-	const char		*cert, *chain, *name;
+	struct req_store	 rs = { .rec = p->rec };
+	const char		*name;
 	char			*cause = NULL, *f1, *f2, *f3, *msg;
 	long			 version;
-	json_t			*c;
-	int			 exists;
 
 	if (!r->ok) {
 		log_warnx("request %s: GetCertificate: %s: %s", p->id,
@@ -208,48 +239,22 @@ req_got_cert(struct aws_result *r, void *arg)
 		req_poll_done(p);
 		return;
 	}
-	cert = rec_str(r->json, "Certificate");
-	chain = rec_str(r->json, "CertificateChain");
+	rs.cert = rec_str(r->json, "Certificate");
+	rs.chain = rec_str(r->json, "CertificateChain");
 	name = rec_str(p->rec, "name");
-	if (cert == NULL || (t = store_begin(acmd.store, 1, &cause)) == NULL) {
-		log_warnx("request %s: %s", p->id, cause ? cause :
-		    "no certificate in the answer");
+	if (rs.cert == NULL) {
+		log_warnx("request %s: no certificate in the answer", p->id);
+		req_poll_done(p);
+		return;
+	}
+	if (store_write(acmd.store, req_store_fn, &rs, &cause) != 0) {
+		log_warnx("request %s: adding to the repository: %s", p->id,
+		    cause);
 		free(cause);
 		req_poll_done(p);
 		return;
 	}
-	c = repo_get(t, name, &cause);
-	exists = c != NULL;
-	json_decref(c);
-	if (repo_add(t, &(struct repo_input){ .name = name, .cert = cert,
-	    .chain = chain, .source = "request", .mode = exists ?
-	    REPO_MUST_EXIST : REPO_MUST_BE_NEW }, &version, &err,
-	    &cause) != 0) {
-		/* Fetched before (a restart after the commit): link to it. */
-		if (err == REPO_EDUP)
-			req_link_stored(t, p->rec, cert, &cause);
-		store_abort(t);
-		if (cause != NULL) {
-			log_warnx("request %s: adding to the repository: %s",
-			    p->id, cause);
-			free(cause);
-			req_poll_done(p);
-			return;
-		}
-		version = 0;
-	} else {
-		json_object_set_new(p->rec, "version", json_integer(version));
-		if (req_note(t, p->rec, "ISSUED", cert, chain, &cause) != 0) {
-			store_abort(t);
-			t = NULL;
-		}
-		if (t == NULL || store_commit(t, &cause) != 0) {
-			log_warnx("request %s: %s", p->id, cause);
-			free(cause);
-			req_poll_done(p);
-			return;
-		}
-	}
+	version = rs.version;
 	req_set_status(p->rec, "Issued");
 	json_object_del(p->rec, "last_error");
 	json_object_set_new(p->rec, "issued_at", json_integer(time(NULL)));
