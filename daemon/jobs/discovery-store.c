@@ -125,108 +125,113 @@ disc_renewed(struct store_txn *t, const json_t *rec, const json_t *prev,
 }
 
 /*
- * Write the batch: records, their PEM, links to the repository, and
- * new repository versions for certificates renewed in ACM.
+ * One record of the batch into the inventory (and its PEM beside it),
+ * linked to the repository version it holds; a certificate renewed in ACM
+ * behind acmd's back becomes a new version (listed in renewed).  -1 only
+ * when the store failed.
+ */
+static int
+disc_flush_one(struct store_txn *t, struct disc_region *r, const char *key,
+    json_t *rec, json_t *renewed, char **cause)
+{
+	json_t		*pem, *prev;
+	char		*name = NULL, *pkey;
+	enum repo_err	 err;
+	long		 version;
+	int		 found = 0, ret = -1;
+
+	if ((pem = json_object_get(rec, "_pem")) != NULL)
+		json_incref(pem);
+	json_object_del(rec, "_pem");
+	if ((prev = json_object_get(rec, "prev_linked")) != NULL)
+		json_incref(prev);
+	json_object_del(rec, "prev_linked");
+	json_object_del(rec, "linked");
+	if (rec_str(rec, "sha256") != NULL &&
+	    (found = repo_find_fingerprint(t, rec_str(rec, "sha256"), &name,
+	    &version, cause)) == -1)
+		goto out;
+	if (found == 1)
+		json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
+		    "name", name, "version", (json_int_t)version));
+	if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
+	    disc_renewed(t, rec, prev, rec_str(pem, "cert"), cause) == 1 &&
+	    repo_add(t, &(struct repo_input){ .name = rec_str(prev, "name"),
+	    .cert = rec_str(pem, "cert"), .chain = rec_str(pem, "chain"),
+	    .source = "discovery", .mode = REPO_MUST_EXIST }, &version, &err,
+	    cause) == 0) {
+		json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
+		    "name", rec_str(prev, "name"), "version",
+		    (json_int_t)version));
+		json_array_append(renewed, json_object_get(rec, "linked"));
+		log_info("discovery: %s was renewed in ACM; version %ld of %s",
+		    rec_str(rec, "arn"), version, rec_str(prev, "name"));
+	} else if (*cause != NULL) {
+		log_warnx("discovery: %s: %s", rec_str(rec, "arn"), *cause);
+		free(*cause);
+		*cause = NULL;
+	}
+	if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, cause) != 0)
+		goto out;
+	if (pem != NULL && !r->iam) {
+		xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
+		ret = rec_put(t, DB_ACM, pkey, pem, cause);
+		free(pkey);
+	} else
+		ret = 0;
+out:
+	free(name);
+	json_decref(prev);
+	json_decref(pem);
+	return (ret);
+}
+
+struct disc_flush {
+	struct disc_region	*r;
+	json_t			*renewed;
+};
+
+static int
+disc_flush_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct disc_flush	*f = arg;
+	const char		*key;
+	json_t			*rec;
+
+	json_object_foreach(f->r->batch, key, rec) {
+		if (disc_flush_one(t, f->r, key, rec, f->renewed, cause) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Write the batch into the inventory in one transaction, then tell the
+ * repository's watchers of the versions renewed in ACM.
  */
 void
 disc_flush(struct disc_region *r)
 {
-	struct store_txn	*t;
-	const char		*key;
-	json_t			*rec, *pem, *prev, *renewed;
-	char			*cause = NULL, *name = NULL, *pkey;
-	enum repo_err		 err;
-	long			 version;
+	struct disc_flush	 f = { .r = r };
+	json_t			*x;
+	char			*cause = NULL;
 	size_t			 i;
-	int			 found;
 
 	if (json_object_size(r->batch) == 0)
 		return;
-	renewed = json_array();
-	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
-		goto fail;
-	json_object_foreach(r->batch, key, rec) {
-		pem = json_object_get(rec, "_pem");
-		if (pem != NULL)
-			json_incref(pem);
-		json_object_del(rec, "_pem");
-		prev = json_object_get(rec, "prev_linked");
-		if (prev != NULL)
-			json_incref(prev);
-		json_object_del(rec, "prev_linked");
-		json_object_del(rec, "linked");
-		found = 0;
-		if (rec_str(rec, "sha256") != NULL) {
-			found = repo_find_fingerprint(t, rec_str(rec, "sha256"),
-			    &name, &version, &cause);
-			if (found == -1)
-				goto fail_pem;
-			if (found == 1) {
-				json_object_set_new(rec, "linked", json_pack(
-				    "{s:s, s:I}", "name", name, "version",
-				    (json_int_t)version));
-				free(name);
-				name = NULL;
-			}
-		}
-		/* Renewed in ACM behind acmd's back: a new version. */
-		if (found == 0 && prev != NULL && pem != NULL && !r->iam &&
-		    disc_renewed(t, rec, prev, rec_str(pem, "cert"),
-		    &cause) == 1 &&
-		    repo_add(t, &(struct repo_input){ .name = rec_str(prev,
-		    "name"), .cert = rec_str(pem, "cert"), .chain =
-		    rec_str(pem, "chain"), .source = "discovery", .mode =
-		    REPO_MUST_EXIST }, &version, &err, &cause) == 0) {
-			json_object_set_new(rec, "linked", json_pack("{s:s, s:I}",
-			    "name", rec_str(prev, "name"), "version",
-			    (json_int_t)version));
-			json_array_append_new(renewed, json_pack("{s:s, s:I}",
-			    "name", rec_str(prev, "name"), "version",
-			    (json_int_t)version));
-			log_info("discovery: %s was renewed in ACM; version %ld "
-			    "of %s", rec_str(rec, "arn"), version,
-			    rec_str(prev, "name"));
-		} else if (cause != NULL) {
-			log_warnx("discovery: %s: %s", rec_str(rec, "arn"),
-			    cause);
-			free(cause);
-			cause = NULL;
-		}
-		json_decref(prev);
-		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0)
-			goto fail_pem;
-		if (pem != NULL && !r->iam) {
-			xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
-			if (rec_put(t, DB_ACM, pkey, pem, &cause) != 0) {
-				free(pkey);
-				goto fail_pem;
-			}
-			free(pkey);
-		}
-		json_decref(pem);
-		continue;
-fail_pem:
-		json_decref(pem);
-		store_abort(t);
-		goto fail;
+	f.renewed = json_array();
+	if (store_write(acmd.store, disc_flush_fn, &f, &cause) != 0) {
+		log_warnx("discovery: %s %s: cannot store the inventory: %s",
+		    r->account, r->region, cause);
+		r->errors++;
+		free(cause);
+	} else {
+		json_array_foreach(f.renewed, i, x)
+			repo_new_version(rec_str(x, "name"), rec_int(x,
+			    "version"));
 	}
-	if (store_commit(t, &cause) != 0)
-		goto fail;
 	json_object_clear(r->batch);
-	for (i = 0; i < json_array_size(renewed); i++) {
-		json_t	*x = json_array_get(renewed, i);
-
-		repo_new_version(rec_str(x, "name"), rec_int(x, "version"));
-	}
-	json_decref(renewed);
-	return;
-fail:
-	log_warnx("discovery: %s %s: cannot store the inventory: %s",
-	    r->account, r->region, cause);
-	r->errors++;
-	free(cause);
-	json_object_clear(r->batch);
-	json_decref(renewed);
+	json_decref(f.renewed);
 }
 
 static int

@@ -126,26 +126,36 @@ disc_region_error(struct disc_region *r, struct aws_result *res)
 	r->errors++;
 }
 
-static void
-disc_cert_done(struct disc_cert *c)
+/* ACM's tags as a map, or the ones known before when they were not read. */
+static json_t *
+disc_tags(const struct disc_cert *c)
+{
+	json_t	*tags, *tl, *tg;
+	size_t	 i;
+
+	if (c->tags == NULL)
+		return (json_incref(json_object_get(json_object_get(
+		    c->r->existing, c->arn), "tags")));
+	tags = json_object();
+	tl = json_object_get(c->tags, "Tags");
+	json_array_foreach(tl, i, tg) {
+		if (rec_str(tg, "Key") != NULL)
+			json_object_set_new(tags, rec_str(tg, "Key"),
+			    json_string(rec_str(tg, "Value") ? rec_str(tg,
+			    "Value") : ""));
+	}
+	return (tags);
+}
+
+/* The inventory's record of a certificate ACM described. */
+static json_t *
+disc_cert_record(const struct disc_cert *c)
 {
 	struct disc_region	*r = c->r;
-	json_t			*d = c->desc, *rec, *sans, *v;
+	json_t			*d = c->desc, *rec, *v;
 	struct pem_certinfo	*ci = NULL;
 	char			*cause = NULL;
-	size_t			 i;
 
-	if (--c->pending > 0)
-		return;
-	if (d == NULL) {
-		/* Describe failed: keep the old record alive if we had one. */
-		if (json_object_get(r->existing, c->arn) != NULL)
-			json_object_set_new(r->seen, c->arn, json_true());
-		disc_cert_free(c);
-		r->outstanding--;
-		disc_region_step(r);
-		return;
-	}
 	rec = json_object();
 	json_object_set_new(rec, "account", json_string(r->account));
 	json_object_set_new(rec, "region", json_string(r->region));
@@ -157,9 +167,8 @@ disc_cert_done(struct disc_cert *c)
 	    rec_str(d, "Status") : "UNKNOWN"));
 	json_object_set_new(rec, "domain", json_string(rec_str(d,
 	    "DomainName") ? rec_str(d, "DomainName") : ""));
-	sans = json_object_get(d, "SubjectAlternativeNames");
-	json_object_set(rec, "sans", json_is_array(sans) ? sans :
-	    json_array());
+	v = json_object_get(d, "SubjectAlternativeNames");
+	json_object_set(rec, "sans", json_is_array(v) ? v : json_array());
 	set_if(rec, "key_algorithm", key_algorithm(rec_str(d,
 	    "KeyAlgorithm")));
 	set_if(rec, "serial", json_incref(json_object_get(d, "Serial")));
@@ -176,39 +185,39 @@ disc_cert_done(struct disc_cert *c)
 	    "CertificateAuthorityArn")));
 	set_if(rec, "domain_validation", json_incref(json_object_get(d,
 	    "DomainValidationOptions")));
-	if (c->tags != NULL) {
-		json_t	*tags = json_object(), *tl = json_object_get(c->tags,
-		    "Tags");
-
-		for (i = 0; i < json_array_size(tl); i++) {
-			json_t	*tg = json_array_get(tl, i);
-
-			if (rec_str(tg, "Key") != NULL)
-				json_object_set_new(tags, rec_str(tg, "Key"),
-				    json_string(rec_str(tg, "Value") ?
-				    rec_str(tg, "Value") : ""));
-		}
-		json_object_set_new(rec, "tags", tags);
-	} else if (json_object_get(r->existing, c->arn) != NULL)
-		set_if(rec, "tags", json_incref(json_object_get(
-		    json_object_get(r->existing, c->arn), "tags")));
-	if (c->cert != NULL) {
-		if (pem_certinfo_parse(c->cert, strlen(c->cert), &ci,
-		    &cause) == 0) {
-			json_object_set_new(rec, "sha256", json_string(ci->sha256));
-			pem_certinfo_free(ci);
-		} else {
-			log_warnx("discovery: %s: certificate from ACM: %s",
-			    c->arn, cause);
-			free(cause);
-		}
+	set_if(rec, "tags", disc_tags(c));
+	if (c->cert == NULL)
+		return (rec);
+	if (pem_certinfo_parse(c->cert, strlen(c->cert), &ci, &cause) == 0) {
+		json_object_set_new(rec, "sha256", json_string(ci->sha256));
+		pem_certinfo_free(ci);
+	} else {
+		log_warnx("discovery: %s: certificate from ACM: %s", c->arn,
+		    cause);
+		free(cause);
 	}
-	disc_record(r, c->arn, rec, c->cert, c->chain);
+	return (rec);
+}
+
+static void
+disc_cert_done(struct disc_cert *c)
+{
+	struct disc_region	*r = c->r;
+
+	if (--c->pending > 0)
+		return;
+	if (c->desc == NULL) {
+		/* Describe failed: keep the old record alive if we had one. */
+		if (json_object_get(r->existing, c->arn) != NULL)
+			json_object_set_new(r->seen, c->arn, json_true());
+	} else {
+		disc_record(r, c->arn, disc_cert_record(c), c->cert, c->chain);
+		if (json_object_size(r->batch) >= DISC_BATCH)
+			disc_flush(r);
+		disc_progress(r->run, r->region, 0);
+	}
 	disc_cert_free(c);
 	r->outstanding--;
-	if (json_object_size(r->batch) >= DISC_BATCH)
-		disc_flush(r);
-	disc_progress(r->run, r->region, 0);
 	disc_region_step(r);
 }
 
