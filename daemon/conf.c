@@ -62,6 +62,11 @@ const struct conf_entry conf_table[] = {
 	{ .section = "daemon", .key = "max_clients", .type = CONF_UINT,
 	  .offset = OFF(max_clients), .def = "2048", .min = 1, .max = 65536,
 	  .help = "control connections served at once" },
+	{ .section = "daemon", .key = "store_size", .type = CONF_UINT,
+	  .offset = OFF(store_size), .def = "4096", .min = 1,
+	  .max = 1048576,
+	  .help = "largest size of the store in MiB; when it is full, writes "
+	  "are refused and reads go on" },
 
 	{ .section = "aws", .key = "endpoint_url", .type = CONF_STRING,
 	  .offset = OFF(endpoint_url),

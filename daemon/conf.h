@@ -49,6 +49,7 @@ struct config {
 	char		*log;		/* auto, stderr, journal */
 	int		 debug;
 	uint64_t	 max_clients;
+	uint64_t	 store_size;	/* MiB */
 
 	/* [aws] */
 	char		*endpoint_url;

@@ -243,7 +243,8 @@ main(int argc, char **argv)
 	acmd.started = time(NULL);
 	if ((acmd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	if (store_open(acmd.conf->state_dir, 0, &acmd.store, &cause) != 0)
+	if (store_open(acmd.conf->state_dir,
+	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
 		fatalx("%s", cause);
 	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
 	    &cause) != 0)

@@ -18,6 +18,7 @@ struct store {
 	uint32_t	 schema_found;
 	uint64_t	 generation[DB_COUNT];
 	int		 txn_open;	/* write transactions open (0 or 1) */
+	size_t		 mapsize;
 };
 
 struct store_txn {
@@ -58,6 +59,10 @@ store_db_name(enum store_db db)
 		return ("?");
 	return (store_db_names[db]);
 }
+
+/* LMDB's map is full: what to do about it. */
+#define STORE_FULL_FMT	"the store is full (store_size = %zu MiB in " \
+	"acmd.conf; raise it and restart acmd)"
 
 static int
 store_error(int rc, const char *what, char **cause)
@@ -105,7 +110,11 @@ txn_failed(struct store_txn *t, char **cause)
 static int
 txn_lmdb_error(struct store_txn *t, int rc, const char *what, char **cause)
 {
-	txn_error(t, "store: %s: %s", what, mdb_strerror(rc));
+	if (rc == MDB_MAP_FULL)
+		txn_error(t, "store: %s: " STORE_FULL_FMT, what,
+		    t->store->mapsize >> 20);
+	else
+		txn_error(t, "store: %s: %s", what, mdb_strerror(rc));
 	if (cause != NULL && *cause == NULL)
 		*cause = xstrdup(t->error);
 	return (-1);
@@ -182,6 +191,7 @@ int
 store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 {
 	struct store	*s;
+	MDB_envinfo	 info;
 	MDB_txn		*txn;
 	int		 rc, i;
 
@@ -196,6 +206,7 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 	}
 	if (mapsize == 0)
 		mapsize = (size_t)4 << 30;
+	s->mapsize = mapsize;
 	if ((rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 16)) != 0)
@@ -206,6 +217,9 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		free(s);
 		return (-1);
 	}
+	/* A store bigger than asked keeps its size. */
+	if (mdb_env_info(s->env, &info) == 0)
+		s->mapsize = info.me_mapsize;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto lmdb_fail;
 	for (i = 0; i < DB_COUNT; i++) {
@@ -285,6 +299,12 @@ store_commit(struct store_txn *t, char **cause)
 	if (t->write)
 		t->store->txn_open = 0;
 	rc = mdb_txn_commit(t->txn);
+	if (rc == MDB_MAP_FULL) {
+		xasprintf(cause, "store: commit: " STORE_FULL_FMT,
+		    t->store->mapsize >> 20);
+		free(t);
+		return (-1);
+	}
 	free(t);
 	if (rc != 0)
 		return (store_error(rc, "commit", cause));
