@@ -86,8 +86,10 @@ static const struct ctl_opt region_opts[] = {
 static const struct ctl_opt request_public_opts[] = {
 	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
 	{ "region", OPT_STR, NULL, "ACM region" },
-	{ "domain", OPT_STR, NULL, "the certificate's domain name" },
-	{ "san", OPT_LIST, NULL, "another name on it (repeatable)" },
+	{ "domain", OPT_STR, NULL, "the certificate's first name, its Common "
+	  "Name (64 characters at most; longer names go in --san)" },
+	{ "san", OPT_LIST, NULL, "another name on it, up to 253 characters "
+	  "(repeatable)" },
 	{ "validation", OPT_STR, NULL, "dns or email" },
 	{ "key-algorithm", OPT_STR, PROTO_A_KEY_ALGORITHM,
 	  "RSA_2048, EC_prime256v1 or EC_secp384r1" },
@@ -97,7 +99,8 @@ static const struct ctl_opt request_public_opts[] = {
 	  "longest match)" },
 	{ "manual-dns", OPT_FLAG, PROTO_A_MANUAL_DNS, "show the records to create "
 	  "by hand (the default)" },
-	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag (repeatable)" },
+	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
+	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
 	{ NULL, 0, NULL, NULL }
 };
@@ -106,11 +109,14 @@ static const struct ctl_opt request_private_opts[] = {
 	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
 	{ "region", OPT_STR, NULL, "ACM region" },
 	{ "ca", OPT_STR, NULL, "ARN of the ACM Private CA" },
-	{ "domain", OPT_STR, NULL, "the certificate's domain name" },
-	{ "san", OPT_LIST, NULL, "another name on it (repeatable)" },
+	{ "domain", OPT_STR, NULL, "the certificate's first name, its Common "
+	  "Name (64 characters at most; longer names go in --san)" },
+	{ "san", OPT_LIST, NULL, "another name on it, up to 253 characters "
+	  "(repeatable)" },
 	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "also fetch the private key "
 	  "(ExportCertificate; AWS charges for it)" },
-	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag (repeatable)" },
+	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
+	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
 	{ NULL, 0, NULL, NULL }
 };

@@ -15,6 +15,9 @@
 #include "requests.h"
 #include "xmalloc.h"
 
+/* RequestCertificate: the first name, the Common Name, is 64 octets at most. */
+#define REQ_DOMAIN_MAX	64
+
 static const char *const key_algorithms[] = { "RSA_2048", "EC_prime256v1",
     "EC_secp384r1", NULL };
 
@@ -60,6 +63,14 @@ req_common_args(struct cmd_ctx *ctx, struct request_spec *s)
 	if (!valid_domain(s->domain)) {
 		cmd_reply_arg_error(ctx, PROTO_A_DOMAIN, "'%s' is not a domain "
 		    "name ACM can certify", s->domain);
+		goto out;
+	}
+	/* The first name is the Common Name: RFC 5280's 64 octets. */
+	if (strlen(s->domain) > REQ_DOMAIN_MAX) {
+		cmd_reply_arg_error(ctx, PROTO_A_DOMAIN, "'%s' is %zu characters; "
+		    "ACM takes at most %d for the first name (the Common Name): "
+		    "give a shorter --domain and this name as --san", s->domain,
+		    strlen(s->domain), REQ_DOMAIN_MAX);
 		goto out;
 	}
 	s->sans = json_array();

@@ -369,6 +369,14 @@ def summary(c):
 def request_certificate(ctx, p):
     domain = _req(p, "DomainName")
     _validate_domain(domain)
+    # The API reference: "In compliance with RFC 5280, the length of the
+    # domain name (technically, the Common Name) that you provide cannot
+    # exceed 64 octets (characters), including periods."  The exception and
+    # its text are not documented: chosen, not confirmed.
+    if len(domain) > 64:
+        raise AwsError("ValidationException", "The DomainName '%s' is %d characters; the "
+                       "first domain name (the Common Name) cannot exceed 64 octets. Put a "
+                       "longer name in SubjectAlternativeNames." % (domain, len(domain)))
     sans = p.get("SubjectAlternativeNames") or []
     if not isinstance(sans, list):
         raise AwsError("ValidationException", "SubjectAlternativeNames must be a list")

@@ -146,6 +146,9 @@ ARN=$(j "d['CertificateArn']")
 cond "ARN format" "re.match(r'^arn:aws:acm:us-east-1:$A1:certificate/[0-9a-f-]{36}$', d['CertificateArn']) is not None"
 expect_ok "same idempotency token + args -> same ARN" acm request-certificate --domain-name example.com --subject-alternative-names '*.example.com' www.example.com --validation-method DNS --idempotency-token tok1 --tags Key=env,Value=test
 is "idempotent ARN" "$(j "d['CertificateArn']")" "$ARN"
+expect_err ValidationException "a 65-character DomainName (the Common Name) -> ValidationException" acm request-certificate --domain-name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.a.bc --validation-method DNS
+expect_ok "a 64-character DomainName is taken" acm request-certificate --domain-name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.abc --validation-method DNS
+expect_ok "a 200-character SAN behind a short DomainName is taken" acm request-certificate --domain-name short.example.com --subject-alternative-names aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com --validation-method DNS
 expect_ok "acm describe-certificate (pending)" acm describe-certificate --certificate-arn "$ARN"
 cond "status PENDING_VALIDATION, type AMAZON_ISSUED, RSA-2048" "d['Certificate']['Status'] == 'PENDING_VALIDATION' and d['Certificate']['Type'] == 'AMAZON_ISSUED' and d['Certificate']['KeyAlgorithm'] == 'RSA-2048'"
 cond "validation CNAME looks like AWS's" "all(re.match(r'^_[0-9a-f]{32}\.[a-z0-9.]+\.$', o['ResourceRecord']['Name']) and re.match(r'^_[0-9a-f]{32}\.[a-z0-9]+\.acm-validations\.aws\.$', o['ResourceRecord']['Value']) and o['ValidationMethod'] == 'DNS' for o in d['Certificate']['DomainValidationOptions'])"

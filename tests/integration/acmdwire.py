@@ -1,5 +1,5 @@
-"""The acmd wire for test clients: msgpack maps of strings, integers and
-booleans, in frames of a 4-byte big-endian length."""
+"""The acmd wire for test clients: msgpack maps and arrays of strings,
+integers and booleans, in frames of a 4-byte big-endian length."""
 import os
 import re
 import socket
@@ -25,6 +25,8 @@ def pack(obj):
     if isinstance(obj, str):
         b = obj.encode()
         return b"\xdb" + struct.pack(">I", len(b)) + b
+    if isinstance(obj, (list, tuple)):
+        return b"\xdd" + struct.pack(">I", len(obj)) + b"".join(pack(v) for v in obj)
     if isinstance(obj, dict):
         out = b"\xdf" + struct.pack(">I", len(obj))
         for k, v in obj.items():

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from acmdwire import PROTO_VERSION, connect, frame, recv_frame  # noqa: E402
+from acmdwire import PROTO_VERSION, connect, frame, pack, recv_frame  # noqa: E402
 
 SOCK, ACMCTL, START = sys.argv[1], sys.argv[2], int(sys.argv[3])
 n = START
@@ -106,6 +106,63 @@ report(body is not None and b"EUNKNOWN_CMD" in body, "unknown command: EUNKNOWN_
 s.sendall(frame({"kind": "request", "id": 8, "cmd": "ping"}))
 body = recv_frame(s)
 report(body is not None and b"pong" in body, "same connection still answers ping", repr(body))
+s.close()
+
+# Arguments are checked against the command's declaration before it runs:
+# an unknown, repeated, ill-typed, oversized or missing one is refused with
+# EINVAL_ARG naming it, nothing runs, and the connection stays.
+s = conn()
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
+recv_frame(s)
+
+
+def ask(args, cmd="cert.show", raw=None):
+    """One request (args as a dict, or raw msgpack of the args map)."""
+    global rid
+    rid += 1
+    if raw is None:
+        s.sendall(frame({"kind": "request", "id": rid, "cmd": cmd, "args": args}))
+    else:
+        env = {"kind": "request", "id": rid, "cmd": cmd}
+        body = b"\x84" + b"".join(pack(k) + pack(v) for k, v in env.items()) + pack("args") + raw
+        s.sendall(struct.pack(">I", len(body)) + body)
+    return recv_frame(s) or b""
+
+
+rid = 100
+cases = [
+    ("unknown argument", {"name": "x", "bogus": 1}, "cert.show", None, [b"bogus", b"takes no argument"]),
+    ("unknown argument to ping", {"verbose": True}, "ping", None, [b"verbose"]),
+    ("string given as a number", {"name": 5}, "cert.show", None, [b"'name' must be a string"]),
+    ("number given as a string", {"limit": "ten"}, "audit", None, [b"'limit' must be a whole number"]),
+    ("boolean given as a string", {"name": "x", "credential": "c", "replace": "sure"}, "deploy", None,
+     [b"'replace' must be true or false"]),
+    ("required argument missing", {}, "cert.show", None, [b"'name' is required"]),
+    ("oversized string", {"name": "n" * 100000}, "cert.show", None, [b"'name' is longer than"]),
+    ("too many list items", {"name": "x", "credential": "c",
+                             "region": ["us-east-1"] * 65}, "deploy", None, [b"'region' has more than 64 items"]),
+    ("NUL inside a string", {"name": "a\x00b"}, "cert.show", None, [b"NUL"]),
+    ("argument given twice", None, "cert.show",
+     b"\x82" + pack("name") + pack("a") + pack("name") + pack("b"), [b"'name' is given twice"]),
+    ("argument name not a string", None, "cert.show", b"\x81\x05" + pack("a"), [b"EINVAL_ARG"]),
+]
+for desc, args, cmd, raw, want in cases:
+    body = ask(args, cmd, raw)
+    report(b"EINVAL_ARG" in body and all(w in body for w in want),
+           f"{desc}: EINVAL_ARG naming it", repr(body[:300]))
+s.sendall(frame({"kind": "request", "id": 999, "cmd": "ping"}))
+body = recv_frame(s)
+report(body is not None and b"pong" in body, "after eleven refused requests the connection still answers", repr(body))
+s.close()
+# A refused write changed nothing: a credential with one unknown argument.
+s = conn()
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
+recv_frame(s)
+body = ask({"name": "sneaky", "access_key": "AKIDEXAMPLE000000009",
+            "secret": "s" * 40, "persist": True}, "credential.add")
+r = subprocess.run([ACMCTL, "-s", SOCK, "--json", "credential", "list"], capture_output=True, timeout=20)
+report(b"'persist'" in body and b"sneaky" not in r.stdout,
+       "credential.add with an unknown argument: refused, nothing stored", repr(body[:200]) + repr(r.stdout[:200]))
 s.close()
 
 # Deep nesting / many small frames in one write.

@@ -281,4 +281,42 @@ ok "sync after the restart" ctl request sync "$K2"
 is "  still one certificate for k2.example.org" 1 "$(count "$(emu_certs k2.example.org)")"
 is "request list: two more requests, nothing else" $((NREQ + 2)) "$(ctl --json request list | jget 'len(d)')"
 
+# --- long names: ACM's 64-character first name, 253-character SANs ------------
+# RequestCertificate's first name is the Common Name (RFC 5280: 64 octets):
+# a longer --domain is refused before anything is stored or requested,
+# saying where the name goes; behind a short --domain it is issued, and the
+# certificate is stored under the short name's repository name.
+L60=$(printf 'a%.0s' $(seq 1 60))
+LONG=$L60.$L60.$L60.long-domain.example.org
+n0=$(req_calls); nl=$(ctl --json request list | jget 'len(d)')
+out=$(ctl request public --credential main --region $R --domain "$LONG" --validation email 2>&1); rc=$?
+is "a ${#LONG}-character --domain: exit 2" 2 "$rc"
+like "  the error names --domain, the 64-character limit and --san" "--domain: .* is ${#LONG} characters; ACM takes at most 64 .*--san" "$out"
+is "  nothing requested, nothing stored" "$n0 $nl" "$(req_calls) $(ctl --json request list | jget 'len(d)')"
+LR=$(pub --domain long-san.example.org --san "$LONG" --validation email | jget 'd["id"]')
+check "the ${#LONG}-character name as a SAN is requested" "$([ -n "$LR" ]; echo $?)"
+LARN=""
+for i in $(seq 1 40); do LARN=$(field "$LR" 'd.get("arn") or ""'); [ -n "$LARN" ] && break; sleep 0.2; done
+for i in $(seq 1 40); do
+	[ "$(emu POST /_emu/approve-email "{\"arn\":\"$LARN\"}" | jget 'd.get("status")')" = ISSUED ] && break
+	sleep 0.3
+done
+ok "  it reaches Issued" drive 15 "$LR"
+LNAME=$(field "$LR" 'd["name"]')
+is "  stored under the first name's repository name" long-san.example.org "$LNAME"
+is "  the stored certificate holds the long name" "True" \
+    "$(ctl --json cert show "$LNAME" | jget "'$LONG' in d['sans']")"
+
+# --- tags on requests follow ACM's limits (one --tag parser) ------------------
+n0=$(req_calls)
+K129=$(printf 'k%.0s' $(seq 1 129)); V257=$(printf 'v%.0s' $(seq 1 257))
+out=$(ctl request public --credential main --region $R --domain t1.example.org --validation dns --tag "$K129=v" 2>&1); rc=$?
+is "a 129-character tag key: exit 2" 2 "$rc"
+like "  the error names --tag and the limits" "--tag: .*key up to 128, value up to 256" "$out"
+out=$(ctl request public --credential main --region $R --domain t1.example.org --validation dns --tag "k=$V257" 2>&1); rc=$?
+is "a 257-character tag value: exit 2" 2 "$rc"
+is "  nothing was requested" "$n0" "$(req_calls)"
+ok "a 128-character key and a 256-character value are taken" \
+    ctl request public --credential main --region $R --domain t2.example.org --validation dns --tag "${K129:1}=${V257:1}"
+
 finish
