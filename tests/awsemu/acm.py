@@ -23,6 +23,12 @@ ARN_RE = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate/([0-
 PCA_ARN_RE = re.compile(r"^arn:aws[a-z-]*:acm-pca:([a-z0-9-]+):(\d{12}):certificate-authority/([0-9a-zA-Z-]+)$")
 DOMAIN_RE = re.compile(r"^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])\.?$")
 PUBLIC_DAYS = 395
+# Managed renewal starts 60 days before expiry, public and private alike
+# (ACM User Guide: "Managed certificate renewal" -- "ACM begins the
+# renewal process up to 60 days prior to the certificate's expiration
+# date"; "Private certificate renewal": "When a managed certificate is 60
+# days away from expiration, ACM automatically attempts to renew it").
+RENEWAL_WINDOW_DAYS = 60
 IDEM_SECONDS = 3600
 DEFAULT_KEYTYPES = ("RSA_1024", "RSA_2048")
 STATUSES = ("PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT",
@@ -175,7 +181,7 @@ def new_cert(account, region, domain, sans, ctype, key_alg):
             "failure_reason": None, "renewal": None, "resends": 0, "fp": None,
             "exported_since": False, "dvo_ready": 0, "ku": None,
             "subject": None, "issuer": None, "sig_alg": None, "options": {
-                "CertificateTransparencyLoggingPreference": "ENABLED"}}
+                "CertificateTransparencyLoggingPreference": "ENABLED", "Export": "DISABLED"}}
 
 
 def _cert_fields(cert):
@@ -340,7 +346,17 @@ def summary(c):
     for an imported certificate.  Exported "exists only when the certificate
     type is PRIVATE"; IssuedAt only for AMAZON_ISSUED; ImportedAt only for
     IMPORTED; RevokedAt only when REVOKED (CertificateSummary in the API
-    reference).  InUse is a boolean."""
+    reference).  InUse is a boolean.
+
+    ExportOption (ENABLED | DISABLED, "Indicates if export is enabled for
+    the certificate"; current API reference, not in botocore 1.29) is the
+    certificate's Options.Export: ENABLED only for a public certificate
+    requested with Options {Export: ENABLED}.  The reference's
+    SearchCertificates example shows it DISABLED for an IMPORTED one; that
+    a PRIVATE certificate shows DISABLED too (it is exportable, but was not
+    requested with the option, which ACM refuses for PRIVATE ones) is not
+    confirmed.  Exported stays PRIVATE-only, as the reference still says
+    ("This value exists only when the certificate type is PRIVATE")."""
     ku, eku = _key_usages(c)
     s = {"CertificateArn": c["arn"], "DomainName": c["domain"],
          "SubjectAlternativeNameSummaries": list(c["sans"][:100]),
@@ -352,6 +368,7 @@ def summary(c):
          "RenewalEligibility": renewal_eligibility(c), "CreatedAt": c["created"]}
     if c["type"] == "PRIVATE":
         s["Exported"] = bool(c["exported"])
+    s["ExportOption"] = c["options"].get("Export", "DISABLED")
     if c["cert_pem"]:
         s["NotBefore"] = c["not_before"]
         s["NotAfter"] = c["not_after"]
@@ -365,6 +382,48 @@ def summary(c):
 
 
 # ------------------------------------------------------------------ operations
+
+def _check_options(opts, ca_arn):
+    """RequestCertificate's Options (CertificateOptions, current ACM API
+    reference): CertificateTransparencyLoggingPreference and Export, each
+    ENABLED | DISABLED ("You cannot update the value of Export after the
+    certificate is created").  Export makes a public certificate
+    exportable (ACM User Guide, "AWS Certificate Manager exportable public
+    certificates": DNS or email validation alike).  ACM refuses Options
+    it does not support for a PRIVATE certificate: ValidationException
+    "One or more of the options specified in the request are not
+    supported for PRIVATE certificate types" (the real service's answer
+    to a private request carrying Export, quoted in
+    cloudposse/terraform-aws-acm-request-certificate#95)."""
+    if opts is None:
+        return {}
+    if not isinstance(opts, dict):
+        raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+    out = {}
+    for k, member in (("CertificateTransparencyLoggingPreference", "certificateTransparencyLoggingPreference"),
+                      ("Export", "export")):
+        v = opts.get(k)
+        if v is None:
+            continue
+        if v not in ("ENABLED", "DISABLED"):
+            raise AwsError("ValidationException", "1 validation error detected: Value '%s' at "
+                           "'options.%s' failed to satisfy constraint: Member must satisfy enum value "
+                           "set: [ENABLED, DISABLED]" % (v, member))
+        out[k] = v
+    if ca_arn and "Export" in out:
+        raise AwsError("ValidationException", "One or more of the options specified in the request are "
+                       "not supported for PRIVATE certificate types")
+    return out
+
+
+def exportable(c):
+    """ExportCertificate works for PRIVATE certificates and for public ones
+    requested with Options.Export ENABLED (ExportCertificate, current API
+    reference: "Exports a private certificate issued by a private
+    certificate authority (CA) or public certificate for use anywhere")."""
+    return c["type"] == "PRIVATE" or (c["type"] == "AMAZON_ISSUED"
+                                      and c["options"].get("Export") == "ENABLED")
+
 
 def request_certificate(ctx, p):
     domain = _req(p, "DomainName")
@@ -422,6 +481,7 @@ def request_certificate(ctx, p):
         if not (b == vd.lower() or b.endswith("." + vd.lower())):
             raise AwsError("InvalidDomainValidationOptionsException",
                            "ValidationDomain %s is not a superdomain of %s" % (vd, dn))
+    options = _check_options(p.get("Options"), ca_arn)
     tags = _check_tags(p.get("Tags"))
     if len(tags) > 50:
         raise AwsError("TooManyTagsException", "the TagSet: 50 is the limit of number of tags allowed")
@@ -431,7 +491,7 @@ def request_certificate(ctx, p):
                        "'idempotencyToken' failed to satisfy constraint: Member must satisfy regular "
                        "expression pattern: \\w+" % token)
     argsig = json.dumps([domain, sorted(s.lower() for s in alln), method, key_alg, ca_arn,
-                         dvo_opts], sort_keys=True)
+                         dvo_opts, options], sort_keys=True)
     emu = ctx.emu
     with emu.lock:
         rs = _region_state(ctx)
@@ -443,6 +503,7 @@ def request_certificate(ctx, p):
         c = new_cert(ctx.account, ctx.region, domain, alln,
                      "PRIVATE" if ca_arn else "AMAZON_ISSUED", key_alg)
         c["tags"] = tags
+        c["options"].update(options)
         if ca_arn:
             import pca
             c["ca_arn"] = ca_arn
@@ -506,6 +567,14 @@ def list_certificates(ctx, p):
     kset = set(keytypes)
     eku = set(inc.get("extendedKeyUsage") or [])
     kus = set(inc.get("keyUsage") or [])
+    # Filters.exportOption (current API reference, not in botocore 1.29):
+    # "Specify ENABLED or DISABLED to identify certificates that can be
+    # exported."
+    xopt = inc.get("exportOption")
+    if xopt is not None and xopt not in ("ENABLED", "DISABLED"):
+        raise AwsError("ValidationException", "1 validation error detected: Value '%s' at "
+                       "'includes.exportOption' failed to satisfy constraint: Member must satisfy enum "
+                       "value set: [ENABLED, DISABLED]" % xopt)
 
     def uses_ok(c):
         if not eku and not kus:
@@ -516,7 +585,8 @@ def list_certificates(ctx, p):
     with ctx.emu.lock:
         rs = _region_state(ctx)
         sel = [c for c in rs.certs.values()
-               if (not sset or c["status"] in sset) and c["key_alg"] in kset and uses_ok(c)]
+               if (not sset or c["status"] in sset) and c["key_alg"] in kset and uses_ok(c)
+               and (xopt is None or c["options"].get("Export", "DISABLED") == xopt)]
         if p.get("SortBy") is not None:
             if p["SortBy"] != "CREATED_AT" or p.get("SortOrder", "ASCENDING") not in ("ASCENDING", "DESCENDING"):
                 raise AwsError("ValidationException", "SortBy must be CREATED_AT and SortOrder "
@@ -689,9 +759,13 @@ def export_certificate(ctx, p):
                        "failed to satisfy constraint: Member must have length greater than or equal to 4")
     with ctx.emu.lock:
         c = find_cert(ctx, p.get("CertificateArn"))
-        if c["type"] != "PRIVATE":
-            raise AwsError("ValidationException", "Certificate ARN: %s is not a private certificate"
-                           % c["arn"])
+        if not exportable(c):
+            # The code is AWS's (ValidationException, as before exportable
+            # public certificates); the text is ours: no public record of
+            # the real one for a non-exportable public certificate.
+            raise AwsError("ValidationException", "Certificate ARN: %s is not exportable: only private "
+                           "certificates and public certificates requested with the Export option "
+                           "ENABLED can be exported." % c["arn"])
         if not c["cert_pem"] or c["key"] is None:
             raise AwsError("RequestInProgressException", "Certificate %s is not yet issued." % c["arn"])
         c["exported"] = True
@@ -702,44 +776,91 @@ def export_certificate(ctx, p):
 
 
 def renew_certificate(ctx, p):
-    """RenewCertificate.  API reference (botocore 1.29): "At this time, only
-    exported private certificates can be renewed with this operation";
-    ACM User Guide, "Force certificate renewal": "You can only renew
-    certificates that have been previously exported".  AWS's refusal is a
-    ValidationException "Certificate ARN <arn> has not been exported so it
-    is not eligible for the Renew Certificate API." (quoted from the real
-    service in crossplane-contrib/provider-aws#908).  Imported and
-    Amazon-issued certificates cannot be exported (ExportCertificate:
-    private only), so they are never "exported" and get the same answer.
-    The current API reference adds RequestInProgressException ("the
-    certificate ... has not yet been issued"): a certificate not issued yet,
-    or whose renewal is still under way."""
+    """RenewCertificate.  Current API reference: "Renews an eligible ACM
+    certificate"; ACM User Guide, "Force certificate renewal": "You can
+    renew your ACM public and private certificates ... You can only renew
+    certificates that have been previously exported" (botocore 1.29 still
+    says "only exported private certificates").  So: a PRIVATE
+    certificate, or a public one requested with Options.Export ENABLED,
+    exported since it was issued or last renewed.  Anything else gets
+    AWS's ValidationException "Certificate ARN <arn> has not been exported
+    so it is not eligible for the Renew Certificate API." (quoted from the
+    real service in crossplane-contrib/provider-aws#908).  The current
+    reference adds RequestInProgressException: a certificate not issued
+    yet, or whose renewal is still under way.
+
+    A public certificate is validated again, as in managed renewal: with
+    DNS validation it is renewed once its CNAME records are in a Route 53
+    zone of the account (RenewalStatus PENDING_VALIDATION until then);
+    with EMAIL validation it waits for /_emu/approve-email.  renewal_delay
+    (/_emu/config) > 0: PENDING_AUTO_RENEWAL first, the old certificate
+    served meanwhile (Infisical/infisical#6069 polls DescribeCertificate
+    until the Serial changes after RenewCertificate of an exportable
+    public certificate)."""
     emu = ctx.emu
     with emu.lock:
         c = find_cert(ctx, p.get("CertificateArn"))
-        if c["status"] == "PENDING_VALIDATION" or c.get("renew_due"):
+        if c["status"] == "PENDING_VALIDATION" or c.get("renew_due") or c.get("renew_validating"):
             raise AwsError("RequestInProgressException", "Certificate %s is not yet issued or is "
                            "being renewed." % c["arn"])
-        if not c["exported_since"] or c["type"] != "PRIVATE":
+        if not c["exported_since"] or not exportable(c):
             raise AwsError("ValidationException", "Certificate ARN %s has not been exported so it is not "
                            "eligible for the Renew Certificate API." % c["arn"])
         if c["status"] not in ("ISSUED", "EXPIRED"):
             raise AwsError("ValidationException", "Certificate ARN %s is not eligible for renewal (status "
                            "%s)." % (c["arn"], c["status"]))
-        import pca
-        caobj = pca.get_ca_admin(emu, c["ca_arn"])
-        if caobj is None or caobj["status"] != "ACTIVE":
-            raise AwsError("ValidationException", "The private CA %s is not in ACTIVE state." % c["ca_arn"])
-        if emu.renewal_delay > 0:
-            # Like AWS: the renewal is asynchronous; GetCertificate keeps
-            # answering the old certificate until it is done.
-            c["renew_due"] = time.time() + emu.renewal_delay
-            c["renewal"] = {"RenewalStatus": "PENDING_AUTO_RENEWAL",
-                            "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
-                            "UpdatedAt": time.time()}
-        else:
-            _renewed(emu, c)
+        if c["type"] == "PRIVATE":
+            import pca
+            caobj = pca.get_ca_admin(emu, c["ca_arn"])
+            if caobj is None or caobj["status"] != "ACTIVE":
+                raise AwsError("ValidationException", "The private CA %s is not in ACTIVE state."
+                               % c["ca_arn"])
+        start_renewal(emu, c, emu.renewal_delay)
     return {}
+
+
+def start_renewal(emu, c, delay):
+    """A renewal by ACM (RenewCertificate or managed renewal): after delay
+    seconds (PENDING_AUTO_RENEWAL meanwhile), PRIVATE ones are reissued,
+    public ones validated again first (_revalidate)."""
+    if delay > 0:
+        c["renew_due"] = time.time() + delay
+        c["renew_check"] = c["type"] == "AMAZON_ISSUED"
+        c["renewal"] = {"RenewalStatus": "PENDING_AUTO_RENEWAL",
+                        "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
+                        "UpdatedAt": time.time()}
+    elif c["type"] == "AMAZON_ISSUED":
+        _revalidate(emu, c)
+    else:
+        _renewed(emu, c)
+
+
+def _revalidate(emu, c, recs=None):
+    """Domain validation of a public certificate's renewal (ACM User Guide,
+    "Managed certificate renewal" / "Renewal for domains validated by
+    DNS": ACM renews automatically as long as the CNAME records are still
+    in DNS; email-validated ones wait for the owner's approval).  Renewed
+    at once when every record is there; RenewalStatus PENDING_VALIDATION
+    otherwise, tried again on every sweep."""
+    import route53
+    ok = False
+    if c["method"] == "DNS":
+        if recs is None:
+            recs = route53.cname_set(emu.account(c["account"]))
+        ok = all((dv["record"]["Name"].lower().rstrip("."), dv["record"]["Value"].lower().rstrip("."))
+                 in recs for dv in c["dvos"])
+    if ok:
+        _renewed(emu, c)
+        return
+    if not c.get("renew_validating"):
+        c["renew_validating"] = True
+        dvos = []
+        for dv in c["dvos"]:
+            o = _dvo_out(c, dv)
+            o["ValidationStatus"] = "PENDING_VALIDATION"
+            dvos.append(o)
+        c["renewal"] = {"RenewalStatus": "PENDING_VALIDATION", "DomainValidationOptions": dvos,
+                        "UpdatedAt": time.time()}
 
 
 def _renewed(emu, c):
@@ -753,6 +874,8 @@ def _renewed(emu, c):
     User Guide, "Handling exceptions") and the old certificate stays."""
     import pca
     c.pop("renew_due", None)
+    c.pop("renew_check", None)
+    c.pop("renew_validating", None)
     if c["type"] == "PRIVATE":
         caobj = pca.get_ca_admin(emu, c["ca_arn"])
         if caobj is None or caobj["status"] != "ACTIVE":
@@ -761,12 +884,26 @@ def _renewed(emu, c):
                             else "PCA_INVALID_STATE",
                             "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
                             "UpdatedAt": time.time()}
+            c["renewal_failed_serial"] = c["serial"]
             return
     issue(emu, c)
     c["exported_since"] = False
     c["renewal"] = {"RenewalStatus": "SUCCESS",
                     "DomainValidationOptions": [_dvo_out(c, dv) for dv in c["dvos"]],
                     "UpdatedAt": time.time()}
+
+
+def _managed_renewal_due(c, now):
+    """Whether the sweep starts ACM's managed renewal of c (managed_renewal
+    on): an ISSUED AMAZON_ISSUED or PRIVATE certificate, ELIGIBLE (in use,
+    or exported since issued or last renewed), within RENEWAL_WINDOW_DAYS
+    of expiry, not already being renewed, and not one whose renewal of
+    this very certificate already FAILED."""
+    return (c["type"] in ("AMAZON_ISSUED", "PRIVATE") and c["status"] == "ISSUED" and c["not_after"]
+            and c["not_after"] - now <= RENEWAL_WINDOW_DAYS * 86400
+            and not c.get("renew_due") and not c.get("renew_validating")
+            and c.get("renewal_failed_serial", -1) != c["serial"]
+            and renewal_eligibility(c) == "ELIGIBLE")
 
 
 def resend_validation_email(ctx, p):
@@ -862,6 +999,12 @@ def update_certificate_options(ctx, p):
     opts = _req(p, "Options")
     with ctx.emu.lock:
         c = find_cert(ctx, p.get("CertificateArn"))
+        if isinstance(opts, dict) and "Export" in opts:
+            # CertificateOptions.Export: "You cannot update the value of
+            # Export after the the certificate is created." (API
+            # reference); the error's text is ours.
+            raise AwsError("ValidationException", "The Export option of certificate %s cannot be "
+                           "updated after the certificate is created." % c["arn"])
         v = opts.get("CertificateTransparencyLoggingPreference")
         if v not in ("ENABLED", "DISABLED"):
             raise AwsError("ValidationException", "Invalid CertificateTransparencyLoggingPreference")
@@ -891,7 +1034,8 @@ OPS = {
 # ------------------------------------------------------------------ background
 
 def tick(emu):
-    """DNS validation against emulated Route 53, expiry, renewals due."""
+    """DNS validation against emulated Route 53, expiry, renewals due, and
+    (managed_renewal on) ACM's managed renewal inside its window."""
     import route53
     now = time.time()
     with emu.lock:
@@ -900,7 +1044,27 @@ def tick(emu):
             for rs in a.regions.values():
                 for c in rs.certs.values():
                     if c.get("renew_due") and c["renew_due"] <= now:
-                        _renewed(emu, c)
+                        if c.get("renew_check"):
+                            c.pop("renew_due")
+                            c.pop("renew_check")
+                            if recs is None:
+                                recs = route53.cname_set(a)
+                            _revalidate(emu, c, recs)
+                        else:
+                            _renewed(emu, c)
+                    elif c.get("renew_validating") and c["method"] == "DNS":
+                        if recs is None:
+                            recs = route53.cname_set(a)
+                        _revalidate(emu, c, recs)
+                    elif emu.managed_renewal and _managed_renewal_due(c, now):
+                        if recs is None:
+                            recs = route53.cname_set(a)
+                        if emu.renewal_delay > 0:
+                            start_renewal(emu, c, emu.renewal_delay)
+                        elif c["type"] == "AMAZON_ISSUED":
+                            _revalidate(emu, c, recs)
+                        else:
+                            _renewed(emu, c)
                     st = c["status"]
                     if st == "ISSUED" and c["not_after"] and c["not_after"] < now:
                         c["status"] = "EXPIRED"
@@ -937,7 +1101,9 @@ def dump_cert(c):
          "serial": calib.serial_to_aws(c["serial"]) if c["serial"] is not None else None,
          "fingerprint": c["fp"], "not_after": iso8601(c["not_after"]) if c["not_after"] else None,
          "validation_method": c["method"], "in_use_by": c["in_use_by"], "tags": c["tags"],
-         "exported": c["exported"], "resends": c["resends"], "ca_arn": c["ca_arn"]}
+         "exported": c["exported"], "resends": c["resends"], "ca_arn": c["ca_arn"],
+         "export_option": c["options"].get("Export", "DISABLED"),
+         "renewal_status": c["renewal"]["RenewalStatus"] if c["renewal"] else None}
     if c["method"] == "DNS":
         d["validation_records"] = [dict(domain=dv["domain"], status=dv["status"], **dv["record"])
                                    for dv in c["dvos"]]
@@ -968,6 +1134,10 @@ def _wrap(fn):
 @_wrap
 def admin_approve_email(emu, data):
     c = _admin_cert(emu, data)
+    if c.get("renew_validating") and c["method"] == "EMAIL":
+        # The owner approves the renewal's validation mail.
+        _renewed(emu, c)
+        return 200, {"arn": c["arn"], "status": c["status"], "renewal_status": "SUCCESS"}
     if c["status"] != "PENDING_VALIDATION" or c["method"] != "EMAIL":
         return 409, {"error": "certificate is %s / %s, not pending email validation" % (c["status"], c["method"])}
     dom = data.get("domain")
@@ -999,7 +1169,7 @@ def admin_renew(emu, data):
     if c["status"] != "ISSUED" or not c["cert_pem"]:
         return 409, {"error": "certificate %s is %s: only an ISSUED certificate is renewed"
                               % (c["arn"], c["status"])}
-    if c.get("renew_due"):
+    if c.get("renew_due") or c.get("renew_validating"):
         return 409, {"error": "certificate %s is already being renewed" % c["arn"]}
     elig = renewal_eligibility(c)
     delay = float(data.get("delay") or 0)

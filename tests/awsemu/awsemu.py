@@ -30,12 +30,14 @@ import ca as calib  # noqa: E402
 import acm  # noqa: E402
 import pca  # noqa: E402
 import iam  # noqa: E402
+import orgs  # noqa: E402
 import route53  # noqa: E402
 import sts  # noqa: E402
 
 DEFAULT_KEY = ("AKIDEXAMPLE000000001", "emusecret0000000000000000000000000000001", "111111111111")
 
-JSON_SERVICES = {"acm": ("CertificateManager", acm.OPS), "acm-pca": ("ACMPrivateCA", pca.OPS)}
+JSON_SERVICES = {"acm": ("CertificateManager", acm.OPS), "acm-pca": ("ACMPrivateCA", pca.OPS),
+                 "organizations": (orgs.TARGET, orgs.OPS)}
 QUERY_SERVICES = {"iam": ("https://iam.amazonaws.com/doc/2010-05-08/", iam.OPS),
                   "sts": ("https://sts.amazonaws.com/doc/2011-06-15/", sts.OPS)}
 R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
@@ -68,6 +70,8 @@ def guess_service(headers, path, body):
     tgt = headers.get("X-Amz-Target") or ""
     if tgt.startswith("ACMPrivateCA."):
         return "acm-pca"
+    if tgt.startswith(orgs.TARGET + "."):
+        return "organizations"
     if tgt:
         return "acm"
     if path.startswith("/2013-04-01"):
@@ -236,19 +240,24 @@ def check_quota(account, region, service, op, now):
     """A token bucket per account, region and operation holding one second
     of quota, taken at the request's arrival (now).  Its own lock: a long
     operation holding the state lock must not bunch the checks of the
-    requests that came meanwhile."""
-    if service != "acm":
+    requests that came meanwhile.
+
+    ACM: its documented rates (acm.RATES), changed by /_emu/quotas.
+    Organizations: no rates unless /_emu/quotas sets some ("rates":
+    {"ListAccounts": 1}); AWS documents none per operation.  Its bucket is
+    per account only (a global service)."""
+    if service not in ("acm", "organizations"):
         return True
     with EMU.lock:
         if not EMU.quotas_enabled:
             return True
         rate = EMU.rates.get(op)
-        if rate is None:
+        if rate is None and service == "acm":
             rate = acm.RATES.get(op)
     if not rate:
         return True
     with QUOTA_LOCK:
-        k = (account, region, op)
+        k = (account, region if service == "acm" else "global", op)
         b = EMU.buckets.get(k)
         cap = max(float(rate), 1.0)
         if b is None:
@@ -301,6 +310,17 @@ def pick_fault(service, op, region):
                 f["count"] = c - 1
             return dict(f)
     return None
+
+
+def throttle_error(service):
+    """What a throttled request gets: ACM "ThrottlingException: Rate
+    exceeded"; Organizations TooManyRequestsException (HTTP 400, see
+    orgs.py); the XML services "Throttling"."""
+    if service == "organizations":
+        return AwsError("TooManyRequestsException", orgs.THROTTLED, 400)
+    if protocol_of(service) == "json":
+        return AwsError("ThrottlingException", "Rate exceeded", 400)
+    return AwsError("Throttling", "Rate exceeded", 400)
 
 
 def count_stat(service, op, region, throttled=False):
@@ -374,8 +394,10 @@ class Handler(BaseHTTPRequestHandler):
     def send_error_for(self, service, err, rid):
         proto = protocol_of(service)
         if proto == "json":
-            self.send_json(err.status, {"__type": err.code, "message": err.message}, rid,
-                           [("x-amzn-ErrorType", err.code)])
+            body = {"__type": err.code, "message": err.message}
+            if getattr(err, "extra", None):
+                body.update(err.extra)
+            self.send_json(err.status, body, rid, [("x-amzn-ErrorType", err.code)])
             return
         ns = R53_NS if proto == "rest-xml" else QUERY_SERVICES.get(service, QUERY_SERVICES["iam"])[0]
         body = ('<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="%s"><Error><Type>%s</Type>'
@@ -487,9 +509,7 @@ class Handler(BaseHTTPRequestHandler):
         # quotas
         if not check_quota(ctx.account, region, service, ctx.op, self.arrived):
             count_stat(service, ctx.op, region, throttled=True)
-            if proto == "json":
-                raise AwsError("ThrottlingException", "Rate exceeded", 400)
-            raise AwsError("Throttling", "Rate exceeded", 400)
+            raise throttle_error(service)
         # faults
         f = pick_fault(service, ctx.op, region) if EMU.faults else None
         count_stat(service, ctx.op, region)
@@ -514,9 +534,7 @@ class Handler(BaseHTTPRequestHandler):
                 with EMU.lock:
                     k = (service, ctx.op, region)
                     EMU.throttled[k] = EMU.throttled.get(k, 0) + 1
-                if proto == "json":
-                    raise AwsError("ThrottlingException", "Rate exceeded", 400)
-                raise AwsError("Throttling", "Rate exceeded", 400)
+                raise throttle_error(service)
             if random.random() < float(f.get("malformed_rate") or 0):
                 garbage = b'{"Certificate":{"CertificateArn":"arn:aws:ac' if proto == "json" else \
                     b'<?xml version="1.0"?><Respo\x00\xff'
@@ -665,8 +683,14 @@ def admin_call(method, path, query, body):
                 e.renewal_delay = float(data["renewal_delay"])
             if "dvo_delay" in data:
                 e.dvo_delay = float(data["dvo_delay"])
+            for k in ("strict_roles", "managed_renewal"):
+                if k in data:
+                    if not isinstance(data[k], bool):
+                        return 400, {"error": "%s must be true or false" % k}
+                    setattr(e, k, data[k])
             return 200, {"validation_delay": e.validation_delay, "change_delay": e.change_delay,
-                         "renewal_delay": e.renewal_delay, "dvo_delay": e.dvo_delay}
+                         "renewal_delay": e.renewal_delay, "dvo_delay": e.dvo_delay,
+                         "strict_roles": e.strict_roles, "managed_renewal": e.managed_renewal}
     if p == "/_emu/stats":
         if method == "GET":
             with e.lock:
@@ -687,6 +711,14 @@ def admin_call(method, path, query, body):
         return 200, state_dump()
     if p == "/_emu/pca" and method == "POST":
         return pca.admin_create(e, data)
+    if p == "/_emu/org" or p.startswith("/_emu/org/"):
+        return orgs.admin(e, method, p[len("/_emu/org/"):] if p.startswith("/_emu/org/") else "", data)
+    if p == "/_emu/roles" and method in ("GET", "POST"):
+        return sts.admin_roles(e, method, data)
+    if p == "/_emu/roles/delete" and method == "POST":
+        return sts.admin_roles(e, method, dict(data, delete=True))
+    if p == "/_emu/expire-credentials" and method == "POST":
+        return sts.admin_expire_credentials(e, data)
     if p == "/_emu/validate-now" and method == "POST":
         acm.tick(e)
         return 200, {"ok": True}
@@ -702,6 +734,8 @@ def state_dump():
     e = EMU
     out = {"accounts": {}, "revoked": {}}
     with e.lock:
+        out["organizations"] = orgs.dump(e)
+        out["roles"] = [sts._role_out(r) for rs in e.roles.values() for r in rs.values()]
         for acct, a in e.accounts.items():
             ao = {"regions": {}, "zones": [], "iam_server_certificates": []}
             for rn, r in a.regions.items():
@@ -792,6 +826,10 @@ def main(argv=None):
     ap.add_argument("--change-delay", type=float, default=1.0)
     ap.add_argument("--dvo-delay", type=float, default=2.0,
                     help="seconds before DescribeCertificate shows complete DomainValidationOptions")
+    ap.add_argument("--strict-roles", action="store_true",
+                    help="AssumeRole needs a role defined by /_emu/roles in every account")
+    ap.add_argument("--managed-renewal", action="store_true",
+                    help="the sweep renews eligible certificates within 60 days of expiry")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     opts = ap.parse_args(argv)

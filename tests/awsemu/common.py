@@ -9,12 +9,16 @@ from xml.sax.saxutils import escape as _xml_escape
 
 
 class AwsError(Exception):
-    def __init__(self, code, message, status=400, sender=True):
+    """An error answer.  extra: more members of a JSON error body (e.g.
+    Organizations' InvalidInputException carries a Reason)."""
+
+    def __init__(self, code, message, status=400, sender=True, extra=None):
         Exception.__init__(self, message)
         self.code = code
         self.message = message
         self.status = status
         self.sender = sender
+        self.extra = extra
 
 
 def now_ts():
@@ -100,6 +104,18 @@ class Emu:
             # Seconds after RequestCertificate before DescribeCertificate shows
             # complete DomainValidationOptions (acm._dvos_visible).
             self.dvo_delay = getattr(self.opts, "dvo_delay", 2.0)
+            # AWS Organizations (orgs.py): org id -> organization, and
+            # account -> org id for every account that is in one.
+            self.orgs = {}
+            self.org_of = {}
+            # IAM roles that STS AssumeRole checks (sts.py): account ->
+            # {role name: role}.  An account with no entry here accepts
+            # any role ARN unless strict_roles is set.
+            self.roles = {}
+            self.strict_roles = bool(getattr(self.opts, "strict_roles", False))
+            # ACM managed renewal by the periodic sweep (acm.tick); off by
+            # default so that nothing renews behind a test's back.
+            self.managed_renewal = bool(getattr(self.opts, "managed_renewal", False))
 
     def add_key(self, akid, secret, account, token=None, expires=None, arn=None):
         with self.lock:

@@ -53,6 +53,21 @@ is() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:      $2" "expected
 # cond DESC EXPR(on $OUT) -> True
 cond() { local r; r=$(j "$2" 2>&1); if [ "$r" == "True" ]; then ok "$1"; else nok "$1" "$2 -> $r" "$OUT"; fi; }
 adm() { $PY "$HERE/testlib.py" admin "$EP" "$@"; }
+# rawcall SERVICE TARGET BODY: a signed JSON 1.1 call (with the environment's
+# credentials, signed for us-east-1) for what awscli 2.9 cannot send; sets
+# RS (HTTP status) and OUT (body)
+rawcall() { local R; R=$($PY "$HERE/testlib.py" raw "$EP" "$1" us-east-1 "$2" "$3"); RS=${R%% *}; OUT=${R#* }; }
+# rawis DESC STATUS CODE: the last rawcall answered HTTP STATUS with __type CODE
+rawis() { if [ "$RS" == "$2" ] && [ "$(j "d.get('__type')")" == "$3" ]; then ok "$1"; else nok "$1" "HTTP $RS" "$OUT"; fi; }
+# until_cert ARN EXPR: sweep and describe ARN until EXPR holds on $OUT (about 20 tries)
+until_cert() {
+	local i
+	for i in $(seq 1 20); do
+		adm POST /_emu/validate-now >/dev/null; run acm describe-certificate --certificate-arn "$1"
+		[ "$(j "$2" 2>/dev/null)" == True ] && return 0; sleep 0.3
+	done
+	return 1
+}
 
 echo "# emulator on $EP"
 $PY "$HERE/testlib.py" mkcerts "$TMP" || { echo "Bail out! mkcerts"; exit 1; }
@@ -364,12 +379,14 @@ run acm describe-certificate --certificate-arn "$PARN"
 cond "managed renewal (private): new serial, same ARN/name/key type, SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['DomainName'] == 'svc.internal.test' and d['Certificate']['KeyAlgorithm'] == 'EC-secp384r1' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and d['Certificate']['Status'] == 'ISSUED'"
 SERIAL=$(j "d['Certificate']['Serial']")
 run acm export-certificate --certificate-arn "$PARN" --passphrase "fileb://$TMP/pass"
-R=$(adm POST /_emu/renew "{\"arn\":\"$PARN\",\"delay\":2}")
+# 8 s: two awscli calls must fit in the delay on a loaded machine (2 s did not).
+RT=$(date +%s.%N)
+R=$(adm POST /_emu/renew "{\"arn\":\"$PARN\",\"delay\":8}")
 grep -q '"renewal_status": *"PENDING_AUTO_RENEWAL"' <<<"$R" && ok "/_emu/renew with a delay: PENDING_AUTO_RENEWAL" || nok "/_emu/renew delay" "$R"
 expect_err RequestInProgressException "RenewCertificate while a renewal is under way -> RequestInProgressException" acm renew-certificate --certificate-arn "$PARN"
 run acm describe-certificate --certificate-arn "$PARN"
 cond "during the renewal: old serial, RenewalStatus PENDING_AUTO_RENEWAL" "d['Certificate']['Serial'] == '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'PENDING_AUTO_RENEWAL'"
-sleep 2.2; adm POST /_emu/validate-now >/dev/null
+$PY -c 'import sys, time; time.sleep(max(0.0, float(sys.argv[1]) + 8.3 - time.time()))' "$RT"; adm POST /_emu/validate-now >/dev/null
 run acm describe-certificate --certificate-arn "$PARN"
 cond "after the delay: renewed, SUCCESS" "d['Certificate']['Serial'] != '$SERIAL' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'"
 SERIAL=$(j "d['Certificate']['Serial']")
@@ -399,6 +416,115 @@ cond "ACM certificate becomes REVOKED" "d['Certificate']['Status'] == 'REVOKED' 
 expect_err RequestAlreadyProcessedException "second revoke -> RequestAlreadyProcessedException" acm-pca revoke-certificate --certificate-authority-arn "$CA" --certificate-serial "$SERIAL" --revocation-reason KEY_COMPROMISE
 R=$(adm GET /_emu/state)
 grep -q "\"$SERIAL\"" <<<"$R" && ok "revoked serial recorded in /_emu/state" || nok "revoked serial in state"
+
+# ------------------------------------------------------------------ ACM: exportable public certificates
+# AWS added these in June 2025; botocore 1.29 (awscli 2.9) predates them:
+# awscli cannot send Options.Export, Includes.exportOption or
+# UpdateCertificateOptions' Export, and its parser drops the members its
+# model lacks (Options.Export, ExportOption) from what it prints.  Those
+# go through rawcall, which shows the wire.  Names and shapes:
+# current ACM API reference (CertificateOptions.Export, CertificateSummary.
+# ExportOption, Filters.exportOption, ExportCertificate, RenewCertificate)
+# and User Guide ("AWS Certificate Manager exportable public certificates",
+# "Force certificate renewal", "Managed certificate renewal").
+rawcall acm CertificateManager.RequestCertificate '{"DomainName":"exp.example.com","ValidationMethod":"DNS","Options":{"Export":"ENABLED","CertificateTransparencyLoggingPreference":"DISABLED"}}'
+rawis "RequestCertificate with Options.Export ENABLED (raw call: awscli 2.9 cannot send it)" 200 None
+XARN=$(j "d['CertificateArn']")
+rawcall acm CertificateManager.DescribeCertificate "{\"CertificateArn\":\"$XARN\"}"
+rawis "describe the exportable request (raw: awscli 2.9 drops Options.Export)" 200 None
+cond "DescribeCertificate Options: Export ENABLED, the requested CT logging preference" "d['Certificate']['Options'] == {'Export': 'ENABLED', 'CertificateTransparencyLoggingPreference': 'DISABLED'} and d['Certificate']['Type'] == 'AMAZON_ISSUED'"
+rawcall acm CertificateManager.DescribeCertificate "{\"CertificateArn\":\"$ARN\"}"
+cond "a certificate requested without the option: Options.Export DISABLED" "d['Certificate']['Options']['Export'] == 'DISABLED'"
+expect_err RequestInProgressException "export of an exportable certificate not yet issued -> RequestInProgressException" acm export-certificate --certificate-arn "$XARN" --passphrase "fileb://$TMP/pass"
+rawcall acm CertificateManager.RequestCertificate '{"DomainName":"expmail.example.net","ValidationMethod":"EMAIL","Options":{"Export":"ENABLED"}}'
+rawis "Export ENABLED with EMAIL validation accepted (User Guide: DNS or email validation)" 200 None
+XEARN=$(j "d['CertificateArn']")
+rawcall acm CertificateManager.RequestCertificate '{"DomainName":"bad.example.com","Options":{"Export":"MAYBE"}}'
+rawis "Options.Export outside ENABLED|DISABLED -> ValidationException" 400 ValidationException
+rawcall acm CertificateManager.RequestCertificate "{\"DomainName\":\"priv.internal.test\",\"CertificateAuthorityArn\":\"$CA\",\"Options\":{\"Export\":\"ENABLED\"}}"
+rawis "Options.Export on a PRIVATE request -> ValidationException" 400 ValidationException
+cond "... with AWS's text" "d['message'] == 'One or more of the options specified in the request are not supported for PRIVATE certificate types'"
+RR=$(run acm describe-certificate --certificate-arn "$XARN"; j "d['Certificate']['DomainValidationOptions'][0]['ResourceRecord']['Name'] + ' ' + d['Certificate']['DomainValidationOptions'][0]['ResourceRecord']['Value']")
+set -- $RR; XRNAME=$1; XRVAL=$2
+expect_ok "validation CNAME for the exportable certificate" route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT "$XRNAME" CNAME 300 "$XRVAL")"
+until_cert "$XARN" "d['Certificate']['Status'] == 'ISSUED'" && ok "exportable certificate issued after DNS validation" || nok "exportable issued" "$OUT"
+XSER=$(j "d['Certificate']['Serial']")
+cond "issued, not exported, not in use: INELIGIBLE" "d['Certificate']['RenewalEligibility'] == 'INELIGIBLE'"
+expect_err ValidationException "RenewCertificate of an exportable certificate never exported -> ValidationException" acm renew-certificate --certificate-arn "$XARN"
+grep -q "has not been exported so it is not eligible for the Renew Certificate API" <<<"$ERR" && ok "... with AWS's text" || nok "renew text" "$ERR"
+expect_ok "ExportCertificate of an exportable public certificate" acm export-certificate --certificate-arn "$XARN" --passphrase "fileb://$TMP/pass"
+j "d['Certificate']" > "$TMP/xcert.pem"; j "d['CertificateChain']" > "$TMP/xchain.pem"; j "d['PrivateKey']" > "$TMP/xkey.pem"
+grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$TMP/xkey.pem" && $PY "$HERE/testlib.py" decrypt "$TMP/xkey.pem" "correct horse battery" "$TMP/xcert.pem" \
+	&& ok "exported public key: encrypted PKCS#8, decrypts with the passphrase, matches the certificate" || nok "public export key"
+openssl verify -partial_chain -CAfile "$TMP/xchain.pem" "$TMP/xcert.pem" >/dev/null 2>&1 && ok "exported public certificate verifies against the exported chain" || nok "public export chain"
+expect_err ValidationException "ExportCertificate of a non-exportable public certificate -> ValidationException" acm export-certificate --certificate-arn "$ARN" --passphrase "fileb://$TMP/pass"
+run acm describe-certificate --certificate-arn "$XARN"
+cond "exported since issued -> RenewalEligibility ELIGIBLE" "d['Certificate']['RenewalEligibility'] == 'ELIGIBLE'"
+rawcall acm CertificateManager.ListCertificates '{"Includes":{"keyTypes":["RSA_2048","EC_prime256v1","EC_secp384r1"]}}'
+rawis "list for the ExportOption checks (raw: awscli 2.9 drops ExportOption)" 200 None
+j "{c['CertificateArn']: c for c in d['CertificateSummaryList']}" > "$TMP/sum.json"
+scond "summary ExportOption: ENABLED for the exportable, DISABLED for other public/imported/private ones" "d['$XARN']['ExportOption'] == 'ENABLED' and d['$XEARN']['ExportOption'] == 'ENABLED' and d['$ARN']['ExportOption'] == 'DISABLED' and d['$IARN']['ExportOption'] == 'DISABLED' and d['$PARN']['ExportOption'] == 'DISABLED'"
+scond "summary Exported stays PRIVATE-only (API reference), even for an exported public certificate" "'Exported' not in d['$XARN'] and d['$PARN']['Exported'] is True and d['$XARN']['RenewalEligibility'] == 'ELIGIBLE'"
+rawcall acm CertificateManager.ListCertificates '{"Includes":{"exportOption":"ENABLED","keyTypes":["RSA_2048","EC_prime256v1","EC_secp384r1"]},"CertificateStatuses":["ISSUED","PENDING_VALIDATION"]}'
+cond "Includes.exportOption ENABLED lists the exportable ones only (raw call)" "sorted(c['CertificateArn'] for c in d['CertificateSummaryList']) == sorted(['$XARN', '$XEARN'])"
+rawcall acm CertificateManager.ListCertificates '{"Includes":{"exportOption":"SOMETIMES"}}'
+rawis "Includes.exportOption outside ENABLED|DISABLED -> ValidationException" 400 ValidationException
+rawcall acm CertificateManager.UpdateCertificateOptions "{\"CertificateArn\":\"$XARN\",\"Options\":{\"Export\":\"DISABLED\"}}"
+rawis "Export cannot be changed after the request (UpdateCertificateOptions) -> ValidationException" 400 ValidationException
+expect_ok "RenewCertificate of an exported exportable public certificate" acm renew-certificate --certificate-arn "$XARN"
+run acm describe-certificate --certificate-arn "$XARN"
+cond "renewed at the same ARN: new serial, RenewalSummary SUCCESS, not exported since -> INELIGIBLE" "d['Certificate']['Serial'] != '$XSER' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and d['Certificate']['RenewalEligibility'] == 'INELIGIBLE' and d['Certificate']['Status'] == 'ISSUED'"
+XSER=$(j "d['Certificate']['Serial']")
+run acm get-certificate --certificate-arn "$XARN"
+[ "$(j "d['Certificate']" | openssl x509 -noout -fingerprint -sha256)" != "$(openssl x509 -in "$TMP/xcert.pem" -noout -fingerprint -sha256)" ] && ok "GetCertificate serves the renewed certificate" || nok "renewed public cert"
+
+# Managed renewal by the sweep: off by default (/_emu/config managed_renewal).
+run acm export-certificate --certificate-arn "$XARN" --passphrase "fileb://$TMP/pass"
+adm POST /_emu/expire "{\"arn\":\"$XARN\",\"days\":30}" >/dev/null
+adm POST /_emu/validate-now >/dev/null
+run acm describe-certificate --certificate-arn "$XARN"
+cond "managed renewal off (the default): an eligible certificate 30 days from expiry is left alone" "d['Certificate']['Serial'] == '$XSER' and d['Certificate']['RenewalEligibility'] == 'ELIGIBLE'"
+R=$(adm POST /_emu/config '{"managed_renewal":true}')
+grep -q '"managed_renewal": *true' <<<"$R" && ok "/_emu/config managed_renewal true" || nok "config managed_renewal" "$R"
+until_cert "$XARN" "d['Certificate']['Serial'] != '$XSER'" && ok "managed renewal: the sweep renews an eligible public certificate within 60 days of expiry" || nok "managed renewal public" "$OUT"
+cond "... new certificate at the same ARN, 395 days, RenewalSummary SUCCESS, INELIGIBLE until exported again" "d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and d['Certificate']['RenewalEligibility'] == 'INELIGIBLE' and d['Certificate']['CertificateArn'] == '$XARN'"
+XSER=$(j "d['Certificate']['Serial']")
+run acm get-certificate --certificate-arn "$XARN"
+D=$(( ($(date -d "$(j "d['Certificate']" | openssl x509 -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
+[ "$D" -ge 393 ] && ok "renewed certificate valid ~395 days ($D)" || nok "renewed validity" "$D days"
+# DNS revalidation: without its CNAME the renewal waits in PENDING_VALIDATION.
+run route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb DELETE "$XRNAME" CNAME 300 "$XRVAL")"
+run acm export-certificate --certificate-arn "$XARN" --passphrase "fileb://$TMP/pass"
+adm POST /_emu/expire "{\"arn\":\"$XARN\",\"days\":20}" >/dev/null
+adm POST /_emu/validate-now >/dev/null
+run acm describe-certificate --certificate-arn "$XARN"
+cond "validation CNAME gone: RenewalStatus PENDING_VALIDATION, old certificate kept" "d['Certificate']['Serial'] == '$XSER' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'PENDING_VALIDATION' and d['Certificate']['RenewalSummary']['DomainValidationOptions'][0]['ValidationStatus'] == 'PENDING_VALIDATION'"
+expect_err RequestInProgressException "RenewCertificate while the renewal waits for validation -> RequestInProgressException" acm renew-certificate --certificate-arn "$XARN"
+run route53 change-resource-record-sets --hosted-zone-id "$ZID" --change-batch "$(cb UPSERT "$XRNAME" CNAME 300 "$XRVAL")"
+until_cert "$XARN" "d['Certificate']['Serial'] != '$XSER' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'" && ok "CNAME back: the pending renewal completes" || nok "pending renewal completes" "$OUT"
+# EMAIL validation: the renewal waits for the owner's approval.
+adm POST /_emu/approve-email "{\"arn\":\"$XEARN\"}" >/dev/null
+run acm export-certificate --certificate-arn "$XEARN" --passphrase "fileb://$TMP/pass"
+[ $RC -eq 0 ] && ok "exportable EMAIL-validated certificate issued and exported" || nok "email export" "$ERR"
+XESER=$(run acm describe-certificate --certificate-arn "$XEARN"; j "d['Certificate']['Serial']")
+adm POST /_emu/expire "{\"arn\":\"$XEARN\",\"days\":30}" >/dev/null
+until_cert "$XEARN" "d['Certificate'].get('RenewalSummary', {}).get('RenewalStatus') == 'PENDING_VALIDATION'" && ok "EMAIL-validated: managed renewal waits in PENDING_VALIDATION" || nok "email renewal pending" "$OUT"
+R=$(adm POST /_emu/approve-email "{\"arn\":\"$XEARN\"}")
+run acm describe-certificate --certificate-arn "$XEARN"
+cond "approve-email completes the renewal" "d['Certificate']['Serial'] != '$XESER' and d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS'"
+# Private certificates: same window (User Guide: "60 days away from expiration").
+expect_ok "request a PRIVATE certificate for managed renewal" acm request-certificate --domain-name mr.internal.test --certificate-authority-arn "$CA"
+MRARN=$(j "d['CertificateArn']")
+MRSER=$(run acm describe-certificate --certificate-arn "$MRARN"; j "d['Certificate']['Serial']")
+adm POST /_emu/expire "{\"arn\":\"$MRARN\",\"days\":10}" >/dev/null
+adm POST /_emu/validate-now >/dev/null
+run acm describe-certificate --certificate-arn "$MRARN"
+cond "managed renewal on, but not in use nor exported (INELIGIBLE): not renewed" "d['Certificate']['Serial'] == '$MRSER'"
+adm POST /_emu/in-use "{\"arn\":\"$MRARN\",\"resources\":[\"arn:aws:elasticloadbalancing:us-east-1:$A1:loadbalancer/app/mr/1\"]}" >/dev/null
+until_cert "$MRARN" "d['Certificate']['Serial'] != '$MRSER'" && ok "managed renewal: an in-use PRIVATE certificate 10 days from expiry is renewed" || nok "managed renewal private" "$OUT"
+cond "... RenewalSummary SUCCESS, still ELIGIBLE (in use)" "d['Certificate']['RenewalSummary']['RenewalStatus'] == 'SUCCESS' and d['Certificate']['RenewalEligibility'] == 'ELIGIBLE'"
+adm POST /_emu/in-use "{\"arn\":\"$MRARN\",\"resources\":[]}" >/dev/null
+adm POST /_emu/config '{"managed_renewal":false}' >/dev/null
 
 # ------------------------------------------------------------------ ACM: delete, in use, account config
 adm POST /_emu/in-use "{\"arn\":\"$LARN\",\"resources\":[\"arn:aws:elasticloadbalancing:us-east-1:$A1:loadbalancer/app/x/1\"]}" >/dev/null
@@ -465,6 +591,145 @@ AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_err
 AWS_ACCESS_KEY_ID=$TK AWS_SECRET_ACCESS_KEY=$TS AWS_SESSION_TOKEN=$TT expect_err ExpiredToken "expired session token -> ExpiredToken (sts)" sts get-caller-identity
 AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_ok "second configured key maps to account $A2" sts get-caller-identity
 cond "second key account" "d['Account'] == '$A2'"
+
+# ------------------------------------------------------------------ Organizations
+# botocore's organizations model (shapes, enums, errors) and the
+# Organizations API reference (who may call what; Account.State is newer
+# than botocore 1.29 and awscli 2.9 prints it as it comes).
+A3=333333333333; A4=444444444444
+expect_err AWSOrganizationsNotInUseException "account in no organization -> AWSOrganizationsNotInUseException" organizations describe-organization
+grep -q "Your account is not a member of an organization." <<<"$ERR" && ok "... with AWS's text" || nok "not in use text" "$ERR"
+R=$(adm POST /_emu/org "{\"management_account\":\"$A1\",\"email\":\"mgmt@example.com\",\"name\":\"Management\"}")
+ORG=$(printf '%s' "$R" | $PY "$HERE/testlib.py" json "d['id']"); ROOT=$(printf '%s' "$R" | $PY "$HERE/testlib.py" json "d['root_id']")
+[[ "$ORG" =~ ^o-[a-z0-9]{10,32}$ ]] && [[ "$ROOT" =~ ^r-[0-9a-z]{4,32}$ ]] && ok "admin: organization created ($ORG, root $ROOT)" || nok "org create" "$R"
+R=$(adm POST /_emu/org "{\"management_account\":\"$A1\"}"); [ $? -ne 0 ] && ok "admin: an account in an organization cannot create another (409)" || nok "org twice" "$R"
+R=$(adm POST /_emu/org/ous '{"name":"Workloads"}')
+OU=$(printf '%s' "$R" | $PY "$HERE/testlib.py" json "d['id']")
+[[ "$OU" =~ ^ou-${ROOT#r-}-[a-z0-9]{8,32}$ ]] && ok "admin: OU created ($OU)" || nok "ou create" "$R"
+adm POST /_emu/org/accounts "{\"account\":\"$A2\",\"name\":\"dev\",\"email\":\"dev@example.com\",\"ou\":\"Workloads\"}" >/dev/null && ok "admin: member account in an OU (by name)" || nok "add member"
+adm POST /_emu/org/accounts "{\"account\":\"$A3\",\"name\":\"old\",\"status\":\"SUSPENDED\"}" >/dev/null
+R=$(adm POST /_emu/org/accounts "{\"account\":\"$A4\",\"name\":\"keyed\",\"access_key\":true}")
+K4=$(printf '%s' "$R" | $PY "$HERE/testlib.py" json "d['access_key']"); S4=$(printf '%s' "$R" | $PY "$HERE/testlib.py" json "d['secret']")
+[ -n "$K4" ] && [ -n "$S4" ] && ok "admin: member account with an access key of its own" || nok "member key" "$R"
+for i in $(seq 10 34); do adm POST /_emu/org/accounts "{\"account\":\"5000000000$i\",\"name\":\"bulk$i\"}" >/dev/null; done
+expect_ok "organizations describe-organization (management account)" organizations describe-organization
+cond "organization: Id, Arn, FeatureSet ALL, management account id/ARN/email" "d['Organization']['Id'] == '$ORG' and d['Organization']['Arn'] == 'arn:aws:organizations::$A1:organization/$ORG' and d['Organization']['FeatureSet'] == 'ALL' and d['Organization']['MasterAccountId'] == '$A1' and d['Organization']['MasterAccountArn'] == 'arn:aws:organizations::$A1:account/$ORG/$A1' and d['Organization']['MasterAccountEmail'] == 'mgmt@example.com'"
+expect_ok "organizations list-accounts (all pages)" organizations list-accounts
+cond "all 29 accounts, each with Id, Arn, Email, Name, Status, JoinedMethod, JoinedTimestamp" "len(d['Accounts']) == 29 and all(set(a) == {'Id', 'Arn', 'Email', 'Name', 'Status', 'JoinedMethod', 'JoinedTimestamp'} and a['Arn'] == 'arn:aws:organizations::$A1:account/$ORG/' + a['Id'] for a in d['Accounts'])"
+cond "statuses and join methods: SUSPENDED member, management INVITED, members CREATED" "[(a['Status'], a['JoinedMethod']) for a in d['Accounts'] if a['Id'] in ('$A1', '$A3')] == [('ACTIVE', 'INVITED'), ('SUSPENDED', 'CREATED')]"
+rawcall organizations AWSOrganizationsV20161128.ListAccounts '{}'
+cond "one page: 20 accounts and a NextToken (raw)" "len(d['Accounts']) == 20 and 'NextToken' in d"
+cond "on the wire each account also has State (current reference; awscli 2.9 drops it)" "all(a['State'] == a['Status'] for a in d['Accounts']) and [a['State'] for a in d['Accounts'] if a['Id'] == '$A3'] == ['SUSPENDED']"
+NT=$(j "d['NextToken']")
+rawcall organizations AWSOrganizationsV20161128.ListAccounts "{\"NextToken\":\"$NT\",\"MaxResults\":5}"
+cond "next page with MaxResults 5: 5 accounts, a NextToken" "len(d['Accounts']) == 5 and 'NextToken' in d"
+rawcall organizations AWSOrganizationsV20161128.ListAccounts '{"MaxResults":21}'
+rawis "MaxResults 21 -> InvalidInputException" 400 InvalidInputException
+cond "... Reason MAX_VALUE_EXCEEDED" "d['Reason'] == 'MAX_VALUE_EXCEEDED'"
+rawcall organizations AWSOrganizationsV20161128.ListAccounts '{"NextToken":"not-a-token"}'
+rawis "bad NextToken -> InvalidInputException" 400 InvalidInputException
+expect_ok "organizations list-roots" organizations list-roots
+cond "one root: Id, Arn, Name Root" "[(r['Id'], r['Arn'], r['Name']) for r in d['Roots']] == [('$ROOT', 'arn:aws:organizations::$A1:root/$ORG/$ROOT', 'Root')]"
+expect_ok "organizations list-organizational-units-for-parent (root)" organizations list-organizational-units-for-parent --parent-id "$ROOT"
+cond "the OU under the root" "[(o['Id'], o['Name'], o['Arn']) for o in d['OrganizationalUnits']] == [('$OU', 'Workloads', 'arn:aws:organizations::$A1:ou/$ORG/$OU')]"
+expect_ok "organizations list-accounts-for-parent (OU)" organizations list-accounts-for-parent --parent-id "$OU"
+cond "the OU holds the member put there" "[a['Id'] for a in d['Accounts']] == ['$A2']"
+expect_ok "organizations list-accounts-for-parent (root)" organizations list-accounts-for-parent --parent-id "$ROOT"
+cond "the root holds the accounts in no OU" "len(d['Accounts']) == 28 and '$A2' not in [a['Id'] for a in d['Accounts']]"
+expect_err ParentNotFoundException "unknown root -> ParentNotFoundException" organizations list-accounts-for-parent --parent-id r-0000
+expect_err InvalidInputException "malformed ParentId -> InvalidInputException" organizations list-organizational-units-for-parent --parent-id bogus
+expect_ok "organizations describe-account" organizations describe-account --account-id "$A2"
+cond "described account" "d['Account']['Id'] == '$A2' and d['Account']['Name'] == 'dev' and d['Account']['Email'] == 'dev@example.com' and d['Account']['Status'] == 'ACTIVE'"
+expect_err AccountNotFoundException "account not in the organization -> AccountNotFoundException" organizations describe-account --account-id 999999999999
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_ok "a member account may describe its organization" organizations describe-organization
+cond "member sees the same organization" "d['Organization']['Id'] == '$ORG' and d['Organization']['MasterAccountId'] == '$A1'"
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_err AccessDeniedException "member (not delegated administrator): ListAccounts -> AccessDeniedException" organizations list-accounts
+grep -q "You don't have permissions to access this resource." <<<"$ERR" && ok "... with AWS's text" || nok "access denied text" "$ERR"
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_err AccessDeniedException "member: DescribeAccount -> AccessDeniedException" organizations describe-account --account-id "$A1"
+adm POST /_emu/org/delegated-admin "{\"account\":\"$A2\"}" >/dev/null
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_ok "delegated administrator may ListAccounts" organizations list-accounts
+cond "delegated administrator sees all 29" "len(d['Accounts']) == 29"
+AWS_ACCESS_KEY_ID=$K4 AWS_SECRET_ACCESS_KEY=$S4 expect_ok "member's own access key from the admin API" sts get-caller-identity
+cond "... maps to that member account" "d['Account'] == '$A4'"
+adm POST /_emu/org/move "{\"account\":\"$A2\",\"destination\":\"$ROOT\"}" >/dev/null
+run organizations list-accounts-for-parent --parent-id "$OU"
+cond "admin move: the OU is empty again" "d['Accounts'] == []"
+adm POST /_emu/org/account-status "{\"account\":\"$A4\",\"status\":\"PENDING_CLOSURE\"}" >/dev/null
+rawcall organizations AWSOrganizationsV20161128.DescribeAccount "{\"AccountId\":\"$A4\"}"
+cond "admin account-status: PENDING_CLOSURE shown as Status and State" "d['Account']['Status'] == 'PENDING_CLOSURE' and d['Account']['State'] == 'PENDING_CLOSURE'"
+adm POST /_emu/org/remove "{\"account\":\"$A4\"}" >/dev/null
+AWS_ACCESS_KEY_ID=$K4 AWS_SECRET_ACCESS_KEY=$S4 expect_err AWSOrganizationsNotInUseException "removed account -> AWSOrganizationsNotInUseException" organizations describe-organization
+run organizations list-accounts
+cond "removed account no longer listed" "len(d['Accounts']) == 28 and '$A4' not in [a['Id'] for a in d['Accounts']]"
+adm POST /_emu/quotas '{"enabled":true,"rates":{"ListRoots":0.01}}' >/dev/null
+expect_ok "Organizations quota set by /_emu/quotas: first ListRoots" organizations list-roots
+expect_err TooManyRequestsException "second ListRoots -> TooManyRequestsException" organizations list-roots
+rawcall organizations AWSOrganizationsV20161128.ListRoots '{}'
+rawis "... HTTP 400, as Organizations answers it (not 429)" 400 TooManyRequestsException
+adm POST /_emu/quotas '{"enabled":false,"rates":{"ListRoots":0}}' >/dev/null
+adm POST /_emu/faults '{"service":"organizations","operation":"DescribeOrganization","throttle_rate":1,"count":1}' >/dev/null
+expect_err TooManyRequestsException "injected throttle on Organizations -> TooManyRequestsException" organizations describe-organization
+rawcall organizations AWSOrganizationsV20161128.CreateOrganization '{}'
+rawis "operation not emulated -> UnknownOperationException" 400 UnknownOperationException
+
+# ------------------------------------------------------------------ STS roles and per-account state
+# Default kept from before: an account where no role was ever defined accepts
+# any role ARN and ExternalId (tests/unit/test_aws.c and
+# tests/integration/credential.sh rely on it).
+expect_ok "account without roles: any role ARN, any ExternalId" sts assume-role --role-arn "arn:aws:iam::555555555555:role/whatever" --role-session-name lenient --external-id anything
+R=$(adm POST /_emu/roles "{\"account\":\"$A2\",\"name\":\"acmd-discovery\",\"external_id\":\"ext-123\",\"trusted\":\"$A1\"}")
+grep -q "\"arn\": *\"arn:aws:iam::$A2:role/acmd-discovery\"" <<<"$R" && ok "admin: role with external id and trusted account" || nok "role create" "$R"
+RARN=arn:aws:iam::$A2:role/acmd-discovery
+expect_err AccessDenied "account with roles: an undefined role -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A2:role/acmd-reader" --role-session-name acmd
+grep -q "User: arn:aws:iam::$A1:user/[^ ]* is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$A2:role/acmd-reader" <<<"$ERR" && ok "... with AWS's text (caller and role ARNs)" || nok "access denied text" "$ERR"
+expect_err AccessDenied "external id missing -> AccessDenied" sts assume-role --role-arn "$RARN" --role-session-name acmd
+expect_err AccessDenied "external id wrong -> AccessDenied" sts assume-role --role-arn "$RARN" --role-session-name acmd --external-id ext-999
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_err AccessDenied "caller account the role does not trust -> AccessDenied" sts assume-role --role-arn "$RARN" --role-session-name acmd --external-id ext-123
+expect_err ValidationError "DurationSeconds above the role's MaxSessionDuration (3600) -> ValidationError" sts assume-role --role-arn "$RARN" --role-session-name acmd --external-id ext-123 --duration-seconds 7200
+expect_ok "trusted caller with the right external id" sts assume-role --role-arn "$RARN" --role-session-name acmd --external-id ext-123 --duration-seconds 900
+RK=$(j "d['Credentials']['AccessKeyId']"); RS_=$(j "d['Credentials']['SecretAccessKey']"); RT=$(j "d['Credentials']['SessionToken']")
+cond "credentials expire DurationSeconds from now" "abs(__import__('datetime').datetime.fromisoformat(d['Credentials']['Expiration'].replace('Z', '+00:00')).timestamp() - __import__('time').time() - 900) < 30"
+asrole() { AWS_ACCESS_KEY_ID=$RK AWS_SECRET_ACCESS_KEY=$RS_ AWS_SESSION_TOKEN=$RT "$@"; }
+asrole expect_ok "role credentials: get-caller-identity" sts get-caller-identity
+cond "... the role's account and assumed-role ARN" "d['Account'] == '$A2' and d['Arn'] == 'arn:aws:sts::$A2:assumed-role/acmd-discovery/acmd'"
+asrole expect_ok "role credentials: Route 53 zone" route53 create-hosted-zone --name role.test --caller-reference role-1
+asrole expect_ok "role credentials: IAM server certificate" iam upload-server-certificate --server-certificate-name role-web --certificate-body "file://$TMP/ss.crt" --private-key "file://$TMP/ss.key"
+asrole expect_ok "role credentials: ACM certificate" acm request-certificate --domain-name role.test --validation-method DNS
+RCARN=$(j "d['CertificateArn']")
+cond "ACM ARN in the role's account" "d['CertificateArn'].startswith('arn:aws:acm:us-east-1:$A2:certificate/')"
+asrole expect_ok "role credentials: PCA certificate authority" acm-pca create-certificate-authority --certificate-authority-type ROOT --certificate-authority-configuration '{"KeyAlgorithm":"EC_prime256v1","SigningAlgorithm":"SHA256WITHECDSA","Subject":{"CommonName":"Role CA"}}'
+R=$(adm GET /_emu/state)
+printf '%s' "$R" | $PY -c 'import json,sys; d=json.load(sys.stdin)["accounts"]; a, b = d["'$A2'"], d["'$A1'"]
+ok = ([z["name"] for z in a["zones"]] == ["role.test."] and [c["name"] for c in a["iam_server_certificates"]] == ["role-web"]
+      and [c["arn"] for c in a["regions"]["us-east-1"]["certificates"]] == ["'$RCARN'"] and len(a["regions"]["us-east-1"]["certificate_authorities"]) == 1
+      and "role.test." not in [z["name"] for z in b["zones"]] and "role-web" not in [c["name"] for c in b["iam_server_certificates"]])
+sys.exit(0 if ok else 1)' && ok "/_emu/state: zone, IAM certificate, ACM certificate and CA in the role's account only" || nok "per-account state" "$(printf '%s' "$R" | head -c 600)"
+run route53 list-hosted-zones-by-name --dns-name role.test
+cond "the base account does not see the role account's zone" "'role.test.' not in [z['Name'] for z in d['HostedZones']]"
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 expect_ok "the role account's own key sees what the role made" acm describe-certificate --certificate-arn "$RCARN"
+AWS_ACCESS_KEY_ID=$K2 AWS_SECRET_ACCESS_KEY=$S2 run iam get-server-certificate --server-certificate-name role-web
+[ $RC -eq 0 ] && ok "... and the IAM server certificate" || nok "iam via own key" "$ERR"
+expect_err ResourceNotFoundException "the base account cannot describe the role account's certificate" acm describe-certificate --certificate-arn "$RCARN"
+asrole expect_ok "role credentials: Organizations as the member account" organizations describe-organization
+asrole expect_ok "role credentials: a delegated administrator's ListAccounts" organizations list-accounts
+asrole expect_err ValidationError "role chaining above one hour -> ValidationError" sts assume-role --role-arn "arn:aws:iam::555555555555:role/next" --role-session-name chain --duration-seconds 7200
+grep -q "1 hour session limit for roles assumed by role chaining" <<<"$ERR" && ok "... with AWS's text" || nok "chaining text" "$ERR"
+asrole expect_ok "role chaining within one hour" sts assume-role --role-arn "arn:aws:iam::555555555555:role/next" --role-session-name chain --duration-seconds 3600
+R=$(adm POST /_emu/expire-credentials "{\"account\":\"$A2\",\"role\":\"acmd-discovery\"}")
+grep -q "\"$RK\"" <<<"$R" && ok "admin: expire-credentials expires the role's keys in that account" || nok "expire-credentials" "$R"
+asrole expect_err ExpiredTokenException "expired role credentials: ACM -> ExpiredTokenException" acm list-certificates
+asrole expect_err ExpiredToken "expired role credentials: STS -> ExpiredToken" sts get-caller-identity
+asrole expect_err ExpiredTokenException "expired role credentials: Organizations -> ExpiredTokenException" organizations describe-organization
+expect_ok "a new AssumeRole after the expiry works" sts assume-role --role-arn "$RARN" --role-session-name acmd2 --external-id ext-123
+R=$(adm POST /_emu/roles "{\"account\":\"$A2\",\"name\":\"svc-role\",\"path\":\"/service/\"}")
+expect_ok "role with a path: assumed by its full ARN" sts assume-role --role-arn "arn:aws:iam::$A2:role/service/svc-role" --role-session-name pathy
+expect_err AccessDenied "role with a path: the ARN without the path -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A2:role/svc-role" --role-session-name pathy
+adm POST /_emu/roles/delete "{\"account\":\"$A2\",\"name\":\"svc-role\"}" >/dev/null
+expect_err AccessDenied "deleted role -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A2:role/service/svc-role" --role-session-name pathy
+R=$(adm POST /_emu/config '{"strict_roles":true}')
+grep -q '"strict_roles": *true' <<<"$R" && ok "/_emu/config strict_roles true" || nok "strict_roles" "$R"
+expect_err AccessDenied "strict_roles: an account without roles refuses any role" sts assume-role --role-arn "arn:aws:iam::555555555555:role/whatever" --role-session-name strict
+adm POST /_emu/config '{"strict_roles":false}' >/dev/null
 
 # ------------------------------------------------------------------ faults
 adm POST /_emu/faults '{"service":"acm","operation":"DescribeCertificate","error_rate":1,"error_status":503,"count":1}' >/dev/null
