@@ -254,41 +254,25 @@ lc_linked_name(const json_t *inv)
 	return (rec_str(json_object_get(inv, "linked"), "name"));
 }
 
-/* Update the inventory record (and its PEM) after a new certificate. */
+/*
+ * Update the inventory record (and, with ci, its certificate details and
+ * PEM: inv_note) after a new certificate or key: linked to the version.
+ */
 int
 lc_inv_update(struct store_txn *t, struct lc *lc,
     const struct pem_certinfo *ci, const char *name, long version,
     char **cause)
 {
-	json_t	*rec, *pem;
-	char	*pkey;
+	json_t	*set;
 	int	 ret;
 
 	if (lc->invkey == NULL)
 		return (0);
-	if ((rec = rec_get(t, DB_ACM, lc->invkey, cause)) == NULL)
-		return (*cause != NULL ? -1 : 0);
-	if (ci != NULL) {
-		json_object_set_new(rec, "serial", json_string(ci->serial));
-		json_object_set_new(rec, "sha256", json_string(ci->sha256));
-		json_object_set_new(rec, "not_before",
-		    json_integer(ci->not_before));
-		json_object_set_new(rec, "not_after",
-		    json_integer(ci->not_after));
-		json_object_set_new(rec, "status", json_string("ISSUED"));
-	}
-	json_object_set_new(rec, "linked", json_pack("{s:s, s:I}", "name", name,
-	    "version", (json_int_t)version));
-	ret = rec_put(t, DB_ACM, lc->invkey, rec, cause);
-	json_decref(rec);
-	if (ret != 0 || ci == NULL || lc->cert == NULL)
-		return (ret);
-	pem = json_pack("{s:s, s:s}", "cert", lc->cert, "chain",
-	    lc->chain != NULL ? lc->chain : "");
-	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, lc->invkey);
-	ret = rec_put(t, DB_ACM, pkey, pem, cause);
-	free(pkey);
-	json_decref(pem);
+	set = json_pack("{s:{s:s, s:I}}", "linked", "name", name, "version",
+	    (json_int_t)version);
+	ret = inv_note(t, lc->arn, NULL, set, ci != NULL ? lc->cert : NULL,
+	    lc->chain, cause);
+	json_decref(set);
 	return (ret);
 }
 

@@ -1,4 +1,17 @@
 /* renew (renew.c): private certificates renewed in ACM. */
+/*
+ * Renewals (acmctl renew): the renewals database, key
+ * ARN, holds a renewal's intent, written before RenewCertificate is sent
+ * and removed in the transaction that stores the renewed version:
+ *
+ *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
+ *   held before), started, accepted (when ACM answered RenewCertificate),
+ *   state (renewing, failed), attempts, next_retry, last_error, updated
+ *
+ * A renewing intent is resumed without a client at start and by the
+ * "renewals" job; a failed one stays, for status, until the next renew or
+ * delete of the ARN.
+ */
 #ifndef ACMD_RENEW_H
 #define ACMD_RENEW_H
 

@@ -14,24 +14,11 @@
  *   key_export {state (exporting, stored, failed), attempts, next_retry,
  *   last_error, updated}
  *
- * with_key: once Issued, the key is exported (cmd-lifecycle.c) for as long
+ * with_key: once Issued, the key is exported (keys.c) for as long
  * as the repository version has none; each attempt is counted in
  * key_export before ExportCertificate, and key_export becomes stored in
  * the transaction that stores the key.  (key_fetched, set by earlier
  * versions before the export, means nothing.)
- */
-/*
- * Renewals (acmctl renew, cmd-lifecycle.c): the renewals database, key
- * ARN, holds a renewal's intent, written before RenewCertificate is sent
- * and removed in the transaction that stores the renewed version:
- *
- *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
- *   held before), started, accepted (when ACM answered RenewCertificate),
- *   state (renewing, failed), attempts, next_retry, last_error, updated
- *
- * A renewing intent is resumed without a client at start and by the
- * "renewals" job; a failed one stays, for status, until the next renew or
- * delete of the ARN.
  */
 #ifndef ACMD_REQUESTS_H
 #define ACMD_REQUESTS_H

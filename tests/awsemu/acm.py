@@ -760,12 +760,13 @@ def export_certificate(ctx, p):
     with ctx.emu.lock:
         c = find_cert(ctx, p.get("CertificateArn"))
         if not exportable(c):
-            # The code is AWS's (ValidationException, as before exportable
-            # public certificates); the text is ours: no public record of
-            # the real one for a non-exportable public certificate.
-            raise AwsError("ValidationException", "Certificate ARN: %s is not exportable: only private "
-                           "certificates and public certificates requested with the Export option "
-                           "ENABLED can be exported." % c["arn"])
+            # ValidationException "Certificate ARN: ... is not a private
+            # certificate" is the answer recorded before exportable public
+            # certificates (moto follows it); no public record shows AWS
+            # changed the text for a public certificate without the Export
+            # option, so it stays.
+            raise AwsError("ValidationException", "Certificate ARN: %s is not a private certificate"
+                           % c["arn"])
         if not c["cert_pem"] or c["key"] is None:
             raise AwsError("RequestInProgressException", "Certificate %s is not yet issued." % c["arn"])
         c["exported"] = True
