@@ -347,7 +347,9 @@ send_frame(int fd, struct mp_buf *b)
 	char	*cause = NULL;
 
 	if (frame_fd_write(fd, b->sb.data, b->sb.size, &cause) != 0) {
-		fprintf(stderr, "acmctl: sending to acmd: %s\n", cause);
+		render_progress_end();
+		fprintf(stderr, "acmctl: acmd closed the connection while "
+		    "acmctl was sending (%s)\n", cause);
 		exit(EXIT_UNREACH);
 	}
 }

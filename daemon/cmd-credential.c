@@ -232,6 +232,6 @@ cmd_credential_test_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_credential_test_entry = {
 	.name = PROTO_CMD_CREDENTIAL_TEST,
 	.usage = "credential test NAME",
-	.flags = CMD_READONLY,
+	.flags = CMD_NOAUDIT,	/* calls AWS with the stored keys */
 	.exec = cmd_credential_test_exec,
 };

@@ -336,6 +336,6 @@ out:
 const struct cmd_entry cmd_ca_list_entry = {
 	.name = PROTO_CMD_CA_LIST,
 	.usage = "ca list --credential C --region R",
-	.flags = CMD_READONLY,
+	.flags = CMD_NOAUDIT,	/* calls AWS with the stored keys */
 	.exec = cmd_ca_list_exec,
 };

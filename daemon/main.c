@@ -243,6 +243,16 @@ main(int argc, char **argv)
 	acmd.started = time(NULL);
 	if ((acmd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	/*
+	 * Another acmd on this socket is told first; then one acmd per state
+	 * directory, locked before anything in it is opened.
+	 */
+	if (server_start(&cause) != 0)
+		fatalx("server: %s", cause);
+	if (store_lock_dir(acmd.conf->state_dir, &cause) == -1) {
+		server_stop();
+		fatalx("%s", cause);
+	}
 	if (store_open(acmd.conf->state_dir,
 	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
 		fatalx("%s", cause);
@@ -251,8 +261,6 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	aws_init(acmd.base, acmd.conf);
 	jobs_init();
-	if (server_start(&cause) != 0)
-		fatalx("server: %s", cause);
 
 	ev_term = evsignal_new(acmd.base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(acmd.base, SIGINT, signal_cb, NULL);

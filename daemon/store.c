@@ -1,5 +1,8 @@
 #include <sys/stat.h>
 
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -185,6 +188,54 @@ store_migrate(struct store *s, char **cause)
 fail:
 	store_abort(t);
 	return (-1);
+}
+
+/*
+ * One acmd per state directory: an exclusive lock on DIR/lock, taken
+ * before anything in it is opened and held (the descriptor stays open)
+ * for the life of the process.  The file holds the holder's pid, for the
+ * message a second acmd gives.
+ */
+int
+store_lock_dir(const char *dir, char **cause)
+{
+	char	*path, buf[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	xasprintf(&path, "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		xasprintf(cause, "store: %s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof buf - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			xasprintf(cause, "state directory %s is in use by "
+			    "another acmd (pid %s, holding %s)", dir,
+			    *buf != '\0' ? buf : "unknown", path);
+		} else
+			xasprintf(cause, "store: lock %s: %s", path,
+			    strerror(errno));
+		close(fd);
+		free(path);
+		return (-1);
+	}
+	snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+		log_warnx("store: %s: cannot write the pid: %s", path,
+		    strerror(errno));
+	free(path);
+	return (fd);
 }
 
 int

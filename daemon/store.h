@@ -31,6 +31,8 @@ struct store;
 struct store_txn;
 
 const char	*store_db_name(enum store_db);
+/* Lock the state directory for this process: a descriptor, or -1. */
+int		 store_lock_dir(const char *, char **);
 int		 store_open(const char *, size_t, struct store **, char **);
 void		 store_free(struct store *);
 /* Schema version found on disk before migrations ran. */

@@ -1,5 +1,7 @@
 #include <sys/mman.h>
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -365,7 +367,10 @@ frame_write_all(int fd, const uint8_t *p, size_t len, char **cause)
 	ssize_t	 n;
 
 	while (len > 0) {
-		n = write(fd, p, len);
+		/* A peer gone is EPIPE, not a SIGPIPE that kills the writer. */
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == ENOTSOCK)
+			n = write(fd, p, len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

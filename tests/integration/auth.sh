@@ -34,6 +34,13 @@ out=$(as "$RO_GID" "$ACMCTL" -s "$SOCK" audit 2>&1); rc=$?
 is "read-only group may not read the audit log" 1 "$rc"
 like "read-only refusal names the command" "'audit' changes state and needs the admin group.*EDENIED" "$out"
 
+# Commands that call AWS with the stored keys are the admins' (issue 14).
+out=$(as "$RO_GID" "$ACMCTL" -s "$SOCK" credential test main 2>&1); rc=$?
+is "read-only group may not run credential test" 1 "$rc"
+like "  refused before anything runs (EDENIED)" "'credential.test' .*needs the admin group.*EDENIED" "$out"
+out=$(as "$RO_GID" "$ACMCTL" -s "$SOCK" ca list --credential main --region us-east-1 2>&1); rc=$?
+is "read-only group may not run ca list" 1 "$rc"
+like "  refused before anything runs (EDENIED)" "'ca.list' .*needs the admin group.*EDENIED" "$out"
 out=$(as "$ADMIN_GID" "$ACMCTL" -s "$SOCK" audit 2>&1); rc=$?
 is "admin group (supplementary) may read the audit log" 0 "$rc"
 out=$(setpriv --reuid=$USER_UID --regid=$ADMIN_GID --clear-groups "$ACMCTL" -s "$SOCK" status 2>&1); rc=$?
