@@ -21,6 +21,11 @@ parse_number(const char *s, long long min, long long max, long long *out,
 	}
 	errno = 0;
 	v = strtoll(s, &end, 10);
+	if (errno == ERANGE && *end == '\0') {
+		xasprintf(cause, "%s is out of range (%lld to %lld)", s, min,
+		    max);
+		return (-1);
+	}
 	if (errno != 0 || *end != '\0') {
 		xasprintf(cause, "'%s' is not a number", s);
 		return (-1);

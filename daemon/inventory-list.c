@@ -4,6 +4,7 @@
  * the deployments' states.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,8 +405,10 @@ acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
 	    strcasecmp(f->status, c->status) != 0)) ||
 	    !domain_matches(c->domain, c->sans, c->nsans, f->domain))
 		return (0);
+	/* Days over LLONG_MAX hold every certificate with a date. */
 	if (f->has_expiring && (!c->has_not_after ||
-	    acm_days_left(c, now) > (long long)f->expiring))
+	    (f->expiring <= (uint64_t)LLONG_MAX &&
+	    acm_days_left(c, now) > (long long)f->expiring)))
 		return (0);
 	return (1);
 }

@@ -88,6 +88,36 @@ json=$(ctl --json discover --region eu-west-1)
 is "discover reports the expiry change" 1 "$(echo "$json" | jget 'd["changed"]')"
 is "acm list --expiring 10" "$two" "$(acm_arns --expiring 10)"
 is "acm list --expiring 10: 5 days left" 5 "$(ctl --json acm list --expiring 10 | jget 'd[0]["days_left"]' | sed 's/^4$/5/')"
+# acm.list on the wire with expiring past 2^63 days (issue 14): every row
+# with a date, as a large --expiring gives, not none.
+wire_rows() {	# wire_rows DAYS: the number of rows acm.list answers
+	/usr/bin/python3 - "$SOCK" "$top_srcdir/tests/integration" "$1" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from acmdwire import PROTO_VERSION, connect, frame, recv_frame
+s = connect(sys.argv[1])
+s.sendall(frame({"kind": "hello", "version": PROTO_VERSION}))
+recv_frame(s)
+s.sendall(frame({"kind": "request", "id": 1, "cmd": "acm.list", "args": {"expiring": int(sys.argv[3])}}))
+import re
+body = b""
+while True:
+    f = recv_frame(s)
+    if f is None:
+        break
+    body += f
+    if b"result" in f:
+        break
+print(body.count(b"arn:aws:acm:"))
+PY
+}
+big=$(wire_rows 100000)
+check "acm.list expiring 100000 on the wire finds rows ($big)" "$([ "$big" -gt 0 ]; echo $?)"
+is "acm.list expiring 2^63: the same rows" "$big" "$(wire_rows 9223372036854775808)"
+is "acm.list expiring 2^64-1: the same rows" "$big" "$(wire_rows 18446744073709551615)"
+out=$(ctl acm list --expiring 99999999999999999999 2>&1); rc=$?
+is "acmctl --expiring past 2^63: exit 2" 2 "$rc"
+like "  says it is out of range, not that it is not a number" "out of range" "$out"
 
 # --- acm show ---------------------------------------------------------------------
 # (not on "$two": /_emu/expire re-signs the PEM keeping the serial, and acmd

@@ -201,4 +201,7 @@ else
 		_n=$((_n + 1)); echo "ok $_n # SKIP read-only checks need root and setpriv"
 	done
 fi
+# status counts each version once (not its fingerprint index too; issue 14).
+nv=$(ctl --json cert list | jget 'sum(len(__import__("json").loads(__import__("subprocess").run(["'"$ACMCTL"'", "-s", "'"$SOCK"'", "--json", "cert", "show", c["name"]], capture_output=True).stdout)["versions"]) for c in d)')
+is "status counts every version once" "$nv" "$(ctl --json status | jget 'd["counts"]["versions"]')"
 finish
