@@ -188,6 +188,35 @@ process_limits(void)
 	}
 }
 
+/*
+ * The event loop, the socket, the state (another acmd on this socket is
+ * told first; then one acmd per state directory, locked before anything
+ * in it is opened), the vault, AWS and the jobs.
+ */
+static void
+start(void)
+{
+	char	*cause = NULL;
+
+	acmd.started = time(NULL);
+	if ((acmd.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if (server_start(&cause) != 0)
+		fatalx("server: %s", cause);
+	if (store_lock_dir(acmd.conf->state_dir, &cause) == -1) {
+		server_stop();
+		fatalx("%s", cause);
+	}
+	if (store_open(acmd.conf->state_dir,
+	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
+		fatalx("%s", cause);
+	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
+	    &cause) != 0)
+		fatalx("%s", cause);
+	aws_init(acmd.base, acmd.conf);
+	jobs_init();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -240,27 +269,7 @@ main(int argc, char **argv)
 	log_set_journal(sdx_journal);
 	process_limits();
 
-	acmd.started = time(NULL);
-	if ((acmd.base = event_base_new()) == NULL)
-		fatalx("cannot create the event loop");
-	/*
-	 * Another acmd on this socket is told first; then one acmd per state
-	 * directory, locked before anything in it is opened.
-	 */
-	if (server_start(&cause) != 0)
-		fatalx("server: %s", cause);
-	if (store_lock_dir(acmd.conf->state_dir, &cause) == -1) {
-		server_stop();
-		fatalx("%s", cause);
-	}
-	if (store_open(acmd.conf->state_dir,
-	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
-		fatalx("%s", cause);
-	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
-	    &cause) != 0)
-		fatalx("%s", cause);
-	aws_init(acmd.base, acmd.conf);
-	jobs_init();
+	start();
 
 	ev_term = evsignal_new(acmd.base, SIGTERM, signal_cb, NULL);
 	ev_int = evsignal_new(acmd.base, SIGINT, signal_cb, NULL);
