@@ -109,9 +109,8 @@ inv_note(struct store_txn *t, const char *arn, const char *credential,
     json_t *set, const char *cert, const char *chain, char **cause)
 {
 	struct pem_certinfo	*ci = NULL;
-	json_t			*rec = NULL, *sans;
+	json_t			*rec = NULL;
 	char			*key, *f[2] = { NULL, NULL };
-	unsigned		 i;
 	int			 ret = -1;
 
 	*cause = NULL;
@@ -138,23 +137,10 @@ inv_note(struct store_txn *t, const char *arn, const char *credential,
 	if (cert != NULL) {
 		if (pem_certinfo_parse(cert, strlen(cert), &ci, cause) != 0)
 			goto out;
-		json_object_set_new(rec, "sha256", json_string(ci->sha256));
-		json_object_set_new(rec, "serial", json_string(ci->serial));
-		json_object_set_new(rec, "key_algorithm",
-		    json_string(ci->key_type));
-		json_object_set_new(rec, "not_before",
-		    json_integer(ci->not_before));
-		json_object_set_new(rec, "not_after", json_integer(ci->not_after));
-		sans = json_array();
-		for (i = 0; i < ci->nsans; i++) {
-			if (ci->sans[i].type == PEM_SAN_DNS)
-				json_array_append_new(sans,
-				    json_string(ci->sans[i].value));
-		}
-		json_object_set_new(rec, "sans", sans);
-		json_object_set_new(rec, "domain", json_string(*ci->cn != '\0' ?
-		    ci->cn : json_array_size(sans) > 0 ? json_string_value(
-		    json_array_get(sans, 0)) : ""));
+		rec_set_certinfo(rec, ci);
+		json_object_set_new(rec, "sans", rec_dns_sans(ci));
+		json_object_set_new(rec, "domain", json_string(
+		    rec_cert_domain(ci)));
 		json_object_set_new(rec, "status", json_string(ci->not_after <
 		    time(NULL) ? "EXPIRED" : "ISSUED"));
 	}

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mp.h"
 #include "mpjson.h"
+#include "pem.h"
 #include "rec.h"
 #include "store.h"
 #include "vault.h"
@@ -302,4 +303,41 @@ int
 rec_bool(const json_t *rec, const char *field)
 {
 	return (json_is_true(json_object_get(rec, field)));
+}
+
+json_t *
+rec_dns_sans(const struct pem_certinfo *ci)
+{
+	json_t		*a = json_array();
+	unsigned	 i;
+
+	for (i = 0; i < ci->nsans; i++) {
+		if (ci->sans[i].type == PEM_SAN_DNS)
+			json_array_append_new(a, json_string(ci->sans[i].value));
+	}
+	return (a);
+}
+
+const char *
+rec_cert_domain(const struct pem_certinfo *ci)
+{
+	unsigned	 i;
+
+	if (ci->cn != NULL && *ci->cn != '\0')
+		return (ci->cn);
+	for (i = 0; i < ci->nsans; i++) {
+		if (ci->sans[i].type == PEM_SAN_DNS)
+			return (ci->sans[i].value);
+	}
+	return ("");
+}
+
+void
+rec_set_certinfo(json_t *rec, const struct pem_certinfo *ci)
+{
+	json_object_set_new(rec, "sha256", json_string(ci->sha256));
+	json_object_set_new(rec, "serial", json_string(ci->serial));
+	json_object_set_new(rec, "key_algorithm", json_string(ci->key_type));
+	json_object_set_new(rec, "not_before", json_integer(ci->not_before));
+	json_object_set_new(rec, "not_after", json_integer(ci->not_after));
 }

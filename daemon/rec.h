@@ -55,4 +55,12 @@ const char *rec_str(const json_t *, const char *);
 long long   rec_int(const json_t *, const char *);
 int	    rec_bool(const json_t *, const char *);
 
+struct pem_certinfo;
+/* A certificate's DNS names, as a new array. */
+json_t		*rec_dns_sans(const struct pem_certinfo *);
+/* The name a certificate goes by: its CN, else its first DNS name. */
+const char	*rec_cert_domain(const struct pem_certinfo *);
+/* sha256, serial, key_algorithm, not_before, not_after into rec. */
+void		 rec_set_certinfo(json_t *, const struct pem_certinfo *);
+
 #endif

@@ -43,34 +43,6 @@ key_aad(char *buf, size_t len, const char *name, long v)
 	snprintf(buf, len, "versions/%s/%08ld/key", name, v);
 }
 
-static json_t *
-sans_json(const struct pem_certinfo *ci)
-{
-	json_t		*a = json_array();
-	unsigned	 i;
-
-	for (i = 0; i < ci->nsans; i++) {
-		if (ci->sans[i].type == PEM_SAN_DNS)
-			json_array_append_new(a, json_string(ci->sans[i].value));
-	}
-	return (a);
-}
-
-/* The name a certificate goes by: its CN, else its first DNS SAN. */
-static const char *
-cert_domain(const struct pem_certinfo *ci)
-{
-	unsigned	 i;
-
-	if (ci->cn != NULL && *ci->cn != '\0')
-		return (ci->cn);
-	for (i = 0; i < ci->nsans; i++) {
-		if (ci->sans[i].type == PEM_SAN_DNS)
-			return (ci->sans[i].value);
-	}
-	return ("");
-}
-
 const char *
 repo_err_string(enum repo_err e)
 {
@@ -212,8 +184,8 @@ repo_version_record(const struct repo_input *in, const struct repo_parsed *p,
 	json_object_set_new(v, "source", json_string(in->source));
 	json_object_set_new(v, "cert", json_string(p->bundle->leaf));
 	json_object_set_new(v, "chain", json_string(p->bundle->chain));
-	json_object_set_new(v, "domain", json_string(cert_domain(ci)));
-	json_object_set_new(v, "sans", sans_json(ci));
+	json_object_set_new(v, "domain", json_string(rec_cert_domain(ci)));
+	json_object_set_new(v, "sans", rec_dns_sans(ci));
 	json_object_set_new(v, "subject", json_string(ci->subject));
 	json_object_set_new(v, "issuer", json_string(ci->issuer));
 	json_object_set_new(v, "serial", json_string(ci->serial));
@@ -302,7 +274,7 @@ repo_add(struct store_txn *t, const struct repo_input *in, long *out,
 	    (json_int_t)version);
 	snprintf(fpkey, sizeof fpkey, REPO_FP_PREFIX "%s", p.ci->sha256);
 	json_object_set_new(crec, "current", json_integer(version));
-	json_object_set_new(crec, "domain", json_string(cert_domain(p.ci)));
+	json_object_set_new(crec, "domain", json_string(rec_cert_domain(p.ci)));
 	json_object_set_new(crec, "key_type", json_string(p.ci->key_type));
 	json_object_set_new(crec, "not_after", json_integer(p.ci->not_after));
 	json_object_set_new(crec, "has_key", json_boolean(p.pkcs8 != NULL));
@@ -417,8 +389,8 @@ repo_same_names(const json_t *v, const char *pem, char **cause)
 
 	if (pem_certinfo_parse(pem, strlen(pem), &ci, cause) != 0)
 		return (-1);
-	sans = sans_json(ci);
-	a = names_of(cert_domain(ci), sans);
+	sans = rec_dns_sans(ci);
+	a = names_of(rec_cert_domain(ci), sans);
 	b = names_of(rec_str(v, "domain"), json_object_get(v, "sans"));
 	same = json_equal(a, b);
 	json_decref(a);

@@ -374,14 +374,8 @@ disc_iam_got(struct aws_result *res, void *arg)
 	json_object_set_new(rec, "status", json_string("ACTIVE"));
 	if (body != NULL && pem_certinfo_parse(body, strlen(body), &ci,
 	    &cause) == 0) {
-		json_object_set_new(rec, "sha256", json_string(ci->sha256));
+		rec_set_certinfo(rec, ci);
 		json_object_set_new(rec, "domain", json_string(ci->cn));
-		json_object_set_new(rec, "serial", json_string(ci->serial));
-		json_object_set_new(rec, "key_algorithm",
-		    json_string(ci->key_type));
-		json_object_set_new(rec, "not_before",
-		    json_integer(ci->not_before));
-		json_object_set_new(rec, "not_after", json_integer(ci->not_after));
 		pem_certinfo_free(ci);
 	} else {
 		log_warnx("discovery: IAM %s: %s", c->name, cause ? cause :
