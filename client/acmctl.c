@@ -341,13 +341,22 @@ connect_daemon(const char *path)
 	return (fd);
 }
 
+static int	print_error(const struct ctl_cmd *, const msgpack_object *);
+
 static void
 send_frame(int fd, struct mp_buf *b)
 {
-	char	*cause = NULL;
+	char			*cause = NULL, *why = NULL;
+	msgpack_unpacked	 m;
 
 	if (frame_fd_write(fd, b->sb.data, b->sb.size, &cause) != 0) {
 		render_progress_end();
+		/* A peer acmd turns away is told why before it closes. */
+		msgpack_unpacked_init(&m);
+		if (frame_fd_read(fd, &m, &why) == 1 && mp_obj_is_str(
+		    mp_map_get(&m.data, PROTO_F_KIND), PROTO_KIND_RESULT))
+			exit(print_error(NULL, &m.data));
+		free(why);
 		fprintf(stderr, "acmctl: acmd closed the connection while "
 		    "acmctl was sending (%s)\n", cause);
 		exit(EXIT_UNREACH);

@@ -61,7 +61,18 @@ const struct conf_entry conf_table[] = {
 	  .help = "log debug messages" },
 	{ .section = "daemon", .key = "max_clients", .type = CONF_UINT,
 	  .offset = OFF(max_clients), .def = "2048", .min = 1, .max = 65536,
-	  .help = "control connections served at once" },
+	  .help = "control connections served at once; the last eighth are "
+	  "kept for root and the admin group" },
+	{ .section = "daemon", .key = "max_clients_per_uid", .type = CONF_UINT,
+	  .offset = OFF(max_clients_per_uid), .def = "64", .min = 1,
+	  .max = 65536,
+	  .help = "control connections one user other than root and the admin "
+	  "group may hold" },
+	{ .section = "daemon", .key = "client_idle_timeout", .type = CONF_DURATION,
+	  .offset = OFF(client_idle_timeout), .def = "15m", .min = 0,
+	  .max = 7LL * 86400,
+	  .help = "close a control connection that waits on nothing and sends "
+	  "nothing for this long (0: never)" },
 	{ .section = "daemon", .key = "store_size", .type = CONF_UINT,
 	  .offset = OFF(store_size), .def = "4096", .min = 1,
 	  .max = 1048576,

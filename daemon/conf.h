@@ -49,6 +49,8 @@ struct config {
 	char		*log;		/* auto, stderr, journal */
 	int		 debug;
 	uint64_t	 max_clients;
+	uint64_t	 max_clients_per_uid;
+	uint64_t	 client_idle_timeout;	/* seconds, 0: none */
 	uint64_t	 store_size;	/* MiB */
 
 	/* [aws] */

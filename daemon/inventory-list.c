@@ -27,15 +27,47 @@
 #include "xmalloc.h"
 
 static int
-in_list(char **v, const char *s)
+str_cmp(const void *a, const void *b)
 {
-	size_t	 i;
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * Sort a filter set once, so each row is looked up in it in log time;
+ * returns its size.
+ */
+static size_t
+set_sort(char **v)
+{
+	size_t	 n = 0;
+
+	if (v == NULL)
+		return (0);
+	while (v[n] != NULL)
+		n++;
+	qsort(v, n, sizeof *v, str_cmp);
+	return (n);
+}
+
+/* Whether s is in the sorted set v of n strings (NULL: any). */
+static int
+in_set(char **v, size_t n, const char *s)
+{
+	size_t	 lo = 0, hi = n, mid;
+	int	 cmp;
 
 	if (v == NULL)
 		return (1);
-	for (i = 0; v[i] != NULL; i++) {
-		if (s != NULL && strcmp(v[i], s) == 0)
+	if (s == NULL)
+		return (0);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((cmp = strcmp(s, v[mid])) == 0)
 			return (1);
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return (0);
 }
@@ -398,8 +430,8 @@ acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
 {
 	if (!f->all && c->gone)
 		return (0);
-	if (!in_list(f->creds, c->credential) ||
-	    !in_list(f->regions, c->region) ||
+	if (!in_set(f->creds, f->ncreds, c->credential) ||
+	    !in_set(f->regions, f->nregions, c->region) ||
 	    !type_matches(f->type, c->type) ||
 	    (f->status != NULL && (c->status == NULL ||
 	    strcasecmp(f->status, c->status) != 0)) ||
@@ -484,7 +516,7 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 
 
 const void *
-inv_list(const struct inv_filter *f, size_t *len, struct inv_answer **out,
+inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
     char **cause)
 {
 	struct inv_answer	*a;
@@ -494,6 +526,8 @@ inv_list(const struct inv_filter *f, size_t *len, struct inv_answer **out,
 	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
 		return (NULL);
 	now = time(NULL);
+	f->ncreds = set_sort(f->creds);
+	f->nregions = set_sort(f->regions);
 	reusable = f->creds == NULL && f->regions == NULL && f->type == NULL &&
 	    f->status == NULL && f->domain == NULL && !f->has_expiring;
 	if ((a = acm_spare) != NULL)

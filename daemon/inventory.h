@@ -75,8 +75,10 @@ json_t	*inv_iam_rows(int, char **);
  * packed rows rebuilt when the inventory changed.
  */
 struct inv_filter {
-	char		**creds;	/* NULL: any */
+	char		**creds;	/* NULL: any; sorted by inv_list */
 	char		**regions;
+	size_t		 ncreds;	/* set by inv_list */
+	size_t		 nregions;
 	char		*type;		/* "amazon-issued", "Private", ... */
 	char		*status;
 	char		*domain;	/* a glob on the domain and SANs */
@@ -89,7 +91,7 @@ struct inv_answer;
  * The packed answer (a msgpack array of rows), kept by acmd: give it back
  * with inv_answer_sent(data, len, *answer) once it has been sent.
  */
-const void *inv_list(const struct inv_filter *, size_t *,
+const void *inv_list(struct inv_filter *, size_t *,
 	    struct inv_answer **, char **);
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */

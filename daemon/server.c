@@ -6,8 +6,12 @@
 
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -27,10 +31,27 @@
 #include "server.h"
 #include "xmalloc.h"
 
-/* A client must finish its hello and any frame it starts within this. */
+/*
+ * Limits that keep one peer from taking acmd's memory or time (DESIGN.md,
+ * "Trust boundaries").  Before its hello a peer may send one small frame
+ * and has SERVER_HELLO_TIMEOUT in all; a frame once begun must be whole
+ * within SERVER_FRAME_TIMEOUT, however slowly it trickles in.
+ */
+#define SERVER_HELLO_TIMEOUT	10
+#define SERVER_HELLO_MAX	4096
 #define SERVER_FRAME_TIMEOUT	30
-/* A client that does not read its answers is dropped past this. */
-#define SERVER_MAX_OUTPUT	(256U * 1024 * 1024)
+/* The largest request: three PEM arguments at their bound, and room. */
+#define SERVER_MAX_REQUEST	(4U * 1024 * 1024)
+/*
+ * Back-pressure: a client's requests are not read while this much of its
+ * answers waits to be read, or while this many of its commands run.
+ */
+#define SERVER_OUTPUT_HIGH	(1024 * 1024)
+#define SERVER_MAX_PENDING	64
+/* A client over this is dropped (one answer can be this big). */
+#define SERVER_MAX_OUTPUT	(64U * 1024 * 1024)
+/* Over this, all clients together, answers to non-admin peers are dropped. */
+#define SERVER_MAX_OUTPUT_ALL	(256U * 1024 * 1024)
 #define SERVER_MAX_GROUPS	256
 /* The most written to one client in one turn of the event loop. */
 #define SERVER_MAX_WRITE	(1024 * 1024)
@@ -43,12 +64,18 @@ enum auth {
 
 struct client {
 	struct bufferevent	*bev;
+	struct event		*timer;
 	uid_t			 uid;
 	gid_t			 gid;
 	pid_t			 pid;
 	enum auth		 auth;
 	int			 hello;
 	int			 closing;
+	int			 paused;	/* not reading: back-pressure */
+	size_t			 npending;
+	struct timespec		 connected;
+	struct timespec		 frame_start;	/* tv_sec 0: no partial frame */
+	struct timespec		 last_active;
 	struct cmd_ctx		*pending;
 	TAILQ_ENTRY(client)	 entry;
 };
@@ -57,6 +84,8 @@ static TAILQ_HEAD(, client)	 clients = TAILQ_HEAD_INITIALIZER(clients);
 static struct evconnlistener	*listener;
 static char			*socket_path;	/* NULL when systemd's */
 static time_t			 last_full_warning;
+static size_t			 output_all;	/* queued to every client */
+static struct event		*trim_timer;
 
 static void	client_free(struct client *);
 static void	server_io_send(struct cmd_ctx *, struct mp_buf *, const void *,
@@ -143,9 +172,12 @@ client_output(struct client *c)
 	if (c->closing)
 		return (NULL);
 	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) > SERVER_MAX_OUTPUT) {
-		log_warnx("server: client pid %ld does not read its answers; "
-		    "dropping it", (long)c->pid);
+	if (evbuffer_get_length(out) > SERVER_MAX_OUTPUT ||
+	    (output_all > SERVER_MAX_OUTPUT_ALL && c->auth != AUTH_ADMIN)) {
+		log_warnx("server: client pid %ld uid %u does not read its "
+		    "answers (%zu bytes waiting, %zu for all clients); "
+		    "dropping it", (long)c->pid, (unsigned)c->uid,
+		    evbuffer_get_length(out), output_all);
 		c->closing = 1;
 		bufferevent_disable(c->bev, EV_READ);
 		evbuffer_drain(out, evbuffer_get_length(out));
@@ -189,10 +221,9 @@ client_send_ref(struct client *c, struct mp_buf *b, const void *tail,
 	}
 }
 
-/* Answer, then close once the answer is out. */
-static void
-client_close_after(struct client *c, uint64_t id, enum proto_error code,
-    const char *msg)
+/* A failed result: what a refused or closing peer is told. */
+static struct mp_buf *
+refusal_new(uint64_t id, enum proto_error code, const char *msg)
 {
 	struct mp_buf	*b;
 
@@ -206,6 +237,17 @@ client_close_after(struct client *c, uint64_t id, enum proto_error code,
 	mp_kstr(b, PROTO_F_CODE, proto_error_string(code));
 	mp_kstr(b, PROTO_F_MESSAGE, msg);
 	mp_kuint(b, PROTO_F_VERSION, PROTO_VERSION);
+	return (b);
+}
+
+/* Answer, then close once the answer is out. */
+static void
+client_close_after(struct client *c, uint64_t id, enum proto_error code,
+    const char *msg)
+{
+	struct mp_buf	*b;
+
+	b = refusal_new(id, code, msg);
 	client_send(c, b);
 	mp_buf_free(b);
 	c->closing = 1;
@@ -243,6 +285,8 @@ client_hello(struct client *c, const msgpack_object *m)
 		return;
 	}
 	c->hello = 1;
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    SERVER_MAX_REQUEST + PROTO_HDR_LEN);
 	b = mp_buf_new();
 	mp_map(b, 4);
 	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_HELLO);
@@ -294,54 +338,172 @@ client_request(struct client *c, const msgpack_object *m)
 	ctx->pid = c->pid;
 	ctx->next = c->pending;
 	c->pending = ctx;
+	c->npending++;
 	cmd_dispatch(ctx, cmd, args, c->auth == AUTH_ADMIN);
 	free(cmd);
 	return (0);
 }
 
 static void
-client_update_timeout(struct client *c)
+ts_now(struct timespec *ts)
 {
-	struct timeval	 tv = { SERVER_FRAME_TIMEOUT, 0 };
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
 
-	if (!c->hello ||
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		bufferevent_set_timeouts(c->bev, &tv, NULL);
-	else
-		bufferevent_set_timeouts(c->bev, NULL, NULL);
+/*
+ * When the client is next due to be dropped, and why; 0 when it may wait
+ * for ever (a command of its runs, or no idle limit).
+ */
+static int
+client_due(const struct client *c, struct timespec *due, const char **why)
+{
+	uint64_t	 idle = acmd.conf->client_idle_timeout;
+
+	*due = c->connected;
+	if (!c->hello) {
+		due->tv_sec += SERVER_HELLO_TIMEOUT;
+		*why = "did not complete its hello in time";
+		return (1);
+	}
+	if (c->frame_start.tv_sec != 0 && !c->paused) {
+		*due = c->frame_start;
+		due->tv_sec += SERVER_FRAME_TIMEOUT;
+		*why = "did not complete a frame in time";
+		return (1);
+	}
+	if (c->npending > 0 || idle == 0)
+		return (0);
+	*due = c->last_active;
+	due->tv_sec += (time_t)idle;
+	*why = "was idle too long (client_idle_timeout)";
+	return (1);
 }
 
 static void
-client_read_cb(struct bufferevent *bev, void *arg)
+client_arm_timer(struct client *c)
 {
-	struct client		*c = arg;
+	struct timespec	 due, now;
+	struct timeval	 tv;
+	const char	*why;
+	long long	 ms;
+
+	if (c->closing || !client_due(c, &due, &why)) {
+		evtimer_del(c->timer);
+		return;
+	}
+	ts_now(&now);
+	ms = (long long)(due.tv_sec - now.tv_sec) * 1000 +
+	    (due.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+client_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+	struct timespec	 due, now;
+	const char	*why;
+
+	if (c->closing)
+		return;
+	ts_now(&now);
+	if (!client_due(c, &due, &why) || due.tv_sec > now.tv_sec ||
+	    (due.tv_sec == now.tv_sec && due.tv_nsec > now.tv_nsec)) {
+		client_arm_timer(c);
+		return;
+	}
+	if (c->hello)
+		log_info("server: pid %ld uid %u %s; closing the connection",
+		    (long)c->pid, (unsigned)c->uid, why);
+	else
+		log_warnx("server: pid %ld uid %u %s; dropping it",
+		    (long)c->pid, (unsigned)c->uid, why);
+	client_free(c);
+}
+
+/* Whether the client's requests must wait for its answers to be read. */
+static int
+client_must_wait(const struct client *c)
+{
+	size_t	 out = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	return (out > SERVER_OUTPUT_HIGH ||
+	    c->npending >= SERVER_MAX_PENDING ||
+	    (out > 0 && output_all > SERVER_MAX_OUTPUT_ALL / 2));
+}
+
+/* Read the client's requests again once its answers are read. */
+static void
+client_resume(struct client *c)
+{
+	if (!c->paused || c->closing || client_must_wait(c))
+		return;
+	c->paused = 0;
+	ts_now(&c->frame_start);
+	bufferevent_enable(c->bev, EV_READ);
+	bufferevent_trigger(c->bev, EV_READ,
+	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Returns -1 when the client was freed. */
+static int
+client_read_frames(struct client *c, int *consumed)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	msgpack_unpacked	 msg;
 	char			*cause = NULL;
 	int			 ret;
 
-	while (!c->closing) {
-		ret = frame_evbuffer_read(bufferevent_get_input(bev), &msg,
-		    &cause);
+	while (!c->closing && !client_must_wait(c)) {
+		ret = frame_evbuffer_read_max(in, c->hello ?
+		    SERVER_MAX_REQUEST : SERVER_HELLO_MAX, &msg, &cause);
 		if (ret == 0)
 			break;
 		if (ret == -1) {
-			log_warnx("server: pid %ld uid %u: %s; dropping the "
-			    "connection", (long)c->pid, (unsigned)c->uid, cause);
+			log_warnx("server: pid %ld uid %u: %s%s; dropping the "
+			    "connection", (long)c->pid, (unsigned)c->uid, cause,
+			    c->hello ? "" : " before hello");
 			free(cause);
 			client_free(c);
-			return;
+			return (-1);
 		}
+		*consumed = 1;
 		if (!c->hello)
 			client_hello(c, &msg.data);
 		else if (client_request(c, &msg.data) != 0) {
 			msgpack_unpacked_destroy(&msg);
 			client_free(c);
-			return;
+			return (-1);
 		}
 		msgpack_unpacked_destroy(&msg);
 	}
-	if (!c->closing)
-		client_update_timeout(c);
+	return (0);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+	int		 consumed = 0;
+
+	if (c->paused)
+		return;
+	ts_now(&c->last_active);
+	if (client_read_frames(c, &consumed) != 0 || c->closing)
+		return;
+	if (client_must_wait(c)) {
+		c->paused = 1;
+		bufferevent_disable(bev, EV_READ);
+	}
+	if (evbuffer_get_length(bufferevent_get_input(bev)) == 0)
+		c->frame_start.tv_sec = 0;
+	else if (consumed || c->frame_start.tv_sec == 0)
+		c->frame_start = c->last_active;
+	client_arm_timer(c);
 }
 
 static void
@@ -349,9 +511,14 @@ client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(c);
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			client_free(c);
+		return;
+	}
+	ts_now(&c->last_active);
+	client_resume(c);
+	client_arm_timer(c);
 }
 
 static void
@@ -359,27 +526,122 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client	*c = arg;
 
-	if (what & BEV_EVENT_TIMEOUT)
-		log_warnx("server: pid %ld sent no complete message in %d s; "
-		    "dropping it", (long)c->pid, SERVER_FRAME_TIMEOUT);
-	else if (what & BEV_EVENT_ERROR)
+	if (what & BEV_EVENT_ERROR)
 		log_debug("server: pid %ld: connection error: %s", (long)c->pid,
 		    strerror(EVUTIL_SOCKET_ERROR()));
 	client_free(c);
+}
+
+/* Queued output, all clients together, kept as it changes. */
+static void
+client_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	output_all += info->n_added;
+	output_all -= info->n_deleted;
+}
+
+/* Give the memory of big answers back to the system once clients go. */
+static void
+server_trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 static void
 client_free(struct client *c)
 {
 	struct cmd_ctx	*ctx;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 held;
+	struct timeval	 tv = { 1, 0 };
 
 	for (ctx = c->pending; ctx != NULL; ctx = ctx->next)
 		ctx->client = NULL;
 	c->pending = NULL;
 	TAILQ_REMOVE(&clients, c, entry);
 	acmd.clients--;
+	held = evbuffer_get_length(out) +
+	    evbuffer_get_length(bufferevent_get_input(c->bev));
+	output_all -= evbuffer_get_length(out);
+	evbuffer_remove_cb(out, client_output_cb, c);
+	evtimer_del(c->timer);
+	event_free(c->timer);
 	bufferevent_free(c->bev);
 	free(c);
+	if (held >= SERVER_OUTPUT_HIGH && trim_timer != NULL &&
+	    !evtimer_pending(trim_timer, NULL))
+		evtimer_add(trim_timer, &tv);
+}
+
+/* Connections of one uid, to share the slots fairly. */
+static size_t
+clients_of(uid_t uid)
+{
+	struct client	*c;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(c, &clients, entry) {
+		if (c->uid == uid)
+			n++;
+	}
+	return (n);
+}
+
+/*
+ * Whether a new connection may stay: the last eighth of max_clients is
+ * kept for root and the admin group, and other users have at most
+ * max_clients_per_uid each.  NULL when it may, or why not.
+ */
+static const char *
+server_admit(const struct client *c)
+{
+	struct config	*conf = acmd.conf;
+	uint64_t	 keep = conf->max_clients / 8;
+
+	if (keep == 0 && conf->max_clients > 1)
+		keep = 1;
+	if (acmd.clients >= conf->max_clients)
+		return ("max_clients");
+	if (c->auth == AUTH_ADMIN)
+		return (NULL);
+	if (acmd.clients >= conf->max_clients - keep)
+		return ("max_clients, the rest kept for root and the admin "
+		    "group");
+	if (clients_of(c->uid) >= conf->max_clients_per_uid)
+		return ("max_clients_per_uid");
+	return (NULL);
+}
+
+/* Tell a peer it is not served, as far as the socket takes it, and close. */
+static void
+server_refuse(int fd, const struct client *c, const char *why)
+{
+	struct mp_buf	*b;
+	char		*msg, *cause = NULL;
+	struct evbuffer	*eb;
+	time_t		 now = time(NULL);
+
+	if (now != last_full_warning)
+		log_warnx("server: %zu clients connected; refusing pid %ld "
+		    "uid %u (%s)", acmd.clients, (long)c->pid,
+		    (unsigned)c->uid, why);
+	last_full_warning = now;
+	xasprintf(&msg, "too many connections: acmd is at its limit (%s)",
+	    why);
+	b = refusal_new(0, PROTO_EBUSY, msg);
+	eb = evbuffer_new();
+	if (eb != NULL && frame_evbuffer_write(eb, b->sb.data, b->sb.size,
+	    &cause) == 0)
+		(void)evbuffer_write(eb, fd);
+	free(cause);
+	if (eb != NULL)
+		evbuffer_free(eb);
+	mp_buf_free(b);
+	free(msg);
+	close(fd);
 }
 
 static void
@@ -387,39 +649,46 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct client	*c;
-	time_t		 now;
+	const char	*why;
 
-	if (acmd.clients >= acmd.conf->max_clients) {
-		now = time(NULL);
-		if (now != last_full_warning)
-			log_warnx("server: %zu clients connected; refusing more "
-			    "(max_clients)", acmd.clients);
-		last_full_warning = now;
-		close(fd);
-		return;
-	}
 	c = xcalloc(1, sizeof *c);
 	c->auth = client_authorise(fd, c);
+	if ((why = server_admit(c)) != NULL) {
+		server_refuse(fd, c, why);
+		free(c);
+		return;
+	}
 	c->bev = bufferevent_socket_new(acmd.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	c->timer = evtimer_new(acmd.base, client_timer_cb, c);
+	if (c->bev == NULL || c->timer == NULL) {
 		log_warnx("server: cannot set up a connection");
-		close(fd);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->timer != NULL)
+			event_free(c->timer);
 		free(c);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	acmd.clients++;
+	ts_now(&c->connected);
+	c->last_active = c->connected;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
-	/* Never buffer more than one maximum frame plus a header unread. */
+	evbuffer_add_cb(bufferevent_get_output(c->bev), client_output_cb, c);
+	/* Before hello, one small frame; after it, one request. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    PROTO_MAX_FRAME + PROTO_HDR_LEN);
+	    SERVER_HELLO_MAX + PROTO_HDR_LEN);
+	/* Told when the answers waiting drop low enough to read again. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, SERVER_OUTPUT_HIGH / 4, 0);
 	/*
 	 * Write what the socket takes in one go: libevent's default of
 	 * 16 KiB a turn of the loop sends a 2.5 MB answer in 160 turns.
 	 */
 	bufferevent_set_max_single_write(c->bev, SERVER_MAX_WRITE);
-	client_update_timeout(c);
+	client_arm_timer(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	log_debug("server: pid %ld uid %u connected (%s)", (long)c->pid,
 	    (unsigned)c->uid, auth_name(c->auth));
@@ -519,6 +788,7 @@ server_start(char **cause)
 		return (-1);
 	}
 	evconnlistener_set_error_cb(listener, server_error_cb);
+	trim_timer = evtimer_new(acmd.base, server_trim_cb, NULL);
 	return (0);
 }
 
@@ -538,6 +808,10 @@ server_stop(void)
 	}
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_free(c);
+	if (trim_timer != NULL) {
+		event_free(trim_timer);
+		trim_timer = NULL;
+	}
 }
 
 /* cmd_io: one frame to the context's client, if it is still there. */
@@ -570,6 +844,10 @@ server_io_finish(struct cmd_ctx *ctx)
 				break;
 			}
 		}
+		ctx->client->npending--;
+		ts_now(&ctx->client->last_active);
+		client_resume(ctx->client);
+		client_arm_timer(ctx->client);
 	}
 	free(ctx->note);
 	free(ctx);

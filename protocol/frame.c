@@ -31,18 +31,24 @@ frame_put_len(uint8_t *p, uint32_t len)
 }
 
 static int
-frame_check_len(uint32_t len, char **cause)
+frame_check_max(uint32_t len, uint32_t max, char **cause)
 {
 	if (len == 0) {
 		xasprintf(cause, "empty frame");
 		return (-1);
 	}
-	if (len > PROTO_MAX_FRAME) {
+	if (len > max) {
 		xasprintf(cause, "frame of %u bytes exceeds the %u byte maximum",
-		    len, PROTO_MAX_FRAME);
+		    len, max);
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+frame_check_len(uint32_t len, char **cause)
+{
+	return (frame_check_max(len, PROTO_MAX_FRAME, cause));
 }
 
 /*
@@ -273,6 +279,14 @@ frame_decode(const void *buf, size_t len, size_t *consumed,
 int
 frame_evbuffer_read(struct evbuffer *in, msgpack_unpacked *out, char **cause)
 {
+	return (frame_evbuffer_read_max(in, PROTO_MAX_FRAME, out, cause));
+}
+
+/* As frame_evbuffer_read, refusing a frame announced longer than max. */
+int
+frame_evbuffer_read_max(struct evbuffer *in, uint32_t max,
+    msgpack_unpacked *out, char **cause)
+{
 	uint8_t		 hdr[PROTO_HDR_LEN];
 	uint32_t	 flen;
 	size_t		 have, consumed;
@@ -287,7 +301,7 @@ frame_evbuffer_read(struct evbuffer *in, msgpack_unpacked *out, char **cause)
 		return (-1);
 	}
 	flen = frame_get_len(hdr);
-	if (frame_check_len(flen, cause) != 0)
+	if (frame_check_max(flen, max, cause) != 0)
 		return (-1);
 	if (have - PROTO_HDR_LEN < flen)
 		return (0);

@@ -21,6 +21,8 @@ int	frame_decode(const void *, size_t, size_t *, msgpack_unpacked *,
 	    char **);
 /* Read one frame from an evbuffer, draining it: 1, 0 or -1 as above. */
 int	frame_evbuffer_read(struct evbuffer *, msgpack_unpacked *, char **);
+int	frame_evbuffer_read_max(struct evbuffer *, uint32_t, msgpack_unpacked *,
+	    char **);
 /* Append one frame holding the given msgpack body. */
 int	frame_evbuffer_write(struct evbuffer *, const void *, size_t,
 	    char **);
