@@ -528,7 +528,7 @@ aws_network_message(const struct aws_call *call,
 	base = aws_endpoint_url(call->svc, call->region, aws.endpoint_url);
 	host = url_host(base);
 	/* The HTTP engine's message starts with the host: said already. */
-	len = strlen(host);
+	len = strcspn(host, ":");
 	if (strncmp(why, host, len) == 0 && strncmp(why + len, ": ", 2) == 0)
 		why += len + 2;
 	xasprintf(&msg, "%s %s: cannot reach %s at %s: %s%s",
