@@ -154,6 +154,11 @@ prepare_export(const struct ctl_cmd *c, json_t *args)
 		}
 		return (0);
 	}
+	if (ctl_json) {
+		fprintf(stderr, "acmctl %s: --out writes files and --json prints "
+		    "them: give one of the two\n", c->name);
+		return (-1);
+	}
 	if ((name = json_string_value(json_object_get(args,
 	    PROTO_A_NAME))) == NULL)
 		return (0);

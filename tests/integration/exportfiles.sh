@@ -70,6 +70,10 @@ is "the key there is 0600" 600 "$(stat -c %a "$D/www.key")"
 
 # --- usage ---------------------------------------------------------------
 ctl cert export www --force >/dev/null 2>&1; is "--force without --out: exit 2" 2 "$?"
+D=$T/json; mkdir "$D"
+out=$(ctl cert export www --with-key --out "$D" --json 2>&1); rc=$?
+is "--out with --json: exit 2" 2 "$rc"
+unlike "--out with --json: no key printed" 'PRIVATE KEY' "$out"
 err=$(ctl cert export www --out "$T/nosuch" 2>&1); rc=$?
 is "--out a missing directory: exit 2" 2 "$rc"
 like "the error names it" "$T/nosuch" "$err"
