@@ -66,6 +66,18 @@ wait "$D1"; rc=$?
 is "the first deploy succeeds" 0 "$rc"
 emu DELETE /_emu/faults >/dev/null
 
+# --- a timeout is ENETWORK too --------------------------------------------
+stop_daemon
+aws_conf "request_timeout = 1s"
+ok "acmd restarts with request_timeout 1s" start_daemon
+emu POST /_emu/faults '{"service":"sts","operation":"GetCallerIdentity","delay_ms":2500}' >/dev/null
+json=$(ctl --json credential test main); rc=$?
+emu DELETE /_emu/faults >/dev/null
+is "STS too slow: credential test exits 1" 1 "$rc"
+is "STS too slow: ENETWORK" ENETWORK "$(echo "$json" | code_of)"
+like "STS too slow: the message names the endpoint and says it timed out" \
+    "^RequestTimeout: sts GetCallerIdentity: cannot reach sts at http://127.0.0.1:$EMU_PORT: .*timed out" "$(echo "$json" | msg_of)"
+
 # --- AWS not reachable: ENETWORK naming the endpoint ---------------------
 stop_daemon
 AWS_ENDPOINT_URL_ACM=http://127.0.0.1:$CLOSED
