@@ -585,7 +585,9 @@ disc_answer(struct disc_run *run, json_t *summary, const char *line)
 	total = run->nunits + json_array_size(run->cred_errors);
 	op_fail_data(&run->reply, network ? PROTO_ENETWORK : PROTO_EAWS,
 	    summary, "discovery failed in %zu of %zu %s: %s", nfailed, total,
-	    run->nunits == 0 ? "credentials" : "regions", list);
+	    run->nunits == 0 ? "credentials" : json_array_size(
+	    run->cred_errors) == 0 ? "regions" : "regions and credentials",
+	    list);
 	if (run->job != NULL)
 		job_done(run->job, 0, list);
 	free(list);
