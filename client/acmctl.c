@@ -35,7 +35,7 @@ opt_required(const struct ctl_cmd *c, const struct ctl_opt *o)
 	const struct proto_cmd	*pc = proto_cmd_find(c->cmd);
 	const struct proto_arg	*a;
 
-	if (pc == NULL || o->type == OPT_LOCAL ||
+	if (pc == NULL || o->type == OPT_LOCAL || o->type == OPT_LOCAL_FLAG ||
 	    (a = proto_arg_find(pc, opt_key(o))) == NULL)
 		return (0);
 	return ((a->flags & PROTO_ARG_REQUIRED) != 0);
@@ -55,7 +55,8 @@ usage(int code)
 		    c->args, c->help);
 		for (o = c->opts; o->name != NULL; o++)
 			fprintf(f, "      --%s%s  %s%s\n", o->name,
-			    o->type == OPT_FLAG ? "" : " V", o->help,
+			    o->type == OPT_FLAG || o->type == OPT_LOCAL_FLAG ?
+			    "" : " V", o->help,
 			    opt_required(c, o) ? " (required)" : "");
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 the operation failed, 2 usage, "
@@ -192,6 +193,9 @@ take_option(const struct ctl_cmd *c, const struct ctl_opt *o, const char *v,
 	case OPT_LOCAL:
 		json_object_set_new(local, key, json_string(v));
 		break;
+	case OPT_LOCAL_FLAG:
+		json_object_set_new(local, key, json_true());
+		break;
 	}
 }
 
@@ -207,7 +211,8 @@ option_for_key(const struct ctl_cmd *c, const char *key)
 	int			 i;
 
 	for (o = c->opts; o->name != NULL; o++) {
-		if (o->type != OPT_LOCAL && strcmp(opt_key(o), key) == 0) {
+		if (o->type != OPT_LOCAL && o->type != OPT_LOCAL_FLAG &&
+		    strcmp(opt_key(o), key) == 0) {
 			xasprintf(&s, "--%s", o->name);
 			return (s);
 		}
@@ -266,8 +271,9 @@ build_args(const struct ctl_cmd *c, int argc, char **argv, json_t *local)
 	lopts[nopts + 1].val = 'C';
 	for (i = 0; i < nopts; i++) {
 		lopts[i].name = c->opts[i].name;
-		lopts[i].has_arg = c->opts[i].type == OPT_FLAG ?
-		    no_argument : required_argument;
+		lopts[i].has_arg = c->opts[i].type == OPT_FLAG ||
+		    c->opts[i].type == OPT_LOCAL_FLAG ? no_argument :
+		    required_argument;
 		lopts[i].val = 1000 + (int)i;
 	}
 	args = json_object();
@@ -525,6 +531,9 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	}
 	free(cause);
 	close(fd);
+	/* What acmd did is done, but acmctl's own part failed. */
+	if (ret == EXIT_OK && ctl_exit != 0)
+		ret = ctl_exit;
 	return (ret);
 }
 

@@ -23,6 +23,7 @@ enum opt_type {
 	OPT_UINT,	/* --x N */
 	OPT_FILE,	/* --x PATH: the file's text goes as the argument */
 	OPT_LOCAL,	/* --x V: for acmctl itself, not sent */
+	OPT_LOCAL_FLAG,	/* --x: for acmctl itself, not sent */
 };
 
 /*
@@ -77,6 +78,10 @@ void	render_request_list(const msgpack_object *, FILE *);
 void	render_records(const msgpack_object *, FILE *);
 /* acmctl's own options of the running command (OPT_LOCAL: --out). */
 extern json_t	*ctl_local;
+/* Non-zero: the exit status when acmctl's own part failed. */
+extern int	 ctl_exit;
+/* export.c: cert export --out, checked first and written safely. */
+int	prepare_export(const struct ctl_cmd *, json_t *);
 /* A file's text (at most PEM_MAX_INPUT bytes), or NULL after saying why. */
 char	*ctl_read_file(const char *, const char *);
 /* Read a secret from the terminal without echo, or a line of stdin. */

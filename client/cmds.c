@@ -34,7 +34,10 @@ static const struct ctl_opt cert_export_opts[] = {
 	{ "version", OPT_UINT, NULL, "this version (default: the current)" },
 	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "include the private key" },
 	{ "out", OPT_LOCAL, NULL, "write NAME.crt, NAME.chain.pem (and "
-	  "NAME.key, mode 0600) into this directory" },
+	  "NAME.key, mode 0600) into this directory (not one others can "
+	  "write unless sticky)" },
+	{ "force", OPT_LOCAL_FLAG, NULL, "with --out: replace existing files "
+	  "(never written through: a new file is renamed over them)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -207,7 +210,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .prepare = prepare_passphrase },
 	{ .name = "cert export", .cmd = PROTO_CMD_CERT_EXPORT, .args = "NAME",
 	  .help = "print (or write) a certificate, its chain and, when asked, "
-	  "its key", .opts = cert_export_opts, .render = render_export },
+	  "its key", .opts = cert_export_opts, .render = render_export,
+	  .prepare = prepare_export },
 	{ .name = "cert delete", .cmd = PROTO_CMD_CERT_DELETE, .args = "NAME",
 	  .help = "remove a certificate from the repository (never from ACM)",
 	  .opts = no_opts, .render = render_generic },

@@ -25,6 +25,8 @@
 int	 ctl_json;
 int	 ctl_color;
 json_t	*ctl_local;
+/* Set when acmctl's own part failed (a file not written). */
+int	 ctl_exit;
 
 #define RED	"\033[31m"
 #define YELLOW	"\033[33m"
@@ -914,71 +916,6 @@ render_progress_end(void)
 		fprintf(stderr, "\r\033[K");
 		fflush(stderr);
 		progress_shown = 0;
-	}
-}
-
-static int
-write_out(const char *dir, const char *name, const char *ext, const char *text,
-    mode_t mode)
-{
-	char	*path;
-	FILE	*f;
-	int	 fd, ret = 0;
-
-	xasprintf(&path, "%s/%s%s", dir, name, ext);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "acmctl: %s: %s\n", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		free(path);
-		return (-1);
-	}
-	fchmod(fd, mode);
-	if (fputs(text, f) == EOF)
-		ret = -1;
-	if (fclose(f) != 0)
-		ret = -1;
-	if (ret == 0)
-		printf("%s\n", path);
-	else
-		fprintf(stderr, "acmctl: %s: write error\n", path);
-	free(path);
-	return (ret);
-}
-
-void
-render_export(const msgpack_object *o, FILE *f)
-{
-	const char	*dir;
-	char		*name, *cert, *chain, *key;
-
-	name = mp_obj_str(mp_map_get(o, "name"));
-	cert = mp_obj_str(mp_map_get(o, "cert"));
-	chain = mp_obj_str(mp_map_get(o, "chain"));
-	key = mp_obj_str(mp_map_get(o, "key"));
-	dir = json_string_value(json_object_get(ctl_local, "out"));
-	if (dir != NULL && name != NULL) {
-		if (cert != NULL)
-			write_out(dir, name, ".crt", cert, 0644);
-		if (chain != NULL && *chain != '\0')
-			write_out(dir, name, ".chain.pem", chain, 0644);
-		if (key != NULL)
-			write_out(dir, name, ".key", key, 0600);
-	} else {
-		if (cert != NULL)
-			fputs(cert, f);
-		if (chain != NULL)
-			fputs(chain, f);
-		if (key != NULL)
-			fputs(key, f);
-	}
-	free(name);
-	free(cert);
-	free(chain);
-	if (key != NULL) {
-		OPENSSL_cleanse(key, strlen(key));
-		free(key);
 	}
 }
 

@@ -461,7 +461,7 @@ creds_tested(struct aws_result *r, void *arg)
 	const char		*account, *arn, *uid;
 
 	if (!r->ok) {
-		op_fail_aws(&ct->reply, r->err.code, r->err.message);
+		op_fail_aws(&ct->reply, &r->err, NULL);
 		goto out;
 	}
 	account = xml_text(r->xml, "GetCallerIdentityResult/Account");

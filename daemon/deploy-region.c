@@ -49,6 +49,7 @@ struct dep_unit {
 	char		*result;
 	char		*arn;		/* final */
 	int		 failed;
+	int		 network;	/* failed: AWS could not be reached */
 	json_t		*rec_set;	/* to record at the next commit */
 	json_t		*rec_del;
 	int		 finishing;	/* done once that commit is made */
@@ -338,6 +339,7 @@ dep_imported(struct aws_result *r, void *arg)
 	int		 reimport = u->arn != NULL;
 
 	if (!r->ok) {
+		u->network = r->err.network;
 		dep_fail(u, "%s: %s", r->err.code, r->err.message);
 		return;
 	}
@@ -488,6 +490,7 @@ dep_listed(struct aws_result *r, void *arg)
 
 	if (!r->ok) {
 		u->listing = 0;
+		u->network = r->err.network;
 		dep_fail(u, "listing %s: %s: %s", u->region, r->err.code,
 		    r->err.message);
 		return;
@@ -552,6 +555,7 @@ dep_got_target(struct aws_result *r, void *arg)
 		u->pending--;
 		free(g->arn);
 		free(g);
+		u->network = r->err.network;
 		dep_fail(u, "GetCertificate %s: %s: %s", u->target_arn,
 		    r->err.code, r->err.message);
 		return;
@@ -584,15 +588,18 @@ dep_op_row(struct dep_op *op, struct dep_unit *u)
 	json_object_set_new(row, "arn", u->arn ? json_string(u->arn) :
 	    json_null());
 	json_object_set_new(row, "ok", json_boolean(!u->failed));
+	if (u->failed && u->network)
+		json_object_set_new(row, "network", json_true());
 	json_array_append_new(op->rows, row);
 }
 
 void
 dep_op_done(struct dep_op *op)
 {
-	json_t	*out, *row;
-	size_t	 i, failed = 0, busy = 0;
-	char	*list, *next;
+	json_t		*out, *row;
+	size_t		 i, failed = 0, busy = 0, network = 0;
+	enum proto_error code;
+	char		*list, *next;
 
 	if (op->done < op->total)
 		return;
@@ -602,6 +609,8 @@ dep_op_done(struct dep_op *op)
 		failed++;
 		if (rec_bool(row, "busy"))
 			busy++;
+		if (rec_bool(row, "network"))
+			network++;
 	}
 	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
 	    "failed", (json_int_t)failed, "deployments", op->rows);
@@ -621,9 +630,12 @@ dep_op_done(struct dep_op *op)
 		free(list);
 		list = next;
 	}
-	op_fail_data(&op->reply, busy == failed ? PROTO_EBUSY : PROTO_EAWS,
-	    out, "deployment failed in %zu of %zu region%s: %s", failed,
-	    op->total, op->total == 1 ? "" : "s", list);
+	/* Busy everywhere, AWS not reached anywhere, or AWS said no. */
+	code = busy == failed ? PROTO_EBUSY : network == failed ?
+	    PROTO_ENETWORK : PROTO_EAWS;
+	op_fail_data(&op->reply, code, out, "deployment failed in %zu of %zu "
+	    "region%s: %s", failed, op->total, op->total == 1 ? "" : "s",
+	    list);
 	free(list);
 	json_decref(op->rows);
 	free(op);

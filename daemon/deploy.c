@@ -164,7 +164,7 @@ dep_identified(struct aws_result *r, void *arg)
 			op_fail(&s->reply, PROTO_EAWS, "STS did not say which "
 			    "account credential %s is", s->spec->credential);
 		else
-			op_fail_aws(&s->reply, r->err.code, r->err.message);
+			op_fail_aws(&s->reply, &r->err, NULL);
 	} else {
 		if (s->cred->account == NULL)
 			s->cred->account = xstrdup(account);

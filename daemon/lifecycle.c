@@ -160,7 +160,7 @@ lc_aws(struct lc *lc, struct aws_result *res)
 	note = lc_failed(lc, msg, definitive);
 	free(msg);
 	xasprintf(&full, "%s%s", res->err.message, note);
-	op_fail_aws(&lc->reply, res->err.code, full);
+	op_fail_aws(&lc->reply, &res->err, full);
 	free(full);
 	lc_free(lc);
 }

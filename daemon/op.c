@@ -70,12 +70,18 @@ op_fail_data(const struct op_reply *r, enum proto_error code, json_t *data,
 }
 
 void
-op_fail_aws(const struct op_reply *r, const char *code, const char *message)
+op_fail_aws(const struct op_reply *r, const struct aws_error *ae,
+    const char *message)
 {
-	struct op_error	 e = { .code = PROTO_EAWS, .aws_code = code };
+	struct op_error	 e = { .code = PROTO_EAWS, .aws_code = ae->code };
 	char		*msg;
 
-	xasprintf(&msg, "%s: %s", code, message);
+	if (ae->network) {
+		e.code = PROTO_ENETWORK;
+		e.aws_code = NULL;
+	}
+	xasprintf(&msg, "%s: %s", ae->code, message != NULL ? message :
+	    ae->message);
 	e.message = msg;
 	if (r->done != NULL)
 		r->done(r->arg, NULL, &e);

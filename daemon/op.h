@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "awserr.h"
 #include "proto.h"
 
 struct op_error {
@@ -40,8 +41,12 @@ void	op_fail(const struct op_reply *, enum proto_error, const char *, ...)
 /* An error about one argument (its key on the wire). */
 void	op_fail_arg(const struct op_reply *, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* AWS refused: its code and message kept. */
-void	op_fail_aws(const struct op_reply *, const char *, const char *);
+/*
+ * AWS refused (EAWS, its code and message kept), or could not be reached
+ * (ENETWORK); the message is the error's own unless one is given.
+ */
+void	op_fail_aws(const struct op_reply *, const struct aws_error *,
+	    const char *);
 /* An error with what was done before it (data taken over). */
 void	op_fail_data(const struct op_reply *, enum proto_error, json_t *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));

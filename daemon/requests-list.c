@@ -115,7 +115,7 @@ ca_listed(struct aws_result *res, void *arg)
 	size_t		 i;
 
 	if (!res->ok) {
-		op_fail_aws(&l->reply, res->err.code, res->err.message);
+		op_fail_aws(&l->reply, &res->err, NULL);
 		ca_list_free(l);
 		return;
 	}

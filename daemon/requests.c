@@ -404,7 +404,7 @@ req_requested(struct aws_result *r, void *arg)
 		req_set_status(p->rec, "Failed");
 		json_object_set_new(p->rec, "failure_reason", json_pack("s++",
 		    r->err.code, ": ", r->err.message));
-		op_fail_aws(&reply, r->err.code, r->err.message);
+		op_fail_aws(&reply, &r->err, NULL);
 		req_poll_done(p);
 		return;
 	}

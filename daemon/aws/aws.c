@@ -512,6 +512,34 @@ url_host(const char *url)
 	return (xstrndup(p, len));
 }
 
+/*
+ * Why AWS could not be reached, naming the endpoint: "cannot reach acm at
+ * https://acm.eu-west-1.amazonaws.com: Failed to connect ... refused".
+ */
+static char *
+aws_network_message(const struct aws_call *call,
+    const struct http_response *resp)
+{
+	char		*base, *host, *msg;
+	const char	*why = resp->error != NULL ? resp->error :
+			    "transport failure";
+	size_t		 len;
+
+	base = aws_endpoint_url(call->svc, call->region, aws.endpoint_url);
+	host = url_host(base);
+	/* The HTTP engine's message starts with the host: said already. */
+	len = strcspn(host, ":");
+	if (strncmp(why, host, len) == 0 && strncmp(why + len, ": ", 2) == 0)
+		why += len + 2;
+	xasprintf(&msg, "%s %s: cannot reach %s at %s: %s%s",
+	    call->svc->signing_name, call->op, call->svc->signing_name, base,
+	    why, resp->timed_out && strstr(why, "timed out") == NULL ?
+	    " (timed out)" : "");
+	free(host);
+	free(base);
+	return (msg);
+}
+
 static int
 aws_retryable(const struct aws_error *e)
 {
@@ -534,9 +562,9 @@ aws_http_done(struct http_response *resp, void *arg)
 	if (resp->failed) {
 		r.err.code = xstrdup(resp->timed_out ? "RequestTimeout" :
 		    "NetworkError");
-		r.err.message = xstrdup(resp->error != NULL ? resp->error :
-		    "transport failure");
+		r.err.message = aws_network_message(call, resp);
 		r.err.cls = AWS_ERR_TRANSIENT;
+		r.err.network = 1;
 	} else if (resp->status >= 200 && resp->status < 300) {
 		r.ok = 1;
 		if (call->svc->proto == AWS_PROTO_JSON) {

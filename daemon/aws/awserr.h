@@ -34,6 +34,7 @@ struct aws_error {
 	long			 http_status;
 	char			*request_id;	/* NULL if none */
 	enum aws_err_class	 cls;
+	int			 network;	/* no answer: refused, timed out, DNS, TLS */
 };
 
 /*

@@ -30,7 +30,9 @@ struct disc_region {
 	int			 outstanding;	/* certificates in progress */
 	int			 iam;		/* the IAM unit of an account */
 	uint64_t		 found, new, changed, gone, errors;
-	char			*error;
+	char			*error;		/* the first error */
+	int			 network;	/* every error: AWS not reached */
+	int			 incomplete;	/* the listing failed */
 	int			 done;
 };
 

@@ -223,6 +223,10 @@ disc_flush(struct disc_region *r)
 	if (store_write(acmd.store, disc_flush_fn, &f, &cause) != 0) {
 		log_warnx("discovery: %s %s: cannot store the inventory: %s",
 		    r->account, r->region, cause);
+		if (r->error == NULL)
+			xasprintf(&r->error, "cannot store the inventory: %s",
+			    cause);
+		r->network = 0;
 		r->errors++;
 		free(cause);
 	} else {

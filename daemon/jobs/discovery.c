@@ -118,11 +118,21 @@ set_if(json_t *o, const char *k, json_t *v)
 		json_object_set_new(o, k, v);
 }
 
+/*
+ * An error in the unit, counted; the first is the unit's error, shown
+ * with it (what failed, AWS's code and message; about is an ARN or NULL).
+ */
 static void
-disc_region_error(struct disc_region *r, struct aws_result *res)
+disc_region_error(struct disc_region *r, struct aws_result *res,
+    const char *about)
 {
-	if (r->error == NULL)
-		xasprintf(&r->error, "%s: %s", res->err.code, res->err.message);
+	if (r->error == NULL) {
+		xasprintf(&r->error, "%s%s%s: %s: %s", res->op ? res->op : "?",
+		    about ? " " : "", about ? about : "", res->err.code,
+		    res->err.message);
+		r->network = res->err.network;
+	} else if (!res->err.network)
+		r->network = 0;
 	r->errors++;
 }
 
@@ -235,7 +245,7 @@ disc_got_cert(struct aws_result *res, void *arg)
 	} else if (strcmp(res->err.code, "RequestInProgressException") != 0) {
 		log_warnx("discovery: %s: GetCertificate: %s: %s", c->arn,
 		    res->err.code, res->err.message);
-		c->r->errors++;
+		disc_region_error(c->r, res, c->arn);
 	}
 	disc_cert_done(c);
 }
@@ -252,13 +262,17 @@ disc_described(struct aws_result *res, void *arg)
 		if (strcmp(res->err.code, "ResourceNotFoundException") != 0) {
 			log_warnx("discovery: %s: DescribeCertificate: %s: %s",
 			    c->arn, res->err.code, res->err.message);
-			r->errors++;
+			disc_region_error(r, res, c->arn);
 		}
 		disc_cert_done(c);
 		return;
 	}
 	d = json_object_get(res->json, "Certificate");
 	if (!json_is_object(d)) {
+		if (r->error == NULL)
+			xasprintf(&r->error, "DescribeCertificate %s: no "
+			    "Certificate in the answer", c->arn);
+		r->network = 0;
 		r->errors++;
 		disc_cert_done(c);
 		return;
@@ -289,7 +303,7 @@ disc_got_tags(struct aws_result *res, void *arg)
 	else if (strcmp(res->err.code, "ResourceNotFoundException") != 0) {
 		log_warnx("discovery: %s: ListTagsForCertificate: %s: %s",
 		    c->arn, res->err.code, res->err.message);
-		c->r->errors++;
+		disc_region_error(c->r, res, c->arn);
 	}
 	disc_cert_done(c);
 }
@@ -304,7 +318,8 @@ disc_listed(struct aws_result *res, void *arg)
 	size_t			 i;
 
 	if (!res->ok) {
-		disc_region_error(r, res);
+		disc_region_error(r, res, NULL);
+		r->incomplete = 1;
 		log_warnx("discovery: %s %s: ListCertificates: %s: %s",
 		    r->account, r->region, res->err.code, res->err.message);
 		r->listing = 0;
@@ -350,7 +365,7 @@ disc_iam_got(struct aws_result *res, void *arg)
 		if (strcmp(res->err.code, "NoSuchEntity") != 0) {
 			log_warnx("discovery: IAM %s: %s: %s", c->name,
 			    res->err.code, res->err.message);
-			r->errors++;
+			disc_region_error(r, res, c->name);
 		}
 		if (json_object_get(r->existing, c->name) != NULL)
 			json_object_set_new(r->seen, c->name, json_true());
@@ -398,7 +413,8 @@ disc_iam_listed(struct aws_result *res, void *arg)
 	const char		*name, *marker;
 
 	if (!res->ok) {
-		disc_region_error(r, res);
+		disc_region_error(r, res, NULL);
+		r->incomplete = 1;
 		log_warnx("discovery: %s IAM: ListServerCertificates: %s: %s",
 		    r->account, res->err.code, res->err.message);
 		r->listing = 0;
@@ -437,7 +453,7 @@ disc_region_step(struct disc_region *r)
 	r->done = 1;
 	disc_flush(r);
 	/* Only a complete listing may say that something is gone. */
-	if (r->error == NULL)
+	if (!r->incomplete)
 		disc_mark_gone(r);
 	disc_unit_done(r);
 }
@@ -495,7 +511,7 @@ disc_summary(struct disc_run *run)
 		new += r->new;
 		changed += r->changed;
 		gone += r->gone;
-		errors += r->errors + (r->error != NULL);
+		errors += r->errors;
 	}
 	errors += json_array_size(run->cred_errors);
 	out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -508,6 +524,73 @@ disc_summary(struct disc_run *run)
 	json_object_set_new(out, "regions", units);
 	json_object_set(out, "credential_errors", run->cred_errors);
 	return (out);
+}
+
+/*
+ * What failed, every unit and credential named with its first error
+ * ("eu-west-1 (ListCertificates: NetworkError: ...); ..."), or NULL when
+ * nothing did; *network: every failure was AWS not being reached.
+ */
+static char *
+disc_failures(struct disc_run *run, size_t *nfailed, int *network)
+{
+	struct disc_region	*r;
+	json_t			*e;
+	char			*list = NULL, *next;
+	size_t			 i;
+
+	*nfailed = 0;
+	*network = 1;
+	for (i = 0; i < run->nunits; i++) {
+		if ((r = run->units[i])->error == NULL)
+			continue;
+		(*nfailed)++;
+		*network = *network && r->network;
+		xasprintf(&next, "%s%s%s%s (%s)", list ? list : "", list ?
+		    "; " : "", r->iam ? "IAM " : "", r->iam ? r->account :
+		    r->region, r->error);
+		free(list);
+		list = next;
+	}
+	json_array_foreach(run->cred_errors, i, e) {
+		(*nfailed)++;
+		*network = *network && rec_bool(e, "network");
+		xasprintf(&next, "%s%scredential %s (%s)", list ? list : "",
+		    list ? "; " : "", rec_str(e, "credential"), rec_str(e,
+		    "error"));
+		free(list);
+		list = next;
+	}
+	return (list);
+}
+
+/*
+ * The answer: the summary, ok when nothing failed; else an error (EAWS,
+ * or ENETWORK when AWS could not be reached at all) naming what failed,
+ * with the summary, as a deploy to several regions answers.
+ */
+static void
+disc_answer(struct disc_run *run, json_t *summary, const char *line)
+{
+	size_t	 nfailed, total;
+	int	 network;
+	char	*list;
+
+	if ((list = disc_failures(run, &nfailed, &network)) == NULL) {
+		op_ok(&run->reply, summary);
+		if (run->job != NULL)
+			job_done(run->job, 1, line);
+		return;
+	}
+	total = run->nunits + json_array_size(run->cred_errors);
+	op_fail_data(&run->reply, network ? PROTO_ENETWORK : PROTO_EAWS,
+	    summary, "discovery failed in %zu of %zu %s: %s", nfailed, total,
+	    run->nunits == 0 ? "credentials" : json_array_size(
+	    run->cred_errors) == 0 ? "regions" : "regions and credentials",
+	    list);
+	if (run->job != NULL)
+		job_done(run->job, 0, list);
+	free(list);
 }
 
 static void
@@ -524,9 +607,7 @@ disc_finish(struct disc_run *run)
 	    rec_int(summary, "errors"));
 	log_info("discovery: done in %lld ms: %s",
 	    rec_int(summary, "duration_ms"), line);
-	op_ok(&run->reply, summary);
-	if (run->job != NULL)
-		job_done(run->job, 1, line);
+	disc_answer(run, summary, line);
 	free(line);
 	inv_warm();
 	for (i = 0; i < run->nunits; i++)
@@ -614,9 +695,10 @@ disc_identified(struct aws_result *res, void *arg)
 	account = res->ok ? xml_text(res->xml,
 	    "GetCallerIdentityResult/Account") : NULL;
 	if (account == NULL) {
-		json_array_append_new(run->cred_errors, json_pack("{s:s, s:s}",
-		    "credential", id->name, "error", res->ok ?
-		    "STS answered without an account" : res->err.message));
+		json_array_append_new(run->cred_errors, json_pack("{s:s, s:s, "
+		    "s:b}", "credential", id->name, "error", res->ok ?
+		    "STS answered without an account" : res->err.message,
+		    "network", !res->ok && res->err.network));
 		log_warnx("discovery: credential %s: %s%s%s", id->name,
 		    res->ok ? "no account" : res->err.code, res->ok ? "" : ": ",
 		    res->ok ? "" : res->err.message);

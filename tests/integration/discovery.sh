@@ -34,8 +34,8 @@ acm_arns() {	# acm_arns [acm list options]: acmd's ARNs, sorted
 }
 count() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
 dups() { printf '%s\n' "$1" | sort | uniq -d | wc -l; }
-region_field() {	# region_field JSON REGION FIELD
-	echo "$1" | jget "[r.get('$3') for r in d['regions'] if r['region'] == '$2'][0]"
+region_field() {	# region_field JSON REGION FIELD (a summary, or a failed result's data)
+	echo "$1" | jget "[r.get('$3') for r in d.get('data', d)['regions'] if r['region'] == '$2'][0]"
 }
 
 # --- every key type, pagination, two regions in parallel ----------------------
@@ -200,6 +200,8 @@ ctl discover --region us-west-2 >/dev/null 2>&1	# takes the one token
 json=$(ctl --json discover --region us-west-2 --region ap-southeast-2); rc=$?
 emu POST /_emu/quotas '{"enabled":false,"rates":{"ListCertificates":1,
     "DescribeCertificate":10,"GetCertificate":10,"ListTagsForCertificate":10}}' >/dev/null
+is "one region failing: discover exits 1" 1 "$rc"
+is "one region failing: EAWS, naming it" "EAWS True" "$(echo "$json" | jget '"%s %s" % (d["error"]["code"], "us-west-2 (ListCertificates: Throttling" in d["error"]["message"])')"
 like "the failing region is reported with its error" 'Throttling|Rate exceeded' "$(region_field "$json" us-west-2 error)"
 is "the other region has no error" "None 0" "$(region_field "$json" ap-southeast-2 error) $(region_field "$json" ap-southeast-2 errors)"
 is "the other region's certificates are found" 42 "$(region_field "$json" ap-southeast-2 found)"

@@ -96,6 +96,7 @@ type_fits(enum opt_type ot, enum proto_type pt)
 	case OPT_UINT:
 		return (pt == PROTO_T_UINT);
 	case OPT_LOCAL:
+	case OPT_LOCAL_FLAG:
 		return (0);
 	}
 	return (0);
@@ -145,7 +146,7 @@ test_options_declared(void **state)
 	for (c = ctl_cmds; c->name != NULL; c++) {
 		assert_non_null(pc = proto_cmd_find(c->cmd));
 		for (o = c->opts; o->name != NULL; o++) {
-			if (o->type == OPT_LOCAL) {
+			if (o->type == OPT_LOCAL || o->type == OPT_LOCAL_FLAG) {
 				if (proto_arg_find(pc, opt_key(o)) != NULL)
 					fail_msg("acmctl %s --%s is acmctl's own "
 					    "but the wire has '%s' too", c->name,
