@@ -100,6 +100,7 @@ reload(void)
 	free(c->master_key);
 	c->master_key = old->master_key ? xstrdup(old->master_key) : NULL;
 	acmd.conf = c;
+	server_reconfigure(old);
 	config_free(old);
 	aws_configure(c);
 	jobs_configure();
