@@ -209,11 +209,12 @@ start(void)
 		fatalx("%s", cause);
 	}
 	if (store_open(acmd.conf->state_dir,
-	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
+	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0 ||
+	    vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
+	    &cause) != 0) {
+		server_stop();
 		fatalx("%s", cause);
-	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
-	    &cause) != 0)
-		fatalx("%s", cause);
+	}
 	aws_init(acmd.base, acmd.conf);
 	jobs_init();
 }
