@@ -42,7 +42,8 @@ const struct conf_entry conf_table[] = {
 	{ .section = "daemon", .key = "state_dir", .type = CONF_STRING,
 	  .offset = OFF(state_dir), .def = "/var/lib/acmd",
 	  .check = conf_check_absolute,
-	  .help = "directory of the LMDB store" },
+	  .help = "directory of the LMDB store (an absolute path; only root "
+	  "and acmd's user may write in it)" },
 	{ .section = "daemon", .key = "master_key", .type = CONF_STRING,
 	  .offset = OFF(master_key),
 	  .check = conf_check_absolute,
@@ -69,7 +70,7 @@ const struct conf_entry conf_table[] = {
 	{ .section = "aws", .key = "regions", .type = CONF_STRING,
 	  .offset = OFF(regions), .def = "all",
 	  .check = conf_check_regions,
-	  .help = "regions to work in: all, or a space-separated list" },
+	  .help = "regions to work in: all, or a list of region names" },
 	{ .section = "aws", .key = "ca_path", .type = CONF_STRING,
 	  .offset = OFF(ca_path),
 	  .help = "CA bundle file for TLS verification (default: the system's)" },
@@ -115,7 +116,8 @@ const struct conf_entry conf_table[] = {
 	{ .section = "notify", .key = "webhook_url", .type = CONF_STRING,
 	  .offset = OFF(webhook_url),
 	  .check = conf_check_http_url,
-	  .help = "POST a JSON message here for every notification" },
+	  .help = "POST a JSON message here (an http:// or https:// URL) for "
+	  "every notification" },
 	{ .section = "notify", .key = "smtp_url", .type = CONF_STRING,
 	  .offset = OFF(smtp_url),
 	  .check = conf_check_smtp_url,
@@ -123,11 +125,12 @@ const struct conf_entry conf_table[] = {
 	{ .section = "notify", .key = "mail_from", .type = CONF_STRING,
 	  .offset = OFF(mail_from),
 	  .check = conf_check_mail,
-	  .help = "sender address of notification mail" },
+	  .help = "sender address of notification mail (user@domain)" },
 	{ .section = "notify", .key = "mail_to", .type = CONF_STRING,
 	  .offset = OFF(mail_to),
 	  .check = conf_check_mail_list,
-	  .help = "recipients of notification mail, space-separated" },
+	  .help = "recipients of notification mail (user@domain), separated "
+	  "by spaces or commas" },
 };
 const size_t conf_table_size = sizeof conf_table / sizeof conf_table[0];
 
