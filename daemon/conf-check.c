@@ -102,14 +102,14 @@ conf_host_valid(const char *h, size_t len)
 }
 
 /*
- * scheme://host[:port][/path]: one of the schemes (a NULL-terminated
- * list), a host, a port from 1 to 65535, and no space or control
- * character anywhere.
+ * scheme://[user[:password]@]host[:port][/path]: one of the schemes (a
+ * NULL-terminated list), a host, a port from 1 to 65535, and no space or
+ * control character anywhere.
  */
 static int
 conf_url_valid(const char *v, const char *const *schemes)
 {
-	const char	*h, *end, *colon;
+	const char	*h, *end, *colon, *at;
 	size_t		 i, len;
 	long		 port;
 	char		*pend;
@@ -128,6 +128,8 @@ conf_url_valid(const char *v, const char *const *schemes)
 		return (0);
 	h = v + len + 3;
 	end = h + strcspn(h, "/?#");
+	while ((at = memchr(h, '@', (size_t)(end - h))) != NULL)
+		h = at + 1;
 	colon = NULL;
 	if (*h == '[') {
 		if ((colon = memchr(h, ']', (size_t)(end - h))) == NULL)

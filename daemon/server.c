@@ -554,7 +554,7 @@ server_reconfigure(const struct config *old)
 			    (unsigned)conf->socket_mode);
 	}
 	if (conf->socket_gid != (gid_t)-1 && st.st_gid != conf->socket_gid) {
-		if (chown(socket_path, (uid_t)-1, conf->socket_gid) == -1)
+		if (lchown(socket_path, (uid_t)-1, conf->socket_gid) == -1)
 			log_warn("server: chown %s", socket_path);
 		else
 			log_info("server: %s: group %u", socket_path,

@@ -285,9 +285,10 @@ store_check_files(const char *dir, char **cause)
 int
 store_lock_dir(const char *dir, char **cause)
 {
-	char	*path, buf[32];
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st;
+	char		*path, buf[32];
+	ssize_t		 n;
+	int		 fd;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
@@ -296,9 +297,19 @@ store_lock_dir(const char *dir, char **cause)
 	if (store_check_dir(dir, cause) != 0)
 		return (-1);
 	xasprintf(&path, "%s/lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		xasprintf(cause, "store: %s: %s", path, strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd == -1 && errno != ELOOP)
+			xasprintf(cause, "store: %s: %s", path,
+			    strerror(errno));
+		else
+			xasprintf(cause, "store: %s is %s; acmd opens only "
+			    "regular files in its state directory: remove it",
+			    path, fd == -1 ? "a symbolic link" :
+			    "not a regular file");
+		if (fd != -1)
+			close(fd);
 		free(path);
 		return (-1);
 	}

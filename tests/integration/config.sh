@@ -151,7 +151,7 @@ ok "acmd stops" stop_daemon
 
 # Links planted in the state directory are not followed.
 mkdir "$T/elsewhere"
-for f in data.mdb lock.mdb; do
+for f in data.mdb lock.mdb lock; do
 	mkdir -m 0700 "$T/s-$f"
 	ln -s "$T/elsewhere/$f" "$T/s-$f/$f"
 	conf "$T/s.conf" "$T/s.sock" "$T/s-$f"

@@ -100,6 +100,8 @@ test_errors(void **state)
 	expect_error("[aws]\nendpoint_url = http://h:0/\n", "aws.endpoint_url");
 	expect_error("[aws]\nendpoint_url = http://\n", "aws.endpoint_url");
 	expect_error("[notify]\nwebhook_url = notaurl\n", "notify.webhook_url");
+	expect_error("[notify]\nwebhook_url = http://user@/x\n",
+	    "notify.webhook_url");
 	expect_error("[notify]\nsmtp_url = http://mail.example.com\n",
 	    "notify.smtp_url");
 	expect_error("[notify]\nmail_to = a@example.com b@@example.com\n",
@@ -135,7 +137,7 @@ test_valid_values(void **state)
 	    "rates = DescribeCertificate=20 acm-pca:RevokeCertificate=5 "
 	    "sts:GetCallerIdentity=1\n"
 	    "[notify]\n"
-	    "webhook_url = http://127.0.0.1:9/hook?x=1\n"
+	    "webhook_url = https://user:t0k%40n@hooks.example.com/x?y=1\n"
 	    "smtp_url = smtps://mail.example.com:465\n"
 	    "mail_from = acmd+certs@example.com\n"
 	    "mail_to = ops@example.com; o'brien@mail.example.org,x@localhost\n"
