@@ -69,7 +69,8 @@ conf_check_regions(const char *v, char **cause)
 	}
 	free(copy);
 	if (n == 0 || (all && n > 1)) {
-		xasprintf(cause, "'%s' is neither all nor a list of regions", v);
+		xasprintf(cause, "'%s' is neither all nor a list of regions",
+		    v);
 		return (-1);
 	}
 	return (0);

@@ -485,9 +485,9 @@ conf_seen_once(struct conf_parse *p, const char *section, const char *key)
 				    "twice in [%s] (first on line %d)", p->name,
 				    p->line, key, section, s->line);
 			else
-				xasprintf(&p->error, "%s:%d: %s.%s: given twice "
-				    "(first on line %d)", p->name, p->line,
-				    section, key, s->line);
+				xasprintf(&p->error, "%s:%d: %s.%s: given "
+				    "twice (first on line %d)", p->name,
+				    p->line, section, key, s->line);
 			return (0);
 		}
 	}
@@ -580,12 +580,13 @@ conf_reader(char *buf, int size, void *arg)
 			/* Name the setting when it is one. */
 			key = st->s + strspn(st->s, " \t");
 			klen = strcspn(key, "=:\n");
-			while (klen > 0 && isspace((unsigned char)key[klen - 1]))
+			while (klen > 0 &&
+			    isspace((unsigned char)key[klen - 1]))
 				klen--;
 			if (klen > 64 || strchr("#;[", *key) != NULL)
 				klen = 0;
-			xasprintf(&p->error, "%s:%d: line longer than %d bytes%s"
-			    "%.*s%s", p->name, p->line, size - 3,
+			xasprintf(&p->error, "%s:%d: line longer than %d "
+			    "bytes%s%.*s%s", p->name, p->line, size - 3,
 			    klen > 0 ? " (setting '" : "", (int)klen, key,
 			    klen > 0 ? "')" : "");
 			p->error_line = p->line;

@@ -534,11 +534,12 @@ server_reconfigure(const struct config *old)
 	struct stat	 st;
 
 	if (socket_path == NULL) {
-		if (listener != NULL && (old->socket_mode != conf->socket_mode ||
+		if (listener != NULL &&
+		    (old->socket_mode != conf->socket_mode ||
 		    old->socket_gid != conf->socket_gid))
-			log_warnx("server: the socket is systemd's: its mode and "
-			    "group are set in acmd.socket, not by socket_mode "
-			    "and socket_group");
+			log_warnx("server: the socket is systemd's: its mode "
+			    "and group are set in acmd.socket, not by "
+			    "socket_mode and socket_group");
 		return;
 	}
 	if (lstat(socket_path, &st) == -1 || !S_ISSOCK(st.st_mode)) {

@@ -229,9 +229,9 @@ store_check_dir(const char *dir, char **cause)
 		}
 		if ((st.st_mode & 022) != 0 && (top || st.st_uid != 0 ||
 		    (st.st_mode & S_ISVTX) == 0)) {
-			xasprintf(cause, "state directory %s: %s has mode %04o: "
-			    "others may write in it; run chmod go-w %s", dir,
-			    real, (unsigned)(st.st_mode & 07777), real);
+			xasprintf(cause, "state directory %s: %s has mode "
+			    "%04o: others may write in it; run chmod go-w %s",
+			    dir, real, (unsigned)(st.st_mode & 07777), real);
 			break;
 		}
 		if (strcmp(real, "/") == 0) {

@@ -44,7 +44,8 @@ static const struct {
 	{ "iam", "GetServerCertificate", 10 },
 	{ "sts", "GetCallerIdentity", 0 },
 };
-#define RL_NDEFAULTS	(sizeof ratelimit_defaults / sizeof ratelimit_defaults[0])
+#define RL_NDEFAULTS	\
+	(sizeof ratelimit_defaults / sizeof ratelimit_defaults[0])
 
 /* Keep a little under the quota: jitter on the wire must not throttle. */
 #define RATELIMIT_MARGIN	1.03
@@ -347,26 +348,28 @@ ratelimit_queued(const struct rl_bucket *b)
 static int
 rl_known(const char *service, const char *op, char **cause)
 {
-	char	*list = NULL, *t;
-	size_t	 i;
+	char		*list = NULL, *t;
+	const char	*s;
+	size_t		 i;
 
 	for (i = 0; i < RL_NDEFAULTS; i++) {
 		if (strcmp(ratelimit_defaults[i].service, service) == 0 &&
 		    strcmp(ratelimit_defaults[i].op, op) == 0)
 			return (1);
 	}
+	/* ACM's operations without their service, as they are given. */
 	for (i = 0; i < RL_NDEFAULTS; i++) {
 		t = list;
+		s = ratelimit_defaults[i].service;
 		xasprintf(&list, "%s%s%s%s%s", t ? t : "", t ? " " : "",
-		    strcmp(ratelimit_defaults[i].service, "acm") == 0 ? "" :
-		    ratelimit_defaults[i].service,
-		    strcmp(ratelimit_defaults[i].service, "acm") == 0 ? "" : ":",
-		    ratelimit_defaults[i].op);
+		    strcmp(s, "acm") == 0 ? "" : s,
+		    strcmp(s, "acm") == 0 ? "" : ":", ratelimit_defaults[i].op);
 		free(t);
 	}
+	s = service;
 	xasprintf(cause, "unknown operation '%s%s%s' (acmd calls: %s)",
-	    strcmp(service, "acm") == 0 ? "" : service,
-	    strcmp(service, "acm") == 0 ? "" : ":", op, list);
+	    strcmp(s, "acm") == 0 ? "" : s, strcmp(s, "acm") == 0 ? "" : ":",
+	    op, list);
 	free(list);
 	return (0);
 }
