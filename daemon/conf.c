@@ -1,7 +1,10 @@
 #include <sys/types.h>
+#include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,22 +13,11 @@
 #include <ini.h>
 
 #include "aws/endpoint.h"
-#include "aws/ratelimit.h"
+#include "conf-check.h"
 #include "conf.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
-
-static int
-conf_check_rates(const char *v, char **cause)
-{
-	struct ratelimit	*rl = ratelimit_new(NULL);
-	int			 ret;
-
-	ret = ratelimit_parse(rl, "acm", v, cause);
-	ratelimit_free(rl);
-	return (ret);
-}
 
 static const char *const log_choices[] = { "auto", "stderr", "journal", NULL };
 
@@ -49,9 +41,12 @@ const struct conf_entry conf_table[] = {
 	  .help = "members may run read-only commands" },
 	{ .section = "daemon", .key = "state_dir", .type = CONF_STRING,
 	  .offset = OFF(state_dir), .def = "/var/lib/acmd",
-	  .help = "directory of the LMDB store" },
+	  .check = conf_check_absolute,
+	  .help = "directory of the LMDB store (an absolute path; only root "
+	  "and acmd's user may write in it)" },
 	{ .section = "daemon", .key = "master_key", .type = CONF_STRING,
 	  .offset = OFF(master_key),
+	  .check = conf_check_absolute,
 	  .help = "vault master key file (default: state_dir/master.key)" },
 	{ .section = "daemon", .key = "log", .type = CONF_ENUM,
 	  .offset = OFF(log), .def = "auto", .choices = log_choices,
@@ -81,10 +76,12 @@ const struct conf_entry conf_table[] = {
 
 	{ .section = "aws", .key = "endpoint_url", .type = CONF_STRING,
 	  .offset = OFF(endpoint_url),
+	  .check = conf_check_http_url,
 	  .help = "send every AWS call to this URL (overridden by AWS_ENDPOINT_URL*)" },
 	{ .section = "aws", .key = "regions", .type = CONF_STRING,
 	  .offset = OFF(regions), .def = "all",
-	  .help = "regions to work in: all, or a space-separated list" },
+	  .check = conf_check_regions,
+	  .help = "regions to work in: all, or a list of region names" },
 	{ .section = "aws", .key = "ca_path", .type = CONF_STRING,
 	  .offset = OFF(ca_path),
 	  .help = "CA bundle file for TLS verification (default: the system's)" },
@@ -129,16 +126,22 @@ const struct conf_entry conf_table[] = {
 	  .help = "days before expiry at which to warn, space-separated" },
 	{ .section = "notify", .key = "webhook_url", .type = CONF_STRING,
 	  .offset = OFF(webhook_url),
-	  .help = "POST a JSON message here for every notification" },
+	  .check = conf_check_http_url,
+	  .help = "POST a JSON message here (an http:// or https:// URL) for "
+	  "every notification" },
 	{ .section = "notify", .key = "smtp_url", .type = CONF_STRING,
 	  .offset = OFF(smtp_url),
+	  .check = conf_check_smtp_url,
 	  .help = "send mail through this SMTP server (smtp:// or smtps://)" },
 	{ .section = "notify", .key = "mail_from", .type = CONF_STRING,
 	  .offset = OFF(mail_from),
-	  .help = "sender address of notification mail" },
+	  .check = conf_check_mail,
+	  .help = "sender address of notification mail (user@domain)" },
 	{ .section = "notify", .key = "mail_to", .type = CONF_STRING,
 	  .offset = OFF(mail_to),
-	  .help = "recipients of notification mail, space-separated" },
+	  .check = conf_check_mail_list,
+	  .help = "recipients of notification mail (user@domain), separated "
+	  "by spaces or commas" },
 };
 const size_t conf_table_size = sizeof conf_table / sizeof conf_table[0];
 
@@ -345,12 +348,21 @@ config_free(struct config *c)
 	free(c);
 }
 
+/* A setting met in the file: [section] key, on line. */
+struct conf_seen {
+	char		*section;
+	char		*key;
+	int		 line;
+};
+
 struct conf_parse {
 	struct config	*c;
 	const char	*name;
 	int		 line;
 	int		 error_line;
 	char		*error;
+	struct conf_seen *seen;
+	size_t		 nseen;
 };
 static int	conf_watch_set(struct conf_parse *, const char *, const char *,
 		    const char *);
@@ -419,6 +431,7 @@ conf_watch_set(struct conf_parse *p, const char *id, const char *key,
 			    p->name, p->line);
 			return (0);
 		}
+		w->path_line = p->line;
 		field = &w->path;
 	} else if (strcmp(key, "name") == 0)
 		field = &w->name;
@@ -438,19 +451,63 @@ conf_watch_set(struct conf_parse *p, const char *id, const char *key,
 	return (1);
 }
 
+/* Every [watch] has a path, and it is a directory that exists. */
 static int
 conf_check_watches(struct conf_parse *p)
 {
-	size_t	 i;
+	struct conf_watch	*w;
+	struct stat		 st;
+	size_t			 i;
 
 	for (i = 0; i < p->c->nwatches; i++) {
-		if (p->c->watches[i].path == NULL) {
+		w = &p->c->watches[i];
+		if (w->path == NULL) {
 			xasprintf(&p->error, "%s:%d: [watch %s] has no path",
-			    p->name, p->c->watches[i].line, p->c->watches[i].id);
+			    p->name, w->line, w->id);
+			return (-1);
+		}
+		if (stat(w->path, &st) == -1) {
+			xasprintf(&p->error, "%s:%d: watch.path: %s: %s",
+			    p->name, w->path_line, w->path, strerror(errno));
+			return (-1);
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			xasprintf(&p->error, "%s:%d: watch.path: %s is not a "
+			    "directory", p->name, w->path_line, w->path);
 			return (-1);
 		}
 	}
 	return (0);
+}
+
+/* A setting given twice is an error, naming both lines. */
+static int
+conf_seen_once(struct conf_parse *p, const char *section, const char *key)
+{
+	struct conf_seen	*s;
+	size_t			 i;
+
+	for (i = 0; i < p->nseen; i++) {
+		s = &p->seen[i];
+		if (strcmp(s->section, section) == 0 &&
+		    strcmp(s->key, key) == 0) {
+			if (strncmp(section, "watch ", 6) == 0)
+				xasprintf(&p->error, "%s:%d: watch.%s: given "
+				    "twice in [%s] (first on line %d)", p->name,
+				    p->line, key, section, s->line);
+			else
+				xasprintf(&p->error, "%s:%d: %s.%s: given "
+				    "twice (first on line %d)", p->name,
+				    p->line, section, key, s->line);
+			return (0);
+		}
+	}
+	p->seen = xreallocarray(p->seen, p->nseen + 1, sizeof *p->seen);
+	s = &p->seen[p->nseen++];
+	s->section = xstrdup(section);
+	s->key = xstrdup(key);
+	s->line = p->line;
+	return (1);
 }
 
 
@@ -467,6 +524,8 @@ conf_handler(void *arg, const char *section, const char *key,
 	if (p->error != NULL)
 		return (1);
 	p->error_line = p->line;
+	if (!conf_seen_once(p, section, key))
+		return (0);
 	if (strncmp(section, "watch ", 6) == 0 && section[6] != '\0')
 		return (conf_watch_set(p, section + 6, key, value));
 	if (*section == '\0') {
@@ -507,24 +566,47 @@ struct conf_stream {
 	struct conf_parse	*p;
 };
 
-/* Reads one line at a time, so the line number is always known. */
+/*
+ * Reads one line at a time, so the line number is always known; a line
+ * too long for the buffer ends the parse with an error naming it.
+ */
 static char *
 conf_reader(char *buf, int size, void *arg)
 {
 	struct conf_stream	*st = arg;
-	const char		*nl;
-	size_t			 len;
+	struct conf_parse	*p = st->p;
+	const char		*nl, *key;
+	size_t			 len, body, klen;
 
-	if (*st->s == '\0' || size < 2)
+	if (*st->s == '\0' || size < 3)
 		return (NULL);
 	nl = strchr(st->s, '\n');
 	len = nl == NULL ? strlen(st->s) : (size_t)(nl - st->s) + 1;
-	if (len > (size_t)size - 1)
-		len = (size_t)size - 1;
+	body = nl == NULL ? len : len - 1;
+	if (body > 0 && st->s[body - 1] == '\r')
+		body--;
+	p->line++;
+	if (body > (size_t)size - 3) {
+		if (p->error == NULL) {
+			/* Name the setting when it is one. */
+			key = st->s + strspn(st->s, " \t");
+			klen = strcspn(key, "=:\n");
+			while (klen > 0 &&
+			    isspace((unsigned char)key[klen - 1]))
+				klen--;
+			if (klen > 64 || strchr("#;[", *key) != NULL)
+				klen = 0;
+			xasprintf(&p->error, "%s:%d: line longer than %d "
+			    "bytes%s%.*s%s", p->name, p->line, size - 3,
+			    klen > 0 ? " (setting '" : "", (int)klen, key,
+			    klen > 0 ? "')" : "");
+			p->error_line = p->line;
+		}
+		return (NULL);
+	}
 	memcpy(buf, st->s, len);
 	buf[len] = '\0';
 	st->s += len;
-	st->p->line++;
 	return (buf);
 }
 
@@ -533,14 +615,28 @@ config_parse_string(const char *text, const char *name, char **cause)
 {
 	struct conf_parse	 p;
 	struct conf_stream	 st;
-	int			 ret;
+	int			 ret, save_max_line;
+	bool			 save_multiline;
+	size_t			 i;
 
 	memset(&p, 0, sizeof p);
 	p.c = config_defaults();
 	p.name = name;
 	st.s = text;
 	st.p = &p;
+	/* Lists are long; an indented line is a setting, not a sequel. */
+	save_max_line = ini_max_line;
+	save_multiline = ini_allow_multiline;
+	ini_max_line = CONF_MAX_LINE + 3;
+	ini_allow_multiline = false;
 	ret = ini_parse_stream(conf_reader, &st, conf_handler, &p);
+	ini_max_line = save_max_line;
+	ini_allow_multiline = save_multiline;
+	for (i = 0; i < p.nseen; i++) {
+		free(p.seen[i].section);
+		free(p.seen[i].key);
+	}
+	free(p.seen);
 	if (p.error == NULL && ret == 0)
 		conf_check_watches(&p);
 	if (ret != 0 && (p.error == NULL || (ret > 0 && ret < p.error_line))) {
@@ -560,23 +656,30 @@ struct config *
 config_load(const char *path, int missing_ok, char **cause)
 {
 	struct config	*c;
+	struct stat	 st;
 	FILE		*f;
 	char		*text = NULL;
 	size_t		 len = 0;
 
 	if (path == NULL)
 		return (config_defaults());
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && missing_ok)
 			return (config_defaults());
 		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		xasprintf(cause, "%s: is a directory, not a configuration "
+		    "file", path);
+		fclose(f);
 		return (NULL);
 	}
 	text = xmalloc(1024 * 1024 + 1);
 	len = fread(text, 1, 1024 * 1024 + 1, f);
 	if (ferror(f) || len > 1024 * 1024) {
 		xasprintf(cause, "%s: %s", path, ferror(f) ?
-		    "read error" : "larger than 1 MiB");
+		    strerror(errno) : "larger than 1 MiB");
 		fclose(f);
 		free(text);
 		return (NULL);

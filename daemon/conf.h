@@ -15,6 +15,8 @@
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/acmd/acmd.conf"
 #define CONF_MAX_THRESHOLDS	16
+/* The longest line of the file, in bytes (without its newline). */
+#define CONF_MAX_LINE		8192
 
 /* [watch NAME]: a directory whose certificate files acmd follows. */
 struct conf_watch {
@@ -26,6 +28,7 @@ struct conf_watch {
 	char		*chain;
 	int		 create;
 	int		 line;
+	int		 path_line;
 };
 
 #define CONF_MAX_WATCHES	64

@@ -100,6 +100,7 @@ reload(void)
 	free(c->master_key);
 	c->master_key = old->master_key ? xstrdup(old->master_key) : NULL;
 	acmd.conf = c;
+	server_reconfigure(old);
 	config_free(old);
 	aws_configure(c);
 	jobs_configure();
@@ -208,11 +209,12 @@ start(void)
 		fatalx("%s", cause);
 	}
 	if (store_open(acmd.conf->state_dir,
-	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
+	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0 ||
+	    vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
+	    &cause) != 0) {
+		server_stop();
 		fatalx("%s", cause);
-	if (vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
-	    &cause) != 0)
-		fatalx("%s", cause);
+	}
 	aws_init(acmd.base, acmd.conf);
 	jobs_init();
 }

@@ -18,6 +18,7 @@
 #include "acmd.h"
 #include "aws/aws.h"
 #include "aws/http.h"
+#include "conf-check.h"
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
@@ -390,7 +391,7 @@ notify_mail(struct notify_send *s, const struct notify_msg *m,
 	}
 	to = xstrdup(conf->mail_to);
 	p = to;
-	while ((w = strsep(&p, " \t,;")) != NULL) {
+	while ((w = strsep(&p, CONF_MAIL_SEPARATORS)) != NULL) {
 		if (*w == '\0')
 			continue;
 		rcpts = xreallocarray(rcpts, n + 2, sizeof *rcpts);

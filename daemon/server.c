@@ -792,6 +792,47 @@ server_start(char **cause)
 	return (0);
 }
 
+/*
+ * A reload: the socket acmd made itself takes the configured mode and
+ * group at once; systemd's keeps what its unit (SocketMode=, SocketGroup=)
+ * says.
+ */
+void
+server_reconfigure(const struct config *old)
+{
+	struct config	*conf = acmd.conf;
+	struct stat	 st;
+
+	if (socket_path == NULL) {
+		if (listener != NULL &&
+		    (old->socket_mode != conf->socket_mode ||
+		    old->socket_gid != conf->socket_gid))
+			log_warnx("server: the socket is systemd's: its mode "
+			    "and group are set in acmd.socket, not by "
+			    "socket_mode and socket_group");
+		return;
+	}
+	if (lstat(socket_path, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		log_warnx("server: %s is no longer our socket; socket_mode and "
+		    "socket_group apply at the next start", socket_path);
+		return;
+	}
+	if ((st.st_mode & 07777) != conf->socket_mode) {
+		if (chmod(socket_path, conf->socket_mode) == -1)
+			log_warn("server: chmod %s", socket_path);
+		else
+			log_info("server: %s: mode %04o", socket_path,
+			    (unsigned)conf->socket_mode);
+	}
+	if (conf->socket_gid != (gid_t)-1 && st.st_gid != conf->socket_gid) {
+		if (lchown(socket_path, (uid_t)-1, conf->socket_gid) == -1)
+			log_warn("server: chown %s", socket_path);
+		else
+			log_info("server: %s: group %u", socket_path,
+			    (unsigned)conf->socket_gid);
+	}
+}
+
 void
 server_stop(void)
 {

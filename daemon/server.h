@@ -4,8 +4,14 @@
 
 #include <stddef.h>
 
+struct config;
 
 int	server_start(char **);
+/*
+ * After a reload (old: the configuration it replaced): the socket takes
+ * the mode and group configured now.
+ */
+void	server_reconfigure(const struct config *);
 void	server_stop(void);
 
 #endif

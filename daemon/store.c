@@ -191,6 +191,92 @@ fail:
 }
 
 /*
+ * Nobody but root and acmd's user may write in the state directory or a
+ * directory above it (sshd's StrictModes): each is owned by one of them
+ * and writable by neither group nor others, save a sticky directory of
+ * root's (/tmp) above it.  Else another user could plant a link where
+ * acmd, maybe as root, writes.
+ */
+static int
+store_check_dir(const char *dir, char **cause)
+{
+	struct stat	 st;
+	char		*real, *slash;
+	int		 top = 1;
+
+	if ((real = realpath(dir, NULL)) == NULL) {
+		xasprintf(cause, "state directory %s: %s", dir,
+		    strerror(errno));
+		return (-1);
+	}
+	for (;;) {
+		if (stat(real, &st) == -1) {
+			xasprintf(cause, "state directory %s: %s: %s", dir,
+			    real, strerror(errno));
+			break;
+		}
+		if (top && !S_ISDIR(st.st_mode)) {
+			xasprintf(cause, "state directory %s is not a "
+			    "directory", dir);
+			break;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			xasprintf(cause, "state directory %s: %s is owned by "
+			    "uid %u, neither root nor acmd's uid %u; run chown "
+			    "on it", dir, real, (unsigned)st.st_uid,
+			    (unsigned)geteuid());
+			break;
+		}
+		if ((st.st_mode & 022) != 0 && (top || st.st_uid != 0 ||
+		    (st.st_mode & S_ISVTX) == 0)) {
+			xasprintf(cause, "state directory %s: %s has mode "
+			    "%04o: others may write in it; run chmod go-w %s",
+			    dir, real, (unsigned)(st.st_mode & 07777), real);
+			break;
+		}
+		if (strcmp(real, "/") == 0) {
+			free(real);
+			return (0);
+		}
+		slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		top = 0;
+	}
+	free(real);
+	return (-1);
+}
+
+/*
+ * LMDB opens its files itself, following links: refuse data.mdb or
+ * lock.mdb when it is anything but a regular file.
+ */
+static int
+store_check_files(const char *dir, char **cause)
+{
+	static const char *const names[] = { "data.mdb", "lock.mdb" };
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		xasprintf(&path, "%s/%s", dir, names[i]);
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			xasprintf(cause, "store: %s is %s; acmd opens only "
+			    "regular files in its state directory: remove it",
+			    path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+			    "not a regular file");
+			free(path);
+			return (-1);
+		}
+		free(path);
+	}
+	return (0);
+}
+
+/*
  * One acmd per state directory: an exclusive lock on DIR/lock, taken
  * before anything in it is opened and held (the descriptor stays open)
  * for the life of the process.  The file holds the holder's pid, for the
@@ -199,18 +285,31 @@ fail:
 int
 store_lock_dir(const char *dir, char **cause)
 {
-	char	*path, buf[32];
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st;
+	char		*path, buf[32];
+	ssize_t		 n;
+	int		 fd;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
 		return (-1);
 	}
+	if (store_check_dir(dir, cause) != 0)
+		return (-1);
 	xasprintf(&path, "%s/lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		xasprintf(cause, "store: %s: %s", path, strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd == -1 && errno != ELOOP)
+			xasprintf(cause, "store: %s: %s", path,
+			    strerror(errno));
+		else
+			xasprintf(cause, "store: %s is %s; acmd opens only "
+			    "regular files in its state directory: remove it",
+			    path, fd == -1 ? "a symbolic link" :
+			    "not a regular file");
+		if (fd != -1)
+			close(fd);
 		free(path);
 		return (-1);
 	}
@@ -250,6 +349,8 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
 		return (-1);
 	}
+	if (store_check_files(dir, cause) != 0)
+		return (-1);
 	s = xcalloc(1, sizeof *s);
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		free(s);

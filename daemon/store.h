@@ -31,7 +31,10 @@ struct store;
 struct store_txn;
 
 const char	*store_db_name(enum store_db);
-/* Lock the state directory for this process: a descriptor, or -1. */
+/*
+ * Lock the state directory for this process, once it is known that no one
+ * but root and acmd's user may write in it: a descriptor, or -1.
+ */
 int		 store_lock_dir(const char *, char **);
 int		 store_open(const char *, size_t, struct store **, char **);
 void		 store_free(struct store *);

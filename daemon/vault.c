@@ -102,6 +102,12 @@ vault_open(const char *path, int create, struct vault **out, char **cause)
 			return (-1);
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	}
+	if (fd == -1 && errno == ELOOP) {
+		xasprintf(cause, "vault: master key %s is a symbolic link, "
+		    "which acmd does not follow: put the key file itself there",
+		    path);
+		return (-1);
+	}
 	if (fd == -1) {
 		xasprintf(cause, "vault: open %s: %s", path, strerror(errno));
 		return (-1);

@@ -13,7 +13,8 @@
 
 /*
  * ACM's documented request rates (requests per second, per account and
- * region).  Operations not listed are not limited by acmd.
+ * region), for every operation acmd calls: the ones it may be told to
+ * pace ([aws] rates).  A rate of 0 is no limit.
  */
 static const struct {
 	const char	*service;
@@ -35,12 +36,16 @@ static const struct {
 	{ "acm", "ResendValidationEmail", 1 },
 	{ "acm-pca", "RevokeCertificate", 25 },
 	{ "acm-pca", "ListCertificateAuthorities", 10 },
+	{ "acm-pca", "GetCertificateAuthorityCertificate", 0 },
 	{ "route53", "ChangeResourceRecordSets", 5 },
 	{ "route53", "GetChange", 5 },
 	{ "route53", "ListHostedZonesByName", 5 },
 	{ "iam", "ListServerCertificates", 10 },
 	{ "iam", "GetServerCertificate", 10 },
+	{ "sts", "GetCallerIdentity", 0 },
 };
+#define RL_NDEFAULTS	\
+	(sizeof ratelimit_defaults / sizeof ratelimit_defaults[0])
 
 /* Keep a little under the quota: jitter on the wire must not throttle. */
 #define RATELIMIT_MARGIN	1.03
@@ -165,8 +170,7 @@ ratelimit_rate(struct ratelimit *rl, const char *service, const char *op)
 		if (strcmp(o->service, service) == 0 && strcmp(o->op, op) == 0)
 			return (o->rate);
 	}
-	for (i = 0; i < sizeof ratelimit_defaults /
-	    sizeof ratelimit_defaults[0]; i++) {
+	for (i = 0; i < RL_NDEFAULTS; i++) {
 		if (strcmp(ratelimit_defaults[i].service, service) == 0 &&
 		    strcmp(ratelimit_defaults[i].op, op) == 0)
 			return (ratelimit_defaults[i].rate);
@@ -340,11 +344,42 @@ ratelimit_queued(const struct rl_bucket *b)
 	return (b->nqueued);
 }
 
+/* Whether acmd calls service:op; if not, *cause lists what it calls. */
+static int
+rl_known(const char *service, const char *op, char **cause)
+{
+	char		*list = NULL, *t;
+	const char	*s;
+	size_t		 i;
+
+	for (i = 0; i < RL_NDEFAULTS; i++) {
+		if (strcmp(ratelimit_defaults[i].service, service) == 0 &&
+		    strcmp(ratelimit_defaults[i].op, op) == 0)
+			return (1);
+	}
+	/* ACM's operations without their service, as they are given. */
+	for (i = 0; i < RL_NDEFAULTS; i++) {
+		t = list;
+		s = ratelimit_defaults[i].service;
+		xasprintf(&list, "%s%s%s%s%s", t ? t : "", t ? " " : "",
+		    strcmp(s, "acm") == 0 ? "" : s,
+		    strcmp(s, "acm") == 0 ? "" : ":", ratelimit_defaults[i].op);
+		free(t);
+	}
+	s = service;
+	xasprintf(cause, "unknown operation '%s%s%s' (acmd calls: %s)",
+	    strcmp(s, "acm") == 0 ? "" : s, strcmp(s, "acm") == 0 ? "" : ":",
+	    op, list);
+	free(list);
+	return (0);
+}
+
 int
 ratelimit_parse(struct ratelimit *rl, const char *service, const char *spec,
     char **cause)
 {
 	char	*copy, *p, *word, *eq, *end, *colon;
+	const char	*svc, *op;
 	double	 rate;
 
 	copy = p = xstrdup(spec);
@@ -365,11 +400,18 @@ ratelimit_parse(struct ratelimit *rl, const char *service, const char *spec,
 			return (-1);
 		}
 		/* "acm-pca:RevokeCertificate=25" names another service. */
+		svc = service;
+		op = word;
 		if ((colon = strchr(word, ':')) != NULL) {
 			*colon = '\0';
-			ratelimit_set(rl, word, colon + 1, rate);
-		} else
-			ratelimit_set(rl, service, word, rate);
+			svc = word;
+			op = colon + 1;
+		}
+		if (!rl_known(svc, op, cause)) {
+			free(copy);
+			return (-1);
+		}
+		ratelimit_set(rl, svc, op, rate);
 	}
 	free(copy);
 	return (0);

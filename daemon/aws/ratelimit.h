@@ -34,7 +34,10 @@ void	 ratelimit_set(struct ratelimit *, const char *, const char *,
 	     double);
 /* The rate for service:operation (0: unlimited). */
 double	 ratelimit_rate(struct ratelimit *, const char *, const char *);
-/* Parse "Operation=rate" overrides, e.g. "DescribeCertificate=10". */
+/*
+ * Parse "Operation=rate" overrides, e.g. "DescribeCertificate=10"; an
+ * operation acmd does not call is refused, naming it.
+ */
 int	 ratelimit_parse(struct ratelimit *, const char *, const char *,
 	     char **);
 

@@ -91,6 +91,94 @@ test_errors(void **state)
 	expect_error("[notify]\nthresholds = 7 7\n", "given twice");
 	expect_error("[notify]\nthresholds = 7 abc\n", "'abc' is not a number");
 	expect_error("[daemon\nsocket = /x\n", "bad.conf:1: syntax error");
+	/* Values that are more than their type. */
+	expect_error("[aws]\nregions = mars-north-9\n",
+	    "bad.conf:2: aws.regions: unknown region 'mars-north-9'");
+	expect_error("[aws]\nregions = all us-east-1\n", "bad.conf:2: aws.regions");
+	expect_error("[aws]\nendpoint_url = not a url\n",
+	    "bad.conf:2: aws.endpoint_url: 'not a url' is not an http");
+	expect_error("[aws]\nendpoint_url = http://h:0/\n", "aws.endpoint_url");
+	expect_error("[aws]\nendpoint_url = http://\n", "aws.endpoint_url");
+	expect_error("[notify]\nwebhook_url = notaurl\n", "notify.webhook_url");
+	expect_error("[notify]\nwebhook_url = http://user@/x\n",
+	    "notify.webhook_url");
+	expect_error("[notify]\nsmtp_url = http://mail.example.com\n",
+	    "notify.smtp_url");
+	expect_error("[notify]\nmail_to = a@example.com b@@example.com\n",
+	    "bad.conf:2: notify.mail_to: 'b@@example.com' is not a mail address");
+	expect_error("[notify]\nmail_from = acmd\n", "notify.mail_from");
+	expect_error("[daemon]\nstate_dir = var/lib/acmd\n",
+	    "bad.conf:2: daemon.state_dir: 'var/lib/acmd' is not an absolute");
+	expect_error("[daemon]\nmaster_key = key\n", "daemon.master_key");
+	expect_error("[daemon]\ndebug = yes\n\ndebug = no\n",
+	    "bad.conf:4: daemon.debug: given twice (first on line 2)");
+	expect_error("[watch a]\npath = /\npath = /\n",
+	    "bad.conf:3: watch.path: given twice in [watch a] (first on line 2)");
+	expect_error("[aws]\nrates = NoSuchOperation=5\n",
+	    "bad.conf:2: aws.rates: unknown operation 'NoSuchOperation'");
+	expect_error("[aws]\nrates = nosuch:ListCertificates=5\n",
+	    "unknown operation 'nosuch:ListCertificates'");
+	expect_error("[watch a]\npath = /nonexistent/acmd-test\n",
+	    "bad.conf:2: watch.path: /nonexistent/acmd-test: No such file");
+	expect_error("[watch a]\npath = /dev/null\n",
+	    "bad.conf:2: watch.path: /dev/null is not a directory");
+}
+
+static void
+test_valid_values(void **state)
+{
+	struct config	*c;
+	char		*cause = NULL;
+
+	c = config_parse_string(
+	    "[aws]\n"
+	    "regions = us-east-1, eu-west-1\n"
+	    "endpoint_url = https://[::1]:8443/base\n"
+	    "rates = DescribeCertificate=20 acm-pca:RevokeCertificate=5 "
+	    "sts:GetCallerIdentity=1\n"
+	    "[notify]\n"
+	    "webhook_url = https://user:t0k%40n@hooks.example.com/x?y=1\n"
+	    "smtp_url = smtps://mail.example.com:465\n"
+	    "mail_from = acmd+certs@example.com\n"
+	    "mail_to = ops@example.com; o'brien@mail.example.org,x@localhost\n"
+	    "   thresholds = 9\n"
+	    "[watch a]\n"
+	    "path = /\n", "t.conf", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->nthresholds, 1);
+	config_free(c);
+}
+
+static void
+test_long_line(void **state)
+{
+	struct config	*c;
+	char		*text, *cause = NULL;
+	size_t		 n = 200 * 1024;
+
+	/* A long list is fine; a line past the limit is named, not split. */
+	text = malloc(n + 64);
+	assert_non_null(text);
+	snprintf(text, n + 64, "[aws]\nregions = ");
+	while (strlen(text) < 4000)
+		strcat(text, "us-east-1 ");
+	strcat(text, "\n");
+	c = config_parse_string(text, "t.conf", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	config_free(c);
+	snprintf(text, n + 64, "[notify]\n\nmail_to = ");
+	memset(text + strlen(text), 'a', n);
+	text[n] = '\0';
+	strcat(text, "\nbogus = 1\n");
+	c = config_parse_string(text, "t.conf", &cause);
+	assert_null(c);
+	if (strstr(cause, "t.conf:3: line longer than 8192 bytes "
+	    "(setting 'mail_to')") == NULL)
+		fail_msg("%s", cause);
+	free(cause);
+	free(text);
 }
 
 static void
@@ -105,7 +193,7 @@ test_load_file(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
-	fputs("[daemon]\nstate_dir = /srv/acmd\n\n[aws]\nregions = oops\nnope = 1\n", f);
+	fputs("[daemon]\nstate_dir = /srv/acmd\n\n[aws]\nregions = all\nnope = 1\n", f);
 	fclose(f);
 	c = config_load(path, 0, &cause);
 	assert_null(c);
@@ -122,6 +210,10 @@ test_load_file(void **state)
 	c = config_load(path, 1, &cause);
 	assert_non_null(c);
 	config_free(c);
+	/* A directory is named as one. */
+	assert_null(config_load("/tmp", 0, &cause));
+	assert_non_null(strstr(cause, "/tmp: is a directory"));
+	free(cause);
 }
 
 int
@@ -131,6 +223,8 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_valid_values),
+		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
 	};
 
