@@ -3,6 +3,7 @@
 #define ACMD_UTIL_H
 
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
 
 /* "90", "90s", "15m", "6h", "2d", "1w" -> seconds.  0 / -1 with cause. */
@@ -16,6 +17,8 @@ int	 parse_number(const char *, long long, long long, long long *,
 void	 format_time(time_t, char *, size_t);
 /* Milliseconds on the monotonic clock. */
 uint64_t now_ms(void);
+/* Milliseconds as a timeval, for a timer. */
+struct timeval ms_to_tv(uint64_t);
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void	 hex_encode(const void *, size_t, char *);
 

@@ -28,6 +28,7 @@
 #include "mp.h"
 #include "proto.h"
 #include "sd.h"
+#include "util.h"
 #include "server.h"
 #include "xmalloc.h"
 
@@ -73,9 +74,9 @@ struct client {
 	int			 closing;
 	int			 paused;	/* not reading: back-pressure */
 	size_t			 npending;
-	struct timespec		 connected;
-	struct timespec		 frame_start;	/* tv_sec 0: no partial frame */
-	struct timespec		 last_active;
+	uint64_t		 connected;	/* monotonic ms */
+	uint64_t		 frame_start;	/* 0: no partial frame */
+	uint64_t		 last_active;
 	struct cmd_ctx		*pending;
 	TAILQ_ENTRY(client)	 entry;
 };
@@ -344,60 +345,42 @@ client_request(struct client *c, const msgpack_object *m)
 	return (0);
 }
 
-static void
-ts_now(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
 /*
- * When the client is next due to be dropped, and why; 0 when it may wait
- * for ever (a command of its runs, or no idle limit).
+ * When the client is next due to be dropped (monotonic ms), and why; 0
+ * when it may wait for ever (a command of its runs, or no idle limit).
  */
-static int
-client_due(const struct client *c, struct timespec *due, const char **why)
+static uint64_t
+client_due(const struct client *c, const char **why)
 {
 	uint64_t	 idle = acmd.conf->client_idle_timeout;
 
-	*due = c->connected;
 	if (!c->hello) {
-		due->tv_sec += SERVER_HELLO_TIMEOUT;
 		*why = "did not complete its hello in time";
-		return (1);
+		return (c->connected + SERVER_HELLO_TIMEOUT * 1000);
 	}
-	if (c->frame_start.tv_sec != 0 && !c->paused) {
-		*due = c->frame_start;
-		due->tv_sec += SERVER_FRAME_TIMEOUT;
+	if (c->frame_start != 0 && !c->paused) {
 		*why = "did not complete a frame in time";
-		return (1);
+		return (c->frame_start + SERVER_FRAME_TIMEOUT * 1000);
 	}
 	if (c->npending > 0 || idle == 0)
 		return (0);
-	*due = c->last_active;
-	due->tv_sec += (time_t)idle;
 	*why = "was idle too long (client_idle_timeout)";
-	return (1);
+	return (c->last_active + idle * 1000);
 }
 
 static void
 client_arm_timer(struct client *c)
 {
-	struct timespec	 due, now;
 	struct timeval	 tv;
 	const char	*why;
-	long long	 ms;
+	uint64_t	 due, now;
 
-	if (c->closing || !client_due(c, &due, &why)) {
+	if (c->closing || (due = client_due(c, &why)) == 0) {
 		evtimer_del(c->timer);
 		return;
 	}
-	ts_now(&now);
-	ms = (long long)(due.tv_sec - now.tv_sec) * 1000 +
-	    (due.tv_nsec - now.tv_nsec) / 1000000;
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	now = now_ms();
+	tv = ms_to_tv(due > now ? due - now : 0);
 	evtimer_add(c->timer, &tv);
 }
 
@@ -405,14 +388,12 @@ static void
 client_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct client	*c = arg;
-	struct timespec	 due, now;
 	const char	*why;
+	uint64_t	 due;
 
 	if (c->closing)
 		return;
-	ts_now(&now);
-	if (!client_due(c, &due, &why) || due.tv_sec > now.tv_sec ||
-	    (due.tv_sec == now.tv_sec && due.tv_nsec > now.tv_nsec)) {
+	if ((due = client_due(c, &why)) == 0 || due > now_ms()) {
 		client_arm_timer(c);
 		return;
 	}
@@ -443,7 +424,7 @@ client_resume(struct client *c)
 	if (!c->paused || c->closing || client_must_wait(c))
 		return;
 	c->paused = 0;
-	ts_now(&c->frame_start);
+	c->frame_start = now_ms();
 	bufferevent_enable(c->bev, EV_READ);
 	bufferevent_trigger(c->bev, EV_READ,
 	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
@@ -492,7 +473,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 	if (c->paused)
 		return;
-	ts_now(&c->last_active);
+	c->last_active = now_ms();
 	if (client_read_frames(c, &consumed) != 0 || c->closing)
 		return;
 	if (client_must_wait(c)) {
@@ -500,8 +481,8 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_READ);
 	}
 	if (evbuffer_get_length(bufferevent_get_input(bev)) == 0)
-		c->frame_start.tv_sec = 0;
-	else if (consumed || c->frame_start.tv_sec == 0)
+		c->frame_start = 0;
+	else if (consumed || c->frame_start == 0)
 		c->frame_start = c->last_active;
 	client_arm_timer(c);
 }
@@ -516,7 +497,7 @@ client_write_cb(struct bufferevent *bev, void *arg)
 			client_free(c);
 		return;
 	}
-	ts_now(&c->last_active);
+	c->last_active = now_ms();
 	client_resume(c);
 	client_arm_timer(c);
 }
@@ -673,7 +654,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	acmd.clients++;
-	ts_now(&c->connected);
+	c->connected = now_ms();
 	c->last_active = c->connected;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
@@ -886,7 +867,7 @@ server_io_finish(struct cmd_ctx *ctx)
 			}
 		}
 		ctx->client->npending--;
-		ts_now(&ctx->client->last_active);
+		ctx->client->last_active = now_ms();
 		client_resume(ctx->client);
 		client_arm_timer(ctx->client);
 	}

@@ -452,8 +452,7 @@ aws_wait(struct aws_call *call, uint64_t ms)
 
 	if (call->timer == NULL)
 		call->timer = evtimer_new(aws.base, aws_retry_cb, call);
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv = ms_to_tv(ms);
 	evtimer_add(call->timer, &tv);
 }
 

@@ -196,8 +196,7 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 		evtimer_del(eng->timer);
 		return (0);
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = ms_to_tv((uint64_t)timeout_ms);
 	evtimer_add(eng->timer, &tv);
 	return (0);
 }

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "ratelimit.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -246,11 +247,8 @@ rl_take(struct rl_bucket *b, double now)
 static void
 rl_arm(struct rl_bucket *b, double wait)
 {
-	struct timeval	 tv;
-	uint64_t	 ms = (uint64_t)ceil(wait);
+	struct timeval	 tv = ms_to_tv((uint64_t)ceil(wait));
 
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(b->timer, &tv);
 }
 

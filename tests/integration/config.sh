@@ -56,15 +56,21 @@ CASES=(
 )
 
 # At start: exit 1, the message, nothing made.
-for c in "${CASES[@]}"; do
-	IFS='|' read -r desc want lines <<<"$c"
-	IFS='|' read -r -a lines <<<"${c#*|*|}"
-	d=$T/badstate
+# case_conf CASE FILE SOCKET STATE: write the case's file; sets desc, want
+# and line (where the bad setting is).
+case_conf() {
+	local lines d=$4
+	IFS='|' read -r desc want lines <<<"$1"
+	IFS='|' read -r -a lines <<<"${1#*|*|}"
 	[ "$desc" = "a relative state_dir" ] && d=-
-	conf "$T/bad.conf" "$T/bad.sock" "$d" "${lines[@]}"
+	conf "$2" "$3" "$d" "${lines[@]}"
 	line=$((6 + ${#lines[@]}))
 	# The long line is followed by another, which must not be blamed.
-	[ "$desc" = "a 200 KB line" ] && echo "bogus = 1" >>"$T/bad.conf"
+	[ "$desc" = "a 200 KB line" ] && echo "bogus = 1" >>"$2"
+}
+
+for c in "${CASES[@]}"; do
+	case_conf "$c" "$T/bad.conf" "$T/bad.sock" "$T/badstate"
 	out=$(timeout 5 "$ACMD" -c "$T/bad.conf" 2>&1); rc=$?
 	is "$desc: acmd refuses to start (exit 1)" 1 "$rc"
 	like "  the message names file, line and setting" \
@@ -86,13 +92,7 @@ ok "acmd starts" start_daemon
 is "the socket has mode 0660" 660 "$(mode_of "$SOCK")"
 n=0
 for c in "${CASES[@]}"; do
-	IFS='|' read -r desc want lines <<<"$c"
-	IFS='|' read -r -a lines <<<"${c#*|*|}"
-	d=$T/state
-	[ "$desc" = "a relative state_dir" ] && d=-
-	conf "$CONF" "$SOCK" "$d" "${lines[@]}"
-	line=$((6 + ${#lines[@]}))
-	[ "$desc" = "a 200 KB line" ] && echo "bogus = 1" >>"$CONF"
+	case_conf "$c" "$CONF" "$SOCK" "$T/state"
 	n=$((n + 1))
 	kill -HUP "$DPID"
 	wait_log "$n" "reload failed"

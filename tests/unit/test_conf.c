@@ -30,13 +30,24 @@ test_defaults(void **state)
 	config_free(c);
 }
 
-static void
-test_values(void **state)
+/* Parse text that must be good. */
+static struct config *
+parse_ok(const char *text)
 {
 	struct config	*c;
 	char		*cause = NULL;
 
-	c = config_parse_string(
+	if ((c = config_parse_string(text, "t.conf", &cause)) == NULL)
+		fail_msg("%s", cause);
+	return (c);
+}
+
+static void
+test_values(void **state)
+{
+	struct config	*c;
+
+	c = parse_ok(
 	    "# comment\n"
 	    "[daemon]\n"
 	    "socket = /tmp/x.sock\n"
@@ -47,8 +58,7 @@ test_values(void **state)
 	    "[jobs]\n"
 	    "discovery_interval = 90m\n"
 	    "[notify]\n"
-	    "thresholds = 7, 60 14\n", "t.conf", &cause);
-	assert_non_null(c);
+	    "thresholds = 7, 60 14\n");
 	assert_string_equal(c->socket, "/tmp/x.sock");
 	assert_int_equal(c->socket_mode, 0600);
 	assert_int_equal(c->admin_gid, 4242);
@@ -128,9 +138,8 @@ static void
 test_valid_values(void **state)
 {
 	struct config	*c;
-	char		*cause = NULL;
 
-	c = config_parse_string(
+	c = parse_ok(
 	    "[aws]\n"
 	    "regions = us-east-1, eu-west-1\n"
 	    "endpoint_url = https://[::1]:8443/base\n"
@@ -143,9 +152,7 @@ test_valid_values(void **state)
 	    "mail_to = ops@example.com; o'brien@mail.example.org,x@localhost\n"
 	    "   thresholds = 9\n"
 	    "[watch a]\n"
-	    "path = /\n", "t.conf", &cause);
-	if (c == NULL)
-		fail_msg("%s", cause);
+	    "path = /\n");
 	assert_int_equal(c->nthresholds, 1);
 	config_free(c);
 }
