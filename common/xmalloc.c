@@ -120,6 +120,34 @@ xfree_secret(void *p, size_t len)
 {
 	if (p == NULL)
 		return;
-	OPENSSL_cleanse(p, len);
-	free(p);
+	if (CRYPTO_secure_allocated(p))
+		OPENSSL_secure_clear_free(p, len);
+	else {
+		OPENSSL_cleanse(p, len);
+		free(p);
+	}
+}
+
+void *
+xmalloc_secret(size_t len)
+{
+	void	*p;
+
+	if (len == 0)
+		len = 1;
+	if (CRYPTO_secure_malloc_initialized() &&
+	    (p = OPENSSL_secure_zalloc(len)) != NULL)
+		return (p);
+	return (xcalloc(1, len));
+}
+
+char *
+xstrdup_secret(const char *s)
+{
+	size_t	 len = strlen(s) + 1;
+	char	*p;
+
+	p = xmalloc_secret(len);
+	memcpy(p, s, len);
+	return (p);
 }

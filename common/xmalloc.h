@@ -20,5 +20,12 @@ int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 /* Free after cleansing len bytes; NULL is a no-op. */
 void	 xfree_secret(void *, size_t);
+/*
+ * Memory for a secret: from OpenSSL's secure heap (locked, left out of
+ * core files) while it has room, else the ordinary heap.  Zeroed.  Free
+ * with xfree_secret, which cleanses either kind.
+ */
+void	*xmalloc_secret(size_t);
+char	*xstrdup_secret(const char *);
 
 #endif

@@ -37,8 +37,8 @@ cert_add_or_renew(struct cmd_ctx *ctx, int mode)
 	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &name) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_CERT_PEM, 1, &cert) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_CHAIN_PEM, 0, &chain) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_KEY_PEM, 1, &key) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_PASSPHRASE, 0, &pass) != 0)
+	    cmd_arg_secret(ctx, PROTO_A_KEY_PEM, 1, &key) != 0 ||
+	    cmd_arg_secret(ctx, PROTO_A_PASSPHRASE, 0, &pass) != 0)
 		goto out;
 	in.name = name;
 	in.cert = cert;
@@ -146,10 +146,12 @@ cmd_cert_export_exec(struct cmd_ctx *ctx)
 		reply_repo(ctx, err, cause);
 		goto out;
 	}
-	if (with_key)
+	if (with_key) {
 		log_info("certificate %s: private key exported by uid %u", name,
 		    (unsigned)ctx->uid);
-	cmd_reply_json(ctx, out);
+		cmd_reply_json_secret(ctx, out);
+	} else
+		cmd_reply_json(ctx, out);
 out:
 	free(name);
 }

@@ -119,8 +119,8 @@ cmd_credential_add_exec(struct cmd_ctx *ctx)
 
 	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &in.name) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_ACCESS_KEY, 0, &in.ak) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_SECRET, 0, &in.secret) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_SESSION_TOKEN, 0, &in.token) != 0 ||
+	    cmd_arg_secret(ctx, PROTO_A_SECRET, 0, &in.secret) != 0 ||
+	    cmd_arg_secret(ctx, PROTO_A_SESSION_TOKEN, 0, &in.token) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_PROFILE, 0, &in.profile) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_ROLE_ARN, 0, &in.role) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_EXTERNAL_ID, 0, &in.ext) != 0 ||

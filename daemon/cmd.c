@@ -255,6 +255,32 @@ cmd_reply_json(struct cmd_ctx *ctx, json_t *j)
 	mp_buf_free(b);
 }
 
+static void
+cmd_secret_sent(const void *data, size_t len, void *arg)
+{
+	mp_buf_free_secret(arg);
+}
+
+/*
+ * An answer with a secret in it (an exported key): packed into one
+ * buffer sized from the JSON's length (msgpack is never longer than
+ * twice it), sent by reference rather than copied, and wiped once sent.
+ */
+void
+cmd_reply_json_secret(struct cmd_ctx *ctx, json_t *j)
+{
+	struct mp_buf	*b;
+	size_t		 size;
+
+	size = json_dumpb(j, NULL, 0, JSON_COMPACT) * 2 + 1024;
+	b = mp_buf_new_secret(size);
+	mp_pack_json(b, j);
+	json_decref(j);
+	if (b->sb.alloc != size)
+		fatalx("cmd: a secret answer outgrew its buffer");
+	cmd_reply_ok_ref(ctx, b->sb.data, b->sb.size, cmd_secret_sent, b);
+}
+
 void
 cmd_data_json(struct cmd_ctx *ctx, json_t *j)
 {
@@ -294,6 +320,21 @@ cmd_arg_str(struct cmd_ctx *ctx, const char *key, int required, char **out)
 	if (ret == 1 && **out == '\0' && required)
 		ret = 0;
 	return (cmd_arg_result(ctx, key, required, ret, cause));
+}
+
+int
+cmd_arg_secret(struct cmd_ctx *ctx, const char *key, int required,
+    char **out)
+{
+	char	*s = NULL;
+	int	 ret;
+
+	ret = cmd_arg_str(ctx, key, required, &s);
+	if (s != NULL) {
+		*out = xstrdup_secret(s);
+		xfree_secret(s, strlen(s));
+	}
+	return (ret);
 }
 
 /*

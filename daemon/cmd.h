@@ -116,6 +116,10 @@ void	cmd_data_json(struct cmd_ctx *, json_t *);
  * required), -1 after replying EINVAL_ARG to the client.
  */
 int	cmd_arg_str(struct cmd_ctx *, const char *, int, char **);
+/* An answer holding a secret: wiped once it is sent. */
+void	cmd_reply_json_secret(struct cmd_ctx *, json_t *);
+/* As cmd_arg_str, the copy in the secure heap: free with xfree_secret. */
+int	cmd_arg_secret(struct cmd_ctx *, const char *, int, char **);
 int	cmd_arg_strv(struct cmd_ctx *, const char *, int, char ***, size_t *);
 int	cmd_arg_bool(struct cmd_ctx *, const char *, int *);
 int	cmd_arg_uint(struct cmd_ctx *, const char *, uint64_t *);

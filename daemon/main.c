@@ -171,6 +171,33 @@ loop_monitor(struct event_base *base)
 	event_add(loop_ev, &tv);
 }
 
+/*
+ * The secure heap holds the master key and the secrets acmd works with
+ * (credentials, private keys while they are used): locked in memory and
+ * left out of core files.  Past its size, secrets go to the ordinary
+ * heap, cleansed when freed all the same.
+ */
+#define SECURE_HEAP_SIZE	(1024 * 1024)
+#define SECURE_HEAP_MIN		32
+
+static void
+secure_heap_init(void)
+{
+	switch (CRYPTO_secure_malloc_init(SECURE_HEAP_SIZE, SECURE_HEAP_MIN)) {
+	case 1:
+		break;
+	case 2:
+		log_warnx("secure heap: not locked in memory (RLIMIT_MEMLOCK "
+		    "below %d KiB?); secrets may be swapped out",
+		    SECURE_HEAP_SIZE / 1024);
+		break;
+	default:
+		log_warnx("secure heap: cannot set it up; secrets stay in the "
+		    "ordinary heap, cleansed when freed");
+		break;
+	}
+}
+
 /* Secrets never reach a core file; room for many clients. */
 static void
 process_limits(void)
@@ -208,6 +235,7 @@ start(void)
 		server_stop();
 		fatalx("%s", cause);
 	}
+	secure_heap_init();
 	if (store_open(acmd.conf->state_dir,
 	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0 ||
 	    vault_open(config_master_key(acmd.conf), 1, &acmd.vault,

@@ -30,9 +30,8 @@ vault_alloc(void)
 	struct vault	*v;
 
 	v = xcalloc(1, sizeof *v);
-	v->key = xmalloc(VAULT_KEY_LEN);
-	/* Keep the key out of core files. */
-	(void)madvise(v->key, VAULT_KEY_LEN, MADV_DONTDUMP);
+	/* In the secure heap: locked, and out of core files. */
+	v->key = xmalloc_secret(VAULT_KEY_LEN);
 	return (v);
 }
 
@@ -207,7 +206,7 @@ vault_unseal(struct vault *v, const char *aad, const void *blob,
 	ct = nonce + VAULT_NONCE_LEN;
 	ctlen = bloblen - VAULT_OVERHEAD;
 	memcpy(tag, ct + ctlen, VAULT_TAG_LEN);
-	pt = xmalloc(ctlen + 1);
+	pt = xmalloc_secret(ctlen + 1);
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		fatalx("vault: EVP_CIPHER_CTX_new");
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, v->key,

@@ -220,11 +220,29 @@ fail:
  * of body, 5 MB of objects).  A big body gets chunks to match, not the
  * hundreds of 8 KiB ones msgpack-c would allocate.
  */
+/*
+ * Frames carry private keys and AWS secrets: the body's bytes, which the
+ * decoded strings point into, are wiped when the zone goes.
+ */
+struct frame_body {
+	void	*p;
+	size_t	 len;
+};
+
+static void
+frame_wipe(void *arg)
+{
+	struct frame_body	*b = arg;
+
+	explicit_bzero(b->p, b->len);
+}
+
 static msgpack_zone *
 frame_zone(size_t len, char **copy)
 {
-	msgpack_zone	*zone;
-	size_t		 chunk = MSGPACK_ZONE_CHUNK_SIZE;
+	msgpack_zone		*zone;
+	struct frame_body	*b;
+	size_t			 chunk = MSGPACK_ZONE_CHUNK_SIZE;
 
 	if (len > chunk / 4)
 		chunk = 4 * len;
@@ -232,7 +250,12 @@ frame_zone(size_t len, char **copy)
 		fatalx("frame: out of memory");
 	if (chunk >= FRAME_PREFAULT)
 		frame_hugepages(zone->chunk_list.ptr, zone->chunk_list.free);
-	if ((*copy = msgpack_zone_malloc(zone, len)) == NULL)
+	if ((*copy = msgpack_zone_malloc(zone, len)) == NULL ||
+	    (b = msgpack_zone_malloc(zone, sizeof *b)) == NULL)
+		fatalx("frame: out of memory");
+	b->p = *copy;
+	b->len = len;
+	if (!msgpack_zone_push_finalizer(zone, frame_wipe, b))
 		fatalx("frame: out of memory");
 	if (len >= FRAME_PREFAULT)
 		frame_prefault(*copy, len);
@@ -282,16 +305,39 @@ frame_evbuffer_read(struct evbuffer *in, msgpack_unpacked *out, char **cause)
 	return (frame_evbuffer_read_max(in, PROTO_MAX_FRAME, out, cause));
 }
 
+/* Zero the first len bytes of an evbuffer, in place. */
+static void
+frame_evbuffer_wipe(struct evbuffer *in, size_t len)
+{
+	struct evbuffer_iovec	 one, *v = &one;
+	int			 i, n;
+	size_t			 k;
+
+	if ((n = evbuffer_peek(in, (ssize_t)len, NULL, NULL, 0)) <= 0)
+		return;
+	if (n > 1)
+		v = xcalloc((size_t)n, sizeof *v);
+	n = evbuffer_peek(in, (ssize_t)len, NULL, v, n);
+	for (i = 0; i < n && len > 0; i++) {
+		k = v[i].iov_len < len ? v[i].iov_len : len;
+		explicit_bzero(v[i].iov_base, k);
+		len -= k;
+	}
+	if (v != &one)
+		free(v);
+}
+
 /* As frame_evbuffer_read, refusing a frame announced longer than max. */
 int
 frame_evbuffer_read_max(struct evbuffer *in, uint32_t max,
     msgpack_unpacked *out, char **cause)
 {
-	uint8_t		 hdr[PROTO_HDR_LEN];
-	uint32_t	 flen;
-	size_t		 have, consumed;
-	unsigned char	*p;
-	int		 ret;
+	uint8_t			 hdr[PROTO_HDR_LEN];
+	uint32_t		 flen;
+	size_t			 have;
+	msgpack_zone		*zone;
+	struct evbuffer_ptr	 pos;
+	char			*body;
 
 	have = evbuffer_get_length(in);
 	if (have < PROTO_HDR_LEN)
@@ -305,16 +351,17 @@ frame_evbuffer_read_max(struct evbuffer *in, uint32_t max,
 		return (-1);
 	if (have - PROTO_HDR_LEN < flen)
 		return (0);
-	p = evbuffer_pullup(in, PROTO_HDR_LEN + (ssize_t)flen);
-	if (p == NULL) {
+	/* Copied into the zone, then wiped where it was read into. */
+	zone = frame_zone(flen, &body);
+	if (evbuffer_ptr_set(in, &pos, PROTO_HDR_LEN, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(in, &pos, body, flen) != (ssize_t)flen) {
+		msgpack_zone_free(zone);
 		xasprintf(cause, "cannot assemble frame");
 		return (-1);
 	}
-	ret = frame_decode(p, PROTO_HDR_LEN + (size_t)flen, &consumed, out,
-	    cause);
-	if (ret == 1)
-		evbuffer_drain(in, consumed);
-	return (ret);
+	frame_evbuffer_wipe(in, PROTO_HDR_LEN + (size_t)flen);
+	evbuffer_drain(in, PROTO_HDR_LEN + (size_t)flen);
+	return (frame_parse_in_zone(zone, body, flen, out, cause));
 }
 
 int

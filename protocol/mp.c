@@ -174,6 +174,31 @@ mp_buf_new(void)
 	return (b);
 }
 
+/*
+ * A buffer that will hold a secret: one allocation of size bytes, which
+ * the caller makes big enough never to be moved (a move leaves a copy in
+ * freed memory), wiped when freed with mp_buf_free_secret.
+ */
+struct mp_buf *
+mp_buf_new_secret(size_t size)
+{
+	struct mp_buf	*b;
+
+	b = mp_buf_new();
+	b->sb.data = xcalloc(1, size);
+	b->sb.alloc = size;
+	return (b);
+}
+
+void
+mp_buf_free_secret(struct mp_buf *b)
+{
+	if (b == NULL)
+		return;
+	explicit_bzero(b->sb.data, b->sb.alloc);
+	mp_buf_free(b);
+}
+
 void
 mp_buf_free(struct mp_buf *b)
 {

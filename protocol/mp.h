@@ -36,6 +36,8 @@ struct mp_buf {
 };
 struct mp_buf	*mp_buf_new(void);
 void		 mp_buf_free(struct mp_buf *);
+struct mp_buf	*mp_buf_new_secret(size_t);
+void		 mp_buf_free_secret(struct mp_buf *);
 void		 mp_buf_reset(struct mp_buf *);
 
 void	mp_map(struct mp_buf *, size_t);

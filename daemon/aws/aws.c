@@ -177,9 +177,9 @@ aws_cred_new(const char *name, const char *access_key, const char *secret,
 	struct aws_cred	*c = aws_cred_alloc(name);
 
 	c->access_key = xstrdup(access_key);
-	c->secret_key = xstrdup(secret);
-	c->session_token = token != NULL && *token != '\0' ? xstrdup(token) :
-	    NULL;
+	c->secret_key = xstrdup_secret(secret);
+	c->session_token = token != NULL && *token != '\0' ?
+	    xstrdup_secret(token) : NULL;
 	return (c);
 }
 
@@ -287,8 +287,8 @@ aws_cred_refreshed(struct aws_result *r, void *arg)
 			free_secret_str(&c->secret_key);
 			free_secret_str(&c->session_token);
 			c->access_key = xstrdup(ak);
-			c->secret_key = xstrdup(sk);
-			c->session_token = xstrdup(tok);
+			c->secret_key = xstrdup_secret(sk);
+			c->session_token = xstrdup_secret(tok);
 			c->expires = parse_iso8601(exp);
 			if (c->expires == 0)
 				c->expires = time(NULL) + 900;
