@@ -238,6 +238,17 @@ store_lock_dir(const char *dir, char **cause)
 	return (fd);
 }
 
+/* LMDB found a damaged page and aborts: say what to do first. */
+static void
+store_assert(MDB_env *env, const char *msg)
+{
+	const char	*dir = "?";
+
+	(void)mdb_env_get_path(env, &dir);
+	log_warnx("store: %s/data.mdb is damaged (LMDB: %s); stop acmd, run "
+	    "acmd --check-store and " STORE_RESTORE_HINT, dir, msg);
+}
+
 int
 store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 {
@@ -250,6 +261,8 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
 		return (-1);
 	}
+	if (store_file_check(dir, cause) != 0)
+		return (-1);
 	s = xcalloc(1, sizeof *s);
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		free(s);
@@ -259,6 +272,7 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		mapsize = (size_t)4 << 30;
 	s->mapsize = mapsize;
 	if ((rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
+	    (rc = mdb_env_set_assert(s->env, store_assert)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 16)) != 0)
 		goto lmdb_fail;
@@ -601,4 +615,14 @@ uint64_t
 store_generation(struct store *s, enum store_db db)
 {
 	return (s->generation[db]);
+}
+
+int
+store_copy(struct store *s, int fd, char **cause)
+{
+	int	 rc;
+
+	if ((rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT)) != 0)
+		return (store_error(rc, "compacted copy", cause));
+	return (0);
 }

@@ -1,7 +1,8 @@
 /*
  * The store: one LMDB environment under the state directory with one
  * named database per kind of record.  This file's store.c owns every
- * LMDB transaction; nothing else calls mdb_*.  A transaction never lives
+ * LMDB transaction; nothing else calls mdb_* (but store-check.c, which
+ * checks the file).  A transaction never lives
  * across a turn of the event loop: begin, work, commit or abort.
  */
 #ifndef ACMD_STORE_H
@@ -9,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_SCHEMA	2
 
@@ -33,7 +35,24 @@ struct store_txn;
 const char	*store_db_name(enum store_db);
 /* Lock the state directory for this process: a descriptor, or -1. */
 int		 store_lock_dir(const char *, char **);
+/*
+ * Open the store in a directory: its data.mdb, if there is one, is
+ * checked against its meta pages first (store_file_check) and refused
+ * when it is empty, damaged at the start or shorter than its pages.
+ */
 int		 store_open(const char *, size_t, struct store **, char **);
+#define STORE_RESTORE_HINT	"restore the last backup (see RESTORING " \
+	"THE STORE in acmd(8))"
+/* The meta page check alone: 0 (also when there is no data.mdb), -1. */
+int		 store_file_check(const char *, char **);
+/*
+ * acmd --check-store: open the store in a directory read-only, read every
+ * record of every database and check that it decodes; report to out.  0
+ * when no problem was found, 1.
+ */
+int		 store_check(const char *, FILE *);
+/* A compacted copy of the store into fd (not closed, not synced). */
+int		 store_copy(struct store *, int, char **);
 void		 store_free(struct store *);
 /* Schema version found on disk before migrations ran. */
 uint32_t	 store_schema_found(const struct store *);
