@@ -190,6 +190,8 @@ keycheck_open(const char *path, const char *dir, char **cause)
 			goto out;
 		if (check_write(cause) != 0)
 			goto fail;
+		log_info("vault: key check of master key %s written to the "
+		    "store", path);
 		ret = 0;
 		goto out;
 	}
