@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <lmdb.h>
+#include <msgpack.h>
 
 #include "mpjson.h"
 #include "store.h"
@@ -167,6 +168,55 @@ printable_key(char *dst, size_t len, const MDB_val *k)
 	dst[n] = '\0';
 }
 
+/*
+ * Every text of a record is UTF-8 without a NUL byte: a zeroed page in
+ * the middle of a long value leaves a map that still decodes.
+ */
+static int
+check_text(const msgpack_object *o)
+{
+	json_t		*j;
+	uint32_t	 i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_STR:
+		if (o->via.str.size == 0)
+			return (1);
+		if (memchr(o->via.str.ptr, '\0', o->via.str.size) != NULL ||
+		    (j = json_stringn(o->via.str.ptr, o->via.str.size)) == NULL)
+			return (0);
+		json_decref(j);
+		return (1);
+	case MSGPACK_OBJECT_ARRAY:
+		for (i = 0; i < o->via.array.size; i++)
+			if (!check_text(&o->via.array.ptr[i]))
+				return (0);
+		return (1);
+	case MSGPACK_OBJECT_MAP:
+		for (i = 0; i < o->via.map.size; i++)
+			if (!check_text(&o->via.map.ptr[i].key) ||
+			    !check_text(&o->via.map.ptr[i].val))
+				return (0);
+		return (1);
+	default:
+		return (1);
+	}
+}
+
+static int
+check_msgpack_text(const MDB_val *v)
+{
+	msgpack_unpacked	 u;
+	size_t			 off = 0;
+	int			 ok;
+
+	msgpack_unpacked_init(&u);
+	ok = msgpack_unpack_next(&u, v->mv_data, v->mv_size, &off) ==
+	    MSGPACK_UNPACK_SUCCESS && check_text(&u.data);
+	msgpack_unpacked_destroy(&u);
+	return (ok);
+}
+
 /* What the code expects to decode: NULL when fine. */
 static const char *
 check_record(const char *db, const MDB_val *k, const MDB_val *v)
@@ -186,7 +236,12 @@ check_record(const char *db, const MDB_val *k, const MDB_val *v)
 	j = mp_decode_json(v->mv_data, v->mv_size);
 	ok = j != NULL && json_is_object(j);
 	json_decref(j);
-	return (ok ? NULL : "value is not a msgpack map (corrupt record)");
+	if (!ok)
+		return ("value is not a msgpack map (corrupt record)");
+	if (!check_msgpack_text(v))
+		return ("a text holds NUL bytes or is not UTF-8 (zeroed or "
+		    "damaged page)");
+	return (NULL);
 }
 
 static int
@@ -255,14 +310,16 @@ check_env(MDB_env *env, FILE *out)
 			continue;
 		}
 		if (rc != 0) {
+			/* The transaction is unusable after that. */
 			fprintf(out, "%s: cannot open: %s\n", c.name,
 			    mdb_strerror(rc));
-			problems++;
-			continue;
+			mdb_txn_abort(txn);
+			return (problems + 1);
 		}
-		if (check_walk(txn, dbi, &c, out) != 0)
-			problems++;
-		else if (mdb_stat(txn, dbi, &st) == 0 &&
+		if (check_walk(txn, dbi, &c, out) != 0) {
+			mdb_txn_abort(txn);
+			return (problems + 1);
+		} else if (mdb_stat(txn, dbi, &st) == 0 &&
 		    st.ms_entries != c.records) {
 			fprintf(out, "%s: %zu records walked, %zu counted\n",
 			    c.name, c.records, (size_t)st.ms_entries);

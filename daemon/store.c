@@ -67,10 +67,23 @@ store_db_name(enum store_db db)
 #define STORE_FULL_FMT	"the store is full (store_size = %zu MiB in " \
 	"acmd.conf; raise it and restart acmd)"
 
+/* LMDB's text for rc, and what to do when the file is damaged. */
+static const char *
+store_strerror(int rc)
+{
+	static char	 buf[256];
+
+	if (rc != MDB_CORRUPTED && rc != MDB_PAGE_NOTFOUND)
+		return (mdb_strerror(rc));
+	snprintf(buf, sizeof buf, "%s (data.mdb is damaged: run acmd "
+	    "--check-store)", mdb_strerror(rc));
+	return (buf);
+}
+
 static int
 store_error(int rc, const char *what, char **cause)
 {
-	xasprintf(cause, "store: %s: %s", what, mdb_strerror(rc));
+	xasprintf(cause, "store: %s: %s", what, store_strerror(rc));
 	return (-1);
 }
 
@@ -117,7 +130,7 @@ txn_lmdb_error(struct store_txn *t, int rc, const char *what, char **cause)
 		txn_error(t, "store: %s: " STORE_FULL_FMT, what,
 		    t->store->mapsize >> 20);
 	else
-		txn_error(t, "store: %s: %s", what, mdb_strerror(rc));
+		txn_error(t, "store: %s: %s", what, store_strerror(rc));
 	if (cause != NULL && *cause == NULL)
 		*cause = xstrdup(t->error);
 	return (-1);
@@ -277,7 +290,7 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 	    (rc = mdb_env_set_maxreaders(s->env, 16)) != 0)
 		goto lmdb_fail;
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
-		xasprintf(cause, "store: open %s: %s", dir, mdb_strerror(rc));
+		xasprintf(cause, "store: open %s: %s", dir, store_strerror(rc));
 		mdb_env_close(s->env);
 		free(s);
 		return (-1);
