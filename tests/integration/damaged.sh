@@ -92,4 +92,92 @@ rm -f "$KEY"
 rc=$(run_acmd "$T/upgrade-nokey.log")
 is "  after that, master.key deleted: acmd exits 1" 1 "$rc"
 cp -p "$T/master.key.saved" "$KEY"
+
+# --- backups on schedule, so many kept ---------------------------------------
+write_conf "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
+: >"$DLOG"
+ok "acmd starts with backups every second, 2 kept" start_daemon
+# bigleaf N: a leaf with 900 long names (about 45 kB), by its own key.
+bigleaf() {
+	local i
+	mkkey "$T/big$1.key"
+	{
+		printf 'basicConstraints=CA:FALSE\nsubjectAltName='
+		for i in $(seq 1 900); do
+			printf 'DNS:host-%04d-with-a-rather-long-label-%s.damaged.test,' "$i" "$1"
+		done
+		printf 'DNS:big%s.damaged.test\n' "$1"
+	} >"$T/big.cnf"
+	openssl req -new -key "$T/big$1.key" -subj "/CN=big$1.damaged.test" 2>/dev/null |
+	openssl x509 -req -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 12)" -days 60 \
+	    -extfile "$T/big.cnf" -out "$T/big$1.crt" >/dev/null 2>&1
+}
+n=0
+while [ "$(stat -c %s "$DB")" -lt 1500000 ] && [ $n -lt 60 ]; do
+	n=$((n + 1))
+	bigleaf $n
+	ctl cert add "big$n" --cert "$T/big$n.crt" --key "$T/big$n.key" >/dev/null || break
+done
+check "a store of more than 1.5 MB ($n certificates)" "$([ "$(stat -c %s "$DB")" -ge 1500000 ]; echo $?)"
+copies() { ls "$S/backup" 2>/dev/null | grep -c '^data-.*Z\.mdb$'; }
+copied() { grep -c 'backup: store copied to' "$DLOG"; }
+copied_at_least() { [ "$(copied)" -ge "$1" ]; }
+c0=$(copied)
+ok "two more copies are written after the last change" wait_for 20 copied_at_least $((c0 + 2))
+sleep 1.5
+is "  backup_keep = 2: two copies are kept" 2 "$(copies)"
+is "  the backup directory is mode 0700" 700 "$(stat -c %a "$S/backup")"
+check "  no temporary file is left" "$(ls -A "$S/backup" | grep -q '^\.backup-'; [ $? = 1 ]; echo $?)"
+rc=$(check_store "$T/check-live.log")
+is "acmd --check-store on the healthy store, acmd running: exit 0" 0 "$rc"
+like "  it reads every record" "versions: $((2 * n + 2)) records, ok" "$(cat "$T/check-live.log")"
+ctl --json cert list | jget "sorted((c['name'], c['version']) for c in d)" >"$T/list.before"
+# A copy that fails is logged and leaves the earlier copies alone.
+touch "$T/notadir"
+write_conf "backup_dir = $T/notadir/backup" "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
+kill -HUP "$DPID"
+ok "a copy into a directory that cannot be made fails, logged" \
+    wait_for 10 grep -q "backup: the copy of the store into $T/notadir/backup failed, the earlier copies are kept" "$DLOG"
+is "  the earlier copies are there" 2 "$(copies)"
+ok "acmd stops" stop_daemon
+cp -a "$S" "$T/state.good"
+good=$(sum)
+
+# --- a damaged data.mdb is refused, not mapped --------------------------------
+for size in 0 8K 1M; do
+	rm -rf "$S" && cp -a "$T/state.good" "$S"
+	truncate -s "$size" "$DB"
+	tsum=$(sum)
+	rc=$(run_acmd "$T/trunc$size.log")
+	is "data.mdb truncated to $size: acmd exits 1 (no SIGBUS)" 1 "$rc"
+	like "  the message names data.mdb" \
+	    "store: $DB is (empty|truncated)" "$(cat "$T/trunc$size.log")"
+	is "  data.mdb is left as it is" "$tsum" "$(sum)"
+	rc=$(check_store "$T/check$size.log")
+	is "  acmd --check-store exits 1" 1 "$rc"
+done
+rm -rf "$S" && cp -a "$T/state.good" "$S"
+pages=$(( $(stat -c %s "$DB") / 4096 ))
+dd if=/dev/zero of="$DB" bs=4096 seek=$((pages / 2)) count=20 conv=notrunc 2>/dev/null
+rc=$(check_store "$T/check-zero.log")
+is "20 zeroed pages in the middle: acmd --check-store exits 1" 1 "$rc"
+like "  it says which database and record" \
+    "versions: record 'big[0-9]+/[0-9]+': (a text holds NUL bytes|value is not a msgpack map)" \
+    "$(cat "$T/check-zero.log")"
+like "  and what to do" "problems? found; restore the last backup" "$(cat "$T/check-zero.log")"
+
+# --- the restore procedure of acmd(8) ----------------------------------------
+last=$(ls "$T/state.good/backup" | grep '^data-.*Z\.mdb$' | tail -1)
+ok "restore: the last copy over data.mdb" cp "$T/state.good/backup/$last" "$DB"
+rc=$(check_store "$T/check-restored.log")
+is "  acmd --check-store: exit 0" 0 "$rc"
+like "  no problem found" "no problem found" "$(cat "$T/check-restored.log")"
+ok "  acmd starts" start_daemon
+is "  every certificate version is back" "$(cat "$T/list.before")" \
+    "$(ctl --json cert list | jget "sorted((c['name'], c['version']) for c in d)")"
+mkdir "$T/exp2"
+ok "  and a key opens" ctl cert export "big$n" --with-key --out "$T/exp2"
+ok "  the exported key is the one added" cmp "$T/exp2/big$n.key" <(openssl pkey -in "$T/big$n.key")
+ok "acmd stops" stop_daemon
 finish
