@@ -194,7 +194,8 @@ process_limits(void)
 /*
  * The event loop, the socket, the state (another acmd on this socket is
  * told first; then one acmd per state directory, locked before anything
- * in it is opened), the vault, AWS and the jobs.
+ * in it is opened; data.mdb checked before it is mapped), the vault (its
+ * key checked against the store), AWS and the jobs.
  */
 static void
 start(void)
@@ -210,7 +211,8 @@ start(void)
 		server_stop();
 		fatalx("%s", cause);
 	}
-	if (store_open(acmd.conf->state_dir,
+	if (store_file_check(acmd.conf->state_dir, &cause) != 0 ||
+	    store_open(acmd.conf->state_dir,
 	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0)
 		fatalx("%s", cause);
 	if (keycheck_open(config_master_key(acmd.conf), acmd.conf->state_dir,

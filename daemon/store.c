@@ -274,8 +274,6 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		xasprintf(cause, "store: mkdir %s: %s", dir, strerror(errno));
 		return (-1);
 	}
-	if (store_file_check(dir, cause) != 0)
-		return (-1);
 	s = xcalloc(1, sizeof *s);
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		free(s);

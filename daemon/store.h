@@ -35,15 +35,15 @@ struct store_txn;
 const char	*store_db_name(enum store_db);
 /* Lock the state directory for this process: a descriptor, or -1. */
 int		 store_lock_dir(const char *, char **);
-/*
- * Open the store in a directory: its data.mdb, if there is one, is
- * checked against its meta pages first (store_file_check) and refused
- * when it is empty, damaged at the start or shorter than its pages.
- */
+/* Open the store in a directory (store_file_check it first). */
 int		 store_open(const char *, size_t, struct store **, char **);
 #define STORE_RESTORE_HINT	"restore the last backup (see RESTORING " \
 	"THE STORE in acmd(8))"
-/* The meta page check alone: 0 (also when there is no data.mdb), -1. */
+/*
+ * The directory's data.mdb against its two meta pages, before LMDB maps
+ * it: -1 with cause, naming it, when it is empty, damaged at its start or
+ * shorter than its pages; 0 when it is sound or absent (a new store).
+ */
 int		 store_file_check(const char *, char **);
 /*
  * acmd --check-store: open the store in a directory read-only, read every
