@@ -30,6 +30,7 @@ write_conf
 ok "acmd starts on an empty state directory" start_daemon
 check "  it creates master.key" "$([ -s "$KEY" ]; echo $?)"
 like "  and writes the key check into the store" "key check of master key $KEY written" "$(cat "$DLOG")"
+check "  (meta vault_check)" "$(mdb_dump -p -s meta "$S" | grep -q '^ vault_check$'; echo $?)"
 mkca
 mkkey "$T/web.key"; mkleaf "$T/web.crt" "$T/web.key" web.damaged.test
 ok "cert add web (its key sealed)" ctl cert add web --cert "$T/web.crt" --key "$T/web.key" --chain "$T/ca.crt"
@@ -93,10 +94,9 @@ rc=$(run_acmd "$T/upgrade-nokey.log")
 is "  after that, master.key deleted: acmd exits 1" 1 "$rc"
 cp -p "$T/master.key.saved" "$KEY"
 
-# --- backups on schedule, so many kept ---------------------------------------
-write_conf "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
-: >"$DLOG"
-ok "acmd starts with backups every second, 2 kept" start_daemon
+# --- a store of more than 1.5 MB ---------------------------------------------
+write_conf "[jobs]" "discovery_interval = 0"
+ok "acmd starts" start_daemon
 # bigleaf N: a leaf with 900 long names (about 45 kB), by its own key.
 bigleaf() {
 	local i
@@ -120,29 +120,13 @@ while [ "$(stat -c %s "$DB")" -lt 1500000 ] && [ $n -lt 60 ]; do
 	ctl cert add "big$n" --cert "$T/big$n.crt" --key "$T/big$n.key" >/dev/null || break
 done
 check "a store of more than 1.5 MB ($n certificates)" "$([ "$(stat -c %s "$DB")" -ge 1500000 ]; echo $?)"
-copies() { ls "$S/backup" 2>/dev/null | grep -c '^data-.*Z\.mdb$'; }
-copied() { grep -c 'backup: store copied to' "$DLOG"; }
-copied_at_least() { [ "$(copied)" -ge "$1" ]; }
-c0=$(copied)
-ok "two more copies are written after the last change" wait_for 20 copied_at_least $((c0 + 2))
-sleep 1.5
-is "  backup_keep = 2: two copies are kept" 2 "$(copies)"
-is "  the backup directory is mode 0700" 700 "$(stat -c %a "$S/backup")"
-check "  no temporary file is left" "$(ls -A "$S/backup" | grep -q '^\.backup-'; [ $? = 1 ]; echo $?)"
-rc=$(check_store "$T/check-live.log")
-is "acmd --check-store on the healthy store, acmd running: exit 0" 0 "$rc"
-like "  it reads every record" "versions: $((2 * n + 2)) records, ok" "$(cat "$T/check-live.log")"
 ctl --json cert list | jget "sorted((c['name'], c['version']) for c in d)" >"$T/list.before"
-# A copy that fails is logged and leaves the earlier copies alone.
-touch "$T/notadir"
-write_conf "backup_dir = $T/notadir/backup" "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
-kill -HUP "$DPID"
-ok "a copy into a directory that cannot be made fails, logged" \
-    wait_for 10 grep -q "backup: the copy of the store into $T/notadir/backup failed, the earlier copies are kept" "$DLOG"
-is "  the earlier copies are there" 2 "$(copies)"
 ok "acmd stops" stop_daemon
 cp -a "$S" "$T/state.good"
-good=$(sum)
+rc=$(check_store "$T/check-good.log")
+is "acmd --check-store on the healthy store: exit 0" 0 "$rc"
+like "  it reads every record" "versions: $((2 * n + 2)) records, ok" "$(cat "$T/check-good.log")"
+like "  and says so" "store $DB: every record read, no problem found" "$(cat "$T/check-good.log")"
 
 # --- a damaged data.mdb is refused, not mapped --------------------------------
 for size in 0 8K 1M; do
@@ -167,9 +151,35 @@ like "  it says which database and record" \
     "$(cat "$T/check-zero.log")"
 like "  and what to do" "problems? found; restore the last backup" "$(cat "$T/check-zero.log")"
 
+# --- backups on schedule, so many kept ---------------------------------------
+rm -rf "$S" && cp -a "$T/state.good" "$S"
+write_conf "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
+: >"$DLOG"
+ok "acmd starts with backups every second, 2 kept" start_daemon
+copies() { ls "$S/backup" 2>/dev/null | grep -c '^data-.*Z\.mdb$'; }
+copied() { grep -c 'backup: store copied to' "$DLOG"; }
+copied_at_least() { [ "$(copied)" -ge "$1" ]; }
+ok "three copies are written" wait_for 20 copied_at_least 3
+is "  backup_keep = 2: two copies are kept" 2 "$(copies)"
+is "  the backup directory is mode 0700" 700 "$(stat -c %a "$S/backup")"
+check "  no temporary file is left" "$(ls -A "$S/backup" | grep -q '^\.backup-'; [ $? = 1 ]; echo $?)"
+rc=$(check_store "$T/check-live.log")
+is "acmd --check-store while acmd runs: exit 0" 0 "$rc"
+# A copy that fails is logged and leaves the earlier copies alone.
+touch "$T/notadir"
+write_conf "backup_dir = $T/notadir/backup" "[jobs]" "discovery_interval = 0" "backup_interval = 1s" "backup_keep = 2"
+kill -HUP "$DPID"
+ok "a copy into a directory that cannot be made fails, logged" \
+    wait_for 10 grep -q "backup: the copy of the store into $T/notadir/backup failed, the earlier copies are kept" "$DLOG"
+is "  the earlier copies are there" 2 "$(copies)"
+ok "acmd stops" stop_daemon
+
 # --- the restore procedure of acmd(8) ----------------------------------------
-last=$(ls "$T/state.good/backup" | grep '^data-.*Z\.mdb$' | tail -1)
-ok "restore: the last copy over data.mdb" cp "$T/state.good/backup/$last" "$DB"
+truncate -s 8K "$DB"
+rc=$(run_acmd "$T/damaged.log")
+is "data.mdb damaged: acmd refuses to start" 1 "$rc"
+last=$(ls "$S/backup" | grep '^data-.*Z\.mdb$' | tail -1)
+ok "restore: the last copy over data.mdb" cp "$S/backup/$last" "$DB"
 rc=$(check_store "$T/check-restored.log")
 is "  acmd --check-store: exit 0" 0 "$rc"
 like "  no problem found" "no problem found" "$(cat "$T/check-restored.log")"
