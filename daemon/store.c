@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,7 +252,15 @@ store_lock_dir(const char *dir, char **cause)
 	return (fd);
 }
 
-/* LMDB found a damaged page and aborts: say what to do first. */
+/*
+ * LMDB asserts, and then aborts, on some damaged pages (a zeroed page
+ * where a cursor expects a leaf).  A read of a read-only transaction
+ * holds no lock and has written nothing, so there the assertion jumps
+ * back and the read fails with MDB_CORRUPTED: the daemon goes on.  In a
+ * write transaction LMDB aborts; the message says what to do first.
+ */
+static sigjmp_buf	*store_jmp;
+
 static void
 store_assert(MDB_env *env, const char *msg)
 {
@@ -260,6 +269,31 @@ store_assert(MDB_env *env, const char *msg)
 	(void)mdb_env_get_path(env, &dir);
 	log_warnx("store: %s/data.mdb is damaged (LMDB: %s); stop acmd, run "
 	    "acmd --check-store and " STORE_RESTORE_HINT, dir, msg);
+	if (store_jmp != NULL)
+		siglongjmp(*store_jmp, 1);
+}
+
+/* mdb_get and mdb_cursor_get, an assertion in a read-only one caught. */
+static int
+store_mdb_read(struct store_txn *t, MDB_dbi dbi, MDB_cursor *cur,
+    MDB_val *k, MDB_val *v, MDB_cursor_op op)
+{
+	sigjmp_buf		 jb;
+	sigjmp_buf *volatile	 prev = store_jmp;
+	int			 rc;
+
+	if (t->write)
+		return (cur != NULL ? mdb_cursor_get(cur, k, v, op) :
+		    mdb_get(t->txn, dbi, k, v));
+	if (sigsetjmp(jb, 0) != 0) {
+		store_jmp = prev;
+		return (MDB_CORRUPTED);
+	}
+	store_jmp = &jb;
+	rc = cur != NULL ? mdb_cursor_get(cur, k, v, op) :
+	    mdb_get(t->txn, dbi, k, v);
+	store_jmp = prev;
+	return (rc);
 }
 
 int
@@ -448,7 +482,7 @@ store_get(struct store_txn *t, enum store_db db, const void *key,
 		return (-1);
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
-	rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+	rc = store_mdb_read(t, t->store->dbi[db], NULL, &k, &v, MDB_SET);
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
@@ -546,7 +580,7 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 	} else
 		op = MDB_FIRST;
 	for (;;) {
-		rc = mdb_cursor_get(cur, &k, &v, op);
+		rc = store_mdb_read(t, 0, cur, &k, &v, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND)
 			break;

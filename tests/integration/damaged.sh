@@ -189,5 +189,42 @@ is "  every certificate version is back" "$(cat "$T/list.before")" \
 mkdir "$T/exp2"
 ok "  and a key opens" ctl cert export "big$n" --with-key --out "$T/exp2"
 ok "  the exported key is the one added" cmp "$T/exp2/big$n.key" <(openssl pkey -in "$T/big$n.key")
+
+# --- a zeroed leaf page in the middle of a walk: the read fails, acmd goes on
+ok "150 audited commands" bash -c 'for i in $(seq 1 150); do echo "$0" |
+    "$1" -s "$2" credential add "c$i" --access-key "$3" >/dev/null || exit 1; done' \
+    "$SECRET" "$ACMCTL" "$SOCK" "$AKID"
+ok "acmd stops" stop_daemon
+# A compacted copy has no stale pages: every page of the audit database
+# holding audit records is a live leaf.  Zero all of them but the first.
+zero_audit_leaves() {
+	rm -f "$T/compact.mdb"
+	mdb_copy -c -n "$DB" "$T/compact.mdb" && cp "$T/compact.mdb" "$DB" &&
+	/usr/bin/python3 - "$DB" <<'PY'
+import sys
+f = open(sys.argv[1], 'r+b'); data = f.read(); ps = 4096
+first = b'\0' * 7 + b'\x01\x85\xa3seq\x01'
+zeroed = 0
+for pg in range(2, len(data) // ps):
+    page = data[pg * ps:(pg + 1) * ps]
+    if page[10] & 0x02 and b'\xa3cmd\xaecredential.add' in page and first not in page:
+        f.seek(pg * ps); f.write(b'\0' * ps); zeroed += 1
+f.close()
+sys.exit(0 if zeroed > 0 else 1)
+PY
+}
+ok "audit leaf pages zeroed (but the first)" zero_audit_leaves
+: >"$DLOG"
+ok "acmd starts" start_daemon
+out=$(ctl audit 2>&1); rc=$?
+is "acmctl audit fails, exit 1 (acmd does not abort)" 1 "$rc"
+like "  saying data.mdb is damaged and what to run" \
+    "store: audit: MDB_CORRUPTED.*data.mdb is damaged: run acmd --check-store" "$out"
+ok "  acmd still serves" ctl ping
+like "  its log names data.mdb" "store: $DB is damaged \(LMDB: .*Assertion" "$(cat "$DLOG")"
+ok "  cert list still answers" ctl cert list
+rc=$(check_store "$T/check-audit.log")
+is "acmd --check-store exits 1" 1 "$rc"
+like "  naming the audit database" "audit: damaged after [0-9]+ records" "$(cat "$T/check-audit.log")"
 ok "acmd stops" stop_daemon
 finish
