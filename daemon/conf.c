@@ -48,6 +48,10 @@ const struct conf_entry conf_table[] = {
 	  .offset = OFF(master_key),
 	  .check = conf_check_absolute,
 	  .help = "vault master key file (default: state_dir/master.key)" },
+	{ .section = "daemon", .key = "backup_dir", .type = CONF_STRING,
+	  .offset = OFF(backup_dir),
+	  .help = "directory of the store's compacted copies (default: "
+	  "state_dir/backup)" },
 	{ .section = "daemon", .key = "log", .type = CONF_ENUM,
 	  .offset = OFF(log), .def = "auto", .choices = log_choices,
 	  .help = "where to log: auto (journal under systemd), stderr, journal" },
@@ -119,6 +123,14 @@ const struct conf_entry conf_table[] = {
 	  .offset = OFF(expiry_interval), .def = "1d", .min = 0,
 	  .max = 30LL * 86400,
 	  .help = "how often expiry is checked (0: only after discovery)" },
+	{ .section = "jobs", .key = "backup_interval", .type = CONF_DURATION,
+	  .offset = OFF(backup_interval), .def = "1d", .min = 0,
+	  .max = 30LL * 86400,
+	  .help = "how often a compacted copy of the store is written into "
+	  "backup_dir (0: never)" },
+	{ .section = "jobs", .key = "backup_keep", .type = CONF_UINT,
+	  .offset = OFF(backup_keep), .def = "7", .min = 1, .max = 10000,
+	  .help = "copies kept in backup_dir; the oldest beyond are removed" },
 
 	{ .section = "notify", .key = "thresholds", .type = CONF_DAYS,
 	  .offset = OFF(thresholds), .aux = OFF(threshold_days),
@@ -706,6 +718,17 @@ config_master_key(const struct config *c)
 	if (c->master_key != NULL)
 		return (c->master_key);
 	snprintf(buf, sizeof buf, "%s/master.key", c->state_dir);
+	return (buf);
+}
+
+const char *
+config_backup_dir(const struct config *c)
+{
+	static char	 buf[4096];
+
+	if (c->backup_dir != NULL)
+		return (c->backup_dir);
+	snprintf(buf, sizeof buf, "%s/backup", c->state_dir);
 	return (buf);
 }
 

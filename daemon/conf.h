@@ -49,6 +49,7 @@ struct config {
 	gid_t		 readonly_gid;
 	char		*state_dir;
 	char		*master_key;	/* NULL: <state_dir>/master.key */
+	char		*backup_dir;	/* NULL: <state_dir>/backup */
 	char		*log;		/* auto, stderr, journal */
 	int		 debug;
 	uint64_t	 max_clients;
@@ -71,6 +72,8 @@ struct config {
 	uint64_t	 discovery_interval;
 	uint64_t	 mismatch_interval;
 	uint64_t	 expiry_interval;
+	uint64_t	 backup_interval;
+	uint64_t	 backup_keep;
 
 	/* [notify] */
 	char		*thresholds;
@@ -118,6 +121,8 @@ void		 config_free(struct config *);
 struct config	*config_parse_string(const char *, const char *, char **);
 /* The master key path, resolved. */
 const char	*config_master_key(const struct config *);
+/* The backup directory, resolved. */
+const char	*config_backup_dir(const struct config *);
 void		 config_dump(const struct config *, FILE *);
 /*
  * The regions acmd works in ([aws] regions: every ACM region for "all"),

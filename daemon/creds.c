@@ -151,8 +151,7 @@ creds_chain(const char *name, char **cause)
 	return (c);
 }
 
-/* The AAD of a sealed field of a stored credential. */
-static void
+void
 creds_aad(char *buf, size_t len, const char *name, const char *field)
 {
 	snprintf(buf, len, "credentials/%s/%s", name, field);

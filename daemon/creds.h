@@ -42,6 +42,8 @@ void		 creds_note_identity(const char *, const char *, const char *);
 void		 creds_test(const char *, struct op_reply);
 /* credential list rows (never a secret). */
 json_t		*creds_list(char **);
+/* The associated data of a sealed field of a stored credential. */
+void		 creds_aad(char *, size_t, const char *, const char *);
 /* Seal a secret field of a credential record. */
 int		 creds_seal_secret(json_t *, const char *, const char *,
 		     const char *, char **);

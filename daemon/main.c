@@ -23,6 +23,7 @@
 #include "deploy.h"
 #include "conf.h"
 #include "jobs/jobs.h"
+#include "keycheck.h"
 #include "log.h"
 #include "proto.h"
 #include "sd.h"
@@ -51,10 +52,12 @@ static __attribute__((noreturn)) void
 usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr,
-	    "usage: acmd [-dhnV] [-c file]\n"
+	    "usage: acmd [-dhnV] [-c file] [--check-store]\n"
 	    "  -c file  configuration file (default %s)\n"
 	    "  -d       log debug messages\n"
 	    "  -n       check the configuration, print it and exit\n"
+	    "  --check-store\n"
+	    "           read every record of the store, report and exit\n"
 	    "  -h       this help\n"
 	    "  -V       print the version and exit\n", CONF_DEFAULT_PATH);
 	exit(code);
@@ -219,7 +222,8 @@ process_limits(void)
 /*
  * The event loop, the socket, the state (another acmd on this socket is
  * told first; then one acmd per state directory, locked before anything
- * in it is opened), the vault, AWS and the jobs.
+ * in it is opened; data.mdb checked before it is mapped), the vault (its
+ * key checked against the store), AWS and the jobs.
  */
 static void
 start(void)
@@ -236,9 +240,10 @@ start(void)
 		fatalx("%s", cause);
 	}
 	secure_heap_init();
-	if (store_open(acmd.conf->state_dir,
+	if (store_file_check(acmd.conf->state_dir, &cause) != 0 ||
+	    store_open(acmd.conf->state_dir,
 	    (size_t)acmd.conf->store_size << 20, &acmd.store, &cause) != 0 ||
-	    vault_open(config_master_key(acmd.conf), 1, &acmd.vault,
+	    keycheck_open(config_master_key(acmd.conf), acmd.conf->state_dir,
 	    &cause) != 0) {
 		server_stop();
 		fatalx("%s", cause);
@@ -254,11 +259,19 @@ main(int argc, char **argv)
 	char		*cause = NULL;
 	const char	*path = CONF_DEFAULT_PATH;
 	int		 ch, check = 0, debug = 0, explicit = 0;
+	static const struct option longopts[] = {
+		{ "check-store", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	log_init("acmd", LOG_TO_STDERR, 0);
 	json_set_alloc_funcs(malloc, json_cleansing_free);
-	while ((ch = getopt(argc, argv, "c:dhnV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dhnV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'S':
+			check = 2;
+			break;
 		case 'c':
 			path = optarg;
 			explicit = 1;
@@ -291,9 +304,14 @@ main(int argc, char **argv)
 	if (debug)
 		acmd.conf->debug = 1;
 	if (check) {
-		config_dump(acmd.conf, stdout);
+		/* -n, or --check-store: read only, no socket, no lock. */
+		ch = 0;
+		if (check == 2)
+			ch = store_check(acmd.conf->state_dir, stdout);
+		else
+			config_dump(acmd.conf, stdout);
 		config_free(acmd.conf);
-		return (0);
+		return (ch);
 	}
 	log_init("acmd", pick_log_target(acmd.conf), acmd.conf->debug);
 	log_set_journal(sdx_journal);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,10 +68,23 @@ store_db_name(enum store_db db)
 #define STORE_FULL_FMT	"the store is full (store_size = %zu MiB in " \
 	"acmd.conf; raise it and restart acmd)"
 
+/* LMDB's text for rc, and what to do when the file is damaged. */
+static const char *
+store_strerror(int rc)
+{
+	static char	 buf[256];
+
+	if (rc != MDB_CORRUPTED && rc != MDB_PAGE_NOTFOUND)
+		return (mdb_strerror(rc));
+	snprintf(buf, sizeof buf, "%s (data.mdb is damaged: run acmd "
+	    "--check-store)", mdb_strerror(rc));
+	return (buf);
+}
+
 static int
 store_error(int rc, const char *what, char **cause)
 {
-	xasprintf(cause, "store: %s: %s", what, mdb_strerror(rc));
+	xasprintf(cause, "store: %s: %s", what, store_strerror(rc));
 	return (-1);
 }
 
@@ -117,7 +131,7 @@ txn_lmdb_error(struct store_txn *t, int rc, const char *what, char **cause)
 		txn_error(t, "store: %s: " STORE_FULL_FMT, what,
 		    t->store->mapsize >> 20);
 	else
-		txn_error(t, "store: %s: %s", what, mdb_strerror(rc));
+		txn_error(t, "store: %s: %s", what, store_strerror(rc));
 	if (cause != NULL && *cause == NULL)
 		*cause = xstrdup(t->error);
 	return (-1);
@@ -337,6 +351,50 @@ store_lock_dir(const char *dir, char **cause)
 	return (fd);
 }
 
+/*
+ * LMDB asserts, and then aborts, on some damaged pages (a zeroed page
+ * where a cursor expects a leaf).  A read of a read-only transaction
+ * holds no lock and has written nothing, so there the assertion jumps
+ * back and the read fails with MDB_CORRUPTED: the daemon goes on.  In a
+ * write transaction LMDB aborts; the message says what to do first.
+ */
+static sigjmp_buf	*store_jmp;
+
+static void
+store_assert(MDB_env *env, const char *msg)
+{
+	const char	*dir = "?";
+
+	(void)mdb_env_get_path(env, &dir);
+	log_warnx("store: %s/data.mdb is damaged (LMDB: %s); stop acmd, run "
+	    "acmd --check-store and " STORE_RESTORE_HINT, dir, msg);
+	if (store_jmp != NULL)
+		siglongjmp(*store_jmp, 1);
+}
+
+/* mdb_get and mdb_cursor_get, an assertion in a read-only one caught. */
+static int
+store_mdb_read(struct store_txn *t, MDB_dbi dbi, MDB_cursor *cur,
+    MDB_val *k, MDB_val *v, MDB_cursor_op op)
+{
+	sigjmp_buf		 jb;
+	sigjmp_buf *volatile	 prev = store_jmp;
+	int			 rc;
+
+	if (t->write)
+		return (cur != NULL ? mdb_cursor_get(cur, k, v, op) :
+		    mdb_get(t->txn, dbi, k, v));
+	if (sigsetjmp(jb, 0) != 0) {
+		store_jmp = prev;
+		return (MDB_CORRUPTED);
+	}
+	store_jmp = &jb;
+	rc = cur != NULL ? mdb_cursor_get(cur, k, v, op) :
+	    mdb_get(t->txn, dbi, k, v);
+	store_jmp = prev;
+	return (rc);
+}
+
 int
 store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 {
@@ -360,11 +418,12 @@ store_open(const char *dir, size_t mapsize, struct store **out, char **cause)
 		mapsize = (size_t)4 << 30;
 	s->mapsize = mapsize;
 	if ((rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
+	    (rc = mdb_env_set_assert(s->env, store_assert)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 16)) != 0)
 		goto lmdb_fail;
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
-		xasprintf(cause, "store: open %s: %s", dir, mdb_strerror(rc));
+		xasprintf(cause, "store: open %s: %s", dir, store_strerror(rc));
 		mdb_env_close(s->env);
 		free(s);
 		return (-1);
@@ -524,7 +583,7 @@ store_get(struct store_txn *t, enum store_db db, const void *key,
 		return (-1);
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
-	rc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+	rc = store_mdb_read(t, t->store->dbi[db], NULL, &k, &v, MDB_SET);
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
@@ -622,7 +681,7 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 	} else
 		op = MDB_FIRST;
 	for (;;) {
-		rc = mdb_cursor_get(cur, &k, &v, op);
+		rc = store_mdb_read(t, 0, cur, &k, &v, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND)
 			break;
@@ -702,4 +761,14 @@ uint64_t
 store_generation(struct store *s, enum store_db db)
 {
 	return (s->generation[db]);
+}
+
+int
+store_copy(struct store *s, int fd, char **cause)
+{
+	int	 rc;
+
+	if ((rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT)) != 0)
+		return (store_error(rc, "compacted copy", cause));
+	return (0);
 }

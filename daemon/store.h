@@ -1,7 +1,8 @@
 /*
  * The store: one LMDB environment under the state directory with one
  * named database per kind of record.  This file's store.c owns every
- * LMDB transaction; nothing else calls mdb_*.  A transaction never lives
+ * LMDB transaction; nothing else calls mdb_* (but store-check.c, which
+ * checks the file).  A transaction never lives
  * across a turn of the event loop: begin, work, commit or abort.
  */
 #ifndef ACMD_STORE_H
@@ -9,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_SCHEMA	2
 
@@ -36,7 +38,24 @@ const char	*store_db_name(enum store_db);
  * but root and acmd's user may write in it: a descriptor, or -1.
  */
 int		 store_lock_dir(const char *, char **);
+/* Open the store in a directory (store_file_check it first). */
 int		 store_open(const char *, size_t, struct store **, char **);
+#define STORE_RESTORE_HINT	"restore the last backup (see RESTORING " \
+	"THE STORE in acmd(8))"
+/*
+ * The directory's data.mdb against its two meta pages, before LMDB maps
+ * it: -1 with cause, naming it, when it is empty, damaged at its start or
+ * shorter than its pages; 0 when it is sound or absent (a new store).
+ */
+int		 store_file_check(const char *, char **);
+/*
+ * acmd --check-store: open the store in a directory read-only, read every
+ * record of every database and check that it decodes; report to out.  0
+ * when no problem was found, 1.
+ */
+int		 store_check(const char *, FILE *);
+/* A compacted copy of the store into fd (not closed, not synced). */
+int		 store_copy(struct store *, int, char **);
 void		 store_free(struct store *);
 /* Schema version found on disk before migrations ran. */
 uint32_t	 store_schema_found(const struct store *);

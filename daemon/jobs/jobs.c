@@ -29,6 +29,7 @@ jobs_init(void)
 	mismatch_job_init();
 	requests_job_init();
 	renewals_job_init();
+	backup_job_init();
 	watch_init();
 }
 
@@ -37,6 +38,7 @@ jobs_configure(void)
 {
 	discovery_configure();
 	mismatch_job_configure();
+	backup_job_configure();
 	watch_configure();
 }
 

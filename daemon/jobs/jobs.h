@@ -8,6 +8,7 @@
  *   mismatch.c    deployments against ACM (every mismatch_interval)
  *   requests.c    the request poller and request key exports
  *   renewals.c    renewals in flight at a crash or backing off
+ *   backup.c      compacted copies of the store (every backup_interval)
  *
  * jobs_init starts them all (after the store, vault and AWS engine),
  * jobs_configure applies a reloaded configuration, jobs_free stops them.
@@ -24,5 +25,7 @@ void	mismatch_job_init(void);
 void	mismatch_job_configure(void);
 void	requests_job_init(void);
 void	renewals_job_init(void);
+void	backup_job_init(void);
+void	backup_job_configure(void);
 
 #endif
