@@ -94,6 +94,8 @@ store_file_check(const char *dir, char **cause)
 	uint64_t		 need;
 	int			 fd, ret = -1;
 
+	if (store_check_files(dir, cause) != 0)
+		return (-1);
 	xasprintf(&path, "%s/data.mdb", dir);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)

@@ -267,7 +267,7 @@ store_check_dir(const char *dir, char **cause)
  * LMDB opens its files itself, following links: refuse data.mdb or
  * lock.mdb when it is anything but a regular file.
  */
-static int
+int
 store_check_files(const char *dir, char **cause)
 {
 	static const char *const names[] = { "data.mdb", "lock.mdb" };

@@ -48,6 +48,8 @@ int		 store_open(const char *, size_t, struct store **, char **);
  * shorter than its pages; 0 when it is sound or absent (a new store).
  */
 int		 store_file_check(const char *, char **);
+/* The store's files in a directory are regular files, not links. */
+int		 store_check_files(const char *, char **);
 /*
  * acmd --check-store: open the store in a directory read-only, read every
  * record of every database and check that it decodes; report to out.  0
