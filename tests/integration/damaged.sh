@@ -97,26 +97,10 @@ cp -p "$T/master.key.saved" "$KEY"
 # --- a store of more than 1.5 MB ---------------------------------------------
 write_conf "[jobs]" "discovery_interval = 0"
 ok "acmd starts" start_daemon
-# bigleaf N: a leaf with 900 long names (about 45 kB), by its own key.
-bigleaf() {
-	local i
-	mkkey "$T/big$1.key"
-	{
-		printf 'basicConstraints=CA:FALSE\nsubjectAltName='
-		for i in $(seq 1 900); do
-			printf 'DNS:host-%04d-with-a-rather-long-label-%s.damaged.test,' "$i" "$1"
-		done
-		printf 'DNS:big%s.damaged.test\n' "$1"
-	} >"$T/big.cnf"
-	openssl req -new -key "$T/big$1.key" -subj "/CN=big$1.damaged.test" 2>/dev/null |
-	openssl x509 -req -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	    -set_serial "0x$(openssl rand -hex 12)" -days 60 \
-	    -extfile "$T/big.cnf" -out "$T/big$1.crt" >/dev/null 2>&1
-}
 n=0
 while [ "$(stat -c %s "$DB")" -lt 1500000 ] && [ $n -lt 60 ]; do
 	n=$((n + 1))
-	bigleaf $n
+	bigleaf $n damaged.test
 	ctl cert add "big$n" --cert "$T/big$n.crt" --key "$T/big$n.key" >/dev/null || break
 done
 check "a store of more than 1.5 MB ($n certificates)" "$([ "$(stat -c %s "$DB")" -ge 1500000 ]; echo $?)"

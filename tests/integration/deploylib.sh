@@ -37,6 +37,24 @@ mkkey() {	# mkkey FILE: a new EC P-256 key
 	    -out "$1" >/dev/null 2>&1
 }
 
+# bigleaf N DOMAIN: a leaf with 900 long names (about 45 kB) under DOMAIN,
+# by its own key, in $T/bigN.{key,crt}.
+bigleaf() {
+	local i
+	mkkey "$T/big$1.key"
+	{
+		printf 'basicConstraints=CA:FALSE\nsubjectAltName='
+		for i in $(seq 1 900); do
+			printf 'DNS:host-%04d-with-a-rather-long-label-%s.%s,' "$i" "$1" "$2"
+		done
+		printf 'DNS:big%s.%s\n' "$1" "$2"
+	} >"$T/big.cnf"
+	openssl req -new -key "$T/big$1.key" -subj "/CN=big$1.$2" 2>/dev/null |
+	openssl x509 -req -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 12)" -days 60 \
+	    -extfile "$T/big.cnf" -out "$T/big$1.crt" >/dev/null 2>&1
+}
+
 mkleaf() {	# mkleaf OUT KEY CN: a leaf for CN signed by the test CA
 	printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' "$3" \
 	    >"$T/ext.cnf"

@@ -17,28 +17,12 @@ mkca
 mkkey "$T/small.key"; mkleaf "$T/small.crt" "$T/small.key" small.storefull.test
 ok "cert add small (to deploy later)" ctl cert add small --cert "$T/small.crt" --key "$T/small.key" --chain "$T/ca.crt"
 
-# bigleaf N: a leaf with 900 long names (about 45 kB), by its own key.
-bigleaf() {
-	local i
-	mkkey "$T/big$1.key"
-	{
-		printf 'basicConstraints=CA:FALSE\nsubjectAltName='
-		for i in $(seq 1 900); do
-			printf 'DNS:host-%04d-with-a-rather-long-label-%s.storefull.test,' "$i" "$1"
-		done
-		printf 'DNS:big%s.storefull.test\n' "$1"
-	} >"$T/big.cnf"
-	openssl req -new -key "$T/big$1.key" -subj "/CN=big$1.storefull.test" 2>/dev/null |
-	openssl x509 -req -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	    -set_serial "0x$(openssl rand -hex 12)" -days 60 \
-	    -extfile "$T/big.cnf" -out "$T/big$1.crt" >/dev/null 2>&1
-}
 
 # Fill the store with cert add until one is refused.
 n=0 full=
 while [ $n -lt 60 ]; do
 	n=$((n + 1))
-	bigleaf $n
+	bigleaf $n storefull.test
 	if ! ctl cert add "big$n" --cert "$T/big$n.crt" --key "$T/big$n.key" \
 	    >"$T/add.out" 2>"$T/add.err"; then
 		full=$n
