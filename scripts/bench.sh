@@ -2,7 +2,7 @@
 # Benchmarks of acmd against the local AWS emulator.  Figures go to
 # standard output (and bench-results.txt); README.md keeps the latest.
 #
-#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|all]
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|attacks|all]
 #
 # discovery  2,500 certificates in each of 4 regions, emulator quotas on:
 #            time against the minimum the quotas allow, throttled answers
@@ -13,6 +13,9 @@
 # redeploy   auto-redeploy of 200 deployments over 4 regions at the
 #            ImportCertificate quota (1/s per region)
 # load       200 clients reading while a discovery runs: errors, p99
+# attacks    hostile local peers on a 0666 socket over the 10,000-row
+#            inventory (as root, with setpriv): acmd's RSS growth under
+#            each and root's worst ping while it runs
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -48,6 +51,7 @@ start_acmd() {	# start_acmd rate_limits(yes|no)
 socket = $D/acmd.sock
 state_dir = $D/state
 log = stderr
+${BENCH_DAEMON_EXTRA:-}
 [aws]
 endpoint_url = $EMU
 regions = ${REGIONS[*]}
@@ -166,6 +170,53 @@ bench_cli() {
 	report "ratio: acmd is $(python3 -c "print(f'{$cli_ms / max($acmd_ms, 1):.0f}')")x faster"
 }
 
+attack() {	# attack NAME SECONDS UID GROUPS ARGS...: one attack, probed by root
+	local name=$1 secs=$2 uid=$3 groups=$4 base
+	shift 4
+	base=$(awk '/^VmRSS:/ { print $2 }' "/proc/$APID/status")
+	python3 tests/integration/hostile.py probe "$D/acmd.sock" "$APID" "$secs" >"$D/probe.json" &
+	local pp=$!
+	if [ -n "$uid" ]; then
+		setpriv --reuid="$uid" --regid="$uid" ${groups:+--groups=$groups} \
+		    ${groups:---clear-groups} /usr/bin/python3 tests/integration/hostile.py "$@" \
+		    >"$D/attack.json" 2>&1 &
+		local ap=$!
+	fi
+	wait $pp
+	[ -n "$uid" ] && { kill $ap 2>/dev/null; wait $ap 2>/dev/null; }
+	report "$(python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+print("%-44s RSS +%5.1f MiB (peak %5.0f MiB), worst ping %6.1f ms over %d pings, %d errors" % (
+    sys.argv[2], (p["rss_peak_kb"] - int(sys.argv[3])) / 1024, p["rss_peak_kb"] / 1024,
+    p["worst_ms"], p["pings"], p["nerrors"]))' "$D/probe.json" "$name" "$base")"
+	sleep 2
+}
+
+bench_attacks() {
+	[ "$(id -u)" = 0 ] || { echo "attacks: needs root (setpriv)"; return; }
+	report "== hostile peers, $((CERTS * NREG)) inventory rows (scripts/bench.sh attacks)"
+	ulimit -n 8192 2>/dev/null
+	bench_emu --no-quotas
+	seed "$CERTS" "${REGIONS[@]}"
+	BENCH_DAEMON_EXTRA="socket_mode = 0666
+readonly_group = 48302" start_acmd no
+	ctl discover >/dev/null
+	ctl acm list --json >/dev/null
+	attack "no attack" 10 "" ""
+	attack "60 peers x 16 MiB frames before hello" 10 48301 "" \
+	    bigframes "$D/acmd.sock" 60 10
+	attack "a stranger opening 2,100 connections" 10 48301 "" \
+	    fill "$D/acmd.sock" 2100 10
+	attack "8 read-only x 2,000 acm.list --all unread" 12 48303 48302 \
+	    flood "$D/acmd.sock" 8 2000 12
+	attack "3 x acm.list with 1,000,000 regions (10 MB)" 10 48303 48302 \
+	    bigfilter "$D/acmd.sock" 1000000 3
+	attack "3 x acm.list with 300,000 regions (3 MB)" 10 48303 48302 \
+	    bigfilter "$D/acmd.sock" 300000 3
+	report "RSS after the attacks: $(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$APID/status") MiB"
+}
+
 mkcert() {	# mkcert NAME DAYS KEYFILE
 	openssl req -x509 -new -key "$3" -subj "/CN=$1" -days "$2" \
 	    -addext "subjectAltName=DNS:$1" -out "$D/$1.$2.crt" 2>/dev/null
@@ -256,6 +307,7 @@ cli) bench_cli ;;
 deploy) bench_deploy ;;
 redeploy) bench_redeploy ;;
 load) bench_load ;;
-all) bench_discovery; bench_list; bench_cli; bench_deploy; bench_redeploy; bench_load ;;
+attacks) bench_attacks ;;
+all) bench_discovery; bench_list; bench_cli; bench_deploy; bench_redeploy; bench_load; bench_attacks ;;
 *) echo "usage: $0 [discovery|cli|list|deploy|redeploy|load|all]" >&2; exit 2 ;;
 esac

@@ -21,7 +21,8 @@
 #      the recorded ARN, with the recorded version's fingerprint;
 #   2. repository and inventory agree (links, deployment versions);
 #   3. no key was lost (every version added with a key exports a matching one);
-#   4. LMDB opens cleanly after a last SIGKILL and acmd starts again.
+#   4. LMDB opens cleanly after a last SIGKILL (mdb_stat, acmd --check-store)
+#      and acmd starts again.
 # Only 127.0.0.1 is contacted.  Exit status 0 only when all four hold.
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -392,12 +393,14 @@ BG=()
 lmdb=OK
 if ! mdb_stat -a "$STATE" >"$T/mdb_stat.out" 2>&1; then
 	lmdb=FAILED; log "lmdb: mdb_stat -a failed: $(tail -3 "$T/mdb_stat.out")"
+elif ! "$ACMD" -c "$CONF" --check-store >"$T/check-store.out" 2>&1; then
+	lmdb=FAILED; log "lmdb: acmd --check-store: $(tail -3 "$T/check-store.out")"
 elif ! start_daemon; then
 	lmdb=FAILED; log "lmdb: acmd did not start again"
 elif ! ctl status >/dev/null 2>&1; then
 	lmdb=FAILED; log "lmdb: acmd does not answer status"
 else
-	log "lmdb: mdb_stat -a OK ($(grep -c '^Status of' "$T/mdb_stat.out") databases), acmd restarted and answers status"
+	log "lmdb: mdb_stat -a OK ($(grep -c '^Status of' "$T/mdb_stat.out") databases), acmd --check-store OK, acmd restarted and answers status"
 fi
 kill_daemon
 

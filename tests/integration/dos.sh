@@ -92,6 +92,12 @@ sleep 2
 grow=$(( $(rss) - base ))
 is "memory is given back when they go ($grow KiB kept)" 1 "$(( grow < 16384 ))"
 
+# Back-pressure is no refusal: a client that sends many requests at once
+# and then reads gets every answer.
+r=$(as 48217 "$RO_GID" /usr/bin/python3 "$H" pipeline "$SOCK" 300)
+is "300 acm.list --all sent at once, then read: 300 answers, all ok" "300 300" \
+    "$(echo "$r" | jget '"%d %d" % (d["answered"], d["ok"])')"
+
 # 4. One huge request: refused by size, or by its argument bounds, fast.
 r=$(as 48217 "$RO_GID" /usr/bin/python3 "$H" bigfilter "$SOCK" 1000000 1)
 is "a 10 MB acm.list with a million regions: connection dropped" None \

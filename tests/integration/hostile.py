@@ -10,6 +10,7 @@ connections until killed or its time is up.
   hostile.py flood SOCK CONNS REQS SECONDS   acm.list --all, answers never read
   hostile.py bigfilter SOCK ITEMS TIMES      acm.list with ITEMS region strings
   hostile.py idle SOCK                       hello, then silence; seconds to close
+  hostile.py pipeline SOCK REQS              REQS acm.list --all at once, then read
   hostile.py probe SOCK PID SECONDS          root's ping latency, acmd's RSS
 """
 import json
@@ -220,6 +221,27 @@ def idle(sock):
     out(attack="idle", seconds=round(time.monotonic() - t0, 1))
 
 
+def pipeline(sock, reqs):
+    """Not hostile: many requests at once, then every answer read (acmd
+    stops reading while answers wait, and must read on once they go)."""
+    s = connect(sock, timeout=60)
+    s.sendall(HELLO)
+    recv_frame(s)
+    t0 = time.monotonic()
+    s.sendall(b"".join(frame({"kind": "request", "id": i + 1, "cmd": "acm.list",
+                              "args": {"all": True}}) for i in range(reqs)))
+    ok, ids = 0, []
+    while len(ids) < reqs:
+        body = recv_frame(s)
+        if body is None:
+            break
+        if b"\xa6result" in body:
+            ids.append(body.split(b"\xa2id", 1)[1][:9])
+            ok += b"\xa2ok\xc3" in body
+    out(attack="pipeline", reqs=reqs, answered=len(ids), ok=ok,
+        seconds=round(time.monotonic() - t0, 1))
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -269,6 +291,8 @@ def main(argv):
         bigfilter(sock, int(argv[3]), int(argv[4]))
     elif cmd == "idle":
         idle(sock)
+    elif cmd == "pipeline":
+        pipeline(sock, int(argv[3]))
     elif cmd == "probe":
         probe(sock, int(argv[3]), float(argv[4]))
     else:
