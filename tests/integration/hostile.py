@@ -27,19 +27,20 @@ from acmdwire import PROTO_VERSION, connect, frame, recv_frame  # noqa: E402
 HELLO = frame({"kind": "hello", "version": PROTO_VERSION})
 
 
+def readable(s, timeout=0):
+    """poll, not select: attackers hold more than 1,024 descriptors."""
+    p = select.poll()
+    p.register(s, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(p.poll(timeout * 1000))
+
+
 def closed_by_peer(s):
     """True when acmd has closed the connection (reads EOF or a reset)."""
     try:
-        r, _, _ = select.select([s], [], [], 0)
-        if not r:
-            return False
-        while True:
-            d = s.recv(65536)
-            if not d:
+        while readable(s):
+            if not s.recv(65536):
                 return True
-            r, _, _ = select.select([s], [], [], 0)
-            if not r:
-                return False
+        return False
     except OSError:
         return True
 
@@ -107,8 +108,7 @@ def trickle(sock, after_hello):
         except OSError:
             break
         i += 1
-        r, _, _ = select.select([s], [], [], 2)
-        if r and closed_by_peer(s):
+        if readable(s, 2) and closed_by_peer(s):
             break
     out(attack="trickle", hello=after_hello,
         seconds=round(time.monotonic() - t0, 1))
