@@ -25,6 +25,7 @@
 #include "jobs/jobs.h"
 #include "keycheck.h"
 #include "log.h"
+#include "mismatch.h"
 #include "proto.h"
 #include "sd.h"
 #include "server.h"
@@ -336,6 +337,7 @@ main(int argc, char **argv)
 
 	sdx_stopping();
 	deploy_shutdown();
+	mismatch_shutdown();
 	server_stop();
 	creds_forget_all();
 	aws_shutdown();

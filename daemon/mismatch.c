@@ -4,6 +4,8 @@
  * (ACMD_EVENT=deploy-mismatch, deploy-missing) and recorded; an
  * auto-redeploy deployment is repaired at once.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +34,15 @@ struct dep_check_run {
 };
 
 struct dep_check {
+	TAILQ_ENTRY(dep_check) entry;	/* in flight */
 	struct dep_check_run *run;
 	char		*key;
 	char		*sha256;
 	int		 auto_redeploy;
 	char		*arn;
 };
+
+static TAILQ_HEAD(, dep_check) checks = TAILQ_HEAD_INITIALIZER(checks);
 
 static void
 dep_check_release(struct dep_check_run *run)
@@ -166,6 +171,7 @@ dep_checked(struct aws_result *r, void *arg)
 		json_object_set_new(row, "error", json_string(error));
 	json_array_append_new(c->run->rows, row);
 	free(error);
+	TAILQ_REMOVE(&checks, c, entry);
 	dep_check_release(c->run);
 	free(c->key);
 	free(c->sha256);
@@ -214,6 +220,7 @@ dep_check_start(struct dep_check_run *run)
 		c->arn = xstrdup(rec_str(rec, DEP_ARN));
 		c->auto_redeploy = rec_bool(rec, DEP_AUTO_REDEPLOY);
 		run->pending++;
+		TAILQ_INSERT_TAIL(&checks, c, entry);
 		acm_get_certificate(cred, rec_str(rec, DEP_REGION), c->arn,
 		    dep_checked, c);
 		aws_cred_unref(cred);
@@ -221,6 +228,24 @@ dep_check_start(struct dep_check_run *run)
 	json_decref(keys);
 	json_decref(recs);
 	dep_check_release(run);
+}
+
+/*
+ * acmd stops: the checks still waiting for AWS end as errors (aws_shutdown
+ * drops their calls without a callback), so each run answers and goes.
+ */
+void
+mismatch_shutdown(void)
+{
+	struct aws_result	 r;
+	struct dep_check	*c;
+
+	while ((c = TAILQ_FIRST(&checks)) != NULL) {
+		memset(&r, 0, sizeof r);
+		r.err.code = (char *)"Shutdown";
+		r.err.message = (char *)"acmd is stopping";
+		dep_checked(&r, c);
+	}
 }
 
 void

@@ -18,5 +18,7 @@ struct job;
  * it is not running).
  */
 void	mismatch_check(struct op_reply, struct job *);
+/* acmd stops: the checks in flight end as errors. */
+void	mismatch_shutdown(void);
 
 #endif

@@ -142,6 +142,7 @@ store_file_check(const char *dir, char **cause)
  */
 static sigjmp_buf	 check_jmp;
 static char		 check_assert_msg[512];
+static MDB_cursor	*check_cur;	/* the walk's, closed after a jump */
 
 static void
 check_assert(MDB_env *env, const char *msg)
@@ -255,11 +256,12 @@ check_walk(MDB_txn *txn, MDB_dbi dbi, struct check_db *c, FILE *out)
 	const char	*why;
 	int		 rc;
 
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+	if ((rc = mdb_cursor_open(txn, dbi, &check_cur)) != 0) {
 		fprintf(out, "%s: cannot open a cursor: %s\n", c->name,
 		    mdb_strerror(rc));
 		return (-1);
 	}
+	cur = check_cur;
 	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		c->records++;
@@ -270,6 +272,7 @@ check_walk(MDB_txn *txn, MDB_dbi dbi, struct check_db *c, FILE *out)
 			    why);
 		}
 	}
+	check_cur = NULL;
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND) {
 		fprintf(out, "%s: damaged after %zu records (last key '%s'): "
@@ -301,6 +304,10 @@ check_env(MDB_env *env, FILE *out)
 		memset(&c, 0, sizeof c);
 		c.name = store_db_name(i);
 		if (sigsetjmp(check_jmp, 0) != 0) {
+			/* Only memory to give back: the pages are not read. */
+			if (check_cur != NULL)
+				mdb_cursor_close(check_cur);
+			check_cur = NULL;
 			fprintf(out, "%s: damaged after %zu records (last key "
 			    "'%s'): LMDB: %s\n", c.name, c.records, c.last,
 			    check_assert_msg);
