@@ -33,10 +33,11 @@
 #include "xmalloc.h"
 
 /*
- * Limits that keep one peer from taking acmd's memory or time (DESIGN.md,
- * "Trust boundaries").  Before its hello a peer may send one small frame
- * and has SERVER_HELLO_TIMEOUT in all; a frame once begun must be whole
- * within SERVER_FRAME_TIMEOUT, however slowly it trickles in.
+ * Limits that keep one peer from taking acmd's memory or time (DESIGN.md:
+ * "nothing a peer sends can make acmd hold memory or time without bound";
+ * acmd(8), THE CONTROL SOCKET).  Before its hello a peer may send one
+ * small frame and has SERVER_HELLO_TIMEOUT in all; a frame once begun must
+ * be whole within SERVER_FRAME_TIMEOUT, however slowly it trickles in.
  */
 #define SERVER_HELLO_TIMEOUT	10
 #define SERVER_HELLO_MAX	4096
