@@ -373,6 +373,7 @@ disc_keep(struct disc_region *r, const char *arn)
 	json_t	*rec;
 
 	rec = json_deep_copy(json_object_get(r->existing, arn));
+	json_object_set_new(rec, "credential", json_string(r->cred_name));
 	disc_record(r, arn, rec, NULL, NULL);
 	r->unchanged++;
 	if (json_object_size(r->batch) >= DISC_BATCH)

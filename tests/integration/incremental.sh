@@ -124,4 +124,20 @@ is "status --json: the last full and the last incremental run" "True True" \
 like "status: the last full and incremental runs" \
     "discovery +last full [0-9]{4}-.*, last incremental [0-9]{4}-" "$(ctl status)"
 
+# --- the last full run is kept over a restart; full_discovery_interval ------------
+ok "acmd stops" stop_daemon
+ok "acmd starts again" start_daemon
+json=$(ctl --json discover)
+is "after a restart the next run is still incremental" False \
+    "$(echo "$json" | jget 'd.get("full")')"
+ok "acmd stops" stop_daemon
+write_conf "[aws]" "endpoint_url = $E" "regions = $R" "rate_limits = no" \
+    "[jobs]" "discovery_interval = 0" "full_discovery_interval = 0"
+ok "acmd starts with full_discovery_interval = 0" start_daemon
+emu POST /_emu/stats/reset >/dev/null
+json=$(ctl --json discover)
+is "full_discovery_interval = 0: every run is full" "True 12" \
+    "$(echo "$json" | jget '"%s %d" % (d.get("full"), d["found"])')"
+is "  and reads every one's tags" 12 "$(calls ListTagsForCertificate)"
+
 finish
