@@ -5,7 +5,9 @@
 # type, in-use flag) is described and recorded by the next incremental
 # discovery, and only the certificates that changed are; tags changed
 # behind acmd's back show after a full pass (discover --full); status
-# shows the last full and the last incremental run.
+# shows the last full and the last incremental run.  A certificate ACM may
+# renew (Amazon-issued, private) in its 60-day renewal window, and one not
+# ISSUED, is described on every pass.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
 
@@ -116,6 +118,16 @@ emu POST /_emu/stats/reset >/dev/null
 ctl --json discover >/dev/null
 is "an incremental pass describes what is not ISSUED (the revoked one)" 1 \
     "$(calls DescribeCertificate)"
+
+# --- inside ACM's renewal window: described every time (RenewalSummary) ------------
+ok "a private certificate now expires in 30 days" \
+    emu POST /_emu/expire '{"arn":"'"${PR[1]}"'","days":30}'
+ctl discover >/dev/null
+emu POST /_emu/stats/reset >/dev/null
+json=$(ctl --json discover)
+is "an incremental pass describes it again though its summary did not change (and the revoked one)" \
+    2 "$(calls DescribeCertificate)"
+is "  and keeps the other 10 as they were" 10 "$(echo "$json" | jget 'd.get("unchanged")')"
 
 # --- status ---------------------------------------------------------------------
 st=$(ctl --json status)
