@@ -44,6 +44,8 @@ static const struct ctl_opt cert_export_opts[] = {
 static const struct ctl_opt discover_opts[] = {
 	{ "credential", OPT_LIST, NULL, "only this credential (repeatable)" },
 	{ "region", OPT_LIST, NULL, "only this region (repeatable)" },
+	{ "full", OPT_FLAG, NULL, "describe every certificate and read its "
+	  "tags, not only what the listing shows changed" },
 	{ NULL, 0, NULL, NULL }
 };
 

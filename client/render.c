@@ -825,6 +825,12 @@ render_status(const msgpack_object *o, FILE *f)
 		}
 		fputc('\n', f);
 	}
+	if ((j = mp_map_get(o, "discovery")) != NULL &&
+	    j->type == MSGPACK_OBJECT_MAP) {
+		format_when(mp_map_get(j, "last_full"), a, sizeof a);
+		format_when(mp_map_get(j, "last_incremental"), b, sizeof b);
+		fprintf(f, "discovery last full %s, last incremental %s\n", a, b);
+	}
 	jobs = mp_map_get(o, "jobs");
 	if (jobs == NULL || jobs->type != MSGPACK_OBJECT_ARRAY)
 		return;
@@ -959,8 +965,8 @@ render_discover(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "credential", "account", "region",
 	    "found", "new", "changed", "gone", "errors", "error", NULL };
-	static const char *const keys[] = { "found", "new", "changed", "gone",
-	    "errors", NULL };
+	static const char *const keys[] = { "found", "new", "changed",
+	    "unchanged", "gone", "errors", NULL };
 	const msgpack_object	*v;
 	uint64_t		 ms = 0;
 	char			*dummy = NULL, *s;
@@ -968,7 +974,10 @@ render_discover(const msgpack_object *o, FILE *f)
 
 	mp_get_uint(o, "duration_ms", &ms, &dummy);
 	free(dummy);
-	fprintf(f, "discovery done in %.1f s:", (double)ms / 1000);
+	v = mp_map_get(o, "full");
+	fprintf(f, "discovery (%s) done in %.1f s:", v == NULL ? "?" :
+	    v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean ? "full" :
+	    "incremental", (double)ms / 1000);
 	for (i = 0; keys[i] != NULL; i++) {
 		if ((v = mp_map_get(o, keys[i])) == NULL)
 			continue;

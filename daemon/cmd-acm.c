@@ -28,9 +28,11 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 {
 	char	**creds = NULL, **regions = NULL, *cause = NULL;
 	size_t	 ncreds = 0, nregions = 0, i;
+	int	 full = 0;
 
 	if (cmd_arg_strv(ctx, PROTO_A_CREDENTIAL, 0, &creds, &ncreds) != 0 ||
-	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &regions, &nregions) != 0)
+	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &regions, &nregions) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_FULL, &full) != 0)
 		goto out;
 	for (i = 0; i < ncreds; i++) {
 		struct aws_cred	*c;
@@ -50,7 +52,7 @@ cmd_discover_exec(struct cmd_ctx *ctx)
 		}
 	}
 	discovery_start(creds ? strv_json(creds) : NULL, regions ?
-	    strv_json(regions) : NULL, cmd_op(ctx));
+	    strv_json(regions) : NULL, full, cmd_op(ctx));
 out:
 	mp_strv_free(creds);
 	mp_strv_free(regions);
@@ -58,7 +60,7 @@ out:
 
 const struct cmd_entry cmd_discover_entry = {
 	.name = PROTO_CMD_DISCOVER,
-	.usage = "discover [--credential C]... [--region R]...",
+	.usage = "discover [--credential C]... [--region R]... [--full]",
 	.exec = cmd_discover_exec,
 };
 

@@ -12,6 +12,7 @@
 #include "rec.h"
 #include "repo.h"
 #include "mpjson.h"
+#include "jobs/discovery.h"
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
@@ -63,7 +64,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 {
 	struct mp_buf	*b;
 	uint64_t	 used = 0, mapsize = 0;
-	json_t		*counts;
+	json_t		*counts, *disc;
 	char		*cause = NULL;
 
 	if (store_usage(acmd.store, &used, &mapsize, &cause) != 0 ||
@@ -73,7 +74,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	b = mp_buf_new();
-	mp_map(b, 10);
+	mp_map(b, 11);
 	mp_kstr(b, "version", PACKAGE_VERSION);
 	mp_kuint(b, "protocol", PROTO_VERSION);
 	mp_kint(b, "pid", (int64_t)getpid());
@@ -93,6 +94,10 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	json_decref(counts);
 	mp_str(b, "jobs");
 	sched_pack(b);
+	mp_str(b, "discovery");
+	disc = discovery_state();
+	mp_pack_json(b, disc);
+	json_decref(disc);
 	cmd_reply_ok(ctx, b);
 	mp_buf_free(b);
 }

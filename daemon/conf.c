@@ -112,9 +112,16 @@ const struct conf_entry conf_table[] = {
 	  "region; ACM unless a service is named; 0: no limit)" },
 
 	{ .section = "jobs", .key = "discovery_interval", .type = CONF_DURATION,
-	  .offset = OFF(discovery_interval), .def = "6h", .min = 0,
+	  .offset = OFF(discovery_interval), .def = "15m", .min = 0,
 	  .max = 30LL * 86400,
-	  .help = "how often discovery runs (0: only on demand)" },
+	  .help = "how often discovery runs (0: only on demand); a run is "
+	  "incremental unless the last full one is older than "
+	  "full_discovery_interval" },
+	{ .section = "jobs", .key = "full_discovery_interval",
+	  .type = CONF_DURATION, .offset = OFF(full_discovery_interval),
+	  .def = "24h", .min = 0, .max = 30LL * 86400,
+	  .help = "how often a discovery describes every certificate and "
+	  "reads its tags and InUseBy (0: every run is full)" },
 	{ .section = "jobs", .key = "mismatch_interval", .type = CONF_DURATION,
 	  .offset = OFF(mismatch_interval), .def = "1h", .min = 0,
 	  .max = 30LL * 86400,

@@ -77,6 +77,7 @@ static const struct proto_arg cert_export_args[] = {
 static const struct proto_arg discover_args[] = {
 	STRV(PROTO_A_CREDENTIAL, 0, LEN_NAME, ITEMS_CREDS),
 	STRV(PROTO_A_REGION, 0, LEN_REGION, ITEMS_REGIONS),
+	BOOL(PROTO_A_FULL),
 	END
 };
 

@@ -145,6 +145,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_EXPIRING	"expiring"
 #define PROTO_A_EXTERNAL_ID	"external_id"
 #define PROTO_A_HOSTED_ZONE	"hosted_zone"
+#define PROTO_A_FULL		"full"
 #define PROTO_A_ID		"id"
 #define PROTO_A_KEY_ALGORITHM	"key_algorithm"
 #define PROTO_A_KEY_PEM		"key_pem"

@@ -16,6 +16,10 @@ struct job;
 
 struct disc_run;
 
+#define DISC_BATCH	250
+/* ACM renews its own certificates from 60 days before they expire. */
+#define DISC_RENEWAL_WINDOW	(60LL * 86400)
+
 /* One region of one account. */
 struct disc_region {
 	struct disc_run		*run;
@@ -30,6 +34,7 @@ struct disc_region {
 	int			 outstanding;	/* certificates in progress */
 	int			 iam;		/* the IAM unit of an account */
 	uint64_t		 found, new, changed, gone, errors;
+	uint64_t		 unchanged;	/* kept without a describe */
 	char			*error;		/* the first error */
 	int			 network;	/* every error: AWS not reached */
 	int			 incomplete;	/* the listing failed */
@@ -63,6 +68,8 @@ struct disc_run {
 	uint64_t		 certs_seen;
 	uint64_t		 calls_before;
 	json_t			*cred_errors;
+	int			 full;		/* describe and tag everything */
+	int			 whole;		/* every credential and region */
 };
 
 /* Merge a record (taken over) and its PEM into the batch, counting. */
@@ -74,5 +81,16 @@ void	disc_flush(struct disc_region *);
 void	disc_load_existing(struct disc_region *);
 /* Mark what a complete listing no longer has as gone. */
 void	disc_mark_gone(struct disc_region *);
+/*
+ * 1 when an incremental discovery may keep the record from before of the
+ * certificate ListCertificates summarised so (no describe needed).
+ */
+int	disc_unchanged(struct disc_region *, const char *, const json_t *);
+/* Keep the record from before (seen now), into the batch. */
+void	disc_keep(struct disc_region *, const char *);
+/* Is a full discovery due (none yet, or the last too old)? */
+int	disc_full_due(void);
+/* A whole discovery (full or not) ended without failures now. */
+void	disc_state_note(int);
 
 #endif

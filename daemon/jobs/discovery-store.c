@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "acmd.h"
+#include "conf.h"
+#include "discovery.h"
 #include "discovery-int.h"
 #include "inventory.h"
 #include "log.h"
@@ -315,3 +317,142 @@ fail:
 	free(cause);
 }
 
+
+/* Two summaries alike: numbers by value (a time may come back an integer). */
+static int
+disc_same_summary(const json_t *a, const json_t *b)
+{
+	const char	*k;
+	json_t		*va, *vb;
+
+	if (!json_is_object(a) || !json_is_object(b) ||
+	    json_object_size(a) != json_object_size(b))
+		return (0);
+	json_object_foreach((json_t *)a, k, va) {
+		if ((vb = json_object_get(b, k)) == NULL)
+			return (0);
+		if (json_is_number(va) && json_is_number(vb)) {
+			if (json_number_value(va) != json_number_value(vb))
+				return (0);
+		} else if (!json_equal(va, vb))
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * An incremental discovery describes a certificate only when the listing
+ * may not tell all: new (or gone before), its summary changed, not ISSUED,
+ * or one ACM renews itself inside its renewal window (RenewalSummary moves
+ * before anything in the summary does).
+ */
+int
+disc_unchanged(struct disc_region *r, const char *arn, const json_t *s)
+{
+	json_t		*old = json_object_get(r->existing, arn), *na;
+	const char	*status = rec_str(s, "Status"), *type = rec_str(s, "Type");
+
+	if (old == NULL || rec_bool(old, "gone") ||
+	    !disc_same_summary(json_object_get(old, "summary"), s))
+		return (0);
+	if (status == NULL || strcmp(status, "ISSUED") != 0)
+		return (0);
+	if (type == NULL || strcmp(type, "AMAZON_ISSUED") == 0 ||
+	    strcmp(type, "PRIVATE") == 0) {
+		na = json_object_get(s, "NotAfter");
+		if (!json_is_number(na) || json_number_value(na) -
+		    (double)time(NULL) <= (double)DISC_RENEWAL_WINDOW)
+			return (0);
+	}
+	return (1);
+}
+
+void
+disc_keep(struct disc_region *r, const char *arn)
+{
+	json_t	*rec;
+
+	rec = json_deep_copy(json_object_get(r->existing, arn));
+	json_object_set_new(rec, "credential", json_string(r->cred_name));
+	disc_record(r, arn, rec, NULL, NULL);
+	r->unchanged++;
+	if (json_object_size(r->batch) >= DISC_BATCH)
+		disc_flush(r);
+}
+
+/* When the last whole discoveries ended: DB_JOBS, DISC_STATE_KEY. */
+#define DISC_STATE_KEY	"discovery/state"
+
+static json_t *
+disc_state_read(void)
+{
+	json_t	*st;
+	char	*cause = NULL;
+
+	if ((st = rec_read(DB_JOBS, DISC_STATE_KEY, &cause)) == NULL &&
+	    cause != NULL) {
+		log_warnx("discovery: %s", cause);
+		free(cause);
+	}
+	return (st != NULL ? st : json_object());
+}
+
+int
+disc_full_due(void)
+{
+	json_t		*st;
+	long long	 last;
+
+	if (acmd.conf->full_discovery_interval == 0)
+		return (1);
+	st = disc_state_read();
+	last = rec_int(st, "last_full");
+	json_decref(st);
+	return (last <= 0 || time(NULL) - last >=
+	    (long long)acmd.conf->full_discovery_interval);
+}
+
+static int
+disc_state_fn(struct store_txn *t, void *arg, char **cause)
+{
+	json_t	*st;
+
+	if ((st = rec_get(t, DB_JOBS, DISC_STATE_KEY, cause)) == NULL) {
+		if (*cause != NULL)
+			return (-1);
+		st = json_object();
+	}
+	json_object_set_new(st, *(int *)arg ? "last_full" : "last_incremental",
+	    json_integer(time(NULL)));
+	if (rec_put(t, DB_JOBS, DISC_STATE_KEY, st, cause) != 0) {
+		json_decref(st);
+		return (-1);
+	}
+	json_decref(st);
+	return (0);
+}
+
+void
+disc_state_note(int full)
+{
+	char	*cause = NULL;
+
+	if (store_write(acmd.store, disc_state_fn, &full, &cause) != 0) {
+		log_warnx("discovery: cannot note the run: %s", cause);
+		free(cause);
+	}
+}
+
+json_t *
+discovery_state(void)
+{
+	json_t	*st = disc_state_read(), *out;
+
+	out = json_pack("{s:I, s:I, s:I, s:I}",
+	    "last_full", (json_int_t)rec_int(st, "last_full"),
+	    "last_incremental", (json_int_t)rec_int(st, "last_incremental"),
+	    "interval", (json_int_t)acmd.conf->discovery_interval,
+	    "full_interval", (json_int_t)acmd.conf->full_discovery_interval);
+	json_decref(st);
+	return (out);
+}

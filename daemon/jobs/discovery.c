@@ -26,7 +26,6 @@
 #include "xmalloc.h"
 
 #define DISC_PAGE	1000
-#define DISC_BATCH	250
 #define DISC_PROGRESS_MS 250
 
 static struct disc_run	*running;
@@ -196,6 +195,8 @@ disc_cert_record(const struct disc_cert *c)
 	set_if(rec, "domain_validation", json_incref(json_object_get(d,
 	    "DomainValidationOptions")));
 	set_if(rec, "tags", disc_tags(c));
+	/* What an incremental discovery compares the next listing with. */
+	set_if(rec, "summary", json_incref(c->summary));
 	if (c->cert == NULL)
 		return (rec);
 	if (pem_certinfo_parse(c->cert, strlen(c->cert), &ci, &cause) == 0) {
@@ -330,15 +331,21 @@ disc_listed(struct aws_result *res, void *arg)
 	json_array_foreach(list, i, s) {
 		if ((arn = rec_str(s, "CertificateArn")) == NULL)
 			continue;
+		if (!r->run->full && disc_unchanged(r, arn, s)) {
+			disc_keep(r, arn);
+			continue;
+		}
 		c = xcalloc(1, sizeof *c);
 		c->r = r;
 		c->arn = xstrdup(arn);
 		c->summary = json_incref(s);
-		c->pending = 2;
+		c->pending = r->run->full ? 2 : 1;
 		r->outstanding++;
 		acm_describe_certificate(r->cred, r->region, arn, disc_described,
 		    c);
-		acm_list_tags(r->cred, r->region, arn, disc_got_tags, c);
+		/* Tags (and InUseBy of the unchanged) on a full pass only. */
+		if (r->run->full)
+			acm_list_tags(r->cred, r->region, arn, disc_got_tags, c);
 	}
 	next = rec_str(res->json, "NextToken");
 	if (next != NULL && *next != '\0')
@@ -492,6 +499,7 @@ disc_summary(struct disc_run *run)
 {
 	json_t		*out, *units = json_array(), *u;
 	uint64_t	 found = 0, new = 0, changed = 0, gone = 0, errors = 0;
+	uint64_t	 unchanged = 0;
 	size_t		 i;
 
 	for (i = 0; i < run->nunits; i++) {
@@ -512,6 +520,7 @@ disc_summary(struct disc_run *run)
 		changed += r->changed;
 		gone += r->gone;
 		errors += r->errors;
+		unchanged += r->unchanged;
 	}
 	errors += json_array_size(run->cred_errors);
 	out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -521,6 +530,8 @@ disc_summary(struct disc_run *run)
 	    "errors", (json_int_t)errors,
 	    "aws_calls", (json_int_t)(aws_get_stats()->calls -
 	    run->calls_before));
+	json_object_set_new(out, "full", json_boolean(run->full));
+	json_object_set_new(out, "unchanged", json_integer(unchanged));
 	json_object_set_new(out, "regions", units);
 	json_object_set(out, "credential_errors", run->cred_errors);
 	return (out);
@@ -569,7 +580,7 @@ disc_failures(struct disc_run *run, size_t *nfailed, int *network)
  * or ENETWORK when AWS could not be reached at all) naming what failed,
  * with the summary, as a deploy to several regions answers.
  */
-static void
+static int
 disc_answer(struct disc_run *run, json_t *summary, const char *line)
 {
 	size_t	 nfailed, total;
@@ -580,7 +591,7 @@ disc_answer(struct disc_run *run, json_t *summary, const char *line)
 		op_ok(&run->reply, summary);
 		if (run->job != NULL)
 			job_done(run->job, 1, line);
-		return;
+		return (1);
 	}
 	total = run->nunits + json_array_size(run->cred_errors);
 	op_fail_data(&run->reply, network ? PROTO_ENETWORK : PROTO_EAWS,
@@ -591,6 +602,7 @@ disc_answer(struct disc_run *run, json_t *summary, const char *line)
 	if (run->job != NULL)
 		job_done(run->job, 0, list);
 	free(list);
+	return (0);
 }
 
 static void
@@ -601,13 +613,15 @@ disc_finish(struct disc_run *run)
 	size_t		 i;
 
 	summary = disc_summary(run);
-	xasprintf(&line, "%lld found, %lld new, %lld changed, %lld gone, "
-	    "%lld errors", rec_int(summary, "found"), rec_int(summary, "new"),
+	xasprintf(&line, "%s: %lld found, %lld new, %lld changed, %lld gone, "
+	    "%lld errors", run->full ? "full" : "incremental",
+	    rec_int(summary, "found"), rec_int(summary, "new"),
 	    rec_int(summary, "changed"), rec_int(summary, "gone"),
 	    rec_int(summary, "errors"));
 	log_info("discovery: done in %lld ms: %s",
 	    rec_int(summary, "duration_ms"), line);
-	disc_answer(run, summary, line);
+	if (disc_answer(run, summary, line) && run->whole)
+		disc_state_note(run->full);
 	free(line);
 	inv_warm();
 	for (i = 0; i < run->nunits; i++)
@@ -723,13 +737,15 @@ discovery_running(void)
 }
 
 void
-discovery_start(json_t *creds, json_t *regions, struct op_reply reply)
+discovery_start(json_t *creds, json_t *regions, int full,
+    struct op_reply reply)
 {
 	struct disc_run		*run;
 	struct disc_ident	*id;
 	struct aws_cred		*cred;
 	char			**names, *why = NULL, *cause = NULL;
 	size_t			 n, i;
+	int			 whole;
 
 	if (running != NULL) {
 		op_fail(&reply, PROTO_EBUSY, "a discovery is running already "
@@ -739,6 +755,7 @@ discovery_start(json_t *creds, json_t *regions, struct op_reply reply)
 		json_decref(regions);
 		return;
 	}
+	whole = creds == NULL && regions == NULL;
 	if (regions == NULL && (regions = config_regions(acmd.conf,
 	    &cause)) == NULL) {
 		op_fail(&reply, PROTO_EINTERNAL, "%s", cause);
@@ -776,8 +793,11 @@ discovery_start(json_t *creds, json_t *regions, struct op_reply reply)
 	run->cred_errors = json_array();
 	run->started_ms = now_ms();
 	run->calls_before = aws_get_stats()->calls;
+	run->whole = whole;
+	run->full = full || disc_full_due();
 	running = run;
-	log_info("discovery: starting: %zu credential%s, %zu region%s",
+	log_info("discovery: starting (%s): %zu credential%s, %zu region%s",
+	    run->full ? "full" : "incremental",
 	    json_array_size(creds), json_array_size(creds) == 1 ? "" : "s",
 	    json_array_size(regions), json_array_size(regions) == 1 ? "" : "s");
 	run->starting = 1;	/* held until every credential is looked at */
@@ -820,7 +840,7 @@ static void
 disc_job_fn(struct job *j, void *arg)
 {
 	disc_next_job = j;
-	discovery_start(NULL, NULL, (struct op_reply){ NULL,
+	discovery_start(NULL, NULL, 0, (struct op_reply){ NULL,
 	    disc_job_refused, j });
 	disc_next_job = NULL;
 }

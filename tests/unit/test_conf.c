@@ -20,7 +20,8 @@ test_defaults(void **state)
 	assert_string_equal(c->socket, "/run/acmd/acmd.sock");
 	assert_int_equal(c->socket_mode, 0660);
 	assert_int_equal(c->admin_gid, (gid_t)-1);
-	assert_int_equal(c->discovery_interval, 6 * 3600);
+	assert_int_equal(c->discovery_interval, 15 * 60);
+	assert_int_equal(c->full_discovery_interval, 24 * 3600);
 	assert_int_equal(c->mismatch_interval, 3600);
 	assert_int_equal(c->max_attempts, 3);
 	assert_int_equal(c->nthresholds, 4);
