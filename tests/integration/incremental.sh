@@ -17,6 +17,11 @@ E=http://127.0.0.1:$EMU_PORT
 calls() {	# calls OPERATION: ACM calls of it since the stats were reset
 	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('$1', {}).get('$R', 0)"
 }
+rediscover() {	# rediscover [--full]: stats reset, then discover; sets json
+	emu POST /_emu/stats/reset >/dev/null
+	json=$(ctl --json discover "$@")
+}
+
 field() {	# field ARN PYTHON-EXPR-ON-THE-RECORD (d): from acm show --json
 	ctl --json acm show "$1" | jget "$2"
 }
@@ -36,8 +41,7 @@ mapfile -t PR < <(arns PRIVATE)
 is "the emulator holds 4 of each type" "4 4 4" "${#A[@]} ${#I[@]} ${#PR[@]}"
 
 # --- the first discovery is full ----------------------------------------------
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover)
+rediscover
 is "the first discovery is full, finds 12" "True 12 0" \
     "$(echo "$json" | jget '"%s %d %d" % (d["full"], d["found"], d["errors"])')"
 is "  it describes every certificate" 12 "$(calls DescribeCertificate)"
@@ -46,8 +50,7 @@ seen=$(field "${PR[1]}" 'd["last_seen"]')
 sleep 1.1
 
 # --- unchanged: ListCertificates only ------------------------------------------
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover)
+rediscover
 is "an unchanged rediscovery is incremental: 12 found, none changed" \
     "False 12 0 0 0" "$(echo "$json" | jget '"%s %d %d %d %d" % (d.get("full"), d["found"], d["new"], d["changed"], d["gone"])')"
 is "  it makes one ListCertificates call" 1 "$(calls ListCertificates)"
@@ -79,8 +82,7 @@ ok "tags (awscli)" awsc acm add-tags-to-certificate --certificate-arn "${A[2]}" 
     --tags Key=team,Value=behind-the-back
 ok "expiry moved" emu POST /_emu/expire '{"arn":"'"${PR[0]}"'","days":200}'
 
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover)
+rediscover
 is "the next rediscovery is incremental: 12 found, 1 new, 1 gone, 5 changed" \
     "False 12 1 1 5" "$(echo "$json" | jget '"%s %d %d %d %d" % (d.get("full"), d["found"], d["new"], d["gone"], d["changed"])')"
 is "  it describes only the 6 listed that changed" 6 "$(calls DescribeCertificate)"
@@ -104,8 +106,7 @@ is "tags changed behind acmd's back: not read by an incremental pass" None \
     "$(field "${A[2]}" '(d.get("tags") or {}).get("team")')"
 
 # --- a full pass: every certificate described and tagged -------------------------
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover --full)
+rediscover --full
 is "discover --full is full: 12 found" "True 12" \
     "$(echo "$json" | jget '"%s %d" % (d.get("full"), d["found"])')"
 is "  it describes every certificate" 12 "$(calls DescribeCertificate)"
@@ -114,8 +115,7 @@ is "  the tags changed behind acmd's back are recorded" behind-the-back \
     "$(field "${A[2]}" '(d.get("tags") or {}).get("team")')"
 
 # --- not ISSUED is described every time --------------------------------------------
-emu POST /_emu/stats/reset >/dev/null
-ctl --json discover >/dev/null
+rediscover
 is "an incremental pass describes what is not ISSUED (the revoked one)" 1 \
     "$(calls DescribeCertificate)"
 
@@ -123,8 +123,7 @@ is "an incremental pass describes what is not ISSUED (the revoked one)" 1 \
 ok "a private certificate now expires in 30 days" \
     emu POST /_emu/expire '{"arn":"'"${PR[1]}"'","days":30}'
 ctl discover >/dev/null
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover)
+rediscover
 is "an incremental pass describes it again though its summary did not change (and the revoked one)" \
     2 "$(calls DescribeCertificate)"
 is "  and keeps the other 10 as they were" 10 "$(echo "$json" | jget 'd.get("unchanged")')"
@@ -146,8 +145,7 @@ ok "acmd stops" stop_daemon
 write_conf "[aws]" "endpoint_url = $E" "regions = $R" "rate_limits = no" \
     "[jobs]" "discovery_interval = 0" "full_discovery_interval = 0"
 ok "acmd starts with full_discovery_interval = 0" start_daemon
-emu POST /_emu/stats/reset >/dev/null
-json=$(ctl --json discover)
+rediscover
 is "full_discovery_interval = 0: every run is full" "True 12" \
     "$(echo "$json" | jget '"%s %d" % (d.get("full"), d["found"])')"
 is "  and reads every one's tags" 12 "$(calls ListTagsForCertificate)"
