@@ -90,7 +90,12 @@ is "root's pings all answered during the flood" 0 "$(jget 'd["nerrors"]' <"$T/pr
 is "  and the peers were closed once idle past client_idle_timeout" 8 "$(echo "$r" | jget 'd["dropped"]')"
 sleep 2
 grow=$(( $(rss) - base ))
-is "memory is given back when they go ($grow KiB kept)" 1 "$(( grow < 16384 ))"
+if grep -qa __asan_init "$ACMD"; then
+	# Its allocator keeps what is freed in a quarantine: nothing to see.
+	check "memory is given back when they go # SKIP under AddressSanitizer" 0
+else
+	is "memory is given back when they go ($grow KiB kept)" 1 "$(( grow < 16384 ))"
+fi
 
 # Back-pressure is no refusal: a client that sends many requests at once
 # and then reads gets every answer.
