@@ -32,6 +32,13 @@
 #include "store.h"
 
 #define INV_PEM_PREFIX	"~pem/"
+/*
+ * jobs database, key "discovery/listed/ACCOUNT/REGION/": {at}, when a
+ * complete listing of that region last ended.  A record it did not mark
+ * gone was in it: its last_seen is at least that (an incremental
+ * discovery does not rewrite the records it keeps as they were).
+ */
+#define INV_LISTED_PREFIX	"discovery/listed/"
 
 /* Visit every live (or, with all set, every) inventory record. */
 typedef int (*inv_cb)(const char *, json_t *, void *);
@@ -40,6 +47,8 @@ int	 inv_foreach(struct store_txn *, const char *, int, inv_cb, void *,
 /* The inventory key of an ACM ARN (allocated), NULL if it is not one. */
 char	*inv_key_for_arn(const char *);
 /* Find an inventory record by ARN; *key (optional) gets its key. */
+/* The record's last_seen, counting its region's last complete listing. */
+void	 inv_last_seen(struct store_txn *, const char *, json_t *);
 json_t	*inv_find_arn(struct store_txn *, const char *, char **, char **);
 /* Keep the PEM of inventory key's certificate (~pem/KEY). */
 int	 inv_put_pem(struct store_txn *, const char *, const char *,
@@ -96,5 +105,7 @@ const void *inv_list(struct inv_filter *, size_t *,
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
+/* A write of exactly these records (key -> record), into the cache. */
+void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
 
 #endif

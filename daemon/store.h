@@ -123,6 +123,8 @@ int	store_next_id(struct store_txn *, const char *, uint64_t *, char **);
  * caches of a database's contents know when to rebuild.
  */
 uint64_t store_generation(struct store *, enum store_db);
+/* Give back the mapped pages touched so far (they are re-read on need). */
+void	 store_drop_pages(struct store *);
 
 /* Bytes used by the environment (pages in use), and the map size. */
 int	store_usage(struct store *, uint64_t *, uint64_t *, char **);
