@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "acmd.h"
+#include "cmd.h"
 #include "deployments.h"
 #include "inventory.h"
 #include "log.h"
@@ -587,7 +588,10 @@ acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
  * (epoch), the same --all, and no row's days left has moved.
  */
 struct inv_answer {
-	struct mp_buf	*b;
+	struct mp_buf	*b;		/* the rows, without an array head */
+	size_t		*cuts;		/* where each part starts */
+	size_t		*counts;	/* and its rows */
+	size_t		 nparts, aparts;
 	int		 reusable;	/* no filters but --all */
 	int		 all;
 	uint64_t	 epoch;
@@ -606,6 +610,8 @@ inv_answer_sent(const void *data, size_t len, void *arg)
 		return;
 	}
 	mp_buf_free(a->b);
+	free(a->cuts);
+	free(a->counts);
 	free(a);
 }
 
@@ -625,8 +631,22 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 	a->from = now;
 	a->until = now + 86400;
 	mp_buf_reset(b);
-	mp_array(b, n);
+	a->nparts = 0;
 	for (i = 0; i < n; i++) {
+		/* A new part at the start and past PROTO_PART_BYTES. */
+		if (a->nparts == 0 || b->sb.size - a->cuts[a->nparts - 1] >=
+		    PROTO_PART_BYTES) {
+			if (a->nparts == a->aparts) {
+				a->aparts = a->aparts == 0 ? 4 : a->aparts * 2;
+				a->cuts = xreallocarray(a->cuts, a->aparts,
+				    sizeof *a->cuts);
+				a->counts = xreallocarray(a->counts, a->aparts,
+				    sizeof *a->counts);
+			}
+			a->cuts[a->nparts] = b->sb.size;
+			a->counts[a->nparts++] = 0;
+		}
+		a->counts[a->nparts - 1]++;
 		c = acm_cache[match[i]];
 		mp_map(b, c->nfixed + 2);
 		mp_raw(b, c->mem, c->plen);
@@ -645,8 +665,8 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 }
 
 
-const void *
-inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
+int
+inv_list(struct inv_filter *f, struct cmd_parts *p, struct inv_answer **out,
     char **cause)
 {
 	struct inv_answer	*a;
@@ -654,7 +674,7 @@ inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
 	int			 reusable;
 
 	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
-		return (NULL);
+		return (-1);
 	now = time(NULL);
 	f->ncreds = set_sort(f->creds);
 	f->nregions = set_sort(f->regions);
@@ -674,6 +694,10 @@ inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
 		a->epoch = acm_epoch;
 	}
 	*out = a;
-	*len = a->b->sb.size;
-	return (a->b->sb.data);
+	p->rows = a->b->sb.data;
+	p->len = a->b->sb.size;
+	p->cuts = a->cuts;
+	p->counts = a->counts;
+	p->nparts = a->nparts;
+	return (0);
 }

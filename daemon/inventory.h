@@ -97,10 +97,12 @@ struct inv_filter {
 };
 struct inv_answer;
 /*
- * The packed answer (a msgpack array of rows), kept by acmd: give it back
- * with inv_answer_sent(data, len, *answer) once it has been sent.
+ * The packed answer (rows one after another, cut in parts), kept by acmd:
+ * give it back with inv_answer_sent(rows, len, *answer) once it has been
+ * sent.  0, or -1 with cause.
  */
-const void *inv_list(struct inv_filter *, size_t *,
+struct cmd_parts;
+int	 inv_list(struct inv_filter *, struct cmd_parts *,
 	    struct inv_answer **, char **);
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
