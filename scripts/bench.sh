@@ -74,6 +74,16 @@ CONF
 	    ctl credential add main --access-key AKIDEXAMPLE000000001 >/dev/null
 }
 
+idle() {	# wait until no job of acmd's runs (those after a discovery)
+	local i
+	for i in $(seq 1 600); do
+		ctl --json status | jq_ 'sum(1 for j in d.get("jobs", []) if j.get("state") == "running")' |
+		    grep -qx 0 && break
+		sleep 0.2
+	done
+	sleep 0.3	# acmd gives memory back 100 ms after the last job ends
+}
+
 rss() {	# rss PID: resident memory, heap and the store's mapped pages apart
 	awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
 	    /^RssShmem:/ { s = $2 }
@@ -114,7 +124,7 @@ bench_rediscovery() {
 	emu POST /_emu/quotas '{"enabled": false}' >/dev/null
 	start_acmd no
 	ctl discover >/dev/null
-	sleep 1	# the jobs that follow a discovery
+	idle	# the jobs that follow a discovery
 	report "RSS after the first discovery ($total certificates, full): $(rss "$APID")"
 	KEEP_STATE=1 start_acmd yes
 	emu POST /_emu/quotas '{"enabled": true}' >/dev/null
@@ -125,7 +135,7 @@ bench_rediscovery() {
 	[ "$floor" -lt 1 ] && floor=1
 	rediscover "unchanged" "$floor"
 	report "throttled answers: $(throttled)"
-	sleep 1
+	idle
 	report "RSS after it: $(rss "$APID")"
 	# 1% changed behind acmd's back (a new expiry: the summary shows it).
 	changed=$((total / 100))
@@ -142,7 +152,7 @@ bench_rediscovery() {
 	report "throttled answers: $(throttled)"
 	for i in $(seq 1 10); do
 		ctl discover >/dev/null
-		sleep 1
+		idle
 		[ "$i" = 1 ] && report "RSS after 1 more rediscovery: $(rss "$APID")"
 	done
 	report "RSS after 10 more rediscoveries: $(rss "$APID")"
@@ -157,12 +167,12 @@ bench_scale() {
 	start_acmd no
 	t0=$(ms); ctl discover >/dev/null; t1=$(ms)
 	first_list
-	sleep 1
+	idle
 	report "first discovery of $((n * ${#REGIONS[@]})) certificates: $((t1 - t0)) ms; RSS $(rss "$APID")"
 	report "$FIRST_LIST"
 	for i in $(seq 1 10); do
 		t0=$(ms); ctl discover >/dev/null; t1=$(ms)
-		sleep 1
+		idle
 		[ "$i" = 1 ] && report "rediscovery (incremental, unchanged): $((t1 - t0)) ms; RSS $(rss "$APID")"
 	done
 	report "RSS after 10 rediscoveries: $(rss "$APID")"

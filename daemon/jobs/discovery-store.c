@@ -322,7 +322,8 @@ disc_gone_cb(const void *k, size_t klen, const void *v, size_t vlen,
 	json_t			*rec;
 	char			*key;
 
-	if (bsearch(&h, r->seen, r->nseen, sizeof *r->seen, u64_cmp) != NULL)
+	if (r->nseen > 0 && bsearch(&h, r->seen, r->nseen, sizeof *r->seen,
+	    u64_cmp) != NULL)
 		return (0);
 	if ((rec = mp_decode_json(v, vlen)) == NULL || !json_is_object(rec) ||
 	    rec_bool(rec, "gone")) {
@@ -378,7 +379,8 @@ disc_mark_gone(struct disc_region *r)
 	uint64_t		 gen;
 	int			 ret = -1;
 
-	qsort(r->seen, r->nseen, sizeof *r->seen, u64_cmp);
+	if (r->nseen > 0)
+		qsort(r->seen, r->nseen, sizeof *r->seen, u64_cmp);
 	g.plen = strlen(prefix);
 	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
 		ret = store_foreach(t, r->iam ? DB_IAM : DB_ACM, prefix, g.plen,
