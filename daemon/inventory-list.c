@@ -171,6 +171,7 @@ struct acm_cached {
 	const char	*status;
 	const char	*domain;
 	const char	*arn;
+	const char	*account;
 	const char	*sans;		/* nsans strings, one after another */
 	size_t		 nsans;
 	int		 has_not_after;	/* days_left is not null */
@@ -230,8 +231,8 @@ static struct acm_cached *
 acm_entry_new(int iam, const char *key, const json_t *rec, struct mp_buf *b)
 {
 	static const char *const fields[] = { "credential", "region", "type",
-	    "status", "domain", "arn", NULL };
-	const char		*str[6];
+	    "status", "domain", "arn", "account", NULL };
+	const char		*str[7];
 	struct acm_cached	*c;
 	json_t			*row, *v, *sans;
 	const char		*k;
@@ -269,6 +270,7 @@ acm_entry_new(int iam, const char *key, const json_t *rec, struct mp_buf *b)
 	c->status = acm_strput(&p, str[3]);
 	c->domain = acm_strput(&p, str[4]);
 	c->arn = acm_strput(&p, str[5]);
+	c->account = acm_strput(&p, str[6]);
 	c->sans = p;
 	json_array_foreach(sans, i, v) {
 		if (acm_strput(&p, json_string_value(v)) != NULL)
@@ -504,6 +506,33 @@ static int
 acm_cache_refresh_fn(struct store_txn *t, void *arg, char **cause)
 {
 	return (acm_cache_refresh(t, cause));
+}
+
+int
+inv_cache_each(int (*cb)(const struct inv_cert *, void *), void *arg,
+    char **cause)
+{
+	struct inv_cert		 ic;
+	const struct acm_cached	*c;
+	size_t			 i;
+
+	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
+		return (-1);
+	for (i = 0; i < acm_ncache; i++) {
+		c = acm_cache[i];
+		if (c->gone || !c->not_after_num)
+			continue;
+		ic.iam = c->iam;
+		ic.key = c->key;
+		ic.arn = c->arn;
+		ic.domain = c->domain;
+		ic.region = c->region;
+		ic.account = c->account;
+		ic.not_after = c->not_after;
+		if (cb(&ic, arg) != 0)
+			break;
+	}
+	return (0);
 }
 
 /* inv_days_left of the record, at now. */

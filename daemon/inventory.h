@@ -25,6 +25,7 @@
 #define ACMD_INVENTORY_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -107,6 +108,22 @@ int	 inv_list(struct inv_filter *, struct cmd_parts *,
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
+/*
+ * Every certificate of the inventory (ACM's, then IAM's) that is not gone
+ * and has an expiry, from acm list's cache (no record is read): cb until
+ * it returns non-zero.  0, or -1 with cause.
+ */
+struct inv_cert {
+	int		 iam;
+	const char	*key;		/* the store's */
+	const char	*arn;
+	const char	*domain;
+	const char	*region;	/* NULL for IAM */
+	const char	*account;
+	time_t		 not_after;
+};
+int	 inv_cache_each(int (*)(const struct inv_cert *, void *), void *,
+	    char **);
 /* A write of exactly these records (key -> record), into the cache. */
 void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
 
