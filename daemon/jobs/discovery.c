@@ -452,12 +452,23 @@ out:
 	disc_region_step(r);
 }
 
+/* The record's field k is the XML element e of m. */
+static int
+disc_same_str(const json_t *rec, const char *k, const struct xml_node *m,
+    const char *e)
+{
+	const char	*a = rec_str(rec, k), *b = xml_text(m, e);
+
+	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static void
 disc_iam_listed(struct aws_result *res, void *arg)
 {
 	struct disc_region	*r = arg;
 	const struct xml_node	*list, *m;
 	struct disc_cert	*c;
+	json_t			*old;
 	const char		*name, *marker;
 
 	if (!res->ok) {
@@ -476,10 +487,23 @@ disc_iam_listed(struct aws_result *res, void *arg)
 		if ((name = xml_text(m, "ServerCertificateName")) == NULL)
 			continue;
 		disc_seen(r, name);
+		old = disc_old(r, name);
+		/*
+		 * A server certificate cannot change: another one under the
+		 * name has another id.  An incremental pass keeps the known.
+		 */
+		if (!r->run->full && old != NULL && !rec_bool(old, "gone") &&
+		    disc_same_str(old, "id", m, "ServerCertificateId") &&
+		    disc_same_str(old, "arn", m, "Arn") &&
+		    disc_same_str(old, "path", m, "Path")) {
+			disc_keep(r, name, old);
+			json_decref(old);
+			continue;
+		}
 		c = xcalloc(1, sizeof *c);
 		c->r = r;
 		c->name = xstrdup(name);
-		c->old = disc_old(r, name);
+		c->old = old;
 		c->pending = 1;
 		r->outstanding++;
 		iam_get_server_certificate(r->cred, name, disc_iam_got, c);
