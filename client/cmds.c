@@ -74,6 +74,8 @@ static const struct ctl_opt deploy_opts[] = {
 	{ "auto-redeploy", OPT_FLAG, PROTO_A_AUTO_REDEPLOY, "follow every new "
 	  "version of the certificate" },
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag on the ACM certificate" },
+	{ "target", OPT_LIST, NULL, "write into this [target] of acmd.conf "
+	  "and run its reload command (repeatable; instead of ACM)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -249,7 +251,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .help = "check expiry now and list what was notified",
 	  .opts = no_opts, .render = render_generic },
 	{ .name = "deploy", .cmd = PROTO_CMD_DEPLOY, .args = "NAME",
-	  .help = "import a repository certificate into ACM",
+	  .help = "import a repository certificate into ACM, or write it "
+	  "into file targets",
 	  .opts = deploy_opts, .render = render_deploy },
 	{ .name = "deploy list", .cmd = PROTO_CMD_DEPLOY_LIST, .args = "[NAME]",
 	  .help = "deployments and their state (mismatches in red)",

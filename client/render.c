@@ -1024,9 +1024,9 @@ render_deploy(const msgpack_object *o, FILE *f)
 void
 render_deploy_list(const msgpack_object *o, FILE *f)
 {
-	static const char *const cols[] = { "name", "account", "region",
-	    "version", "state", "auto_redeploy", "replace", "tags", "arn",
-	    "last_error", NULL };
+	static const char *const cols[] = { "name", "kind", "account",
+	    "region", "version", "state", "auto_redeploy", "replace", "tags",
+	    "arn", "last_error", NULL };
 
 	render_table(o, cols, f);
 }

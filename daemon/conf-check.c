@@ -36,6 +36,21 @@ conf_check_absolute(const char *v, char **cause)
 	return (0);
 }
 
+int
+conf_check_dirs(const char *v, char **cause)
+{
+	char	*copy, *p, *w;
+	int	 ret = 0;
+
+	p = copy = xstrdup(v);
+	while (ret == 0 && (w = strsep(&p, " \t")) != NULL) {
+		if (*w != '\0')
+			ret = conf_check_absolute(w, cause);
+	}
+	free(copy);
+	return (ret);
+}
+
 /* "all", or region names acmd knows, not both. */
 int
 conf_check_regions(const char *v, char **cause)

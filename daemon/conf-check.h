@@ -10,6 +10,8 @@
 
 int	conf_check_rates(const char *, char **);
 int	conf_check_absolute(const char *, char **);
+/* Absolute directories separated by spaces. */
+int	conf_check_dirs(const char *, char **);
 int	conf_check_regions(const char *, char **);
 int	conf_check_http_url(const char *, char **);
 int	conf_check_smtp_url(const char *, char **);
