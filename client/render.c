@@ -1035,8 +1035,8 @@ void
 render_request_list(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "id", "domain", "kind",
-	    "validation", "region", "status", "exportable", "key",
-	    "auto_export", "arn", "error", NULL };
+	    "validation", "region", "status", "arn", "exportable", "key",
+	    "auto_export", "error", NULL };
 
 	render_table(o, cols, f);
 }

@@ -591,6 +591,8 @@ dep_op_row(struct dep_op *op, struct dep_unit *u)
 	json_object_set_new(row, "ok", json_boolean(!u->failed));
 	if (u->failed && u->network)
 		json_object_set_new(row, "network", json_true());
+	if (u->account != NULL && strcmp(u->account, DEP_K_TARGET) == 0)
+		json_object_set_new(row, "target", json_true());
 	json_array_append_new(op->rows, row);
 }
 
@@ -598,7 +600,7 @@ void
 dep_op_done(struct dep_op *op)
 {
 	json_t		*out, *row;
-	size_t		 i, failed = 0, busy = 0, network = 0;
+	size_t		 i, failed = 0, busy = 0, network = 0, local = 0;
 	enum proto_error code;
 	char		*list, *next;
 
@@ -612,6 +614,8 @@ dep_op_done(struct dep_op *op)
 			busy++;
 		if (rec_bool(row, "network"))
 			network++;
+		if (rec_bool(row, "target"))
+			local++;
 	}
 	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
 	    "failed", (json_int_t)failed, "deployments", op->rows);
@@ -631,9 +635,12 @@ dep_op_done(struct dep_op *op)
 		free(list);
 		list = next;
 	}
-	/* Busy everywhere, AWS not reached anywhere, or AWS said no. */
+	/*
+	 * Busy everywhere, AWS not reached anywhere, only file targets
+	 * (their files or reload), or AWS said no.
+	 */
 	code = busy == failed ? PROTO_EBUSY : network == failed ?
-	    PROTO_ENETWORK : PROTO_EAWS;
+	    PROTO_ENETWORK : local == failed ? PROTO_ESTATE : PROTO_EAWS;
 	op_fail_data(&op->reply, code, out, "deployment failed in %zu of %zu "
 	    "region%s: %s", failed, op->total, op->total == 1 ? "" : "s",
 	    list);
