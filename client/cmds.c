@@ -109,12 +109,9 @@ static const struct ctl_opt request_public_opts[] = {
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
 	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
-	{ "exportable", OPT_FLAG, NULL, "an exportable public certificate "
-	  "(Options.Export ENABLED), for servers outside AWS" },
-	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "with --exportable: export "
-	  "the key once issued (AWS charges for each export)" },
-	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "with --exportable: "
-	  "export the key again after every renewal (implies --with-key)" },
+	{ "exportable", OPT_FLAG, NULL, "exportable (for servers outside AWS)" },
+	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "export its key when issued" },
+	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "and after each renewal" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -128,8 +125,8 @@ static const struct ctl_opt request_private_opts[] = {
 	  "(repeatable)" },
 	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "also fetch the private key "
 	  "(ExportCertificate; AWS charges for it)" },
-	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "export the key again "
-	  "after every renewal (implies --with-key)" },
+	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "export it again after "
+	  "each renewal" },
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
 	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },

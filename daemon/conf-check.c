@@ -5,6 +5,7 @@
  * and setting).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,6 +50,23 @@ conf_check_dirs(const char *v, char **cause)
 	}
 	free(copy);
 	return (ret);
+}
+
+/* An octal file mode, 0777 at most. */
+int
+conf_mode(const char *v, mode_t *m, char **cause)
+{
+	char		*end;
+	unsigned long	 u;
+
+	errno = 0;
+	u = strtoul(v, &end, 8);
+	if (*v == '\0' || *end != '\0' || errno != 0 || u > 0777) {
+		xasprintf(cause, "'%s' is not an octal mode", v);
+		return (-1);
+	}
+	*m = (mode_t)u;
+	return (0);
 }
 
 /* "all", or region names acmd knows, not both. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf-check.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -110,22 +111,6 @@ fail2:
 }
 
 static int
-target_mode(const char *v, mode_t *m, char **cause)
-{
-	char		*end;
-	unsigned long	 u;
-
-	errno = 0;
-	u = strtoul(v, &end, 8);
-	if (*v == '\0' || *end != '\0' || errno != 0 || u > 0777) {
-		xasprintf(cause, "'%s' is not an octal mode", v);
-		return (-1);
-	}
-	*m = (mode_t)u;
-	return (0);
-}
-
-static int
 target_user(const char *v, uid_t *uid, gid_t *gid, char **cause)
 {
 	struct passwd	*pw;
@@ -150,9 +135,9 @@ target_value(struct conf_target *t, const char *key, const char *v,
 	uint64_t	 u;
 
 	if (strcmp(key, "mode") == 0)
-		return (target_mode(v, &t->mode, cause));
+		return (conf_mode(v, &t->mode, cause));
 	if (strcmp(key, "key_mode") == 0)
-		return (target_mode(v, &t->key_mode, cause));
+		return (conf_mode(v, &t->key_mode, cause));
 	if (strcmp(key, "reload_timeout") == 0) {
 		if (parse_duration(v, &u, cause) != 0)
 			return (-1);

@@ -241,8 +241,6 @@ conf_set(struct config *c, const struct conf_entry *e, const char *v,
 	char			*err = NULL;
 	long long		 n;
 	uint64_t		 u;
-	unsigned long		 mode;
-	char			*end;
 	size_t			 i;
 
 	if (*v == '\0' && (e->type == CONF_STRING || e->type == CONF_GROUP)) {
@@ -285,14 +283,7 @@ conf_set(struct config *c, const struct conf_entry *e, const char *v,
 		*FIELD(c, e->offset, uint64_t) = u;
 		return (0);
 	case CONF_MODE:
-		errno = 0;
-		mode = strtoul(v, &end, 8);
-		if (*v == '\0' || *end != '\0' || errno != 0 || mode > 0777) {
-			xasprintf(cause, "'%s' is not an octal mode", v);
-			return (-1);
-		}
-		*FIELD(c, e->offset, mode_t) = (mode_t)mode;
-		return (0);
+		return (conf_mode(v, FIELD(c, e->offset, mode_t), cause));
 	case CONF_GROUP:
 		if (conf_group(v, FIELD(c, e->aux, gid_t), cause) != 0)
 			return (-1);

@@ -4,6 +4,7 @@
  * its end seen through SIGCHLD on the event loop, killed with its group
  * when reload_timeout passes.
  */
+#include <sys/queue.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -45,23 +46,16 @@ struct reload {
 	int			 lines;
 	target_reload_cb	 cb;
 	void			*arg;
-	struct reload		*next;
+	LIST_ENTRY(reload)	 entry;
 };
 
-static struct reload	*reloads;
+static LIST_HEAD(, reload) reloads = LIST_HEAD_INITIALIZER(reloads);
 static struct event	*ev_chld;
 
 static void
 reload_free(struct reload *r)
 {
-	struct reload	**pp;
-
-	for (pp = &reloads; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
-	}
+	LIST_REMOVE(r, entry);
 	if (r->rd != NULL)
 		event_free(r->rd);
 	if (r->timer != NULL)
@@ -177,8 +171,8 @@ reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 	struct reload	*r, *next;
 	int		 st;
 
-	for (r = reloads; r != NULL; r = next) {
-		next = r->next;
+	for (r = LIST_FIRST(&reloads); r != NULL; r = next) {
+		next = LIST_NEXT(r, entry);
 		if (r->exited || waitpid(r->pid, &st, WNOHANG) != r->pid)
 			continue;
 		r->exited = 1;
@@ -251,8 +245,7 @@ target_reload(const struct conf_target *t, const char *label,
 	r->fd = -1;
 	r->cb = cb;
 	r->arg = arg;
-	r->next = reloads;
-	reloads = r;
+	LIST_INSERT_HEAD(&reloads, r, entry);
 	if (t->reload_argv == NULL) {
 		/* Nothing to run: answered from the loop, as a run would be. */
 		r->exited = 1;
@@ -293,12 +286,14 @@ target_reload(const struct conf_target *t, const char *label,
 void
 target_reload_shutdown(void)
 {
-	while (reloads != NULL) {
-		if (!reloads->exited && reloads->pid > 0) {
-			kill(-reloads->pid, SIGKILL);
-			waitpid(reloads->pid, NULL, 0);
+	struct reload	*r;
+
+	while ((r = LIST_FIRST(&reloads)) != NULL) {
+		if (!r->exited && r->pid > 0) {
+			kill(-r->pid, SIGKILL);
+			waitpid(r->pid, NULL, 0);
 		}
-		reload_free(reloads);
+		reload_free(r);
 	}
 	if (ev_chld != NULL) {
 		event_free(ev_chld);

@@ -18,6 +18,7 @@
 #include "acmd.h"
 #include "conf.h"
 #include "targets.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define TARGET_FILES	4
@@ -159,24 +160,6 @@ out:
 	return (ret);
 }
 
-/* Write all of buf to fd: 0, or -1 (errno). */
-static int
-target_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * f's temporary file: a new file (a leftover of a crash, or anything a
  * user planted under that name, is removed first: unlinking a symbolic
@@ -209,7 +192,7 @@ target_write_tmp(const struct conf_target *t, struct target_file *f,
 	if (fchmod(fd, f->mode) == -1)
 		goto fail;
 	step = "writing";
-	if (target_write_all(fd, f->data, f->len) == -1)
+	if (write_full(fd, f->data, f->len) == -1)
 		goto fail;
 	step = "syncing";
 	if (fsync(fd) == -1)
