@@ -119,9 +119,9 @@ printf '#!/bin/sh\necho "web server reloaded: $(openssl x509 -in %s -noout -seri
     "$D/srv/tls/fullchain.pem" >"$D/reload-web"
 chmod 755 "$D/reload-web"
 say "[target web] in acmd.conf: fullchain and key in $D/srv/tls, reload = $D/reload-web"
-printf '\033[36m$ acmctl request public --credential main --region us-east-1 --domain web.demo.test --validation dns --auto-zone --exportable --auto-export --name web\033[0m\n'
+printf '\033[36m$ acmctl request public --credential main --region us-east-1 --domain web.demo.test --validation dns --auto-zone --exportable --auto-export --name edge\033[0m\n'
 WJSON=$(q --json request public --credential main --region us-east-1 --domain web.demo.test \
-    --validation dns --auto-zone --exportable --auto-export --name web)
+    --validation dns --auto-zone --exportable --auto-export --name edge)
 WID=$(echo "$WJSON" | sed -n 's/.*"id": "\(r-[0-9]*\)".*/\1/p' | head -1)
 WARN=$(echo "$WJSON" | sed -n 's/.*"arn": "\(arn:[^"]*\)".*/\1/p' | head -1)
 say "request $WID: $WARN"
@@ -132,7 +132,7 @@ for i in $(seq 1 80); do
 done
 ctl request list
 ctl discover --region us-east-1 >/dev/null
-ctl deploy web --target web --auto-redeploy
+ctl deploy edge --target web --auto-redeploy
 ls -l "$D/srv/tls"
 say "ACM renews it (the emulator's managed renewal); the next discovery sees the new serial:"
 curl -sf -X POST "$EMU/_emu/renew" -d "{\"arn\":\"$WARN\"}" >/dev/null
@@ -143,7 +143,7 @@ for i in $(seq 1 60); do
 done
 say "the key was exported again, the files rewritten, reload ran once more:"
 grep -E 'auto-export|reload: web server reloaded' "$D/acmd.log" | sed 's/^/   /'
-ctl deploy list web
+ctl deploy list edge
 say "every export AWS charges for is in the audit log:"
 q audit | grep -i ExportCertificate | sed 's/^/   /'
 
