@@ -30,6 +30,7 @@
 
 #define RELOAD_LINE_MAX		512	/* bytes of one output line logged */
 #define RELOAD_LINES_MAX	64	/* lines logged of one run */
+#define RELOAD_DRAIN_READS	16	/* reads of its pipe once it exited */
 
 struct reload {
 	char			*id;		/* the target */
@@ -169,7 +170,7 @@ static void
 reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct reload	*r, *next;
-	int		 st;
+	int		 st, n;
 
 	for (r = LIST_FIRST(&reloads); r != NULL; r = next) {
 		next = LIST_NEXT(r, entry);
@@ -179,9 +180,17 @@ reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 		r->status = st;
 		/* What it left running in its group goes too. */
 		kill(-r->pid, SIGKILL);
-		/* Its output so far; what lives on elsewhere is not waited for. */
-		while (!reload_read(r))
+		/*
+		 * Its output so far (a bounded amount: something it left
+		 * outside its group may go on writing); then the pipe closes.
+		 */
+		for (n = 0; n < RELOAD_DRAIN_READS && !reload_read(r); n++)
 			;
+		if (r->fd != -1) {
+			event_del(r->rd);
+			close(r->fd);
+			r->fd = -1;
+		}
 		reload_finish(r);
 	}
 }

@@ -68,6 +68,11 @@ reload = $T/slow.sh $T/slowruns 3
 [target nodir]
 cert = $TG/missing/cert.pem
 
+[target flood]
+cert = $TG/slow/flood.pem
+reload = /usr/bin/yes a-flood-of-output
+reload_timeout = 1s
+
 [target plain]
 cert = $TG/plain/cert.pem
 key = $TG/plain/key.pem
@@ -164,6 +169,10 @@ like "  the command's output is in the log" "target bad: reload: no such service
 is "  the deployment is failed with the reason" "failed" "$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "bad"][0]["state"]')"
 like "  last_error says why" "exit status 3" "$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "bad"][0]["last_error"]')"
 is "  the files are whole and consistent" "$(openssl x509 -in "$TG/bad/fullchain.pem" -noout -pubkey)" "$(openssl pkey -in "$TG/bad/key.pem" -pubout 2>/dev/null)"
+ctl deploy www --target bad --auto-redeploy >/dev/null 2>&1
+json=$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "bad"][0]')
+is "  an auto-redeploy target that failed backs off: attempts counted" 2 "$(echo "$json" | jget 'd["attempts"]')"
+check "  its next try is in the future" "$(echo "$json" | jget 'int(d["next_retry"] > __import__("time").time())' | grep -qx 1; echo $?)" "$json"
 out=$(ctl deploy www --target nodir 2>&1); rc=$?
 is "deploy into a missing directory exits 1" 1 "$rc"
 like "  naming the directory" "missing.*No such file or directory" "$out"
@@ -180,6 +189,14 @@ is "the hanging reload's deploy exits 1" 1 "$rc"
 like "  killed at its timeout" "did not end within its reload_timeout: killed" "$(cat "$T/hang.out")"
 check "  and its process is gone" "$(! pgrep -f '^/bin/sleep 61$' >/dev/null; echo $?)"
 check "  within a few seconds" "$([ $((SECONDS - start)) -lt 10 ]; echo $?)"
+
+ctl deploy www --target flood >"$T/flood.out" 2>&1 &
+fpid=$!
+sleep 0.3
+is "acmd answers while a reload floods its output" 0 "$(ctl ping >/dev/null 2>&1; echo $?)"
+wait $fpid
+like "  the flood is killed at its timeout" "did not end within its reload_timeout" "$(cat "$T/flood.out")"
+is "  64 lines of it logged, then a note" "64 1" "$(grep -c 'target flood: reload: a-flood-of-output' "$DLOG") $(grep -c 'target flood: reload: (more output not logged)' "$DLOG")"
 
 # --- mismatch check and repair -----------------------------------------------------
 chmod 644 "$TG/web/privkey.pem"
