@@ -55,8 +55,9 @@ until_true() {	# until_true SECONDS COMMAND...: poll
 key_stored() { [ "$(field "$1" '(d.get("key_export") or {}).get("state")')" = stored ]; }
 emu_serial() { emu GET /_emu/state | jget "[c['serial'] for c in d['accounts']['$ACCT']['regions']['$R']['certificates'] if c['arn'] == '$1'][0]"; }
 file_serial() {	# the serial of a PEM file as AWS writes it
-	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/../&:/g; s/:$//; s/^0\(.\)/\1/'
+	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/../&:/g; s/:$//'
 }
+serial_is() { [ "$(file_serial "$1")" = "$2" ]; }
 same_key() {	# same_key CERT KEY
 	[ "$(openssl x509 -in "$1" -noout -pubkey)" = "$(openssl pkey -in "$2" -pubout 2>/dev/null)" ]
 }
@@ -104,6 +105,10 @@ is "fetch-key of an exportable public certificate" 0 "$rc"
 is "  stored the key with its version" True "$(echo "$json" | jget 'd["has_key"]')"
 is "  one export more" 2 "$(exports)"
 ok "discover" ctl discover
+out=$(ctl fetch-key "$XARN" --yes 2>&1); rc=$?
+is "fetch-key again for the same version: refused (exit 1)" 1 "$rc"
+like "  saying it is not exported twice" "has its key in the repository already: not exported again" "$out"
+is "  no export" 2 "$(exports)"
 NARN=$(awsc acm request-certificate --domain-name plain.example.com --validation-method DNS --query CertificateArn --output text)
 out=$(ctl fetch-key "$NARN" --credential main --yes 2>&1); rc=$?
 is "fetch-key of a public certificate that is not exportable: AWS's refusal" 1 "$rc"
@@ -170,7 +175,7 @@ ok "discover" ctl discover
 ok "the key stored" until_true 30 sh -c "[ \$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"version\"])') -ge 4 ] && [ \"\$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"key_export\"].get(\"state\"))')\" = stored ]"
 kill_daemon
 ok "acmd killed once the key was stored; it starts again" start_daemon
-ok "the target is rewritten" until_true 40 sh -c "[ \"\$(openssl x509 -in $TG/pub/fullchain.pem -noout -serial | sed 's/serial=//' | tr A-F a-f | sed 's/../&:/g; s/:\$//; s/^0\(.\)/\1/')\" = \"$(emu_serial "$PARN")\" ]"
+ok "the target is rewritten" until_true 40 serial_is "$TG/pub/fullchain.pem" "$(emu_serial "$PARN")"
 ok "  its key" same_key "$TG/pub/fullchain.pem" "$TG/pub/key.pem"
 is "  still one export for that renewal" $((E2 + 1)) "$(exports)"
 is "  deploy list: in-sync" in-sync "$(ctl --json deploy list app | jget 'd[0]["state"]')"
