@@ -68,6 +68,31 @@ reload_free(struct reload *r)
 	free(r);
 }
 
+/* Its end in the journal: ACMD_EVENT=target-reload, TARGET, RELOAD_STATUS. */
+static void
+reload_event(struct reload *r, const char *err)
+{
+	char	*msg, *f1, *f2;
+	int	 st = r->status;
+
+	if (err != NULL)
+		xasprintf(&msg, "target %s: %s", r->id, err);
+	else
+		xasprintf(&msg, "target %s: reloaded (%s)", r->id, r->label);
+	xasprintf(&f1, "TARGET=%s", r->id);
+	if (r->timed_out)
+		xasprintf(&f2, "RELOAD_STATUS=timeout");
+	else if (WIFSIGNALED(st))
+		xasprintf(&f2, "RELOAD_STATUS=signal %d", WTERMSIG(st));
+	else
+		xasprintf(&f2, "RELOAD_STATUS=exit %d", WEXITSTATUS(st));
+	log_event(err != NULL ? LOG_WARNING : LOG_INFO, "target-reload", msg,
+	    f1, f2, (char *)NULL);
+	free(msg);
+	free(f1);
+	free(f2);
+}
+
 /* Once it exited and its output ended: whoever asked hears. */
 static void
 reload_finish(struct reload *r)
@@ -89,10 +114,7 @@ reload_finish(struct reload *r)
 	else if (WIFSIGNALED(st))
 		xasprintf(&err, "reload of target %s killed by signal %d",
 		    r->id, WTERMSIG(st));
-	if (err != NULL)
-		log_warnx("target %s: %s", r->id, err);
-	else
-		log_info("target %s: reloaded (%s)", r->id, r->label);
+	reload_event(r, err);
 	r->cb(r->arg, err);
 	free(err);
 	reload_free(r);

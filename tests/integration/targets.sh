@@ -166,6 +166,7 @@ out=$(ctl deploy www --target bad 2>&1); rc=$?
 is "deploy to a target whose reload fails exits 1" 1 "$rc"
 like "  and says the exit status" "reload of target bad failed: exit status 3" "$out"
 like "  the command's output is in the log" "target bad: reload: no such service" "$(cat "$DLOG")"
+like "  an ACMD_EVENT=target-reload entry with its status" "reload of target bad failed: exit status 3 ACMD_EVENT=target-reload TARGET=bad RELOAD_STATUS=exit 3" "$(cat "$DLOG")"
 is "  the deployment is failed with the reason" "failed" "$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "bad"][0]["state"]')"
 like "  last_error says why" "exit status 3" "$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "bad"][0]["last_error"]')"
 is "  the files are whole and consistent" "$(openssl x509 -in "$TG/bad/fullchain.pem" -noout -pubkey)" "$(openssl pkey -in "$TG/bad/key.pem" -pubout 2>/dev/null)"
