@@ -292,7 +292,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .opts = resend_opts, .render = render_generic },
 	{ .name = "request auto-export", .cmd = PROTO_CMD_REQUEST_AUTO_EXPORT,
 	  .args = "ID", .help = "export the key again after every renewal "
-	  "(--off: stop)", .opts = off_opt, .render = render_request },
+	  "(ID, or the ARN of a certificate acmd did not request; --off: stop)", .opts = off_opt, .render = render_request },
 	{ .name = "ca list", .cmd = PROTO_CMD_CA_LIST, .args = "",
 	  .help = "the ACM Private CAs of a region", .opts = ca_list_opts,
 	  .render = render_ca_list },

@@ -340,7 +340,7 @@ cmd_request_auto_export_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_request_auto_export_entry = {
 	.name = PROTO_CMD_REQUEST_AUTO_EXPORT,
-	.usage = "request auto-export ID [--off]",
+	.usage = "request auto-export ID|ARN [--off]",
 	.exec = cmd_request_auto_export_exec,
 };
 

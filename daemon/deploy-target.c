@@ -108,3 +108,25 @@ deploy_target_check(const json_t *rec, char **error)
 	json_decref(v);
 	return (state);
 }
+
+char *
+deploy_target_taken(const char *target, const char *name, char **cause)
+{
+	json_t		*keys, *recs, *rec;
+	char		*owner = NULL;
+	size_t		 i;
+
+	if (deployments_collect(NULL, &keys, &recs, cause) != 0)
+		return (NULL);
+	json_array_foreach(recs, i, rec) {
+		if (deployment_is_target(rec) && rec_str(rec, DEP_TARGET) !=
+		    NULL && strcmp(rec_str(rec, DEP_TARGET), target) == 0 &&
+		    strcmp(rec_str(rec, DEP_NAME), name) != 0) {
+			owner = xstrdup(rec_str(rec, DEP_NAME));
+			break;
+		}
+	}
+	json_decref(keys);
+	json_decref(recs);
+	return (owner);
+}

@@ -24,5 +24,11 @@ void		 deploy_target_write(const char *, const char *, const json_t *,
  * (in-sync, mismatch, missing), or NULL with *error.
  */
 const char	*deploy_target_check(const json_t *, char **);
+/*
+ * The certificate other than name that target holds a deployment of
+ * (allocated): one certificate per target, or two would overwrite each
+ * other's files.  NULL when none (or with *cause on a store error).
+ */
+char		*deploy_target_taken(const char *, const char *, char **);
 
 #endif

@@ -12,6 +12,7 @@
 #include "creds.h"
 #include "deploy.h"
 #include "deploy-region.h"
+#include "deploy-target.h"
 #include "deployments.h"
 #include "intent.h"
 #include "log.h"
@@ -185,6 +186,34 @@ dep_identified(struct aws_result *r, void *arg)
 	dep_start_free(s);
 }
 
+/* Each target holds no other certificate's deployment: 0, or -1 replied. */
+static int
+dep_targets_free(const struct deploy_spec *spec, struct op_reply *reply)
+{
+	json_t	*t;
+	char	*owner, *cause = NULL;
+	size_t	 i;
+
+	json_array_foreach(spec->targets, i, t) {
+		owner = deploy_target_taken(json_string_value(t), spec->name,
+		    &cause);
+		if (owner == NULL && cause == NULL)
+			continue;
+		if (owner != NULL)
+			op_fail(reply, PROTO_ESTATE, "target %s holds %s's "
+			    "deployment (one certificate per target): 'acmctl "
+			    "deploy remove %s --region %s' first",
+			    json_string_value(t), owner, owner,
+			    json_string_value(t));
+		else
+			op_fail(reply, PROTO_EINTERNAL, "%s", cause);
+		free(owner);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
 void
 deploy_run(struct deploy_spec *spec, struct op_reply reply)
 {
@@ -211,6 +240,8 @@ deploy_run(struct deploy_spec *spec, struct op_reply reply)
 	}
 	if (spec->targets != NULL) {
 		/* Files on this machine: no account, no credential. */
+		if (dep_targets_free(spec, &reply) != 0)
+			goto out;
 		s->account = DEP_K_TARGET;
 		dep_start_regions(s);
 		goto out;

@@ -61,8 +61,10 @@ void	 requests_sync(const char *, struct op_reply);
 /* request deploy-challenge: write the records now (zone NULL: as set). */
 void	 requests_challenge(const char *, const char *, int, struct op_reply);
 /*
- * request auto-export: on (off 0) or off; reply gets the request.  Turned
- * on for an Issued request whose version has no key, the key is due.
+ * request auto-export ID|ARN: on (off 0) or off; reply gets the request.
+ * Turned on for an Issued request whose version has no key, the key is
+ * due.  An ARN without a request (a private or exportable public
+ * certificate discovered, linked to the repository) gets one, Issued.
  */
 void	 requests_auto_export(const char *, int, struct op_reply);
 /*

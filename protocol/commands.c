@@ -157,7 +157,7 @@ static const struct proto_arg request_private_args[] = {
 };
 
 static const struct proto_arg auto_export_args[] = {
-	STR(PROTO_A_ID, REQ, LEN_SHORT),
+	STR(PROTO_A_ID, REQ, LEN_ARN),		/* a request's id, or an ARN */
 	BOOL(PROTO_A_OFF),
 	END
 };

@@ -14,7 +14,7 @@ AKID=AKIDEXAMPLE000000001
 SECRET=emusecret0000000000000000000000000000001
 R=us-east-1
 TG=$T/tgt
-mkdir -p "$TG/pub" "$TG/priv"
+mkdir -p "$TG/pub" "$TG/priv" "$TG/other"
 cat >"$T/reload.sh" <<'EOF'
 #!/bin/sh
 echo "$2" >>"$1"
@@ -30,7 +30,8 @@ write_conf "target_dirs = $TG" "[aws]" "endpoint_url = $E" "regions = $R" \
     "rate_limits = no" "" "[target pub]" "fullchain = $TG/pub/fullchain.pem" \
     "key = $TG/pub/key.pem" "reload = $T/reload.sh $T/pubruns pub" "" \
     "[target priv]" "cert = $TG/priv/cert.pem" "chain = $TG/priv/chain.pem" \
-    "key = $TG/priv/key.pem" "reload = $T/reload.sh $T/privruns priv"
+    "key = $TG/priv/key.pem" "reload = $T/reload.sh $T/privruns priv" "" \
+    "[target other]" "fullchain = $TG/other/full.pem" "key = $TG/other/key.pem"
 ok "acmd starts" start_daemon
 ok "credential add" sh -c "echo $SECRET | \"$ACMCTL\" -s \"$SOCK\" credential add main --access-key $AKID"
 
@@ -157,6 +158,31 @@ is "auto-export of a public request that is not exportable: refused (exit 1)" 1 
 like "  saying ACM cannot make it exportable afterwards" "not requested --exportable" "$out"
 out=$(ctl request auto-export r-999 2>&1); rc=$?
 is "auto-export of an unknown request: not found (exit 1)" 1 "$rc"
+
+# --- a certificate acmd did not request, marked later by its ARN ----------------
+OARN=$(awsc acm request-certificate --domain-name other.corp.example --certificate-authority-arn "$CA" --query CertificateArn --output text)
+ok "discover (a private certificate issued outside acmd)" ctl discover
+out=$(ctl request auto-export "$OARN" 2>&1); rc=$?
+is "auto-export of it before its key is in the repository: refused (exit 1)" 1 "$rc"
+like "  saying to fetch it first" "not in the repository yet \(fetch-key it first\)" "$out"
+ok "fetch-key" ctl fetch-key "$OARN" --yes
+json=$(ctl --json request auto-export "$OARN"); rc=$?
+is "request auto-export ARN: a request record made for it" 0 "$rc"
+OID=$(echo "$json" | jget 'd["id"]')
+is "  Issued, adopted, its key stored, auto-export" "Issued True stored True" "$(echo "$json" | jget '" ".join(str(x) for x in (d["status"], d["adopted"], d["key_export"]["state"], d["auto_export"]))')"
+out=$(ctl deploy other.corp.example --target priv 2>&1); rc=$?
+is "deploy it into the target of another certificate: refused (exit 1)" 1 "$rc"
+like "  one certificate per target" "target priv holds svc's deployment \(one certificate per target\)" "$out"
+ok "deploy it into its own target" ctl deploy other.corp.example --target other --auto-redeploy
+E3=$(exports)
+is "the emulator renews it" SUCCESS "$(renew_emu "$OARN")"
+ok "discover" ctl discover
+ok "its key is exported again and the target rewritten" until_true 30 serial_is "$TG/other/full.pem" "$(emu_serial "$OARN")"
+ok "  with its key" same_key "$TG/other/full.pem" "$TG/other/key.pem"
+is "  one export" $((E3 + 1)) "$(exports)"
+out=$(ctl request auto-export "$NARN" 2>&1); rc=$?
+is "auto-export by ARN of a public certificate that is not exportable: refused" 1 "$rc"
+like "  saying why" "only private and exportable public certificates" "$out"
 
 # --- kill -9 along the chain -----------------------------------------------------------
 E1=$(exports)
