@@ -86,6 +86,31 @@ out:
 	return (ret);
 }
 
+static int
+autoexport_arn_cb(const char *key, json_t *rec, void *arg)
+{
+	struct autoexport_find	*f = arg;
+
+	autoexport_find_cb(key, rec, f);
+	return (json_array_size(f->found) > 0 ? 1 : 0);
+}
+
+int
+requests_auto_exported(const char *arn)
+{
+	struct autoexport_find	 f = { .arn = arn, .found = json_array() };
+	char			*cause = NULL;
+	int			 r;
+
+	if (rec_walk(DB_REQUESTS, NULL, autoexport_arn_cb, &f, &cause) != 0) {
+		log_warnx("request of %s: %s", arn, cause);
+		free(cause);
+	}
+	r = json_array_size(f.found) > 0;
+	json_decref(f.found);
+	return (r);
+}
+
 struct autoexport_set {
 	const char	*id;		/* a request's id, or an ARN */
 	int		 on;

@@ -74,6 +74,8 @@ void	 requests_auto_export(const char *, int, struct op_reply);
  */
 int	 requests_renewed(struct store_txn *, const char *, const char *, long,
 	     char **);
+/* Whether a request of arn auto-exports (renew exports the key then). */
+int	 requests_auto_exported(const char *);
 /* request resend-email (domain NULL: every domain of the request). */
 void	 requests_resend(const char *, const char *, struct op_reply);
 /* request show: NULL after failing reply. */

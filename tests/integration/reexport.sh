@@ -148,6 +148,15 @@ sleep 6
 is "  nothing exported again" $((E0 + 2)) "$(exports)"
 is "  nothing reloaded again" "2 2" "$(lines "$T/pubruns") $(lines "$T/privruns")"
 
+# acmd's own renew of an auto-export private certificate exports its key too
+E01=$(exports)
+json=$(ctl --json renew "$VARN"); rc=$?
+is "renew of the auto-export private certificate (no --with-key)" 0 "$rc"
+is "  the new version has its key" True "$(echo "$json" | jget 'd.get("has_key")')"
+ok "  the private target follows" until_true 30 serial_is "$TG/priv/cert.pem" "$(emu_serial "$VARN")"
+ok "  with its key" same_key "$TG/priv/cert.pem" "$TG/priv/key.pem"
+is "  one export" $((E01 + 1)) "$(exports)"
+
 # --- request auto-export --off ------------------------------------------------------
 ok "request auto-export --off" ctl request auto-export "$PV" --off
 is "  recorded" False "$(field "$PV" 'd["auto_export"]')"
