@@ -45,14 +45,6 @@ exports() {	# ExportCertificate calls the emulator answered
 	emu GET /_emu/stats | jget 'sum(d["requests"].get("acm", {}).get("ExportCertificate", {}).values())'
 }
 field() { ctl --json request show "$1" | jget "$2"; }
-until_true() {	# until_true SECONDS COMMAND...: poll
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.3
-	done
-	return 1
-}
 key_stored() { [ "$(field "$1" '(d.get("key_export") or {}).get("state")')" = stored ]; }
 emu_serial() { emu GET /_emu/state | jget "[c['serial'] for c in d['accounts']['$ACCT']['regions']['$R']['certificates'] if c['arn'] == '$1'][0]"; }
 file_serial() {	# the serial of a PEM file as AWS writes it
@@ -86,7 +78,7 @@ like "request public --exportable --auto-export" '^r-' "$PUB"
 like "  says once that AWS charges for each export" "AWS charges for each export" "$(echo "$json" | jget 'd["note"]')"
 is "  recorded exportable, with_key, auto_export" "True True True" "$(echo "$json" | jget '" ".join(str(d[k]) for k in ("exportable", "with_key", "auto_export"))')"
 is "ACM was asked for Options.Export ENABLED" ENABLED "$(emu GET /_emu/state | jget "[c['export_option'] for c in d['accounts']['$ACCT']['regions']['$R']['certificates'] if c['arn'] == '$PARN'][0]")"
-ok "the request is issued and its key stored" until_true 90 key_stored "$PUB"
+ok "the request is issued and its key stored" poll 90 key_stored "$PUB"
 like "request list shows it exportable, its key stored, auto-export" "$PUB +app\.example\.com .* yes +stored +yes" "$(ctl request list)"
 is "one export so far" 1 "$(exports)"
 is "  counted in the audit log" 1 "$(audit_exports "$PARN")"
@@ -99,7 +91,7 @@ is "reload ran once" 1 "$(lines "$T/pubruns")"
 # fetch-key of an exportable public certificate requested without a key
 X=$(pub --domain api.example.com --validation dns --hosted-zone "$ZID" --exportable --name api | jget 'd["id"]')
 XARN=$(field "$X" 'd["arn"]')
-ok "exportable request without --with-key issued" until_true 90 sh -c "[ \"\$(\"$ACMCTL\" -s \"$SOCK\" --json request show $X | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"])')\" = Issued ]"
+ok "exportable request without --with-key issued" poll 90 sh -c "[ \"\$(\"$ACMCTL\" -s \"$SOCK\" --json request show $X | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"])')\" = Issued ]"
 is "  no export for it" 1 "$(exports)"
 json=$(ctl --json fetch-key "$XARN" --yes); rc=$?
 is "fetch-key of an exportable public certificate" 0 "$rc"
@@ -119,7 +111,7 @@ like "  ValidationException" "EAWS|ValidationException|not" "$out"
 CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Corp CA\"}" | jget 'd.get("arn") or d.get("CertificateAuthorityArn")')
 PV=$(ctl --json request private --credential main --region $R --ca "$CA" --domain svc.corp.example --auto-export --name svc | jget 'd["id"]')
 VARN=$(field "$PV" 'd["arn"]')
-ok "private request --auto-export: issued, key stored" until_true 90 key_stored "$PV"
+ok "private request --auto-export: issued, key stored" poll 90 key_stored "$PV"
 ok "discover" ctl discover
 ok "deploy svc --target priv --auto-redeploy" ctl deploy svc --target priv --auto-redeploy
 ok "  key matches" same_key "$TG/priv/cert.pem" "$TG/priv/key.pem"
@@ -132,9 +124,9 @@ is "the emulator renews the private certificate" SUCCESS "$(renew_emu "$VARN")"
 S_PUB=$(emu_serial "$PARN")
 S_PRIV=$(emu_serial "$VARN")
 ok "discover" ctl discover
-ok "the public target gets the renewed certificate" until_true 90 serial_is "$TG/pub/fullchain.pem" "$S_PUB"
-ok "the private target too" until_true 90 serial_is "$TG/priv/cert.pem" "$S_PRIV"
-until_true 30 sh -c "[ \$(wc -l <$T/pubruns) -ge 2 ] && [ \$(wc -l <$T/privruns) -ge 2 ]"
+ok "the public target gets the renewed certificate" poll 90 serial_is "$TG/pub/fullchain.pem" "$S_PUB"
+ok "the private target too" poll 90 serial_is "$TG/priv/cert.pem" "$S_PRIV"
+poll 30 sh -c "[ \$(wc -l <$T/pubruns) -ge 2 ] && [ \$(wc -l <$T/privruns) -ge 2 ]"
 sleep 1
 is "  public: the new serial" "$S_PUB" "$(file_serial "$TG/pub/fullchain.pem")"
 ok "  public: its new key" same_key "$TG/pub/fullchain.pem" "$TG/pub/key.pem"
@@ -154,7 +146,7 @@ E01=$(exports)
 json=$(ctl --json renew "$VARN"); rc=$?
 is "renew of the auto-export private certificate (no --with-key)" 0 "$rc"
 is "  the new version has its key" True "$(echo "$json" | jget 'd.get("has_key")')"
-ok "  the private target follows" until_true 90 serial_is "$TG/priv/cert.pem" "$(emu_serial "$VARN")"
+ok "  the private target follows" poll 90 serial_is "$TG/priv/cert.pem" "$(emu_serial "$VARN")"
 ok "  with its key" same_key "$TG/priv/cert.pem" "$TG/priv/key.pem"
 is "  one export" $((E01 + 1)) "$(exports)"
 
@@ -187,7 +179,7 @@ ok "deploy it into its own target" ctl deploy other.corp.example --target other 
 E3=$(exports)
 is "the emulator renews it" SUCCESS "$(renew_emu "$OARN")"
 ok "discover" ctl discover
-ok "its key is exported again and the target rewritten" until_true 90 serial_is "$TG/other/full.pem" "$(emu_serial "$OARN")"
+ok "its key is exported again and the target rewritten" poll 90 serial_is "$TG/other/full.pem" "$(emu_serial "$OARN")"
 ok "  with its key" same_key "$TG/other/full.pem" "$TG/other/key.pem"
 is "  one export" $((E3 + 1)) "$(exports)"
 out=$(ctl request auto-export "$NARN" 2>&1); rc=$?
@@ -200,7 +192,7 @@ is "renewal 2 of the public certificate" SUCCESS "$(renew_emu "$PARN")"
 ok "discover" ctl discover
 kill_daemon
 ok "acmd killed right after the discovery that saw the renewal; it starts again" start_daemon
-ok "the key is exported after the restart and the target rewritten" until_true 90 sh -c "[ \$(wc -l <$T/pubruns) -ge 3 ]"
+ok "the key is exported after the restart and the target rewritten" poll 90 sh -c "[ \$(wc -l <$T/pubruns) -ge 3 ]"
 is "  the new serial in the files" "$(emu_serial "$PARN")" "$(file_serial "$TG/pub/fullchain.pem")"
 ok "  its key" same_key "$TG/pub/fullchain.pem" "$TG/pub/key.pem"
 is "  exported once" $((E1 + 1)) "$(exports)"
@@ -208,10 +200,10 @@ is "  exported once" $((E1 + 1)) "$(exports)"
 E2=$(exports)
 is "renewal 3" SUCCESS "$(renew_emu "$PARN")"
 ok "discover" ctl discover
-ok "the key stored" until_true 90 sh -c "[ \$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"version\"])') -ge 4 ] && [ \"\$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"key_export\"].get(\"state\"))')\" = stored ]"
+ok "the key stored" poll 90 sh -c "[ \$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"version\"])') -ge 4 ] && [ \"\$(\"$ACMCTL\" -s \"$SOCK\" --json request show $PUB | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"key_export\"].get(\"state\"))')\" = stored ]"
 kill_daemon
 ok "acmd killed once the key was stored; it starts again" start_daemon
-ok "the target is rewritten" until_true 90 serial_is "$TG/pub/fullchain.pem" "$(emu_serial "$PARN")"
+ok "the target is rewritten" poll 90 serial_is "$TG/pub/fullchain.pem" "$(emu_serial "$PARN")"
 ok "  its key" same_key "$TG/pub/fullchain.pem" "$TG/pub/key.pem"
 is "  still one export for that renewal" $((E2 + 1)) "$(exports)"
 is "  deploy list: in-sync" in-sync "$(ctl --json deploy list app | jget 'd[0]["state"]')"

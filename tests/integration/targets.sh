@@ -40,14 +40,6 @@ chmod 755 "$T/reload.sh" "$T/slow.sh"
 : >"$T/runs"; chmod 666 "$T/runs"
 : >"$T/slowruns"; chmod 666 "$T/slowruns"
 
-wait_until() {	# wait_until SECONDS COMMAND...: poll
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 runs_are() { [ "$(wc -l <"$T/runs")" = "$1" ]; }
 
 targets() {	# the [target] sections
@@ -215,13 +207,13 @@ json=$(ctl --json deploy check)
 is "a key made world-readable: mismatch" mismatch "$(echo "$json" | jget '[r for r in d if r["deployment"] == "www/target/web"][0]["state"]')"
 like "  the check says why" "privkey.pem has mode 0644, not 0600" "$(echo "$json" | jget '[r for r in d if r["deployment"] == "www/target/web"][0]["error"]')"
 like "  logged as deploy-mismatch" "target's files are not the version deployed" "$(cat "$DLOG")"
-wait_until 30 runs_are 2
+poll 30 runs_are 2
 is "  auto-redeploy repaired it: mode 0600" 600 "$(stat -c %a "$TG/web/privkey.pem")"
 is "  and reloaded once more" 2 "$(wc -l <"$T/runs")"
 echo tampered >"$TG/web/chain.pem"
 json=$(ctl --json deploy check)
 is "a file changed: mismatch" mismatch "$(echo "$json" | jget '[r for r in d if r["deployment"] == "www/target/web"][0]["state"]')"
-wait_until 30 runs_are 3
+poll 30 runs_are 3
 is "  repaired" "$(openssl x509 -in "$T/ca.crt" -noout -fingerprint)" "$(openssl x509 -in "$TG/web/chain.pem" -noout -fingerprint)"
 ok "deploy --target plain (no reload command)" ctl deploy www --target plain
 is "  key_mode 0640" 640 "$(stat -c %a "$TG/plain/key.pem")"
@@ -238,7 +230,7 @@ is "a failed target's files are not checked (nothing deployed there)" "" "$(echo
 # --- a new version reaches the auto-redeploy target --------------------------------
 runs=$(wc -l <"$T/runs")
 ok "cert renew www (version 2)" ctl cert renew www --cert "$T/v2.crt" --key "$T/v2.key" --chain "$T/ca.crt"
-wait_until 30 runs_are $((runs + 1))
+poll 30 runs_are $((runs + 1))
 sleep 1
 is "the target holds version 2" "$(openssl x509 -in "$T/v2.crt" -noout -fingerprint)" "$(openssl x509 -in "$TG/web/cert.pem" -noout -fingerprint)"
 is "  its key" "$(openssl pkey -in "$T/v2.key" -pubout)" "$(openssl pkey -in "$TG/web/privkey.pem" -pubout 2>/dev/null)"
@@ -257,7 +249,7 @@ wait 2>/dev/null
 is "the deployment's intent is on disk (state deploying)" 1 "$("$ACMD" -c "$CONF" --check-store >/dev/null 2>&1; echo 1)"
 ok "acmd starts again" start_daemon
 slow_in_sync() { [ "$(ctl --json deploy list www | jget '[r for r in d if r["region"] == "slow"][0]["state"]')" = in-sync ]; }
-wait_until 60 slow_in_sync
+poll 60 slow_in_sync
 is "the interrupted deployment was resumed to in-sync" in-sync "$(ctl --json deploy list www | jget '[r for r in d if r["region"] == "slow"][0]["state"]')"
 is "  its reload ran again and finished" done "$(tail -1 "$T/slowruns")"
 is "  the files are version 2" "$(openssl x509 -in "$T/v2.crt" -noout -fingerprint)" "$(openssl x509 -in "$TG/slow/full.pem" -noout -fingerprint)"
