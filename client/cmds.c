@@ -74,6 +74,8 @@ static const struct ctl_opt deploy_opts[] = {
 	{ "auto-redeploy", OPT_FLAG, PROTO_A_AUTO_REDEPLOY, "follow every new "
 	  "version of the certificate" },
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag on the ACM certificate" },
+	{ "target", OPT_LIST, NULL, "write into this [target] of acmd.conf "
+	  "and run its reload command (repeatable; instead of ACM)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -107,6 +109,9 @@ static const struct ctl_opt request_public_opts[] = {
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
 	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
+	{ "exportable", OPT_FLAG, NULL, "exportable (for servers outside AWS)" },
+	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "export its key when issued" },
+	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "and after each renewal" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -120,6 +125,8 @@ static const struct ctl_opt request_private_opts[] = {
 	  "(repeatable)" },
 	{ "with-key", OPT_FLAG, PROTO_A_WITH_KEY, "also fetch the private key "
 	  "(ExportCertificate; AWS charges for it)" },
+	{ "auto-export", OPT_FLAG, PROTO_A_AUTO_EXPORT, "export it again after "
+	  "each renewal" },
 	{ "tag", OPT_LIST, NULL, "KEY=VALUE tag, key up to 128 and value up to "
 	  "256 characters (repeatable)" },
 	{ "name", OPT_STR, NULL, "repository name (default: the domain)" },
@@ -129,6 +136,11 @@ static const struct ctl_opt request_private_opts[] = {
 static const struct ctl_opt challenge_opts[] = {
 	{ "hosted-zone", OPT_STR, PROTO_A_HOSTED_ZONE, "Route 53 zone to write to" },
 	{ "auto-zone", OPT_FLAG, PROTO_A_AUTO_ZONE, "find the zone" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct ctl_opt off_opt[] = {
+	{ "off", OPT_FLAG, NULL, "turn it off" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -236,7 +248,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .help = "check expiry now and list what was notified",
 	  .opts = no_opts, .render = render_generic },
 	{ .name = "deploy", .cmd = PROTO_CMD_DEPLOY, .args = "NAME",
-	  .help = "import a repository certificate into ACM",
+	  .help = "import a repository certificate into ACM, or write it "
+	  "into file targets",
 	  .opts = deploy_opts, .render = render_deploy },
 	{ .name = "deploy list", .cmd = PROTO_CMD_DEPLOY_LIST, .args = "[NAME]",
 	  .help = "deployments and their state (mismatches in red)",
@@ -277,6 +290,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ .name = "request resend-email", .cmd = PROTO_CMD_REQUEST_RESEND,
 	  .args = "ID", .help = "send the validation e-mail again",
 	  .opts = resend_opts, .render = render_generic },
+	{ .name = "request auto-export", .cmd = PROTO_CMD_REQUEST_AUTO_EXPORT,
+	  .args = "ID", .help = "export the key again after every renewal "
+	  "(ID, or the ARN of a certificate acmd did not request; --off: stop)", .opts = off_opt, .render = render_request },
 	{ .name = "ca list", .cmd = PROTO_CMD_CA_LIST, .args = "",
 	  .help = "the ACM Private CAs of a region", .opts = ca_list_opts,
 	  .render = render_ca_list },
@@ -288,8 +304,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .help = "revoke a private certificate at its CA (ACM PCA)",
 	  .opts = revoke_opts, .render = render_generic },
 	{ .name = "fetch-key", .cmd = PROTO_CMD_FETCH_KEY, .args = "ARN",
-	  .help = "export a private certificate's key into the repository "
-	  "(charged by AWS)", .opts = fetch_key_opts, .render = render_generic,
+	  .help = "export the key of a private or exportable public "
+	  "certificate into the repository (charged by AWS)", .opts = fetch_key_opts, .render = render_generic,
 	  .prepare = prepare_confirm },
 	{ .name = "delete", .cmd = PROTO_CMD_DELETE, .args = "ARN",
 	  .help = "remove an ACM certificate from acmd (never from ACM)",

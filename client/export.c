@@ -23,6 +23,7 @@
 #include "acmctl.h"
 #include "mp.h"
 #include "proto.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define EXPORT_CRT	".crt"
@@ -192,19 +193,7 @@ export_tmp(int dfd, const char *file, mode_t mode, char **tmp)
 static int
 write_all(int fd, const char *text)
 {
-	size_t	 len = strlen(text);
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, text, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		text += n;
-		len -= (size_t)n;
-	}
-	return (0);
+	return (write_full(fd, text, strlen(text)));
 }
 
 /*

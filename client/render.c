@@ -1024,9 +1024,9 @@ render_deploy(const msgpack_object *o, FILE *f)
 void
 render_deploy_list(const msgpack_object *o, FILE *f)
 {
-	static const char *const cols[] = { "name", "account", "region",
-	    "version", "state", "auto_redeploy", "replace", "tags", "arn",
-	    "last_error", NULL };
+	static const char *const cols[] = { "name", "kind", "account",
+	    "region", "version", "state", "auto_redeploy", "replace", "tags",
+	    "arn", "last_error", NULL };
 
 	render_table(o, cols, f);
 }
@@ -1035,7 +1035,8 @@ void
 render_request_list(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "id", "domain", "kind",
-	    "validation", "region", "status", "arn", "error", NULL };
+	    "validation", "region", "status", "arn", "exportable", "key",
+	    "auto_export", "error", NULL };
 
 	render_table(o, cols, f);
 }
@@ -1119,9 +1120,10 @@ void
 render_request(const msgpack_object *o, FILE *f)
 {
 	static const char *const keys[] = { "id", "status", "domain", "sans",
-	    "kind", "validation", "key_algorithm", "region", "credential",
-	    "arn", "hosted_zone", "name", "version", "failure_reason",
-	    "last_error", "created", "updated", "issued_at", NULL };
+	    "kind", "validation", "key_algorithm", "exportable", "with_key",
+	    "auto_export", "region", "credential", "arn", "hosted_zone",
+	    "name", "version", "failure_reason", "last_error", "created",
+	    "updated", "issued_at", "note", NULL };
 	static const char *const cols[] = { "domain", "method", "status",
 	    NULL };
 	const msgpack_object	*v, *st;

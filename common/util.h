@@ -21,5 +21,7 @@ uint64_t now_ms(void);
 struct timeval ms_to_tv(uint64_t);
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void	 hex_encode(const void *, size_t, char *);
+/* Write all of len bytes to fd (EINTR retried): 0, or -1 with errno. */
+int	 write_full(int, const void *, size_t);
 
 #endif

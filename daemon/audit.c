@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "acmd.h"
 #include "audit.h"
@@ -49,11 +50,14 @@ audit_pack_args(struct mp_buf *b, const struct proto_cmd *pc,
 	}
 }
 
-void
-audit_record(uid_t uid, pid_t pid, const struct proto_cmd *pc,
-    const msgpack_object *args)
+/*
+ * One entry: seq, time, uid, cmd and args, the args packed by pack (with
+ * pc and args) into the entry's buffer.
+ */
+static void
+audit_put(uid_t uid, const char *cmd, void (*pack)(struct mp_buf *,
+    const void *, const void *), const void *a1, const void *a2)
 {
-	const char		*cmd = pc->name;
 	struct store_txn	*t;
 	struct mp_buf		*b;
 	uint64_t		 seq;
@@ -61,8 +65,6 @@ audit_record(uid_t uid, pid_t pid, const struct proto_cmd *pc,
 	char			*cause = NULL;
 	int			 i;
 
-	log_info("audit: uid %u (pid %ld) ran '%s'", (unsigned)uid, (long)pid,
-	    cmd);
 	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
 		goto fail;
 	if (store_next_id(t, "audit", &seq, &cause) != 0) {
@@ -78,7 +80,7 @@ audit_record(uid_t uid, pid_t pid, const struct proto_cmd *pc,
 	mp_kuint(b, "uid", uid);
 	mp_kstr(b, "cmd", cmd);
 	mp_str(b, "args");
-	audit_pack_args(b, pc, args);
+	pack(b, a1, a2);
 	if (store_put(t, DB_AUDIT, key, sizeof key, b->sb.data, b->sb.size,
 	    &cause) != 0) {
 		mp_buf_free(b);
@@ -93,6 +95,37 @@ fail:
 	log_warnx("audit: cannot record '%s' by uid %u: %s", cmd, (unsigned)uid,
 	    cause);
 	free(cause);
+}
+
+static void
+audit_pack_cmd(struct mp_buf *b, const void *pc, const void *args)
+{
+	audit_pack_args(b, pc, args);
+}
+
+void
+audit_record(uid_t uid, pid_t pid, const struct proto_cmd *pc,
+    const msgpack_object *args)
+{
+	log_info("audit: uid %u (pid %ld) ran '%s'", (unsigned)uid, (long)pid,
+	    pc->name);
+	audit_put(uid, pc->name, audit_pack_cmd, pc, args);
+}
+
+static void
+audit_pack_export(struct mp_buf *b, const void *arn, const void *why)
+{
+	mp_map(b, 2);
+	mp_kstr(b, "arn", arn);
+	mp_kstr(b, "for", why);
+}
+
+void
+audit_export(const char *arn, const char *why)
+{
+	log_info("audit: ExportCertificate of %s (%s; AWS charges for it)",
+	    arn, why);
+	audit_put(getuid(), "ExportCertificate", audit_pack_export, arn, why);
 }
 
 struct audit_walk {

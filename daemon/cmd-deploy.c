@@ -4,55 +4,100 @@
 
 #include <jansson.h>
 
+#include "acmd.h"
 #include "aws/endpoint.h"
+#include "conf.h"
 #include "cmd.h"
 #include "deploy.h"
 #include "deployments.h"
 #include "mismatch.h"
 #include "xmalloc.h"
 
+/* --target T...: each a [target] of the running configuration. */
+static int
+cmd_deploy_targets(struct cmd_ctx *ctx, struct deploy_spec *s, char **tv,
+    size_t n)
+{
+	size_t	 i;
+
+	if (s->credential != NULL || s->all_regions || s->replace ||
+	    json_array_size(s->regions) > 0 || s->tags != NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_TARGET, "--target writes "
+		    "files on this machine: it takes no --credential, --region, "
+		    "--all-regions, --replace or --tag (deploy into ACM "
+		    "separately)");
+		return (-1);
+	}
+	s->targets = json_array();
+	for (i = 0; i < n; i++) {
+		if (config_target(acmd.conf, tv[i]) == NULL) {
+			cmd_reply_arg_error(ctx, PROTO_A_TARGET, "no [target %s] "
+			    "in %s", tv[i], acmd.conf_path != NULL ?
+			    acmd.conf_path : "the configuration");
+			return (-1);
+		}
+		json_array_append_new(s->targets, json_string(tv[i]));
+	}
+	return (0);
+}
+
 static void
 cmd_deploy_exec(struct cmd_ctx *ctx)
 {
 	struct deploy_spec	*s;
-	char			**regions = NULL;
-	size_t			 n = 0, i;
+	char			**regions = NULL, **tv = NULL;
+	size_t			 n = 0, nt = 0, i;
 
 	s = xcalloc(1, sizeof *s);
+	s->regions = json_array();
 	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &s->name) != 0 ||
-	    cmd_arg_str(ctx, PROTO_A_CREDENTIAL, 1, &s->credential) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_CREDENTIAL, 0, &s->credential) != 0 ||
 	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &regions, &n) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_TARGET, 0, &tv, &nt) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_ALL_REGIONS, &s->all_regions) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_REPLACE, &s->replace) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_AUTO_REDEPLOY, &s->auto_redeploy) != 0 ||
 	    cmd_arg_tags(ctx, PROTO_A_TAG, &s->tags) != 0)
 		goto fail;
+	for (i = 0; i < n; i++)
+		json_array_append_new(s->regions, json_string(regions[i]));
+	if (nt > 0) {
+		if (cmd_deploy_targets(ctx, s, tv, nt) != 0)
+			goto fail;
+		goto run;
+	}
+	if (s->credential == NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_CREDENTIAL, "give --credential C "
+		    "(into ACM) or --target T (files on this machine)");
+		goto fail;
+	}
 	if ((n == 0) == !s->all_regions) {
 		cmd_reply_arg_error(ctx, PROTO_A_REGION, "give --region R (one or "
 		    "more) or --all-regions");
 		goto fail;
 	}
-	s->regions = json_array();
 	for (i = 0; i < n; i++) {
 		if (!aws_region_valid(regions[i])) {
 			cmd_reply_arg_error(ctx, PROTO_A_REGION, "unknown region "
 			    "'%s' (not one where ACM runs)", regions[i]);
 			goto fail;
 		}
-		json_array_append_new(s->regions, json_string(regions[i]));
 	}
+run:
 	mp_strv_free(regions);
+	mp_strv_free(tv);
 	deploy_run(s, cmd_op(ctx));
 	return;
 fail:
 	mp_strv_free(regions);
+	mp_strv_free(tv);
 	deploy_spec_free(s);
 }
 
 const struct cmd_entry cmd_deploy_entry = {
 	.name = PROTO_CMD_DEPLOY,
-	.usage = "deploy NAME --credential C (--region R... | --all-regions) "
-	    "[--replace] [--auto-redeploy] [--tag K=V]...",
+	.usage = "deploy NAME (--credential C (--region R... | --all-regions) "
+	    "[--replace] [--tag K=V]... | --target T...) [--auto-redeploy]",
 	.exec = cmd_deploy_exec,
 };
 

@@ -19,7 +19,7 @@ cmd_renew_exec(struct cmd_ctx *ctx)
 		goto out;
 	if (with_key && !yes) {
 		cmd_reply_arg_error(ctx, PROTO_A_YES, "AWS charges for each "
-		    "export of a private certificate: confirm --with-key with "
+		    "export of a certificate's key: confirm --with-key with "
 		    "--yes");
 		goto out;
 	}
@@ -75,7 +75,7 @@ cmd_fetch_key_exec(struct cmd_ctx *ctx)
 		goto out;
 	if (!yes) {
 		cmd_reply_arg_error(ctx, PROTO_A_YES, "AWS charges for each "
-		    "export of a private certificate: confirm with yes");
+		    "export of a certificate's key: confirm with yes");
 		goto out;
 	}
 	keys_fetch(arn, cred, cmd_op(ctx));

@@ -104,8 +104,15 @@ req_public_args(struct cmd_ctx *ctx, struct request_spec *s)
 	    cmd_arg_str(ctx, PROTO_A_KEY_ALGORITHM, 0, &s->key_algorithm) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_HOSTED_ZONE, 0, &s->hosted_zone) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_AUTO_ZONE, &s->auto_zone) != 0 ||
-	    cmd_arg_bool(ctx, PROTO_A_MANUAL_DNS, &manual) != 0)
+	    cmd_arg_bool(ctx, PROTO_A_MANUAL_DNS, &manual) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_EXPORTABLE, &s->exportable) != 0)
 		return (-1);
+	if ((s->with_key || s->auto_export) && !s->exportable) {
+		cmd_reply_arg_error(ctx, s->auto_export ? PROTO_A_AUTO_EXPORT :
+		    PROTO_A_WITH_KEY, "only an exportable public certificate "
+		    "has a key to export: add --exportable");
+		return (-1);
+	}
 	for (i = 0; s->validation[i] != '\0'; i++)
 		s->validation[i] = (char)toupper((unsigned char)s->validation[i]);
 	if (strcmp(s->validation, "DNS") != 0 &&
@@ -144,14 +151,18 @@ req_create(struct cmd_ctx *ctx, const char *kind)
 
 	s = xcalloc(1, sizeof *s);
 	s->kind = kind;
-	if (req_common_args(ctx, s) != 0)
+	if (req_common_args(ctx, s) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_WITH_KEY, &s->with_key) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_AUTO_EXPORT, &s->auto_export) != 0)
 		goto fail;
 	if (strcmp(kind, "public") == 0) {
 		if (req_public_args(ctx, s) != 0)
 			goto fail;
-	} else if (cmd_arg_str(ctx, PROTO_A_CA, 1, &s->ca) != 0 ||
-	    cmd_arg_bool(ctx, PROTO_A_WITH_KEY, &s->with_key) != 0)
+	} else if (cmd_arg_str(ctx, PROTO_A_CA, 1, &s->ca) != 0)
 		goto fail;
+	/* Each renewal's key is exported: the first one's too. */
+	if (s->auto_export)
+		s->with_key = 1;
 	requests_create(s, cmd_op(ctx));
 	return;
 fail:
@@ -169,7 +180,7 @@ const struct cmd_entry cmd_request_public_entry = {
 	.usage = "request public --credential C --region R --domain D "
 	    "[--san S]... --validation dns|email [--key-algorithm A] "
 	    "[--hosted-zone ID | --auto-zone | --manual-dns] [--tag K=V]... "
-	    "[--name NAME]",
+	    "[--name NAME] [--exportable [--with-key] [--auto-export]]",
 	.exec = cmd_request_public_exec,
 };
 
@@ -182,7 +193,8 @@ cmd_request_private_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_request_private_entry = {
 	.name = PROTO_CMD_REQUEST_PRIVATE,
 	.usage = "request private --credential C --region R --ca ARN "
-	    "--domain D [--san S]... [--with-key] [--name NAME]",
+	    "--domain D [--san S]... [--with-key] [--auto-export] "
+	    "[--name NAME]",
 	.exec = cmd_request_private_exec,
 };
 
@@ -312,6 +324,24 @@ const struct cmd_entry cmd_request_resend_entry = {
 	.name = PROTO_CMD_REQUEST_RESEND,
 	.usage = "request resend-email ID [--domain D]",
 	.exec = cmd_request_resend_exec,
+};
+
+static void
+cmd_request_auto_export_exec(struct cmd_ctx *ctx)
+{
+	char	*id = NULL;
+	int	 off = 0;
+
+	if (cmd_arg_str(ctx, PROTO_A_ID, 1, &id) == 0 &&
+	    cmd_arg_bool(ctx, PROTO_A_OFF, &off) == 0)
+		requests_auto_export(id, !off, cmd_op(ctx));
+	free(id);
+}
+
+const struct cmd_entry cmd_request_auto_export_entry = {
+	.name = PROTO_CMD_REQUEST_AUTO_EXPORT,
+	.usage = "request auto-export ID|ARN [--off]",
+	.exec = cmd_request_auto_export_exec,
 };
 
 static void

@@ -181,6 +181,7 @@ extern const struct cmd_entry cmd_request_records_entry;
 extern const struct cmd_entry cmd_request_sync_entry;
 extern const struct cmd_entry cmd_request_challenge_entry;
 extern const struct cmd_entry cmd_request_resend_entry;
+extern const struct cmd_entry cmd_request_auto_export_entry;
 extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_notify_check_entry;
 extern const struct cmd_entry cmd_ca_list_entry;

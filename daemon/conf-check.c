@@ -5,6 +5,7 @@
  * and setting).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,38 @@ conf_check_absolute(const char *v, char **cause)
 		    "with /)", v);
 		return (-1);
 	}
+	return (0);
+}
+
+int
+conf_check_dirs(const char *v, char **cause)
+{
+	char	*copy, *p, *w;
+	int	 ret = 0;
+
+	p = copy = xstrdup(v);
+	while (ret == 0 && (w = strsep(&p, " \t")) != NULL) {
+		if (*w != '\0')
+			ret = conf_check_absolute(w, cause);
+	}
+	free(copy);
+	return (ret);
+}
+
+/* An octal file mode, 0777 at most. */
+int
+conf_mode(const char *v, mode_t *m, char **cause)
+{
+	char		*end;
+	unsigned long	 u;
+
+	errno = 0;
+	u = strtoul(v, &end, 8);
+	if (*v == '\0' || *end != '\0' || errno != 0 || u > 0777) {
+		xasprintf(cause, "'%s' is not an octal mode", v);
+		return (-1);
+	}
+	*m = (mode_t)u;
 	return (0);
 }
 

@@ -77,6 +77,10 @@ const struct conf_entry conf_table[] = {
 	  .max = 1048576,
 	  .help = "largest size of the store in MiB; when it is full, writes "
 	  "are refused and reads go on" },
+	{ .section = "daemon", .key = "target_dirs", .type = CONF_STRING,
+	  .offset = OFF(target_dirs), .check = conf_check_dirs,
+	  .help = "directories (absolute, separated by spaces) where [target] "
+	  "files may be written, below them too; none: no target" },
 
 	{ .section = "aws", .key = "endpoint_url", .type = CONF_STRING,
 	  .offset = OFF(endpoint_url),
@@ -237,8 +241,6 @@ conf_set(struct config *c, const struct conf_entry *e, const char *v,
 	char			*err = NULL;
 	long long		 n;
 	uint64_t		 u;
-	unsigned long		 mode;
-	char			*end;
 	size_t			 i;
 
 	if (*v == '\0' && (e->type == CONF_STRING || e->type == CONF_GROUP)) {
@@ -281,14 +283,7 @@ conf_set(struct config *c, const struct conf_entry *e, const char *v,
 		*FIELD(c, e->offset, uint64_t) = u;
 		return (0);
 	case CONF_MODE:
-		errno = 0;
-		mode = strtoul(v, &end, 8);
-		if (*v == '\0' || *end != '\0' || errno != 0 || mode > 0777) {
-			xasprintf(cause, "'%s' is not an octal mode", v);
-			return (-1);
-		}
-		*FIELD(c, e->offset, mode_t) = (mode_t)mode;
-		return (0);
+		return (conf_mode(v, FIELD(c, e->offset, mode_t), cause));
 	case CONF_GROUP:
 		if (conf_group(v, FIELD(c, e->aux, gid_t), cause) != 0)
 			return (-1);
@@ -355,6 +350,7 @@ config_free(struct config *c)
 			break;
 		}
 	}
+	conf_targets_free(c);
 	for (i = 0; i < c->nwatches; i++) {
 		free(c->watches[i].id);
 		free(c->watches[i].path);
@@ -510,10 +506,12 @@ conf_seen_once(struct conf_parse *p, const char *section, const char *key)
 		s = &p->seen[i];
 		if (strcmp(s->section, section) == 0 &&
 		    strcmp(s->key, key) == 0) {
-			if (strncmp(section, "watch ", 6) == 0)
-				xasprintf(&p->error, "%s:%d: watch.%s: given "
+			if (strncmp(section, "watch ", 6) == 0 ||
+			    strncmp(section, "target ", 7) == 0)
+				xasprintf(&p->error, "%s:%d: %.*s.%s: given "
 				    "twice in [%s] (first on line %d)", p->name,
-				    p->line, key, section, s->line);
+				    p->line, (int)strcspn(section, " "), section,
+				    key, section, s->line);
 			else
 				xasprintf(&p->error, "%s:%d: %s.%s: given "
 				    "twice (first on line %d)", p->name,
@@ -547,6 +545,9 @@ conf_handler(void *arg, const char *section, const char *key,
 		return (0);
 	if (strncmp(section, "watch ", 6) == 0 && section[6] != '\0')
 		return (conf_watch_set(p, section + 6, key, value));
+	if (strncmp(section, "target ", 7) == 0 && section[7] != '\0')
+		return (conf_target_set(p->c, p->name, p->line, section + 7, key,
+		    value, &p->error));
 	if (*section == '\0') {
 		xasprintf(&p->error, "%s:%d: setting '%s' outside a [section]",
 		    p->name, p->line, key);
@@ -656,8 +657,8 @@ config_parse_string(const char *text, const char *name, char **cause)
 		free(p.seen[i].key);
 	}
 	free(p.seen);
-	if (p.error == NULL && ret == 0)
-		conf_check_watches(&p);
+	if (p.error == NULL && ret == 0 && conf_check_watches(&p) == 0)
+		conf_targets_check(p.c, name, &p.error);
 	if (ret != 0 && (p.error == NULL || (ret > 0 && ret < p.error_line))) {
 		free(p.error);
 		xasprintf(&p.error, "%s:%d: syntax error", name,

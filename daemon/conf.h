@@ -33,10 +33,41 @@ struct conf_watch {
 
 #define CONF_MAX_WATCHES	64
 
+/*
+ * [target NAME]: files on this machine a repository certificate is
+ * written into (conf-target.c), and the command that makes a server take
+ * them.  Paths may be NULL (not written); each file's directory must be
+ * one of [daemon] target_dirs or below one.
+ */
+struct conf_target {
+	char		*id;		/* NAME */
+	char		*cert;		/* the leaf */
+	char		*chain;		/* the issuers */
+	char		*fullchain;	/* leaf and issuers */
+	char		*key;		/* the private key, PKCS#8 PEM */
+	char		*owner;		/* NULL: acmd's own user */
+	char		*group;
+	uid_t		 uid;		/* (uid_t)-1: unchanged */
+	gid_t		 gid;
+	mode_t		 mode;		/* certificate files: 0644 */
+	mode_t		 key_mode;	/* the key: 0600 */
+	char		*reload;	/* the command line, or NULL */
+	char		**reload_argv;	/* split, without a shell */
+	char		*reload_user;	/* NULL: acmd's own user */
+	uid_t		 reload_uid;
+	gid_t		 reload_gid;
+	uint64_t	 reload_timeout;	/* seconds */
+	int		 line;
+};
+
+#define CONF_MAX_TARGETS	64
+
 struct config {
 	char		*path;		/* file it came from, NULL if none */
 	struct conf_watch watches[CONF_MAX_WATCHES];
 	size_t		 nwatches;
+	struct conf_target *targets;
+	size_t		 ntargets;
 
 	/* [daemon] */
 	char		*socket;
@@ -56,6 +87,7 @@ struct config {
 	uint64_t	 max_clients_per_uid;
 	uint64_t	 client_idle_timeout;	/* seconds, 0: none */
 	uint64_t	 store_size;	/* MiB */
+	char		*target_dirs;	/* where [target] files may go */
 
 	/* [aws] */
 	char		*endpoint_url;
@@ -130,5 +162,19 @@ void		 config_dump(const struct config *, FILE *);
  * a new JSON array of strings; NULL with cause when one is unknown.
  */
 json_t		*config_regions(const struct config *, char **);
+
+/* conf-target.c: one setting of [target id] (0 with *error). */
+int		 conf_target_set(struct config *, const char *, int,
+		     const char *, const char *, const char *, char **);
+/* After the file: every target complete and inside target_dirs. */
+int		 conf_targets_check(struct config *, const char *, char **);
+void		 conf_targets_free(struct config *);
+/* The target called id, or NULL. */
+const struct conf_target *config_target(const struct config *, const char *);
+/*
+ * Whether directory dir (resolved, no symbolic links) is one of
+ * target_dirs or below one.
+ */
+int		 config_target_dir_allowed(const struct config *, const char *);
 
 #endif

@@ -14,6 +14,7 @@
 #include "creds.h"
 #include "deploy.h"
 #include "deploy-region.h"
+#include "deploy-target.h"
 #include "deployments.h"
 #include "intent.h"
 #include "inventory.h"
@@ -590,6 +591,8 @@ dep_op_row(struct dep_op *op, struct dep_unit *u)
 	json_object_set_new(row, "ok", json_boolean(!u->failed));
 	if (u->failed && u->network)
 		json_object_set_new(row, "network", json_true());
+	if (u->account != NULL && strcmp(u->account, DEP_K_TARGET) == 0)
+		json_object_set_new(row, "target", json_true());
 	json_array_append_new(op->rows, row);
 }
 
@@ -597,7 +600,7 @@ void
 dep_op_done(struct dep_op *op)
 {
 	json_t		*out, *row;
-	size_t		 i, failed = 0, busy = 0, network = 0;
+	size_t		 i, failed = 0, busy = 0, network = 0, local = 0;
 	enum proto_error code;
 	char		*list, *next;
 
@@ -611,6 +614,8 @@ dep_op_done(struct dep_op *op)
 			busy++;
 		if (rec_bool(row, "network"))
 			network++;
+		if (rec_bool(row, "target"))
+			local++;
 	}
 	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
 	    "failed", (json_int_t)failed, "deployments", op->rows);
@@ -630,9 +635,12 @@ dep_op_done(struct dep_op *op)
 		free(list);
 		list = next;
 	}
-	/* Busy everywhere, AWS not reached anywhere, or AWS said no. */
+	/*
+	 * Busy everywhere, AWS not reached anywhere, only file targets
+	 * (their files or reload), or AWS said no.
+	 */
 	code = busy == failed ? PROTO_EBUSY : network == failed ?
-	    PROTO_ENETWORK : PROTO_EAWS;
+	    PROTO_ENETWORK : local == failed ? PROTO_ESTATE : PROTO_EAWS;
 	op_fail_data(&op->reply, code, out, "deployment failed in %zu of %zu "
 	    "region%s: %s", failed, op->total, op->total == 1 ? "" : "s",
 	    list);
@@ -674,6 +682,48 @@ dep_unit_done(struct dep_unit *u)
 		dep_op_done(op);
 }
 
+/* The target's files are written and its reload ran (error: not). */
+static void
+dep_target_done(void *arg, const char *error)
+{
+	struct dep_unit	*u = arg;
+
+	if (error != NULL) {
+		dep_fail(u, "%s", error);
+		return;
+	}
+	free(u->result);
+	u->result = xstrdup("written and reloaded");
+	log_info("deploy: %s version %ld written into target %s", u->name,
+	    u->version, u->region);
+	dep_record(u, json_pack("{s:I, s:s, s:s}", DEP_VERSION,
+	    (json_int_t)u->version, DEP_SHA256, u->sha256, DEP_STATE,
+	    DEP_S_IN_SYNC), (const char *const[]){ DEP_INTENT, NULL });
+	dep_unit_finish(u);
+}
+
+/*
+ * A file target: the intent on disk first (committed now, before any
+ * file changes), then the files and the reload (deploy-target.c).
+ */
+static void
+dep_target_start(struct dep_unit *u, const char *target, const json_t *v,
+    int recorded)
+{
+	char	*label;
+
+	if (!recorded && dep_update(u->key, json_pack("{s:s, s:{s:I, s:s, "
+	    "s:I}}", DEP_STATE, DEP_S_DEPLOYING, DEP_INTENT, "version",
+	    (json_int_t)u->version, "sha256", u->sha256, "started",
+	    (json_int_t)time(NULL))) != 0) {
+		dep_fail(u, "cannot record the deployment");
+		return;
+	}
+	xasprintf(&label, "%s version %ld", u->name, u->version);
+	deploy_target_write(target, label, v, dep_target_done, u);
+	free(label);
+}
+
 /*
  * Start one region.  rec is the deployment record to follow (its flags,
  * credential, ARN); version 0 is the certificate's current version.
@@ -690,7 +740,8 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 	u->op = op;
 	u->key = xstrdup(key);
 	u->name = xstrdup(rec_str(rec, "name"));
-	u->cred_name = xstrdup(rec_str(rec, "credential"));
+	u->cred_name = rec_str(rec, DEP_CREDENTIAL) != NULL ?
+	    xstrdup(rec_str(rec, DEP_CREDENTIAL)) : NULL;
 	u->account = xstrdup(rec_str(rec, "account"));
 	u->region = xstrdup(rec_str(rec, "region"));
 	u->replace = rec_bool(rec, "replace");
@@ -716,6 +767,11 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 	u->domain = xstrdup(rec_str(v, "domain"));
 	u->cert = xstrdup(rec_str(v, "cert") ? rec_str(v, "cert") : "");
 	u->chain = xstrdup(rec_str(v, "chain") ? rec_str(v, "chain") : "");
+	if (deployment_is_target(rec)) {
+		dep_target_start(u, rec_str(rec, DEP_TARGET), v, recorded);
+		json_decref(v);
+		return;
+	}
 	if (!rec_bool(v, "has_key")) {
 		json_decref(v);
 		dep_fail(u, "%s version %ld has no private key; ACM needs one "

@@ -12,6 +12,7 @@
 #include "creds.h"
 #include "deploy.h"
 #include "deploy-region.h"
+#include "deploy-target.h"
 #include "deployments.h"
 #include "intent.h"
 #include "log.h"
@@ -31,6 +32,7 @@ deploy_spec_free(struct deploy_spec *s)
 	free(s->credential);
 	json_decref(s->regions);
 	json_decref(s->tags);
+	json_decref(s->targets);
 	free(s);
 }
 
@@ -69,7 +71,9 @@ dep_start_record(struct store_txn *t, void *arg, char **cause)
 	char			*key;
 	size_t			 i;
 
-	json_array_foreach(sp->regions, i, rec) {
+	/* A file target takes the place of a region. */
+	json_array_foreach(sp->targets != NULL ? sp->targets : sp->regions, i,
+	    rec) {
 		region = json_string_value(rec);
 		key = deployment_key(sp->name, s->account, region);
 		if (dep_active(key) != NULL) {
@@ -85,8 +89,14 @@ dep_start_record(struct store_txn *t, void *arg, char **cause)
 		if (rec == NULL)
 			rec = json_object();
 		json_object_set_new(rec, DEP_NAME, json_string(sp->name));
-		json_object_set_new(rec, DEP_CREDENTIAL,
-		    json_string(sp->credential));
+		if (sp->targets != NULL) {
+			json_object_set_new(rec, DEP_KIND,
+			    json_string(DEP_K_TARGET));
+			json_object_set_new(rec, DEP_TARGET,
+			    json_string(region));
+		} else
+			json_object_set_new(rec, DEP_CREDENTIAL,
+			    json_string(sp->credential));
 		json_object_set_new(rec, DEP_ACCOUNT, json_string(s->account));
 		json_object_set_new(rec, DEP_REGION, json_string(region));
 		/* Flags stick: a later plain deploy does not clear them. */
@@ -136,7 +146,8 @@ dep_start_regions(struct dep_start *s)
 	op = xcalloc(1, sizeof *op);
 	op->reply = s->reply;
 	op->rows = json_array();
-	op->total = json_array_size(s->spec->regions);
+	op->total = json_array_size(s->spec->targets != NULL ?
+	    s->spec->targets : s->spec->regions);
 	op_progress(&op->reply, 0, op->total, "deploying");
 	json_array_foreach(s->busy, i, rec) {
 		json_array_append_new(op->rows, json_pack("{s:s, s:s, s:s, s:s, "
@@ -175,6 +186,34 @@ dep_identified(struct aws_result *r, void *arg)
 	dep_start_free(s);
 }
 
+/* Each target holds no other certificate's deployment: 0, or -1 replied. */
+static int
+dep_targets_free(const struct deploy_spec *spec, struct op_reply *reply)
+{
+	json_t	*t;
+	char	*owner, *cause = NULL;
+	size_t	 i;
+
+	json_array_foreach(spec->targets, i, t) {
+		owner = deploy_target_taken(json_string_value(t), spec->name,
+		    &cause);
+		if (owner == NULL && cause == NULL)
+			continue;
+		if (owner != NULL)
+			op_fail(reply, PROTO_ESTATE, "target %s holds %s's "
+			    "deployment (one certificate per target): 'acmctl "
+			    "deploy remove %s --region %s' first",
+			    json_string_value(t), owner, owner,
+			    json_string_value(t));
+		else
+			op_fail(reply, PROTO_EINTERNAL, "%s", cause);
+		free(owner);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
 void
 deploy_run(struct deploy_spec *spec, struct op_reply reply)
 {
@@ -197,6 +236,14 @@ deploy_run(struct deploy_spec *spec, struct op_reply reply)
 		op_fail(&reply, cause != NULL ? PROTO_EINTERNAL :
 		    PROTO_ENOTFOUND, "%s", cause != NULL ? cause :
 		    "no such certificate in the repository");
+		goto out;
+	}
+	if (spec->targets != NULL) {
+		/* Files on this machine: no account, no credential. */
+		if (dep_targets_free(spec, &reply) != 0)
+			goto out;
+		s->account = DEP_K_TARGET;
+		dep_start_regions(s);
 		goto out;
 	}
 	if (!rec_bool(s->version, "has_key")) {

@@ -23,6 +23,7 @@ struct deploy_spec {
 	int	 replace;
 	int	 auto_redeploy;
 	json_t	*tags;		/* [{Key, Value}] or NULL */
+	json_t	*targets;	/* [target] names (strings), or NULL */
 };
 
 void	deploy_init(void);

@@ -222,6 +222,8 @@ dep_list_cb(const char *key, json_t *rec, void *arg)
 	    DEP_AUTO_REDEPLOY, rec_bool(rec, DEP_AUTO_REDEPLOY),
 	    DEP_REPLACE, rec_bool(rec, DEP_REPLACE));
 	json_object_set_new(row, DEP_TAGS, dep_tags_map(rec));
+	json_object_set_new(row, DEP_KIND, json_string(
+	    deployment_is_target(rec) ? DEP_K_TARGET : "acm"));
 	json_object_set_new(row, DEP_ARN, str_or_null(rec, DEP_ARN));
 	json_object_set_new(row, DEP_LAST_ERROR, str_or_null(rec,
 	    DEP_LAST_ERROR));
@@ -317,4 +319,12 @@ deployments_forget(const char *name, char **regions, int *notfound,
 	    json_array_size(d.keys), json_array_size(d.keys) == 1 ? "" : "s",
 	    name);
 	return (d.keys);
+}
+
+int
+deployment_is_target(const json_t *rec)
+{
+	const char	*k = rec_str(rec, DEP_KIND);
+
+	return (k != NULL && strcmp(k, DEP_K_TARGET) == 0);
 }

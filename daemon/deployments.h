@@ -12,6 +12,10 @@
  *   attempts, next_retry                 failed deployments back off
  *                                        (intent.h, deploy_intent)
  *
+ * A file target ([target T] of acmd.conf) is a deployment too, key
+ * "NAME/target/T": kind and account "target", region and target T, no
+ * credential or ARN; its files take the place of what ACM holds.
+ *
  * States: pending, deploying, in-sync, mismatch (ACM holds another
  * certificate at the ARN), missing (the ARN is gone from ACM), failed;
  * shown, not recorded: outdated (in sync, at an older version than the
@@ -43,6 +47,11 @@
 #define DEP_INTENT		"intent"
 #define DEP_ATTEMPTS		"attempts"
 #define DEP_NEXT_RETRY		"next_retry"
+#define DEP_KIND		"kind"		/* "target"; absent: ACM */
+#define DEP_TARGET		"target"	/* [target NAME] of acmd.conf */
+
+/* A file target's record: account DEP_K_TARGET, region the target. */
+#define DEP_K_TARGET		"target"
 
 #define DEP_S_DEPLOYING		"deploying"
 #define DEP_S_IN_SYNC		"in-sync"
@@ -89,5 +98,7 @@ json_t	*deployments_forget(const char *, char **, int *, char **);
  * older version than the repository's current.
  */
 const char *deploy_state_shown(const json_t *, long long);
+/* Whether rec is a file target's. */
+int	 deployment_is_target(const json_t *);
 
 #endif

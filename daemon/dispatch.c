@@ -44,6 +44,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_request_sync_entry,
 	&cmd_request_challenge_entry,
 	&cmd_request_resend_entry,
+	&cmd_request_auto_export_entry,
 	&cmd_notify_test_entry,
 	&cmd_notify_check_entry,
 	&cmd_ca_list_entry,

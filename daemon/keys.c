@@ -91,6 +91,30 @@ out:
 	free(s.name);
 }
 
+/*
+ * Whether the version the inventory links lc's certificate to (the one
+ * ACM holds, as discovery last saw it) has its key: never exported twice.
+ */
+static int
+keys_linked_has_key(const struct lc *lc)
+{
+	const json_t	*ln = json_object_get(lc->inv, "linked");
+	json_t		*v;
+	char		*cause = NULL;
+	int		 r;
+
+	if (ln == NULL || (v = repo_read_version(rec_str(ln, "name"),
+	    (long)rec_int(ln, "version"), &cause)) == NULL) {
+		free(cause);
+		return (0);
+	}
+	r = rec_bool(v, "has_key") && rec_str(v, "sha256") != NULL &&
+	    rec_str(lc->inv, "sha256") != NULL && strcmp(rec_str(v, "sha256"),
+	    rec_str(lc->inv, "sha256")) == 0;
+	json_decref(v);
+	return (r);
+}
+
 void
 keys_fetch(const char *arn, const char *cred, struct op_reply reply)
 {
@@ -98,6 +122,13 @@ keys_fetch(const char *arn, const char *cred, struct op_reply reply)
 
 	if ((lc = lc_resolve(lc_new(reply, arn), cred, 0)) == NULL)
 		return;
+	if (keys_linked_has_key(lc)) {
+		lc_fail(lc, PROTO_EEXIST, xstrdup("the version ACM holds has its "
+		    "key in the repository already: not exported again (AWS "
+		    "charges for each export; run discover first if ACM renewed "
+		    "it since)"));
+		return;
+	}
 	lc_export(lc, keys_exported);
 }
 

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "acmd.h"
+#include "audit.h"
 #include "aws/aws.h"
 #include "aws/endpoint.h"
 #include "aws/services.h"
@@ -307,6 +308,8 @@ lc_export(struct lc *lc, aws_cb cb)
 	for (i = 0; i < sizeof raw; i++)
 		snprintf(lc->pass + 2 * i, 3, "%02x", raw[i]);
 	OPENSSL_cleanse(raw, sizeof raw);
+	/* Every export is counted, whatever it is for. */
+	audit_export(lc->arn, lc->ilabel != NULL ? lc->ilabel : "fetch-key");
 	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass, cb, lc);
 }
 

@@ -28,6 +28,7 @@
 #include "mismatch.h"
 #include "proto.h"
 #include "sd.h"
+#include "targets.h"
 #include "server.h"
 #include "store.h"
 #include "util.h"
@@ -338,6 +339,7 @@ main(int argc, char **argv)
 	sdx_stopping();
 	deploy_shutdown();
 	mismatch_shutdown();
+	target_reload_shutdown();
 	server_stop();
 	creds_forget_all();
 	aws_shutdown();

@@ -18,6 +18,7 @@
 #include "aws/services.h"
 #include "creds.h"
 #include "deploy.h"
+#include "deploy-target.h"
 #include "deployments.h"
 #include "jobs/sched.h"
 #include "log.h"
@@ -39,7 +40,8 @@ struct dep_check {
 	char		*key;
 	char		*sha256;
 	int		 auto_redeploy;
-	char		*arn;
+	char		*arn;		/* NULL: a file target */
+	char		*why;		/* a file target's difference */
 };
 
 static TAILQ_HEAD(, dep_check) checks = TAILQ_HEAD_INITIALIZER(checks);
@@ -92,10 +94,15 @@ dep_check_event(struct dep_check *c, const json_t *rec, const char *state)
 {
 	char	*msg, *f1, *f2, *f3;
 
-	xasprintf(&msg, "deployment %s: ACM %s at %s", c->key,
-	    strcmp(state, DEP_S_MISSING) == 0 ? "no longer has the certificate" :
-	    "holds another certificate", c->arn);
-	xasprintf(&f1, "CERT_ARN=%s", c->arn);
+	if (c->arn == NULL)
+		xasprintf(&msg, "deployment %s: the target's files are not "
+		    "the version deployed: %s", c->key, c->why);
+	else
+		xasprintf(&msg, "deployment %s: ACM %s at %s", c->key,
+		    strcmp(state, DEP_S_MISSING) == 0 ? "no longer has the "
+		    "certificate" : "holds another certificate", c->arn);
+	xasprintf(&f1, c->arn != NULL ? "CERT_ARN=%s" : "TARGET=%s",
+	    c->arn != NULL ? c->arn : rec_str(rec, DEP_TARGET));
 	xasprintf(&f2, "REGION=%s", rec_str(rec, DEP_REGION));
 	xasprintf(&f3, "CERT_NAME=%s", rec_str(rec, "name"));
 	log_event(LOG_WARNING, strcmp(state, DEP_S_MISSING) == 0 ?
@@ -118,16 +125,13 @@ check_record(const char *key, json_t *set)
 	}
 }
 
+/* What the check found: state, or NULL and error (taken over). */
 static void
-dep_checked(struct aws_result *r, void *arg)
+dep_check_found(struct dep_check *c, const char *state, char *error)
 {
-	struct dep_check	*c = arg;
-	const char		*state;
-	char			*error = NULL;
 	json_t			*rec, *row;
 	int			 repair = 0;
 
-	state = dep_check_state(c, r, &error);
 	/*
 	 * An auto-redeploy deployment that failed to follow a newer version
 	 * stays failed even though ACM still holds what it had.
@@ -139,7 +143,7 @@ dep_checked(struct aws_result *r, void *arg)
 			state = NULL;
 		json_decref(rec);
 	}
-	row = json_pack("{s:s, s:s}", "deployment", c->key, "arn", c->arn);
+	row = json_pack("{s:s, s:s?}", "deployment", c->key, "arn", c->arn);
 	if (state != NULL && (rec = deployment_get(c->key)) != NULL) {
 		json_object_set_new(row, "was", json_string(rec_str(rec,
 		    DEP_STATE) ? rec_str(rec, DEP_STATE) : DEP_S_PENDING));
@@ -167,8 +171,9 @@ dep_checked(struct aws_result *r, void *arg)
 	}
 	json_object_set_new(row, "state", state != NULL ? json_string(state) :
 	    json_null());
-	if (error != NULL)
-		json_object_set_new(row, "error", json_string(error));
+	if (error != NULL || c->why != NULL)
+		json_object_set_new(row, "error", json_string(error != NULL ?
+		    error : c->why));
 	json_array_append_new(c->run->rows, row);
 	free(error);
 	TAILQ_REMOVE(&checks, c, entry);
@@ -176,7 +181,46 @@ dep_checked(struct aws_result *r, void *arg)
 	free(c->key);
 	free(c->sha256);
 	free(c->arn);
+	free(c->why);
 	free(c);
+}
+
+static void
+dep_checked(struct aws_result *r, void *arg)
+{
+	struct dep_check	*c = arg;
+	const char		*state;
+	char			*error = NULL;
+
+	state = dep_check_state(c, r, &error);
+	dep_check_found(c, state, error);
+}
+
+/* A file target: its files are looked at now, on this machine. */
+static void
+dep_check_target(struct dep_check_run *run, const char *key,
+    const json_t *rec)
+{
+	struct dep_check	*c;
+	const char		*state;
+	char			*error = NULL;
+
+	if (rec_str(rec, DEP_SHA256) == NULL || json_object_get(rec,
+	    DEP_INTENT) != NULL || deploy_active(key))
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->run = run;
+	c->key = xstrdup(key);
+	c->sha256 = xstrdup(rec_str(rec, DEP_SHA256));
+	c->auto_redeploy = rec_bool(rec, DEP_AUTO_REDEPLOY);
+	run->pending++;
+	TAILQ_INSERT_TAIL(&checks, c, entry);
+	state = deploy_target_check(rec, &error);
+	if (state != NULL) {
+		c->why = error;
+		error = NULL;
+	}
+	dep_check_found(c, state, error);
 }
 
 static void
@@ -198,6 +242,11 @@ dep_check_start(struct dep_check_run *run)
 	}
 	for (i = 0; i < json_array_size(recs); i++) {
 		rec = json_array_get(recs, i);
+		if (deployment_is_target(rec)) {
+			dep_check_target(run, json_string_value(
+			    json_array_get(keys, i)), rec);
+			continue;
+		}
 		if (rec_str(rec, DEP_ARN) == NULL || rec_str(rec, DEP_SHA256) ==
 		    NULL || json_object_get(rec, DEP_INTENT) != NULL)
 			continue;

@@ -24,6 +24,7 @@
 #include "pem.h"
 #include "rec.h"
 #include "renew.h"
+#include "requests.h"
 #include "repo.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -401,7 +402,8 @@ renew_start(const char *arn, const char *cred, int with_key,
 	if (renew_running(lc))
 		return;
 	lc_hold(lc);
-	lc->with_key = with_key;
+	/* An auto-export certificate's new version gets its key too. */
+	lc->with_key = with_key || requests_auto_exported(arn);
 	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_old, lc);
 }
 

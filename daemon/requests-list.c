@@ -30,12 +30,24 @@ requests_show(const char *id, struct op_reply reply)
 static int
 req_list_cb(const char *key, json_t *rec, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, "
-	    "s:s?, s:s?, s:s?}", "id", rec_str(rec, "id"), "domain",
-	    rec_str(rec, "domain"), "kind", rec_str(rec, "kind"), "validation",
-	    rec_str(rec, "validation"), "region", rec_str(rec, "region"),
-	    "status", rec_str(rec, "status"), "arn", rec_str(rec, "arn"),
-	    "error", rec_str(rec, "last_error")));
+	json_t	*row;
+
+	row = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	    "id", rec_str(rec, "id"), "domain", rec_str(rec, "domain"), "kind",
+	    rec_str(rec, "kind"), "validation", rec_str(rec, "validation"),
+	    "region", rec_str(rec, "region"), "status", rec_str(rec, "status"),
+	    "arn", rec_str(rec, "arn"), "error", rec_str(rec, "last_error"));
+	/* What happens to the key: exportable, exported, again each renewal. */
+	json_object_set_new(row, "exportable", json_boolean(rec_bool(rec,
+	    "exportable") || (rec_str(rec, "kind") != NULL &&
+	    strcmp(rec_str(rec, "kind"), "private") == 0)));
+	json_object_set_new(row, "key", json_string(!rec_bool(rec,
+	    "with_key") ? "-" : rec_str(json_object_get(rec, "key_export"),
+	    "state") != NULL ? rec_str(json_object_get(rec, "key_export"),
+	    "state") : "due"));
+	json_object_set_new(row, "auto_export", json_boolean(rec_bool(rec,
+	    "auto_export")));
+	json_array_append_new(arg, row);
 	return (0);
 }
 

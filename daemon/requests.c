@@ -382,6 +382,10 @@ req_send(struct req_poll *p)
 	else
 		json_object_set_new(body, "ValidationMethod",
 		    json_string(rec_str(p->rec, "validation")));
+	/* An exportable public certificate (ACM, June 2025). */
+	if (rec_bool(p->rec, "exportable"))
+		json_object_set_new(body, "Options", json_pack("{s:s}",
+		    "Export", "ENABLED"));
 	if (rec_str(p->rec, "key_algorithm") != NULL)
 		json_object_set_new(body, "KeyAlgorithm",
 		    json_string(rec_str(p->rec, "key_algorithm")));
@@ -398,6 +402,7 @@ req_requested(struct aws_result *r, void *arg)
 	struct req_poll	*p = arg;
 	const char	*arn;
 	struct op_reply	 reply = p->reply;
+	json_t		*v;
 
 	p->reply = OP_NONE;
 	if (!r->ok) {
@@ -419,7 +424,14 @@ req_requested(struct aws_result *r, void *arg)
 	req_put(p->rec);
 	if (arn != NULL)
 		req_note_alone(p->rec);
-	op_ok(&reply, req_view(p->rec));
+	v = req_view(p->rec);
+	if (rec_bool(p->rec, "with_key"))
+		json_object_set_new(v, "note", json_string(rec_bool(p->rec,
+		    "auto_export") ? "AWS charges for each export of the key: "
+		    "acmd exports it once when issued and once after each "
+		    "renewal" : "AWS charges for each export of the key: acmd "
+		    "exports it once"));
+	op_ok(&reply, v);
 	p->pending--;
 	req_poll_free(p);
 }
@@ -545,12 +557,15 @@ req_record(const struct request_spec *s)
 		if (s->hosted_zone != NULL)
 			json_object_set_new(rec, "hosted_zone",
 			    json_string(s->hosted_zone));
+		json_object_set_new(rec, "exportable",
+		    json_boolean(s->exportable));
 	} else {
 		json_object_set_new(rec, "validation", json_string("PRIVATE"));
 		json_object_set_new(rec, "zone_mode", json_string("none"));
 		json_object_set_new(rec, "ca_arn", json_string(s->ca));
-		json_object_set_new(rec, "with_key", json_boolean(s->with_key));
 	}
+	json_object_set_new(rec, "with_key", json_boolean(s->with_key));
+	json_object_set_new(rec, "auto_export", json_boolean(s->auto_export));
 	if (s->key_algorithm != NULL)
 		json_object_set_new(rec, "key_algorithm",
 		    json_string(s->key_algorithm));

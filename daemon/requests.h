@@ -5,7 +5,9 @@
  *   id, kind (public, private), credential, account, region, domain,
  *   sans[], validation (DNS, EMAIL), key_algorithm, ca_arn, tags,
  *   zone_mode (zone, auto, manual), hosted_zone, name (repository name),
- *   with_key, token (IdempotencyToken, stored before the call), arn,
+ *   with_key, exportable (public: Options.Export ENABLED), auto_export
+ *   (the key exported again for every renewal discovery sees), token
+ *   (IdempotencyToken, stored before the call), arn,
  *   status (Requesting, Pending Validation, Deploy Challenge, Sync Records,
  *   Issued, Failed, Validation Timed Out), acm_status, failure_reason,
  *   domains [{domain, method, status, record {name, type, value}}],
@@ -26,6 +28,7 @@
 #include <jansson.h>
 
 #include "op.h"
+#include "store.h"
 
 /* What to request (request public, request private). */
 struct request_spec {
@@ -41,7 +44,9 @@ struct request_spec {
 	char		*hosted_zone;	/* public: an id or a name, or NULL */
 	int		 auto_zone;
 	char		*ca;		/* private: the CA's ARN */
-	int		 with_key;	/* private */
+	int		 with_key;	/* private, or public exportable */
+	int		 exportable;	/* public: Options.Export ENABLED */
+	int		 auto_export;	/* the key again after each renewal */
 };
 
 void	 request_spec_free(struct request_spec *);
@@ -55,6 +60,22 @@ void	 requests_create(struct request_spec *, struct op_reply);
 void	 requests_sync(const char *, struct op_reply);
 /* request deploy-challenge: write the records now (zone NULL: as set). */
 void	 requests_challenge(const char *, const char *, int, struct op_reply);
+/*
+ * request auto-export ID|ARN: on (off 0) or off; reply gets the request.
+ * Turned on for an Issued request whose version has no key, the key is
+ * due.  An ARN without a request (a private or exportable public
+ * certificate discovered, linked to the repository) gets one, Issued.
+ */
+void	 requests_auto_export(const char *, int, struct op_reply);
+/*
+ * In t, after discovery stored version of name as the renewal of arn:
+ * every auto-export request for arn follows that version, its key export
+ * due (recorded in the same transaction: a crash cannot lose it).
+ */
+int	 requests_renewed(struct store_txn *, const char *, const char *, long,
+	     char **);
+/* Whether a request of arn auto-exports (renew exports the key then). */
+int	 requests_auto_exported(const char *);
 /* request resend-email (domain NULL: every domain of the request). */
 void	 requests_resend(const char *, const char *, struct op_reply);
 /* request show: NULL after failing reply. */

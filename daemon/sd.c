@@ -135,6 +135,7 @@ static const struct {
 	{ "deploy-mismatch",	"6a551765bf8045b7895f380654774320" },
 	{ "deploy-missing",	"a5d512aa13c342f083589feb75e7f179" },
 	{ "notify-test",	"207aea81a8644e24972565964c3e157d" },
+	{ "target-reload",	"98418018bb894baabfdcb1f2ceeeba91" },
 };
 
 /* The MESSAGE_ID= field for an "ACMD_EVENT=kind" field, or NULL. */

@@ -22,6 +22,7 @@
 #define ITEMS_CREDS	256
 #define ITEMS_SANS	100		/* ACM's most names on a certificate */
 #define ITEMS_TAGS	50		/* ACM's most tags on a certificate */
+#define ITEMS_TARGETS	64		/* CONF_MAX_TARGETS */
 
 #define ARG(k, t, f, len, items) { .key = (k), .type = (t), .flags = (f), \
 	.max_len = (len), .max_items = (items) }
@@ -106,8 +107,9 @@ static const struct proto_arg delete_args[] = {
 
 static const struct proto_arg deploy_args[] = {
 	STR(PROTO_A_NAME, REQ, LEN_NAME),
-	STR(PROTO_A_CREDENTIAL, REQ, LEN_NAME),
+	STR(PROTO_A_CREDENTIAL, PROTO_ARG_NONEMPTY, LEN_NAME),
 	STRV(PROTO_A_REGION, 0, LEN_REGION, ITEMS_REGIONS),
+	STRV(PROTO_A_TARGET, 0, LEN_NAME, ITEMS_TARGETS),
 	BOOL(PROTO_A_ALL_REGIONS),
 	BOOL(PROTO_A_REPLACE),
 	BOOL(PROTO_A_AUTO_REDEPLOY),
@@ -140,6 +142,9 @@ static const struct proto_arg request_public_args[] = {
 	STR(PROTO_A_HOSTED_ZONE, PROTO_ARG_NONEMPTY, LEN_DOMAIN),
 	BOOL(PROTO_A_AUTO_ZONE),
 	BOOL(PROTO_A_MANUAL_DNS),
+	BOOL(PROTO_A_EXPORTABLE),
+	BOOL(PROTO_A_WITH_KEY),
+	BOOL(PROTO_A_AUTO_EXPORT),
 	END
 };
 
@@ -147,6 +152,13 @@ static const struct proto_arg request_private_args[] = {
 	REQUEST_COMMON,
 	STR(PROTO_A_CA, REQ, LEN_ARN),
 	BOOL(PROTO_A_WITH_KEY),
+	BOOL(PROTO_A_AUTO_EXPORT),
+	END
+};
+
+static const struct proto_arg auto_export_args[] = {
+	STR(PROTO_A_ID, REQ, LEN_ARN),		/* a request's id, or an ARN */
+	BOOL(PROTO_A_OFF),
 	END
 };
 
@@ -228,6 +240,7 @@ const struct proto_cmd proto_cmds[] = {
 	{ PROTO_CMD_REQUEST_SYNC, id_arg },
 	{ PROTO_CMD_REQUEST_CHALLENGE, challenge_args },
 	{ PROTO_CMD_REQUEST_RESEND, resend_args },
+	{ PROTO_CMD_REQUEST_AUTO_EXPORT, auto_export_args },
 	{ PROTO_CMD_CA_LIST, ca_list_args },
 	{ PROTO_CMD_RENEW, renew_args },
 	{ PROTO_CMD_REVOKE, revoke_args },

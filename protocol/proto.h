@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION		2
+#define PROTO_VERSION		3
 #define PROTO_MAX_FRAME		(16U * 1024 * 1024)
 #define PROTO_HDR_LEN		4
 #define PROTO_MAX_ITEMS		(1U << 20)	/* objects in one frame */
@@ -129,6 +129,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_CMD_REQUEST_SYNC		"request.sync"
 #define PROTO_CMD_REQUEST_CHALLENGE	"request.deploy-challenge"
 #define PROTO_CMD_REQUEST_RESEND	"request.resend-email"
+#define PROTO_CMD_REQUEST_AUTO_EXPORT	"request.auto-export"
 #define PROTO_CMD_CA_LIST		"ca.list"
 #define PROTO_CMD_RENEW			"renew"
 #define PROTO_CMD_REVOKE		"revoke"
@@ -141,6 +142,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_ALL		"all"
 #define PROTO_A_ALL_REGIONS	"all_regions"
 #define PROTO_A_ARN		"arn"
+#define PROTO_A_AUTO_EXPORT	"auto_export"
 #define PROTO_A_AUTO_REDEPLOY	"auto_redeploy"
 #define PROTO_A_AUTO_ZONE	"auto_zone"
 #define PROTO_A_CA		"ca"
@@ -150,6 +152,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_DOMAIN		"domain"
 #define PROTO_A_ENV		"env"
 #define PROTO_A_EXPIRING	"expiring"
+#define PROTO_A_EXPORTABLE	"exportable"
 #define PROTO_A_EXTERNAL_ID	"external_id"
 #define PROTO_A_HOSTED_ZONE	"hosted_zone"
 #define PROTO_A_FULL		"full"
@@ -160,6 +163,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_MANUAL_DNS	"manual_dns"
 #define PROTO_A_NAME		"name"
 #define PROTO_A_NO_WAIT		"no_wait"
+#define PROTO_A_OFF		"off"
 #define PROTO_A_PASSPHRASE	"passphrase"
 #define PROTO_A_PROFILE		"profile"
 #define PROTO_A_REASON		"reason"
@@ -171,6 +175,7 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_SESSION_TOKEN	"session_token"
 #define PROTO_A_STATUS		"status"
 #define PROTO_A_TAG		"tag"
+#define PROTO_A_TARGET		"target"
 #define PROTO_A_TYPE		"type"
 #define PROTO_A_VALIDATION	"validation"
 #define PROTO_A_VERSION		"version"

@@ -2,7 +2,9 @@
 # The main job: build acmd, start the local AWS emulator and acmd on a
 # private socket and state directory, and walk through what acmd does,
 # through acmctl: discovery, deploy (and replace), a public certificate
-# validated through Route 53, a mismatch and its repair, an expiry warning.
+# validated through Route 53, a mismatch and its repair, an exportable
+# public certificate written into files for a server outside AWS and
+# re-exported after ACM renews it, an expiry warning.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -37,6 +39,11 @@ cat >"$D/acmd.conf" <<CONF
 socket = $D/acmd.sock
 state_dir = $D/state
 log = stderr
+target_dirs = $D/srv
+[target web]
+fullchain = $D/srv/tls/fullchain.pem
+key = $D/srv/tls/privkey.pem
+reload = $D/reload-web
 [aws]
 endpoint_url = $EMU
 regions = us-east-1 eu-west-1 eu-central-1
@@ -105,6 +112,40 @@ sleep 1
 say "auto-redeploy repairs it at once; the journal got ACMD_EVENT=deploy-mismatch:"
 grep -m1 'deploy-mismatch' "$D/acmd.log" | sed 's/^/   /'
 ctl deploy list
+
+bold "a server outside AWS: an exportable public certificate, re-exported on every renewal"
+mkdir -p "$D/srv/tls"
+printf '#!/bin/sh\necho "web server reloaded: $(openssl x509 -in %s -noout -serial)"\n' \
+    "$D/srv/tls/fullchain.pem" >"$D/reload-web"
+chmod 755 "$D/reload-web"
+say "[target web] in acmd.conf: fullchain and key in $D/srv/tls, reload = $D/reload-web"
+printf '\033[36m$ acmctl request public --credential main --region us-east-1 --domain web.demo.test --validation dns --auto-zone --exportable --auto-export --name edge\033[0m\n'
+WJSON=$(q --json request public --credential main --region us-east-1 --domain web.demo.test \
+    --validation dns --auto-zone --exportable --auto-export --name edge)
+WID=$(echo "$WJSON" | sed -n 's/.*"id": "\(r-[0-9]*\)".*/\1/p' | head -1)
+WARN=$(echo "$WJSON" | sed -n 's/.*"arn": "\(arn:[^"]*\)".*/\1/p' | head -1)
+say "request $WID: $WARN"
+echo "$WJSON" | grep '"note"' | sed 's/^ */   /'
+for i in $(seq 1 80); do
+	q --json request show "$WID" | grep -q '"state": "stored"' && break
+	sleep 0.5
+done
+ctl request list
+ctl discover --region us-east-1 >/dev/null
+ctl deploy edge --target web --auto-redeploy
+ls -l "$D/srv/tls"
+say "ACM renews it (the emulator's managed renewal); the next discovery sees the new serial:"
+curl -sf -X POST "$EMU/_emu/renew" -d "{\"arn\":\"$WARN\"}" >/dev/null
+ctl discover --region us-east-1 >/dev/null
+for i in $(seq 1 60); do
+	[ "$(grep -c 'web server reloaded' "$D/acmd.log")" -ge 2 ] && break
+	sleep 0.5
+done
+say "the key was exported again, the files rewritten, reload ran once more:"
+grep -E 'auto-export|reload: web server reloaded' "$D/acmd.log" | sed 's/^/   /'
+ctl deploy list edge
+say "every export AWS charges for is in the audit log:"
+q audit | grep -i ExportCertificate | sed 's/^/   /'
 
 bold "an expiry warning"
 curl -sf -X POST "$EMU/_emu/expire" -d "{\"arn\":\"$(q --json acm list --region eu-west-1 | sed -n 's/.*"arn": "\([^"]*\)".*/\1/p' | head -1)\",\"days\":5}" >/dev/null

@@ -20,6 +20,7 @@
 #include "pem.h"
 #include "rec.h"
 #include "repo.h"
+#include "requests.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -177,6 +178,10 @@ disc_flush_one(struct store_txn *t, struct disc_region *r, const char *key,
 		json_array_append(renewed, json_object_get(rec, "linked"));
 		log_info("discovery: %s was renewed in ACM; version %ld of %s",
 		    rec_str(rec, "arn"), version, rec_str(prev, "name"));
+		/* Auto-export: the new version's key is due, in this txn. */
+		if (requests_renewed(t, rec_str(rec, "arn"), rec_str(prev,
+		    "name"), version, cause) != 0)
+			goto out;
 	} else if (*cause != NULL) {
 		log_warnx("discovery: %s: %s", rec_str(rec, "arn"), *cause);
 		free(*cause);

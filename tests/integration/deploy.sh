@@ -144,7 +144,7 @@ is "none of the errors imported anything" "$n0" "$(emu_py "sum(len(certs(r)) for
 
 # --- deploy list --json fields ---------------------------------------------
 json=$(ctl --json deploy list)
-is "deploy list --json: the fields" "account arn auto_redeploy last_error name region replace state tags version" \
+is "deploy list --json: the fields" "account arn auto_redeploy kind last_error name region replace state tags version" \
     "$(echo "$json" | jget '" ".join(sorted(d[0].keys()))')"
 is "deploy list --json: every deployment" "app/$R2 app/$R1 web/$R2 web/$R1" \
     "$(echo "$json" | jget '" ".join(sorted(r["name"] + "/" + r["region"] for r in d))')"

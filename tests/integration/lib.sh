@@ -149,6 +149,15 @@ emu() {	# emu METHOD PATH [JSON]: the emulator's admin API
 	    ${3:+--data "$3"} "http://127.0.0.1:$EMU_PORT$2"
 }
 
+poll() {	# poll SECONDS COMMAND...: until the command succeeds, or time is up
+	local end=$((SECONDS + $1)); shift
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 finish() {
 	if [ -n "$DPID" ]; then
 		stop_daemon

@@ -70,6 +70,7 @@ conf_src = rd('daemon/conf.c')
 tab = conf_src[conf_src.index('conf_table[] = {'):conf_src.index('conf_table_size')]
 settings = re.findall(r'\.section = "(\w+)", \.key = "(\w+)"', tab)
 wkeys = re.findall(r'"(\w+)"', re.search(r'watch_keys\[\] = \{(.*?)\}', conf_src, re.S).group(1))
+tkeys = re.findall(r'"(\w+)"', re.search(r'target_keys\[\] = \{(.*?)\}', rd('daemon/conf-target.c'), re.S).group(1))
 if len(settings) != tab.count('.section ='):
     bad.append('could not parse every setting of conf_table')
 
@@ -82,18 +83,23 @@ if what == 'acmd.conf.5':
         if not re.search(r'^\.B %s$' % k, secs.get('[%s]' % s, ''), re.M):
             bad.append('%s.%s is not in the [%s] section of acmd.conf.5' % (s, k, s))
     for s, body in secs.items():
-        if s.startswith('[watch'):
+        for pre, keys in (('[watch', wkeys), ('[target', tkeys)):
+            if not s.startswith(pre):
+                continue
             documented = re.findall(r'^\.TP\n\.B (\w+)$', body, re.M)
-            for k in wkeys:
-                if k not in documented: bad.append('watch key %s is not in acmd.conf.5' % k)
+            for k in keys:
+                if k not in documented: bad.append('%s key %s is not in acmd.conf.5' % (pre[1:], k))
             for k in documented:
-                if k not in wkeys: bad.append('acmd.conf.5 documents watch key %s, which does not exist' % k)
+                if k not in keys: bad.append('acmd.conf.5 documents %s key %s, which does not exist' % (pre[1:], k))
+        if s.startswith('[watch') or s.startswith('[target'):
             continue
         for k in re.findall(r'^\.TP\n\.B (\w+)$', body, re.M):
             if (s.strip('[]'), k) not in settings:
                 bad.append('acmd.conf.5 documents %s.%s, which does not exist' % (s, k))
     if not any(s.startswith('[watch') for s in secs):
         bad.append('acmd.conf.5 has no [watch NAME] section')
+    if not any(s.startswith('[target') for s in secs):
+        bad.append('acmd.conf.5 has no [target NAME] section')
 
 if what == 'example':
     ex = rd('contrib/acmd.conf.example')
@@ -160,7 +166,7 @@ PYEOF
 }
 
 ok "every command and option of cmds.c is in acmctl.1, and nothing else" sync acmctl.1
-ok "every setting of conf_table and [watch] key is in acmd.conf.5" sync acmd.conf.5
+ok "every setting of conf_table and [watch] and [target] key is in acmd.conf.5" sync acmd.conf.5
 ok "every setting is in acmd.conf.example" sync example
 ok "the bash completion knows every command and option" sync completion
 ok "every journal event has a MESSAGE_ID, a catalog entry and is in acmd.8" sync events

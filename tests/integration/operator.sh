@@ -51,7 +51,7 @@ is "request public without --validation: exit 2" 2 "$rc"
 like "and names --validation" "^acmctl request public: --validation is required" "$err"
 err=$(ctl deploy nosuch --region $R 2>&1); rc=$?
 is "deploy without --credential: exit 2" 2 "$rc"
-like "and names --credential" "^acmctl deploy: --credential is required" "$err"
+like "and names --credential (or --target)" "^acmctl deploy: --credential: give --credential C \(into ACM\) or --target T" "$err"
 err=$(ctl acm list --expiring soon 2>&1); rc=$?
 is "acm list --expiring soon: exit 2" 2 "$rc"
 like "and names --expiring" "^acmctl acm list: --expiring" "$err"

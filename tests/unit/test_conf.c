@@ -135,6 +135,50 @@ test_errors(void **state)
 	    "bad.conf:2: watch.path: /dev/null is not a directory");
 }
 
+/* [target NAME]: parsed, split without a shell, checked against target_dirs. */
+static void
+test_targets(void **state)
+{
+	const struct conf_target	*t;
+	struct config			*c;
+
+	c = parse_ok(
+	    "[daemon]\n"
+	    "target_dirs = /srv/tls /etc/ssl/\n"
+	    "[target web]\n"
+	    "fullchain = /srv/tls/web/full.pem\n"
+	    "key = /etc/ssl/private/web.key\n"
+	    "key_mode = 0640\n"
+	    "reload = /bin/sh -c 'exec nginx -s \"reload\"'  \n"
+	    "reload_timeout = 2m\n");
+	assert_non_null(t = config_target(c, "web"));
+	assert_null(config_target(c, "nosuch"));
+	assert_null(t->cert);
+	assert_string_equal(t->key, "/etc/ssl/private/web.key");
+	assert_int_equal(t->mode, 0644);
+	assert_int_equal(t->key_mode, 0640);
+	assert_int_equal(t->reload_timeout, 120);
+	assert_string_equal(t->reload_argv[0], "/bin/sh");
+	assert_string_equal(t->reload_argv[1], "-c");
+	assert_string_equal(t->reload_argv[2], "exec nginx -s \"reload\"");
+	assert_null(t->reload_argv[3]);
+	assert_true(config_target_dir_allowed(c, "/srv/tls"));
+	assert_true(config_target_dir_allowed(c, "/etc/ssl/private"));
+	assert_false(config_target_dir_allowed(c, "/srv/tlsx"));
+	assert_false(config_target_dir_allowed(c, "/etc"));
+	config_free(c);
+	expect_error("[daemon]\ntarget_dirs = /srv\n[target a]\ncert = /srv/x/../../etc/c.pem\n",
+	    "bad.conf:4: [target a]: /srv/x/../../etc/c.pem: give a plain path");
+	expect_error("[daemon]\ntarget_dirs = /srv\n[target a]\ncert = /srvx/c.pem\n",
+	    "/srvx/c.pem is outside the directories [daemon] target_dirs allows (/srv)");
+	expect_error("[daemon]\ntarget_dirs = srv\n", "daemon.target_dirs: 'srv' is not an absolute path");
+	expect_error("[target a/b]\ncert = /srv/c.pem\n", "a target's name is letters");
+	expect_error("[target a]\ncert = /srv/c.pem\nreload_timeout = 0s\n",
+	    "target.reload_timeout: 0s is out of range");
+	expect_error("[daemon]\ntarget_dirs = /srv\n[target a]\ncert = /srv/c.pem\ncert = /srv/d.pem\n",
+	    "bad.conf:5: target.cert: given twice in [target a] (first on line 4)");
+}
+
 static void
 test_valid_values(void **state)
 {
@@ -232,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_valid_values),
+		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
 	};

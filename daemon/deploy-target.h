@@ -1,0 +1,34 @@
+/*
+ * A deployment into a file target (deploy-target.c): a repository
+ * version, its key unsealed only in memory, written into the target's
+ * files (targets.h), then the target's reload command run; and the check
+ * of those files against the version a deployment holds.
+ */
+#ifndef ACMD_DEPLOY_TARGET_H
+#define ACMD_DEPLOY_TARGET_H
+
+#include <jansson.h>
+
+#include "targets.h"
+
+/*
+ * Write version v (a repository version record) into target id, then
+ * reload it, for label (the log's); cb(arg, error) once, error NULL when
+ * both went well.  A target gone from the configuration, a key missing, a
+ * write that fails: cb at once, nothing run.
+ */
+void		 deploy_target_write(const char *, const char *, const json_t *,
+		     target_reload_cb, void *);
+/*
+ * The files of deployment rec against the version it holds: a state
+ * (in-sync, mismatch, missing), or NULL with *error.
+ */
+const char	*deploy_target_check(const json_t *, char **);
+/*
+ * The certificate other than name that target holds a deployment of
+ * (allocated): one certificate per target, or two would overwrite each
+ * other's files.  NULL when none (or with *cause on a store error).
+ */
+char		*deploy_target_taken(const char *, const char *, char **);
+
+#endif

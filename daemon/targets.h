@@ -1,0 +1,58 @@
+/*
+ * File targets ([target NAME] in acmd.conf, conf.h): a repository
+ * certificate's version written into files on this machine, then the
+ * target's reload command run.
+ *
+ * targets.c writes and checks the files.  One version's files are
+ * written together: every file goes to a temporary file beside its
+ * place (created new, never through a symbolic link, owner and mode set,
+ * synced), and only when all of them are written are they renamed into
+ * place, one after the other, and the directories synced.  A failure
+ * before the renames leaves the previous files as they were; a crash
+ * between two renames leaves the deployment's intent on disk, and acmd
+ * writes the whole version again when it starts (the check below finds
+ * such a half-switched target too).  A directory is used only when its
+ * resolved path is inside [daemon] target_dirs.
+ *
+ * target-reload.c runs the reload command: forked and executed without
+ * a shell, in a process group of its own, as reload_user, its output to
+ * the journal line by line (bounded), killed with its group at
+ * reload_timeout; the event loop never waits for it.
+ */
+#ifndef ACMD_TARGETS_H
+#define ACMD_TARGETS_H
+
+#include <stddef.h>
+
+struct conf_target;
+
+/* What one version is: PEM text (key: plain PKCS#8, secret, or NULL). */
+struct target_version {
+	const char	*cert;
+	const char	*chain;
+	const char	*key;
+	size_t		 keylen;
+};
+
+/* Write v into t's files: 0, or -1 with cause (nothing replaced). */
+int	target_write(const struct conf_target *, const struct target_version *,
+	    char **);
+/*
+ * Compare t's files with v: 0 the same, 1 different (*why says which
+ * and how), 2 missing (*why), -1 with *why when they cannot be read.
+ */
+int	target_check(const struct conf_target *, const struct target_version *,
+	    char **);
+
+/* Reload done: error NULL on exit status 0, else what went wrong. */
+typedef void (*target_reload_cb)(void *, const char *);
+/*
+ * Run t's reload command (none: cb at once, from the event loop).  cb is
+ * called exactly once, unless target_reload_shutdown comes first.
+ */
+void	target_reload(const struct conf_target *, const char *,
+	    target_reload_cb, void *);
+/* acmd stops: running reload commands are killed, their cb not called. */
+void	target_reload_shutdown(void);
+
+#endif
