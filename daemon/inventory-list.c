@@ -547,3 +547,48 @@ inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
 	*len = a->b->sb.size;
 	return (a->b->sb.data);
 }
+
+/* The metrics page's view of the cache (inventory.h). */
+int
+inv_cache_stale(void)
+{
+	return (acm_cache_gen[0] != store_generation(acmd.store, DB_ACM) ||
+	    acm_cache_gen[1] != store_generation(acmd.store, DB_IAM) ||
+	    acm_deploy_gen != store_generation(acmd.store, DB_DEPLOYMENTS) +
+	    store_generation(acmd.store, DB_CERTS));
+}
+
+int
+inv_cache_update(char **cause)
+{
+	return (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause));
+}
+
+uint64_t
+inv_cache_epoch(void)
+{
+	return (acm_epoch);
+}
+
+void
+inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
+{
+	const struct acm_cached	*c;
+	struct inv_row		 r;
+	size_t			 i;
+
+	for (i = 0; i < acm_ncache; i++) {
+		c = &acm_cache[i];
+		r.credential = c->credential;
+		r.region = c->region;
+		r.type = c->type;
+		r.status = c->status;
+		r.domain = c->domain;
+		r.arn = c->arn;
+		r.gone = c->gone;
+		r.has_not_after = c->not_after_num;
+		r.not_after = c->not_after;
+		r.deployment = c->deployment;
+		fn(&r, arg);
+	}
+}

@@ -25,6 +25,7 @@
 #define ACMD_INVENTORY_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -96,5 +97,29 @@ const void *inv_list(struct inv_filter *, size_t *,
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
+
+/*
+ * The metrics page reads the acm list cache as it stands (read-only):
+ * whether the store moved since it was built, a rebuild now, and an epoch
+ * that moves whenever the rows may have changed, and a visit of every
+ * row (gone ones too).  A row's strings live until the next
+ * rebuild.
+ */
+struct inv_row {
+	const char	*credential;
+	const char	*region;	/* NULL: IAM (global) */
+	const char	*type;
+	const char	*status;
+	const char	*domain;
+	const char	*arn;
+	int		 gone;
+	int		 has_not_after;
+	time_t		 not_after;
+	const char	*deployment;	/* its state, or NULL */
+};
+int	 inv_cache_stale(void);
+int	 inv_cache_update(char **);
+uint64_t inv_cache_epoch(void);
+void	 inv_cache_foreach(void (*)(const struct inv_row *, void *), void *);
 
 #endif

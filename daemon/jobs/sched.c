@@ -11,6 +11,7 @@
 #include "mp.h"
 #include "sched.h"
 #include "sd.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct job {
@@ -24,6 +25,11 @@ struct job {
 	time_t			 last_end;
 	time_t			 next_run;
 	int			 last_ok;
+	time_t			 last_success;
+	uint64_t		 started_ms;	/* monotonic, of the last run */
+	uint64_t		 last_duration_ms;
+	uint64_t		 runs;
+	uint64_t		 failures;
 	char			*last_result;
 	TAILQ_ENTRY(job)	 entry;
 };
@@ -49,6 +55,7 @@ job_mark_running(struct job *j, const char *how)
 {
 	j->running = 1;
 	j->last_run = time(NULL);
+	j->started_ms = now_ms();
 	log_debug("job %s: %s", j->name, how);
 	sdx_status("%s running", j->name);
 }
@@ -159,6 +166,12 @@ job_done(struct job *j, int ok, const char *result)
 	j->running = 0;
 	j->last_end = time(NULL);
 	j->last_ok = ok;
+	j->last_duration_ms = now_ms() - j->started_ms;
+	j->runs++;
+	if (ok)
+		j->last_success = j->last_end;
+	else
+		j->failures++;
 	free(j->last_result);
 	j->last_result = result != NULL ? xstrdup(result) : NULL;
 	log_debug("job %s: done (%s)", j->name, result ? result : "-");
@@ -190,6 +203,28 @@ sched_pack(struct mp_buf *b)
 		    j->running ? "running" : j->last_result != NULL ?
 		    j->last_result : (j->last_ok ? "ok" : "failed"));
 		mp_kbool(b, "last_ok", j->last_ok);
+	}
+}
+
+void
+sched_foreach(void (*fn)(const struct job_view *, void *), void *arg)
+{
+	struct job		*j;
+	struct job_view		 v;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		v.name = j->name;
+		v.interval = j->interval;
+		v.running = j->running;
+		v.last_run = j->last_run;
+		v.last_end = j->last_end;
+		v.next_run = j->next_run;
+		v.last_success = j->last_success;
+		v.last_ok = j->last_ok;
+		v.last_duration_ms = j->last_duration_ms;
+		v.runs = j->runs;
+		v.failures = j->failures;
+		fn(&v, arg);
 	}
 }
 

@@ -1,0 +1,578 @@
+/*
+ * The metrics page (Prometheus text exposition format 0.0.4) and the
+ * health check.  The page is built from what acmd keeps anyway: the AWS
+ * counters (metrics.c), the scheduler's jobs, the store's usage and the
+ * acm list cache of the inventory (inventory-list.c).  What comes from
+ * records (certificate lines, deployments, requests, repository) is
+ * rendered once and kept until the store generation it came from moves,
+ * so a scrape costs a copy of text, not a scan of the store.
+ *
+ * During a discovery the inventory moves all the time: its cache is
+ * rebuilt for the page at most every METRICS_INV_REFRESH_MS, and never
+ * more often than 20 times its last rebuild took (5% of the loop at
+ * most); between, the page shows the rows as they were, and says so
+ * (acmd_inventory_stale).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "acmd.h"
+#include "aws/aws.h"
+#include "certs.h"
+#include "deployments.h"
+#include "inventory.h"
+#include "jobs/sched.h"
+#include "log.h"
+#include "metrics.h"
+#include "rec.h"
+#include "requests.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define METRICS_INV_REFRESH_MS	30000
+/* A write refused for room this recently makes acmd unhealthy. */
+#define METRICS_FULL_WINDOW	300
+/* A job whose run is this late makes acmd unhealthy. */
+#define METRICS_JOB_LATE	300
+
+#define NOT_AFTER	"acmd_certificate_not_after_timestamp_seconds"
+
+/* A part of the page kept until what it came from moves. */
+struct part {
+	struct mtext	 text;
+	uint64_t	 gen;
+	int		 valid;
+};
+
+static struct {
+	struct part	 inv;		/* inventory not_after lines */
+	struct part	 inv_counts;	/* acmd_inventory_certificates */
+	struct part	 repo;		/* repository not_after lines */
+	struct part	 deploy;
+	struct part	 req;
+	uint64_t	 inv_updated;	/* monotonic ms of our last rebuild */
+	uint64_t	 inv_cost;	/* ms it took */
+	int		 inv_tried;
+} page;
+
+static void
+part_free(struct part *p)
+{
+	mtext_free(&p->text);
+	p->valid = 0;
+}
+
+void
+metrics_page_free(void)
+{
+	part_free(&page.inv);
+	part_free(&page.inv_counts);
+	part_free(&page.repo);
+	part_free(&page.deploy);
+	part_free(&page.req);
+}
+
+/* The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
+static const char *
+arn_account(const char *arn, char *buf, size_t size)
+{
+	const char	*p = arn;
+	size_t		 i, len;
+
+	if (arn == NULL)
+		return (NULL);
+	for (i = 0; i < 4; i++) {
+		if ((p = strchr(p, ':')) == NULL)
+			return (NULL);
+		p++;
+	}
+	len = strcspn(p, ":");
+	if (len == 0 || len >= size)
+		return (NULL);
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return (buf);
+}
+
+/* Inventory. */
+
+struct inv_render {
+	struct mtext	*text;
+	json_t		*counts;	/* "source\037region\037type\037status" */
+};
+
+static void
+inv_row_cb(const struct inv_row *r, void *arg)
+{
+	struct inv_render	*ir = arg;
+	const char		*source = r->region == NULL ? "iam" : "acm";
+	const char		*region = r->region == NULL ? "global" :
+				    r->region;
+	char			 acct[64], *key;
+	json_t			*n;
+
+	if (r->gone)
+		return;
+	xasprintf(&key, "%s\037%s\037%s\037%s", source, region,
+	    r->type ? r->type : "", r->status ? r->status : "");
+	n = json_object_get(ir->counts, key);
+	json_object_set_new(ir->counts, key, json_integer(n == NULL ? 1 :
+	    json_integer_value(n) + 1));
+	free(key);
+	if (!r->has_not_after)
+		return;
+	metrics_sample(ir->text, NOT_AFTER, (const char *const []){
+	    "source", source, "account", arn_account(r->arn, acct,
+	    sizeof acct), "region", region, "arn", r->arn, "domain", r->domain,
+	    "type", r->type, "status", r->status, NULL }, (double)r->not_after);
+}
+
+static void
+inv_counts_render(struct mtext *t, json_t *counts)
+{
+	const char	*key;
+	json_t		*n;
+	char		*copy, *f[4], *p;
+	size_t		 i;
+
+	metrics_family(t, "acmd_inventory_certificates", "gauge",
+	    "Certificates acmd knows in AWS (not gone), by source, region, "
+	    "type and status.");
+	json_object_foreach(counts, key, n) {
+		p = copy = xstrdup(key);
+		for (i = 0; i < 4; i++)
+			f[i] = strsep(&p, "\037");
+		metrics_sample(t, "acmd_inventory_certificates",
+		    (const char *const []){ "source", f[0], "region", f[1],
+		    "type", f[2], "status", f[3], NULL },
+		    (double)json_integer_value(n));
+		free(copy);
+	}
+}
+
+/* The cache as it stands, rebuilt when stale and not rebuilt lately. */
+static int
+inv_refresh(void)
+{
+	uint64_t	 t0 = now_ms(), wait;
+	char		*cause = NULL;
+
+	if (!inv_cache_stale())
+		return (0);
+	wait = page.inv_cost * 20 > METRICS_INV_REFRESH_MS ?
+	    page.inv_cost * 20 : METRICS_INV_REFRESH_MS;
+	if (page.inv_tried && t0 - page.inv_updated < wait)
+		return (1);
+	page.inv_tried = 1;
+	if (inv_cache_update(&cause) != 0) {
+		log_warnx("metrics: inventory: %s", cause);
+		free(cause);
+	}
+	page.inv_updated = now_ms();
+	page.inv_cost = page.inv_updated - t0;
+	return (inv_cache_stale());
+}
+
+static void
+inv_render(void)
+{
+	struct inv_render	 ir;
+	uint64_t		 epoch = inv_cache_epoch();
+
+	if (page.inv.valid && page.inv.gen == epoch)
+		return;
+	mtext_reset(&page.inv.text);
+	mtext_reset(&page.inv_counts.text);
+	ir.text = &page.inv.text;
+	ir.counts = json_object();
+	inv_cache_foreach(inv_row_cb, &ir);
+	inv_counts_render(&page.inv_counts.text, ir.counts);
+	json_decref(ir.counts);
+	page.inv.gen = epoch;
+	page.inv.valid = 1;
+}
+
+/* Records: repository, deployments, requests. */
+
+static void
+repo_render(struct mtext *t)
+{
+	json_t		*rows, *row;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if ((rows = certs_list(&cause)) == NULL) {
+		log_warnx("metrics: repository: %s", cause);
+		free(cause);
+		return;
+	}
+	json_array_foreach(rows, i, row) {
+		if (rec_int(row, "not_after") == 0)
+			continue;
+		metrics_sample(t, NOT_AFTER, (const char *const []){
+		    "source", "repository", "name", rec_str(row, "name"),
+		    "domain", rec_str(row, "domain"), NULL },
+		    (double)rec_int(row, "not_after"));
+	}
+	json_decref(rows);
+}
+
+static const char *const dep_states[] = { DEP_S_IN_SYNC, DEP_S_MISMATCH,
+    DEP_S_MISSING, DEP_S_FAILED, DEP_S_OUTDATED, DEP_S_PENDING,
+    DEP_S_DEPLOYING, NULL };
+
+static void
+deploy_render(struct mtext *t)
+{
+	json_t		*rows, *row, *counts = json_object(), *n;
+	const char	*state;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if ((rows = deployments_rows(NULL, 0, &cause)) == NULL) {
+		log_warnx("metrics: deployments: %s", cause);
+		free(cause);
+		rows = json_array();
+	}
+	for (i = 0; dep_states[i] != NULL; i++)
+		json_object_set_new(counts, dep_states[i], json_integer(0));
+	metrics_family(t, "acmd_deployment_state", "gauge",
+	    "A deployment of a repository certificate into ACM, 1 in the "
+	    "label of its state.");
+	json_array_foreach(rows, i, row) {
+		state = rec_str(row, DEP_STATE);
+		if (state == NULL)
+			continue;
+		n = json_object_get(counts, state);
+		json_object_set_new(counts, state, json_integer(n == NULL ? 1 :
+		    json_integer_value(n) + 1));
+		metrics_sample(t, "acmd_deployment_state", (const char *const []){
+		    "name", rec_str(row, DEP_NAME), "account", rec_str(row,
+		    DEP_ACCOUNT), "region", rec_str(row, DEP_REGION), "arn",
+		    rec_str(row, DEP_ARN), "state", state, NULL }, 1);
+	}
+	metrics_family(t, "acmd_deployments", "gauge",
+	    "Deployments by state.");
+	json_object_foreach(counts, state, n)
+		metrics_sample(t, "acmd_deployments", (const char *const []){
+		    "state", state, NULL }, (double)json_integer_value(n));
+	json_decref(counts);
+	json_decref(rows);
+}
+
+static const char *const req_statuses[] = { "Requesting",
+    "Pending Validation", "Deploy Challenge", "Sync Records", "Issued",
+    "Failed", "Validation Timed Out", NULL };
+
+static void
+req_render(struct mtext *t)
+{
+	json_t		*rows, *row, *counts = json_object(), *n;
+	const char	*status;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if ((rows = requests_list(&cause)) == NULL) {
+		log_warnx("metrics: requests: %s", cause);
+		free(cause);
+		rows = json_array();
+	}
+	for (i = 0; req_statuses[i] != NULL; i++)
+		json_object_set_new(counts, req_statuses[i], json_integer(0));
+	json_array_foreach(rows, i, row) {
+		if ((status = rec_str(row, "status")) == NULL)
+			continue;
+		n = json_object_get(counts, status);
+		json_object_set_new(counts, status, json_integer(n == NULL ? 1 :
+		    json_integer_value(n) + 1));
+	}
+	metrics_family(t, "acmd_requests", "gauge",
+	    "Certificate requests by status.");
+	json_object_foreach(counts, status, n)
+		metrics_sample(t, "acmd_requests", (const char *const []){
+		    "status", status, NULL }, (double)json_integer_value(n));
+	json_decref(counts);
+	json_decref(rows);
+}
+
+/* A part rendered again when gen moved. */
+static void
+part_update(struct part *p, uint64_t gen, void (*render)(struct mtext *))
+{
+	if (p->valid && p->gen == gen)
+		return;
+	mtext_reset(&p->text);
+	render(&p->text);
+	p->gen = gen;
+	p->valid = 1;
+}
+
+/* Jobs. */
+
+struct job_family {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+};
+
+static const struct job_family job_families[] = {
+	{ "acmd_job_running", "gauge", "1 while the job runs." },
+	{ "acmd_job_interval_seconds", "gauge",
+	  "How often the job runs (0: on demand only)." },
+	{ "acmd_job_last_start_timestamp_seconds", "gauge",
+	  "When the job last started (0: never)." },
+	{ "acmd_job_last_success_timestamp_seconds", "gauge",
+	  "When a run of the job last ended well (0: never)." },
+	{ "acmd_job_last_duration_seconds", "gauge",
+	  "How long the last ended run of the job took." },
+	{ "acmd_job_last_run_ok", "gauge",
+	  "1 when the last ended run of the job succeeded." },
+	{ "acmd_job_runs_total", "counter", "Runs of the job that ended." },
+	{ "acmd_job_failures_total", "counter",
+	  "Runs of the job that ended in failure." },
+};
+
+#define NJOBF	(sizeof job_families / sizeof job_families[0])
+
+struct job_pass {
+	struct mtext	*t;
+	size_t		 which;
+};
+
+static void
+job_cb(const struct job_view *v, void *arg)
+{
+	struct job_pass	*jp = arg;
+	double		 val = 0;
+
+	switch (jp->which) {
+	case 0: val = v->running; break;
+	case 1: val = (double)v->interval; break;
+	case 2: val = (double)v->last_run; break;
+	case 3: val = (double)v->last_success; break;
+	case 4: val = (double)v->last_duration_ms / 1000.0; break;
+	case 5: val = v->runs > 0 && v->last_ok; break;
+	case 6: val = (double)v->runs; break;
+	case 7: val = (double)v->failures; break;
+	}
+	metrics_sample(jp->t, job_families[jp->which].name,
+	    (const char *const []){ "job", v->name, NULL }, val);
+}
+
+static void
+jobs_render(struct mtext *t)
+{
+	struct job_pass	 jp = { t, 0 };
+
+	for (jp.which = 0; jp.which < NJOBF; jp.which++) {
+		metrics_family(t, job_families[jp.which].name,
+		    job_families[jp.which].type, job_families[jp.which].help);
+		sched_foreach(job_cb, &jp);
+	}
+}
+
+/* AWS. */
+
+static const struct job_family aws_families[] = {
+	{ "acmd_aws_calls_total", "counter",
+	  "AWS calls that ended (after their retries)." },
+	{ "acmd_aws_errors_total", "counter",
+	  "AWS calls that ended in an error." },
+	{ "acmd_aws_throttled_total", "counter",
+	  "Throttling answers from AWS (each attempt)." },
+	{ "acmd_aws_retries_total", "counter", "Attempts made again." },
+	{ "acmd_aws_ratelimit_waits_total", "counter",
+	  "Calls that waited for acmd's own rate limiter." },
+	{ "acmd_aws_ratelimit_wait_seconds_total", "counter",
+	  "Time calls waited for acmd's own rate limiter." },
+	{ "acmd_aws_call_seconds_total", "counter",
+	  "Time from the start of calls to their end, retries included." },
+};
+
+#define NAWSF	(sizeof aws_families / sizeof aws_families[0])
+
+static void
+aws_sample_cb(const struct metrics_aws *m, void *arg)
+{
+	struct job_pass	*jp = arg;
+	double		 v = 0;
+
+	switch (jp->which) {
+	case 0: v = (double)m->calls; break;
+	case 1: v = (double)m->errors; break;
+	case 2: v = (double)m->throttled; break;
+	case 3: v = (double)m->retries; break;
+	case 4: v = (double)m->waits; break;
+	case 5: v = (double)m->wait_ms / 1000.0; break;
+	case 6: v = (double)m->call_ms / 1000.0; break;
+	}
+	metrics_sample(jp->t, aws_families[jp->which].name,
+	    (const char *const []){ "service", m->service, "operation",
+	    m->operation, "region", m->region, NULL }, v);
+}
+
+static void
+aws_render(struct mtext *t)
+{
+	struct job_pass	 jp = { t, 0 };
+
+	for (jp.which = 0; jp.which < NAWSF; jp.which++) {
+		metrics_family(t, aws_families[jp.which].name,
+		    aws_families[jp.which].type, aws_families[jp.which].help);
+		metrics_aws_foreach(aws_sample_cb, &jp);
+	}
+	metrics_family(t, "acmd_aws_in_flight", "gauge",
+	    "HTTP transfers to AWS in flight.");
+	metrics_sample(t, "acmd_aws_in_flight", NULL,
+	    (double)aws_get_stats()->in_flight);
+}
+
+/* The process, the store and the clients. */
+
+static double
+resident_bytes(void)
+{
+	FILE			*f;
+	unsigned long long	 size, rss;
+	int			 ok;
+
+	if ((f = fopen("/proc/self/statm", "re")) == NULL)
+		return (0);
+	ok = fscanf(f, "%llu %llu", &size, &rss) == 2;
+	fclose(f);
+	return (ok ? (double)rss * (double)getpagesize() : 0);
+}
+
+static void
+simple(struct mtext *t, const char *name, const char *type, const char *help,
+    double v)
+{
+	metrics_family(t, name, type, help);
+	metrics_sample(t, name, NULL, v);
+}
+
+static void
+process_render(struct mtext *t, size_t conns)
+{
+	uint64_t	 used = 0, size = 0, refused;
+	time_t		 full;
+	char		*cause = NULL;
+
+	metrics_family(t, "acmd_build_info", "gauge",
+	    "acmd's version, 1 in its label.");
+	metrics_sample(t, "acmd_build_info", (const char *const []){
+	    "version", PACKAGE_VERSION, NULL }, 1);
+	simple(t, "process_start_time_seconds", "gauge",
+	    "When acmd started, seconds since the epoch.",
+	    (double)acmd.started);
+	simple(t, "process_resident_memory_bytes", "gauge",
+	    "acmd's resident memory.", resident_bytes());
+	simple(t, "acmd_clients", "gauge",
+	    "Clients connected to the control socket.", (double)acmd.clients);
+	simple(t, "acmd_metrics_connections", "gauge",
+	    "Connections open to this metrics listener.", (double)conns);
+	if (store_usage(acmd.store, &used, &size, &cause) != 0) {
+		log_warnx("metrics: %s", cause);
+		free(cause);
+	}
+	simple(t, "acmd_store_used_bytes", "gauge",
+	    "Bytes of the store's map in use.", (double)used);
+	simple(t, "acmd_store_size_bytes", "gauge",
+	    "The store's map size (store_size).", (double)size);
+	full = store_full_at(acmd.store, &refused);
+	simple(t, "acmd_store_full_refusals_total", "counter",
+	    "Writes refused because the store was full.", (double)refused);
+	simple(t, "acmd_store_last_full_timestamp_seconds", "gauge",
+	    "When a write was last refused because the store was full "
+	    "(0: never).", (double)full);
+}
+
+/* The page, its parts in order. */
+void
+metrics_page(struct mtext *t, size_t conns)
+{
+	int	 stale;
+
+	process_render(t, conns);
+	jobs_render(t);
+	aws_render(t);
+
+	stale = inv_refresh();
+	inv_render();
+	simple(t, "acmd_inventory_stale", "gauge", "1 when the inventory has "
+	    "changed since the rows on this page (rebuilt at most every 30 s "
+	    "during a discovery).", stale);
+	mtext_add(t, page.inv_counts.text.p, page.inv_counts.text.len);
+
+	part_update(&page.repo, store_generation(acmd.store, DB_CERTS),
+	    repo_render);
+	metrics_family(t, NOT_AFTER, "gauge", "When a certificate expires "
+	    "(notAfter), seconds since the epoch: every certificate in the "
+	    "inventory (source acm or iam) and the current version of every "
+	    "repository certificate (source repository).");
+	mtext_add(t, page.inv.text.p, page.inv.text.len);
+	mtext_add(t, page.repo.text.p, page.repo.text.len);
+
+	part_update(&page.deploy, store_generation(acmd.store,
+	    DB_DEPLOYMENTS) + store_generation(acmd.store, DB_CERTS),
+	    deploy_render);
+	mtext_add(t, page.deploy.text.p, page.deploy.text.len);
+	part_update(&page.req, store_generation(acmd.store, DB_REQUESTS),
+	    req_render);
+	mtext_add(t, page.req.text.p, page.req.text.len);
+}
+
+static void
+health_job_cb(const struct job_view *v, void *arg)
+{
+	struct mtext	*why = arg;
+	time_t		 now = time(NULL);
+
+	if (v->interval == 0 || v->running)
+		return;
+	if (v->next_run == 0)
+		mtext_printf(why, "job %s: not scheduled\n", v->name);
+	else if (now > v->next_run + METRICS_JOB_LATE)
+		mtext_printf(why, "job %s: %lld s late\n", v->name,
+		    (long long)(now - v->next_run));
+}
+
+int
+metrics_health(struct mtext *t)
+{
+	struct mtext	 why = { 0 };
+	uint64_t	 used, size, refused;
+	time_t		 full, now = time(NULL);
+	char		*cause = NULL;
+	int		 code;
+
+	if (acmd.store == NULL)
+		mtext_printf(&why, "store: not open\n");
+	else if (store_usage(acmd.store, &used, &size, &cause) != 0) {
+		mtext_printf(&why, "%s\n", cause);
+		free(cause);
+	} else if ((full = store_full_at(acmd.store, &refused)) != 0 &&
+	    now - full < METRICS_FULL_WINDOW)
+		mtext_printf(&why, "store: full: a write was refused for "
+		    "lack of room %lld s ago (%llu MiB of %llu MiB used; raise "
+		    "store_size and restart acmd)\n", (long long)(now - full),
+		    (unsigned long long)(used >> 20),
+		    (unsigned long long)(size >> 20));
+	sched_foreach(health_job_cb, &why);
+	if (why.len == 0) {
+		mtext_printf(t, "ok\n");
+		code = 200;
+	} else {
+		mtext_printf(t, "unhealthy\n");
+		mtext_add(t, why.p, why.len);
+		code = 503;
+	}
+	mtext_free(&why);
+	return (code);
+}
