@@ -1,20 +1,23 @@
 /*
- * The metrics listener ([metrics] listen): libevent's evhttp on acmd's
- * event loop, serving GET /metrics (metrics-page.c) and GET /healthz.
+ * The metrics listener ([metrics] listen): GET /metrics (metrics-page.c)
+ * and GET /healthz over HTTP/1.x on acmd's event loop.
  *
- * What a scraper (or anyone who can connect) may cost is bounded: at
- * most max_connections connections (past that the listener stops
- * accepting until one closes, so the rest wait in the kernel's backlog),
- * a request whole within METRICS_REQUEST_TIMEOUT of the connection or
- * the last answer, an answer gone within METRICS_REPLY_TIMEOUT, headers
- * of METRICS_MAX_HEADERS bytes and no body, and no new page built while
- * METRICS_MAX_OUTPUT bytes of pages wait to be read.  evhttp's own
- * timeout closes a connection where nothing moves for as long.
+ * What anyone who can connect may cost is bounded: at most
+ * max_connections connections (past that the listener stops accepting
+ * until one closes, so the rest wait in the kernel's backlog), a request
+ * head of METRICS_MAX_HEAD bytes whole within METRICS_REQUEST_TIMEOUT of
+ * the connection however slowly it trickles, an answer gone within
+ * METRICS_REPLY_TIMEOUT, one request per connection (Connection: close;
+ * a body is never read), and no page built while METRICS_MAX_OUTPUT
+ * bytes of pages wait to be read.
  *
- * Each connection's bufferevent is a pass-through filter over the
- * socket's, made here (evhttp_set_bevcb), so acmd knows when evhttp frees
- * it; an absolute deadline shuts the socket down, and evhttp, seeing it
- * closed, frees the connection.
+ * Not libevent's evhttp: in libevent 2.1 it has no hook when it accepts
+ * (so no connection limit and no peer check before a request), its
+ * timeout starts again with every byte read (a slowloris holds a
+ * connection for as long as it trickles), and wrapping its connections to
+ * add those frees them from inside their own callbacks (found under
+ * AddressSanitizer).  Two GET paths need a request line and the end of
+ * the head, read here with libevent's buffers.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -33,8 +36,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
 #include "acmd.h"
@@ -46,21 +47,22 @@
 
 #define METRICS_REQUEST_TIMEOUT	10
 #define METRICS_REPLY_TIMEOUT	60
-#define METRICS_IDLE_TIMEOUT	10
-#define METRICS_MAX_HEADERS	8192
+#define METRICS_MAX_HEAD	8192
 #define METRICS_MAX_OUTPUT	(64U * 1024 * 1024)
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_TEXT_TYPE	"text/plain; charset=utf-8"
 
 struct mconn {
-	struct bufferevent	*sock;		/* the socket's */
-	struct bufferevent	*filter;	/* evhttp's */
+	struct bufferevent	*bev;
 	struct event		*deadline;
+	char			 peer[64];
+	int			 answered;	/* closing once written */
+	int			 draining;	/* written; reading to the end */
 	TAILQ_ENTRY(mconn)	 entry;
 };
 
 static struct {
-	struct evhttp		*http;
-	struct evconnlistener	*listener;	/* evhttp's */
+	struct evconnlistener	*listener;
 	char			*listen;	/* as configured */
 	char			*path;		/* a Unix socket we made */
 	struct metrics_net	*allow;
@@ -68,7 +70,6 @@ static struct {
 	int			 has_allow;
 	size_t			 nconns;
 	int			 paused;	/* not accepting: at the limit */
-	int			 stopping;
 	time_t			 last_refusal;
 	TAILQ_HEAD(, mconn)	 conns;
 } mh = { .conns = TAILQ_HEAD_INITIALIZER(mh.conns) };
@@ -81,80 +82,102 @@ conn_arm(struct mconn *c, int secs)
 	evtimer_add(c->deadline, &tv);
 }
 
-/* Past its deadline: shut the socket; evhttp sees it closed. */
 static void
-conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+conn_free(struct mconn *c)
 {
-	struct mconn	*c = arg;
-	evutil_socket_t	 s = bufferevent_getfd(c->sock);
-
-	log_debug("metrics: a connection is past its deadline; closing it");
-	if (s != -1)
-		shutdown(s, SHUT_RDWR);
-}
-
-/* evhttp freed the connection's bufferevent. */
-static void
-conn_freed(void *arg)
-{
-	struct mconn	*c = arg;
-
 	TAILQ_REMOVE(&mh.conns, c, entry);
 	event_free(c->deadline);
+	bufferevent_free(c->bev);	/* closes the socket */
 	free(c);
 	mh.nconns--;
-	if (mh.paused && !mh.stopping &&
+	if (mh.paused && mh.listener != NULL &&
 	    mh.nconns < acmd.conf->metrics_max_connections) {
 		evconnlistener_enable(mh.listener);
 		mh.paused = 0;
 	}
 }
 
-/* evhttp accepted a connection: its bufferevent, from here. */
-static struct bufferevent *
-conn_new_cb(struct event_base *base, void *arg)
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct mconn	*c;
+	struct mconn	*c = arg;
 
-	c = xcalloc(1, sizeof *c);
-	c->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (c->sock == NULL) {
-		free(c);
-		return (NULL);
-	}
-	c->filter = bufferevent_filter_new(c->sock, NULL, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, conn_freed, c);
-	if (c->filter == NULL) {
-		bufferevent_free(c->sock);
-		free(c);
-		return (NULL);
-	}
-	c->deadline = evtimer_new(base, conn_deadline_cb, c);
-	conn_arm(c, METRICS_REQUEST_TIMEOUT);
-	TAILQ_INSERT_TAIL(&mh.conns, c, entry);
-	if (++mh.nconns >= acmd.conf->metrics_max_connections &&
-	    !mh.paused) {
-		evconnlistener_disable(mh.listener);
-		mh.paused = 1;
-	}
-	return (c->filter);
+	log_debug("metrics: %s: past its deadline; closing", c->peer);
+	conn_free(c);
 }
 
-static struct mconn *
-conn_find(struct evhttp_request *req)
-{
-	struct evhttp_connection	*evcon;
-	struct bufferevent		*bev;
-	struct mconn			*c;
+/*
+ * The answer is written: end our side, and read (and drop) what the
+ * peer still sends until it closes, so that closing does not reset the
+ * connection under an answer it has not read yet.
+ */
+#define METRICS_DRAIN_TIMEOUT	2
 
-	if ((evcon = evhttp_request_get_connection(req)) == NULL)
-		return (NULL);
-	bev = evhttp_connection_get_bufferevent(evcon);
-	TAILQ_FOREACH(c, &mh.conns, entry) {
-		if (c->filter == bev)
-			return (c);
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct mconn	*c = arg;
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+
+	if (!c->answered || c->draining ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	c->draining = 1;
+	if (fd == -1 || shutdown(fd, SHUT_WR) == -1) {
+		conn_free(c);
+		return;
 	}
-	return (NULL);
+	evbuffer_drain(bufferevent_get_input(bev),
+	    evbuffer_get_length(bufferevent_get_input(bev)));
+	bufferevent_setwatermark(bev, EV_READ, 0, 0);
+	bufferevent_enable(bev, EV_READ);
+	conn_arm(c, METRICS_DRAIN_TIMEOUT);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	conn_free(arg);
+}
+
+static void
+free_text_cb(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
+/* The answer (and the text, taken over), then the connection closes. */
+static void
+conn_reply(struct mconn *c, int code, const char *reason, const char *type,
+    const char *extra, struct mtext *t, int head)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s"
+	    "Connection: close\r\n\r\n", code, reason, type, t->len,
+	    extra != NULL ? extra : "");
+	if (!head && t->len > 0) {
+		/* The text goes out from where it was built, then is freed. */
+		evbuffer_add_reference(out, t->p, t->len, free_text_cb, t->p);
+		t->p = NULL;
+		t->len = t->cap = 0;
+	}
+	mtext_free(t);
+	c->answered = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+	conn_arm(c, METRICS_REPLY_TIMEOUT);
+}
+
+static void
+conn_reply_text(struct mconn *c, int code, const char *reason,
+    const char *extra, const char *msg, int head)
+{
+	struct mtext	 t = { 0 };
+
+	mtext_printf(&t, "%s\n", msg);
+	conn_reply(c, code, reason, METRICS_TEXT_TYPE, extra, &t, head);
 }
 
 /* Bytes of answers waiting on every connection. */
@@ -164,137 +187,165 @@ output_waiting(void)
 	struct mconn	*c;
 	size_t		 n = 0;
 
-	TAILQ_FOREACH(c, &mh.conns, entry) {
-		n += evbuffer_get_length(bufferevent_get_output(c->filter));
-		n += evbuffer_get_length(bufferevent_get_output(c->sock));
-	}
+	TAILQ_FOREACH(c, &mh.conns, entry)
+		n += evbuffer_get_length(bufferevent_get_output(c->bev));
 	return (n);
 }
 
-/* The answer went (or the connection failed): the next request's clock. */
+/* Answer a request line: METHOD TARGET HTTP/1.x. */
 static void
-reply_done_cb(struct evhttp_request *req, void *arg)
+conn_request(struct mconn *c, char *line)
 {
-	struct mconn	*c;
-
-	TAILQ_FOREACH(c, &mh.conns, entry) {
-		if (c == arg) {
-			conn_arm(c, METRICS_REQUEST_TIMEOUT);
-			return;
-		}
-	}
-}
-
-static void
-free_text_cb(const void *data, size_t len, void *arg)
-{
-	free(arg);
-}
-
-static void
-reply(struct evhttp_request *req, int code, const char *reason,
-    const char *type, struct mtext *t)
-{
-	struct evbuffer	*b = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (t->len > 0) {
-		/* The text goes out from where it was built, then is freed. */
-		evbuffer_add_reference(b, t->p, t->len, free_text_cb, t->p);
-		t->p = NULL;
-		t->len = t->cap = 0;
-	}
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
-	mtext_free(t);
-}
-
-static void
-reply_text(struct evhttp_request *req, int code, const char *reason,
-    const char *msg)
-{
+	char		*method, *target, *version, *p = line;
 	struct mtext	 t = { 0 };
+	int		 head, code;
 
-	mtext_printf(&t, "%s\n", msg);
-	reply(req, code, reason, "text/plain; charset=utf-8", &t);
+	method = strsep(&p, " ");
+	target = strsep(&p, " ");
+	version = p;
+	if (method == NULL || target == NULL || version == NULL ||
+	    strncmp(version, "HTTP/1.", 7) != 0 || *target != '/') {
+		conn_reply_text(c, 400, "Bad Request", NULL, "bad request", 0);
+		return;
+	}
+	target[strcspn(target, "?#")] = '\0';
+	head = strcmp(method, "HEAD") == 0;
+	if (strcmp(target, "/metrics") != 0 &&
+	    strcmp(target, "/healthz") != 0 && strcmp(target, "/") != 0) {
+		conn_reply_text(c, 404, "Not Found", NULL, "not found: acmd "
+		    "serves /metrics and /healthz", head);
+		return;
+	}
+	if (!head && strcmp(method, "GET") != 0) {
+		conn_reply_text(c, 405, "Method Not Allowed",
+		    "Allow: GET, HEAD\r\n", "method not allowed: GET or HEAD",
+		    0);
+		return;
+	}
+	if (strcmp(target, "/healthz") == 0) {
+		code = metrics_health(&t);
+		conn_reply(c, code, code == 200 ? "OK" : "Service Unavailable",
+		    METRICS_TEXT_TYPE, NULL, &t, head);
+	} else if (strcmp(target, "/") == 0)
+		conn_reply_text(c, 200, "OK", NULL, "acmd: /metrics "
+		    "(Prometheus), /healthz", head);
+	else if (output_waiting() > METRICS_MAX_OUTPUT)
+		conn_reply_text(c, 503, "Service Unavailable", NULL,
+		    "busy: earlier pages are still being read", head);
+	else {
+		metrics_page(&t, mh.nconns);
+		conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, &t, head);
+	}
+}
+
+/* Wait for the whole head (up to its empty line); answer its first line. */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct mconn		*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_ptr	 end;
+	char			*line;
+	size_t			 len;
+
+	if (c->answered) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos == -1)
+		end = evbuffer_search(in, "\n\n", 2, NULL);
+	if (end.pos == -1) {
+		if (evbuffer_get_length(in) >= METRICS_MAX_HEAD)
+			conn_reply_text(c, 431, "Request Header Fields Too "
+			    "Large", NULL, "request head too large", 0);
+		return;
+	}
+	line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+	if (line == NULL || len == 0)
+		conn_reply_text(c, 400, "Bad Request", NULL, "bad request", 0);
+	else
+		conn_request(c, line);
+	free(line);
 }
 
 /* Whether the peer may be served; a refusal is logged now and then. */
 static int
-peer_allowed(struct evhttp_request *req)
+peer_allowed(struct mconn *c, const struct sockaddr *sa)
 {
-	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	const struct sockaddr		*sa;
-	char				*host = NULL;
-	ev_uint16_t			 port = 0;
-	time_t				 now = time(NULL);
+	time_t	 now = time(NULL);
 
-	if (!mh.has_allow)
+	if (!mh.has_allow || metrics_allowed(mh.allow, mh.nallow, sa))
 		return (1);
-	sa = evcon != NULL ? evhttp_connection_get_addr(evcon) : NULL;
-	if (sa != NULL && metrics_allowed(mh.allow, mh.nallow, sa))
-		return (1);
-	if (now != mh.last_refusal) {
-		if (evcon != NULL)
-			evhttp_connection_get_peer(evcon, &host, &port);
-		log_warnx("metrics: refusing %s port %u: not in [metrics] "
-		    "allow", host != NULL ? host : "a peer", (unsigned)port);
-	}
+	if (now != mh.last_refusal)
+		log_warnx("metrics: refusing %s: not in [metrics] allow",
+		    c->peer);
 	mh.last_refusal = now;
 	return (0);
 }
 
 static void
-request_cb(struct evhttp_request *req, void *arg)
+peer_name(const struct sockaddr *sa, char *buf, size_t size)
 {
-	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
-	const char		*path;
-	struct mconn		*c;
-	struct mtext		 t = { 0 };
-	int			 code;
+	char	 addr[INET6_ADDRSTRLEN];
 
-	if ((c = conn_find(req)) != NULL) {
-		conn_arm(c, METRICS_REPLY_TIMEOUT);
-		evhttp_request_set_on_complete_cb(req, reply_done_cb, c);
-	}
-	if (!peer_allowed(req)) {
-		reply_text(req, 403, "Forbidden", "forbidden");
+	if (sa->sa_family == AF_INET && inet_ntop(AF_INET,
+	    &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr))
+		snprintf(buf, size, "%s port %u", addr, (unsigned)ntohs(
+		    ((const struct sockaddr_in *)sa)->sin_port));
+	else if (sa->sa_family == AF_INET6 && inet_ntop(AF_INET6,
+	    &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr))
+		snprintf(buf, size, "%s port %u", addr, (unsigned)ntohs(
+		    ((const struct sockaddr_in6 *)sa)->sin6_port));
+	else
+		snprintf(buf, size, "a peer on the socket");
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct mconn	*c;
+
+	c = xcalloc(1, sizeof *c);
+	peer_name(sa, c->peer, sizeof c->peer);
+	c->bev = bufferevent_socket_new(acmd.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->deadline = evtimer_new(acmd.base, conn_deadline_cb, c);
+	if (c->bev == NULL || c->deadline == NULL) {
+		log_warnx("metrics: cannot set up a connection");
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
 		return;
 	}
-	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path == NULL || (strcmp(path, "/metrics") != 0 &&
-	    strcmp(path, "/healthz") != 0 && strcmp(path, "/") != 0)) {
-		reply_text(req, 404, "Not Found", "not found: acmd serves "
-		    "/metrics and /healthz");
+	TAILQ_INSERT_TAIL(&mh.conns, c, entry);
+	if (++mh.nconns >= acmd.conf->metrics_max_connections) {
+		evconnlistener_disable(mh.listener);
+		mh.paused = 1;
+	}
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	/* Never more than a head in the input. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, METRICS_MAX_HEAD);
+	conn_arm(c, METRICS_REQUEST_TIMEOUT);
+	if (!peer_allowed(c, sa)) {
+		conn_reply_text(c, 403, "Forbidden", NULL, "forbidden", 0);
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD");
-		reply_text(req, 405, "Method Not Allowed",
-		    "method not allowed: GET or HEAD");
-		return;
-	}
-	if (strcmp(path, "/healthz") == 0) {
-		code = metrics_health(&t);
-		reply(req, code, code == 200 ? "OK" : "Service Unavailable",
-		    "text/plain; charset=utf-8", &t);
-		return;
-	}
-	if (strcmp(path, "/") == 0) {
-		reply_text(req, 200, "OK", "acmd: /metrics (Prometheus), "
-		    "/healthz");
-		return;
-	}
-	if (output_waiting() > METRICS_MAX_OUTPUT) {
-		reply_text(req, 503, "Service Unavailable",
-		    "busy: earlier pages are still being read");
-		return;
-	}
-	metrics_page(&t, mh.nconns);
-	reply(req, 200, "OK", METRICS_CONTENT_TYPE, &t);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	int	 err = EVUTIL_SOCKET_ERROR();
+
+	/* EMFILE and friends: keep serving the connections we have. */
+	log_warnx("metrics: accept: %s", evutil_socket_error_to_string(err));
 }
 
 /* A Unix socket at path: a stale one is replaced, a live one is not. */
@@ -354,61 +405,43 @@ allow_load(void)
 	}
 }
 
-static int
-listener_new(const char *listen, char **cause)
+int
+metrics_http_start(char **cause)
 {
+	const char		*listen = acmd.conf->metrics_listen;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	int			 fd;
 	unsigned		 flags = LEV_OPT_CLOSE_ON_FREE |
 				    LEV_OPT_CLOSE_ON_EXEC;
 
+	if (listen == NULL)
+		return (0);
 	if (metrics_listen_parse(listen, &ss, &len, cause) != 0)
 		return (-1);
 	if (ss.ss_family == AF_UNIX) {
 		if ((fd = unix_listen(&ss, len, cause)) == -1)
 			return (-1);
-		mh.listener = evconnlistener_new(acmd.base, NULL, NULL, flags,
-		    -1, fd);
+		mh.listener = evconnlistener_new(acmd.base, accept_cb, NULL,
+		    flags, -1, fd);
 		if (mh.listener == NULL)
 			close(fd);
 	} else
-		mh.listener = evconnlistener_new_bind(acmd.base, NULL, NULL,
-		    flags | LEV_OPT_REUSEABLE, 128, (struct sockaddr *)&ss,
-		    (int)len);
+		mh.listener = evconnlistener_new_bind(acmd.base, accept_cb,
+		    NULL, flags | LEV_OPT_REUSEABLE, 128,
+		    (struct sockaddr *)&ss, (int)len);
 	if (mh.listener == NULL) {
 		xasprintf(cause, "cannot listen on %s: %s", listen,
 		    strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
-
-int
-metrics_http_start(char **cause)
-{
-	const char	*listen = acmd.conf->metrics_listen;
-
-	if (listen == NULL)
-		return (0);
-	if (listener_new(listen, cause) != 0) {
+		if (mh.path != NULL)
+			unlink(mh.path);
 		free(mh.path);
 		mh.path = NULL;
 		return (-1);
 	}
-	mh.http = evhttp_new(acmd.base);
-	evhttp_set_bevcb(mh.http, conn_new_cb, NULL);
-	evhttp_set_gencb(mh.http, request_cb, NULL);
-	evhttp_set_timeout(mh.http, METRICS_IDLE_TIMEOUT);
-	evhttp_set_max_headers_size(mh.http, METRICS_MAX_HEADERS);
-	evhttp_set_max_body_size(mh.http, 0);
-	evhttp_set_allowed_methods(mh.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_bind_listener(mh.http, mh.listener);
+	evconnlistener_set_error_cb(mh.listener, accept_error_cb);
 	mh.listen = xstrdup(listen);
-	mh.stopping = 0;
+	mh.paused = 0;
 	allow_load();
 	log_info("metrics: listening on %s", listen);
 	return (0);
@@ -417,11 +450,13 @@ metrics_http_start(char **cause)
 void
 metrics_http_stop(void)
 {
-	mh.stopping = 1;
-	if (mh.http != NULL)
-		evhttp_free(mh.http);	/* the listener and connections too */
-	mh.http = NULL;
+	struct mconn	*c;
+
+	if (mh.listener != NULL)
+		evconnlistener_free(mh.listener);
 	mh.listener = NULL;
+	while ((c = TAILQ_FIRST(&mh.conns)) != NULL)
+		conn_free(c);
 	mh.paused = 0;
 	if (mh.path != NULL)
 		unlink(mh.path);
@@ -443,7 +478,8 @@ metrics_http_reconfigure(const struct config *old)
 	if ((now == NULL && mh.listen == NULL) ||
 	    (now != NULL && mh.listen != NULL && strcmp(now, mh.listen) == 0)) {
 		allow_load();
-		if (mh.paused && mh.nconns < acmd.conf->metrics_max_connections) {
+		if (mh.paused &&
+		    mh.nconns < acmd.conf->metrics_max_connections) {
 			evconnlistener_enable(mh.listener);
 			mh.paused = 0;
 		}

@@ -362,7 +362,7 @@ job_cb(const struct job_view *v, void *arg)
 	case 7: val = (double)v->failures; break;
 	}
 	metrics_sample(jp->t, job_families[jp->which].name,
-	    (const char *const []){ "job", v->name, NULL }, val);
+	    (const char *const []){ "name", v->name, NULL }, val);
 }
 
 static void

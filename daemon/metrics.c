@@ -135,6 +135,8 @@ mtext_grow(struct mtext *t, size_t more)
 void
 mtext_add(struct mtext *t, const char *s, size_t len)
 {
+	if (len == 0)
+		return;
 	mtext_grow(t, len);
 	memcpy(t->p + t->len, s, len);
 	t->len += len;
