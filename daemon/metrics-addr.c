@@ -92,14 +92,13 @@ int
 metrics_allow_parse(const char *v, struct metrics_net **out, size_t *nout,
     char **cause)
 {
-	char			*copy, *p, *w;
+	char			*copy, *save = NULL, *w;
 	struct metrics_net	*nets = NULL;
 	size_t			 n = 0;
 
-	copy = p = xstrdup(v);
-	while ((w = strsep(&p, " ,\t")) != NULL) {
-		if (*w == '\0')
-			continue;
+	copy = xstrdup(v);
+	for (w = strtok_r(copy, " ,\t", &save); w != NULL;
+	    w = strtok_r(NULL, " ,\t", &save)) {
 		if (n == METRICS_MAX_ALLOW) {
 			xasprintf(cause, "at most %d addresses or networks",
 			    METRICS_MAX_ALLOW);

@@ -309,19 +309,11 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	c = xcalloc(1, sizeof *c);
 	peer_name(sa, c->peer, sizeof c->peer);
-	c->bev = bufferevent_socket_new(acmd.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->deadline = evtimer_new(acmd.base, conn_deadline_cb, c);
-	if (c->bev == NULL || c->deadline == NULL) {
-		log_warnx("metrics: cannot set up a connection");
-		if (c->bev != NULL)
-			bufferevent_free(c->bev);
-		else
-			close(fd);
-		if (c->deadline != NULL)
-			event_free(c->deadline);
-		free(c);
-		return;
-	}
+	if ((c->bev = bufferevent_socket_new(acmd.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (c->deadline = evtimer_new(acmd.base, conn_deadline_cb, c)) ==
+	    NULL)
+		fatalx("metrics: cannot set up a connection");
 	TAILQ_INSERT_TAIL(&mh.conns, c, entry);
 	if (++mh.nconns >= acmd.conf->metrics_max_connections) {
 		evconnlistener_disable(mh.listener);
@@ -457,16 +449,14 @@ metrics_http_stop(void)
 	mh.listener = NULL;
 	while ((c = TAILQ_FIRST(&mh.conns)) != NULL)
 		conn_free(c);
-	mh.paused = 0;
 	if (mh.path != NULL)
 		unlink(mh.path);
 	free(mh.path);
-	mh.path = NULL;
 	free(mh.listen);
-	mh.listen = NULL;
 	free(mh.allow);
+	mh.path = mh.listen = NULL;
 	mh.allow = NULL;
-	mh.nallow = 0;
+	mh.nallow = mh.paused = 0;
 }
 
 void

@@ -100,6 +100,54 @@ arn_account(const char *arn, char *buf, size_t size)
 	return (buf);
 }
 
+/* Counts by a label's value: made with every known value at 0. */
+static json_t *
+counts_new(const char *const *keys)
+{
+	json_t	*counts = json_object();
+	size_t	 i;
+
+	for (i = 0; keys != NULL && keys[i] != NULL; i++)
+		json_object_set_new(counts, keys[i], json_integer(0));
+	return (counts);
+}
+
+static void
+count_one(json_t *counts, const char *key)
+{
+	json_t	*n = json_object_get(counts, key);
+
+	json_object_set_new(counts, key, json_integer(n == NULL ? 1 :
+	    json_integer_value(n) + 1));
+}
+
+/* A family of counts by label; counts is freed. */
+static void
+counts_render(struct mtext *t, const char *name, const char *help,
+    const char *label, json_t *counts)
+{
+	const char	*key;
+	json_t		*n;
+
+	metrics_family(t, name, "gauge", help);
+	json_object_foreach(counts, key, n)
+		metrics_sample(t, name, (const char *const []){ label, key,
+		    NULL }, (double)json_integer_value(n));
+	json_decref(counts);
+}
+
+/* Rows of a listing, or none (logged) when it failed. */
+static json_t *
+rows_or_none(json_t *rows, const char *what, char **cause)
+{
+	if (rows != NULL)
+		return (rows);
+	log_warnx("metrics: %s: %s", what, *cause);
+	free(*cause);
+	*cause = NULL;
+	return (json_array());
+}
+
 /* Inventory. */
 
 struct inv_render {
@@ -115,15 +163,12 @@ inv_row_cb(const struct inv_row *r, void *arg)
 	const char		*region = r->region == NULL ? "global" :
 				    r->region;
 	char			 acct[64], *key;
-	json_t			*n;
 
 	if (r->gone)
 		return;
 	xasprintf(&key, "%s\037%s\037%s\037%s", source, region,
 	    r->type ? r->type : "", r->status ? r->status : "");
-	n = json_object_get(ir->counts, key);
-	json_object_set_new(ir->counts, key, json_integer(n == NULL ? 1 :
-	    json_integer_value(n) + 1));
+	count_one(ir->counts, key);
 	free(key);
 	if (!r->has_not_after)
 		return;
@@ -207,11 +252,7 @@ repo_render(struct mtext *t)
 	char		*cause = NULL;
 	size_t		 i;
 
-	if ((rows = certs_list(&cause)) == NULL) {
-		log_warnx("metrics: repository: %s", cause);
-		free(cause);
-		return;
-	}
+	rows = rows_or_none(certs_list(&cause), "repository", &cause);
 	json_array_foreach(rows, i, row) {
 		if (rec_int(row, "not_after") == 0)
 			continue;
@@ -230,39 +271,27 @@ static const char *const dep_states[] = { DEP_S_IN_SYNC, DEP_S_MISMATCH,
 static void
 deploy_render(struct mtext *t)
 {
-	json_t		*rows, *row, *counts = json_object(), *n;
+	json_t		*rows, *row, *counts = counts_new(dep_states);
 	const char	*state;
 	char		*cause = NULL;
 	size_t		 i;
 
-	if ((rows = deployments_rows(NULL, 0, &cause)) == NULL) {
-		log_warnx("metrics: deployments: %s", cause);
-		free(cause);
-		rows = json_array();
-	}
-	for (i = 0; dep_states[i] != NULL; i++)
-		json_object_set_new(counts, dep_states[i], json_integer(0));
+	rows = rows_or_none(deployments_rows(NULL, 0, &cause), "deployments",
+	    &cause);
 	metrics_family(t, "acmd_deployment_state", "gauge",
 	    "A deployment of a repository certificate into ACM, 1 in the "
 	    "label of its state.");
 	json_array_foreach(rows, i, row) {
-		state = rec_str(row, DEP_STATE);
-		if (state == NULL)
+		if ((state = rec_str(row, DEP_STATE)) == NULL)
 			continue;
-		n = json_object_get(counts, state);
-		json_object_set_new(counts, state, json_integer(n == NULL ? 1 :
-		    json_integer_value(n) + 1));
+		count_one(counts, state);
 		metrics_sample(t, "acmd_deployment_state", (const char *const []){
 		    "name", rec_str(row, DEP_NAME), "account", rec_str(row,
 		    DEP_ACCOUNT), "region", rec_str(row, DEP_REGION), "arn",
 		    rec_str(row, DEP_ARN), "state", state, NULL }, 1);
 	}
-	metrics_family(t, "acmd_deployments", "gauge",
-	    "Deployments by state.");
-	json_object_foreach(counts, state, n)
-		metrics_sample(t, "acmd_deployments", (const char *const []){
-		    "state", state, NULL }, (double)json_integer_value(n));
-	json_decref(counts);
+	counts_render(t, "acmd_deployments", "Deployments by state.", "state",
+	    counts);
 	json_decref(rows);
 }
 
@@ -273,31 +302,17 @@ static const char *const req_statuses[] = { "Requesting",
 static void
 req_render(struct mtext *t)
 {
-	json_t		*rows, *row, *counts = json_object(), *n;
-	const char	*status;
+	json_t		*rows, *row, *counts = counts_new(req_statuses);
 	char		*cause = NULL;
 	size_t		 i;
 
-	if ((rows = requests_list(&cause)) == NULL) {
-		log_warnx("metrics: requests: %s", cause);
-		free(cause);
-		rows = json_array();
-	}
-	for (i = 0; req_statuses[i] != NULL; i++)
-		json_object_set_new(counts, req_statuses[i], json_integer(0));
+	rows = rows_or_none(requests_list(&cause), "requests", &cause);
 	json_array_foreach(rows, i, row) {
-		if ((status = rec_str(row, "status")) == NULL)
-			continue;
-		n = json_object_get(counts, status);
-		json_object_set_new(counts, status, json_integer(n == NULL ? 1 :
-		    json_integer_value(n) + 1));
+		if (rec_str(row, "status") != NULL)
+			count_one(counts, rec_str(row, "status"));
 	}
-	metrics_family(t, "acmd_requests", "gauge",
-	    "Certificate requests by status.");
-	json_object_foreach(counts, status, n)
-		metrics_sample(t, "acmd_requests", (const char *const []){
-		    "status", status, NULL }, (double)json_integer_value(n));
-	json_decref(counts);
+	counts_render(t, "acmd_requests", "Certificate requests by status.",
+	    "status", counts);
 	json_decref(rows);
 }
 
@@ -315,13 +330,35 @@ part_update(struct part *p, uint64_t gen, void (*render)(struct mtext *))
 
 /* Jobs. */
 
-struct job_family {
+/* Families whose samples come from a visit of kept records. */
+struct family {
 	const char	*name;
 	const char	*type;
 	const char	*help;
 };
 
-static const struct job_family job_families[] = {
+struct family_pass {
+	struct mtext		*t;
+	const struct family	*f;
+	size_t			 which;
+};
+
+/* Each family's HELP and TYPE, then visit's samples of it. */
+static void
+families_render(struct mtext *t, const struct family *f, size_t n,
+    void (*visit)(struct family_pass *))
+{
+	struct family_pass	 p = { t, f, 0 };
+
+	for (p.which = 0; p.which < n; p.which++) {
+		metrics_family(t, f[p.which].name, f[p.which].type,
+		    f[p.which].help);
+		visit(&p);
+	}
+}
+
+/* The jobs' families (NJOBF), then the AWS calls' (NAWSF). */
+static const struct family families[] = {
 	{ "acmd_job_running", "gauge", "1 while the job runs." },
 	{ "acmd_job_interval_seconds", "gauge",
 	  "How often the job runs (0: on demand only)." },
@@ -336,50 +373,6 @@ static const struct job_family job_families[] = {
 	{ "acmd_job_runs_total", "counter", "Runs of the job that ended." },
 	{ "acmd_job_failures_total", "counter",
 	  "Runs of the job that ended in failure." },
-};
-
-#define NJOBF	(sizeof job_families / sizeof job_families[0])
-
-struct job_pass {
-	struct mtext	*t;
-	size_t		 which;
-};
-
-static void
-job_cb(const struct job_view *v, void *arg)
-{
-	struct job_pass	*jp = arg;
-	double		 val = 0;
-
-	switch (jp->which) {
-	case 0: val = v->running; break;
-	case 1: val = (double)v->interval; break;
-	case 2: val = (double)v->last_run; break;
-	case 3: val = (double)v->last_success; break;
-	case 4: val = (double)v->last_duration_ms / 1000.0; break;
-	case 5: val = v->runs > 0 && v->last_ok; break;
-	case 6: val = (double)v->runs; break;
-	case 7: val = (double)v->failures; break;
-	}
-	metrics_sample(jp->t, job_families[jp->which].name,
-	    (const char *const []){ "name", v->name, NULL }, val);
-}
-
-static void
-jobs_render(struct mtext *t)
-{
-	struct job_pass	 jp = { t, 0 };
-
-	for (jp.which = 0; jp.which < NJOBF; jp.which++) {
-		metrics_family(t, job_families[jp.which].name,
-		    job_families[jp.which].type, job_families[jp.which].help);
-		sched_foreach(job_cb, &jp);
-	}
-}
-
-/* AWS. */
-
-static const struct job_family aws_families[] = {
 	{ "acmd_aws_calls_total", "counter",
 	  "AWS calls that ended (after their retries)." },
 	{ "acmd_aws_errors_total", "counter",
@@ -394,39 +387,57 @@ static const struct job_family aws_families[] = {
 	{ "acmd_aws_call_seconds_total", "counter",
 	  "Time from the start of calls to their end, retries included." },
 };
+#define NJOBF	8
+#define NAWSF	(sizeof families / sizeof families[0] - NJOBF)
 
-#define NAWSF	(sizeof aws_families / sizeof aws_families[0])
+static void
+job_cb(const struct job_view *v, void *arg)
+{
+	struct family_pass	*jp = arg;
+	/* In the order of the jobs' families. */
+	const double		 val[] = { v->running, (double)v->interval,
+				    (double)v->last_run,
+				    (double)v->last_success,
+				    (double)v->last_duration_ms / 1000.0,
+				    v->runs > 0 && v->last_ok, (double)v->runs,
+				    (double)v->failures };
+
+	metrics_sample(jp->t, jp->f[jp->which].name,
+	    (const char *const []){ "name", v->name, NULL }, val[jp->which]);
+}
+
+static void
+jobs_visit(struct family_pass *p)
+{
+	sched_foreach(job_cb, p);
+}
+
+/* AWS. */
 
 static void
 aws_sample_cb(const struct metrics_aws *m, void *arg)
 {
-	struct job_pass	*jp = arg;
-	double		 v = 0;
+	struct family_pass	*jp = arg;
+	/* In the order of the AWS families. */
+	const double		 v[] = { m->calls, m->errors, m->throttled,
+				    m->retries, m->waits, m->wait_ms / 1000.0,
+				    m->call_ms / 1000.0 };
 
-	switch (jp->which) {
-	case 0: v = (double)m->calls; break;
-	case 1: v = (double)m->errors; break;
-	case 2: v = (double)m->throttled; break;
-	case 3: v = (double)m->retries; break;
-	case 4: v = (double)m->waits; break;
-	case 5: v = (double)m->wait_ms / 1000.0; break;
-	case 6: v = (double)m->call_ms / 1000.0; break;
-	}
-	metrics_sample(jp->t, aws_families[jp->which].name,
+	metrics_sample(jp->t, jp->f[jp->which].name,
 	    (const char *const []){ "service", m->service, "operation",
-	    m->operation, "region", m->region, NULL }, v);
+	    m->operation, "region", m->region, NULL }, v[jp->which]);
+}
+
+static void
+aws_visit(struct family_pass *p)
+{
+	metrics_aws_foreach(aws_sample_cb, p);
 }
 
 static void
 aws_render(struct mtext *t)
 {
-	struct job_pass	 jp = { t, 0 };
-
-	for (jp.which = 0; jp.which < NAWSF; jp.which++) {
-		metrics_family(t, aws_families[jp.which].name,
-		    aws_families[jp.which].type, aws_families[jp.which].help);
-		metrics_aws_foreach(aws_sample_cb, &jp);
-	}
+	families_render(t, families + NJOBF, NAWSF, aws_visit);
 	metrics_family(t, "acmd_aws_in_flight", "gauge",
 	    "HTTP transfers to AWS in flight.");
 	metrics_sample(t, "acmd_aws_in_flight", NULL,
@@ -500,7 +511,7 @@ metrics_page(struct mtext *t, size_t conns)
 	int	 stale;
 
 	process_render(t, conns);
-	jobs_render(t);
+	families_render(t, families, NJOBF, jobs_visit);
 	aws_render(t);
 
 	stale = inv_refresh();

@@ -2,7 +2,7 @@
 # Benchmarks of acmd against the local AWS emulator.  Figures go to
 # standard output (and bench-results.txt); README.md keeps the latest.
 #
-#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|attacks|all]
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|attacks|metrics|all]
 #
 # discovery  2,500 certificates in each of 4 regions, emulator quotas on:
 #            time against the minimum the quotas allow, throttled answers
@@ -16,6 +16,10 @@
 # attacks    hostile local peers on a 0666 socket over the 10,000-row
 #            inventory (as root, with setpriv): acmd's RSS growth under
 #            each and root's worst ping while it runs
+# metrics    the Prometheus page at 10,000 and 100,000 certificates
+#            (BENCH_METRICS_SIZES): scrape time while a first discovery
+#            fills the inventory and after, and ping latency during that
+#            discovery with and without a scrape every second
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -59,6 +63,7 @@ rate_limits = $1
 [jobs]
 discovery_interval = 0
 mismatch_interval = 0
+${BENCH_CONF_EXTRA:-}
 CONF
 	"$ACMD" -c "$D/acmd.conf" 2>"$D/acmd.log" &
 	APID=$!
@@ -222,6 +227,53 @@ readonly_group = 48302" start_acmd no
 	report "RSS after the attacks: $(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$APID/status") MiB"
 }
 
+scrape_loop() {	# scrape_loop URL PID FILE: a scrape a second while PID runs, ms each
+	while kill -0 "$2" 2>/dev/null; do
+		curl -s -o /dev/null -w '%{time_total}\n' "$1" >>"$3"
+		sleep 1
+	done
+}
+
+stats_ms() {	# stats_ms FILE (seconds, one a line): count, p50, max in ms
+	python3 -c '
+import sys
+v = sorted(float(x) * 1000 for x in open(sys.argv[1]) if x.strip())
+print("%d scrapes, p50 %.1f ms, max %.1f ms" % (len(v), v[len(v) // 2], v[-1]) if v else "no scrape")' "$1"
+}
+
+bench_metrics() {
+	local n port url per r
+	port=$(python3 tests/integration/metrics_client.py freeport)
+	url=http://127.0.0.1:$port/metrics
+	for n in ${BENCH_METRICS_SIZES:-10000 100000}; do
+		report "== metrics page at $n certificates ($NREG regions, quotas off)"
+		bench_emu --no-quotas
+		per=$((n / NREG))
+		seed "$per" "${REGIONS[@]}"
+		BENCH_CONF_EXTRA="[metrics]
+listen = 127.0.0.1:$port"
+		for r in quiet scraped; do
+			BENCH_CONF_EXTRA=$BENCH_CONF_EXTRA start_acmd no
+			ctl discover >/dev/null &
+			local dp=$!
+			python3 scripts/ping_probe.py "$D/acmd.sock" "$dp" >"$D/ping.$r" &
+			local pp=$!
+			: >"$D/scrapes"
+			[ "$r" = scraped ] && scrape_loop "$url" "$dp" "$D/scrapes" &
+			wait "$dp"
+			wait "$pp"
+			report "discovery, $r: ping $(cat "$D/ping.$r")"
+			[ "$r" = scraped ] && report "scrapes during the discovery: $(stats_ms "$D/scrapes")"
+		done
+		: >"$D/scrapes"
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$D/scrapes"
+		done
+		report "scrapes after it: $(stats_ms "$D/scrapes"); page $(curl -s "$url" | wc -c) bytes, $(curl -s "$url" | grep -c '^acmd_certificate_not_after') certificate lines"
+		report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB"
+	done
+}
+
 mkcert() {	# mkcert NAME DAYS KEYFILE
 	openssl req -x509 -new -key "$3" -subj "/CN=$1" -days "$2" \
 	    -addext "subjectAltName=DNS:$1" -out "$D/$1.$2.crt" 2>/dev/null
@@ -313,6 +365,7 @@ deploy) bench_deploy ;;
 redeploy) bench_redeploy ;;
 load) bench_load ;;
 attacks) bench_attacks ;;
+metrics) bench_metrics ;;
 all) bench_discovery; bench_list; bench_cli; bench_deploy; bench_redeploy; bench_load; bench_attacks ;;
-*) echo "usage: $0 [discovery|cli|list|deploy|redeploy|load|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [discovery|cli|list|deploy|redeploy|load|attacks|metrics|all]" >&2; exit 2 ;;
 esac

@@ -209,22 +209,16 @@ sched_pack(struct mp_buf *b)
 void
 sched_foreach(void (*fn)(const struct job_view *, void *), void *arg)
 {
-	struct job		*j;
-	struct job_view		 v;
+	struct job	*j;
 
 	TAILQ_FOREACH(j, &jobs, entry) {
-		v.name = j->name;
-		v.interval = j->interval;
-		v.running = j->running;
-		v.last_run = j->last_run;
-		v.last_end = j->last_end;
-		v.next_run = j->next_run;
-		v.last_success = j->last_success;
-		v.last_ok = j->last_ok;
-		v.last_duration_ms = j->last_duration_ms;
-		v.runs = j->runs;
-		v.failures = j->failures;
-		fn(&v, arg);
+		fn(&(struct job_view){ .name = j->name,
+		    .interval = j->interval, .running = j->running,
+		    .last_run = j->last_run, .last_end = j->last_end,
+		    .next_run = j->next_run, .last_success = j->last_success,
+		    .last_ok = j->last_ok,
+		    .last_duration_ms = j->last_duration_ms, .runs = j->runs,
+		    .failures = j->failures }, arg);
 	}
 }
 
