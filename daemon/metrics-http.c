@@ -43,6 +43,7 @@
 #include "log.h"
 #include "metrics-addr.h"
 #include "metrics.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define METRICS_REQUEST_TIMEOUT	10
@@ -199,6 +200,7 @@ conn_request(struct mconn *c, char *line)
 	char		*method, *target, *version, *p = line;
 	struct mtext	 t = { 0 };
 	int		 head, code;
+	uint64_t	 t0;
 
 	method = strsep(&p, " ");
 	target = strsep(&p, " ");
@@ -233,7 +235,10 @@ conn_request(struct mconn *c, char *line)
 		conn_reply_text(c, 503, "Service Unavailable", NULL,
 		    "busy: earlier pages are still being read", head);
 	else {
+		t0 = now_ms();
 		metrics_page(&t, mh.nconns);
+		log_debug("metrics: %s: a page of %zu bytes in %llu ms", c->peer,
+		    t.len, (unsigned long long)(now_ms() - t0));
 		conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, &t, head);
 	}
 }

@@ -221,6 +221,8 @@ inv_refresh(void)
 	}
 	page.inv_updated = now_ms();
 	page.inv_cost = page.inv_updated - t0;
+	log_debug("metrics: inventory cache rebuilt in %llu ms",
+	    (unsigned long long)page.inv_cost);
 	return (inv_cache_stale());
 }
 

@@ -17,9 +17,9 @@
 #            inventory (as root, with setpriv): acmd's RSS growth under
 #            each and root's worst ping while it runs
 # metrics    the Prometheus page at 10,000 and 100,000 certificates
-#            (BENCH_METRICS_SIZES): scrape time while a first discovery
-#            fills the inventory and after, and ping latency during that
-#            discovery with and without a scrape every second
+#            (BENCH_METRICS_SIZES): scrape time idle and during full
+#            rediscoveries, and root's ping latency with and without a
+#            scrape every second, idle and during those rediscoveries
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -241,8 +241,13 @@ v = sorted(float(x) * 1000 for x in open(sys.argv[1]) if x.strip())
 print("%d scrapes, p50 %.1f ms, max %.1f ms" % (len(v), v[len(v) // 2], v[-1]) if v else "no scrape")' "$1"
 }
 
+probe_ping() {	# probe_ping LABEL PID: root's pings while PID runs
+	python3 scripts/ping_probe.py "$D/acmd.sock" "$2" >"$D/ping"
+	report "$1: ping $(cat "$D/ping")"
+}
+
 bench_metrics() {
-	local n port url per r
+	local n port url per r dp sp
 	port=$(python3 tests/integration/metrics_client.py freeport)
 	url=http://127.0.0.1:$port/metrics
 	for n in ${BENCH_METRICS_SIZES:-10000 100000}; do
@@ -251,25 +256,33 @@ bench_metrics() {
 		per=$((n / NREG))
 		seed "$per" "${REGIONS[@]}"
 		BENCH_CONF_EXTRA="[metrics]
-listen = 127.0.0.1:$port"
-		for r in quiet scraped; do
-			BENCH_CONF_EXTRA=$BENCH_CONF_EXTRA start_acmd no
-			ctl discover >/dev/null &
-			local dp=$!
-			python3 scripts/ping_probe.py "$D/acmd.sock" "$dp" >"$D/ping.$r" &
-			local pp=$!
-			: >"$D/scrapes"
-			[ "$r" = scraped ] && scrape_loop "$url" "$dp" "$D/scrapes" &
-			wait "$dp"
-			wait "$pp"
-			report "discovery, $r: ping $(cat "$D/ping.$r")"
-			[ "$r" = scraped ] && report "scrapes during the discovery: $(stats_ms "$D/scrapes")"
-		done
+listen = 127.0.0.1:$port" start_acmd no
+		t0=$(ms); ctl discover >/dev/null
+		report "first discovery: $(( $(ms) - t0 )) ms"
 		: >"$D/scrapes"
 		for i in 1 2 3 4 5 6 7 8 9 10; do
 			curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$D/scrapes"
 		done
-		report "scrapes after it: $(stats_ms "$D/scrapes"); page $(curl -s "$url" | wc -c) bytes, $(curl -s "$url" | grep -c '^acmd_certificate_not_after') certificate lines"
+		report "scrapes, acmd idle: $(stats_ms "$D/scrapes"); page $(curl -s "$url" | wc -c) bytes, $(curl -s "$url" | grep -c '^acmd_certificate_not_after') certificate lines"
+		# The same stretch of time with and without a scrape a second.
+		for r in "idle, no scrapes" "idle, a scrape a second"; do
+			sleep 15 & sp=$!
+			: >"$D/scrapes"
+			case $r in *second) scrape_loop "$url" "$sp" "$D/scrapes" & ;; esac
+			probe_ping "$r" "$sp"
+			wait
+		done
+		# Full rediscoveries (every certificate described again) with
+		# and without scrapes, alternated.
+		for r in "discovery --full, no scrapes" "discovery --full, a scrape a second" \
+		    "discovery --full, no scrapes (again)" "discovery --full, a scrape a second (again)"; do
+			ctl discover --full >/dev/null & dp=$!
+			: >"$D/scrapes"
+			case $r in *second*) scrape_loop "$url" "$dp" "$D/scrapes" & ;; esac
+			probe_ping "$r" "$dp"
+			wait
+			case $r in *second*) report "  scrapes during it: $(stats_ms "$D/scrapes")" ;; esac
+		done
 		report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB"
 	done
 }
