@@ -7,8 +7,10 @@
  * rendered once and kept until the store generation it came from moves,
  * so a scrape costs a copy of text, not a scan of the store.
  *
- * During a discovery the inventory moves all the time: its cache is
- * rebuilt for the page at most every METRICS_INV_REFRESH_MS, and never
+ * The inventory's cache is rebuilt for the page when the inventory
+ * changed, but not while a discovery runs (the inventory moves all the
+ * time then, and acmd rebuilds the cache itself when it ends) unless the
+ * page never had it, and at most every METRICS_INV_REFRESH_MS and never
  * more often than 20 times its last rebuild took (5% of the loop at
  * most); between, the page shows the rows as they were, and says so
  * (acmd_inventory_stale).
@@ -59,6 +61,7 @@ static struct {
 	uint64_t	 inv_updated;	/* monotonic ms of our last rebuild */
 	uint64_t	 inv_cost;	/* ms it took */
 	int		 inv_tried;
+	size_t		 last_len;	/* of the last page: room made at once */
 } page;
 
 static void
@@ -207,9 +210,13 @@ inv_refresh(void)
 {
 	uint64_t	 t0 = now_ms(), wait;
 	char		*cause = NULL;
+	struct job	*disc = sched_find("discovery");
 
 	if (!inv_cache_stale())
 		return (0);
+	/* acmd rebuilds it itself once a discovery ends (inv_warm). */
+	if (page.inv_tried && disc != NULL && job_running(disc))
+		return (1);
 	wait = page.inv_cost * 20 > METRICS_INV_REFRESH_MS ?
 	    page.inv_cost * 20 : METRICS_INV_REFRESH_MS;
 	if (page.inv_tried && t0 - page.inv_updated < wait)
@@ -512,6 +519,7 @@ metrics_page(struct mtext *t, size_t conns)
 {
 	int	 stale;
 
+	mtext_reserve(t, page.last_len + page.last_len / 8);
 	process_render(t, conns);
 	families_render(t, families, NJOBF, jobs_visit);
 	aws_render(t);
@@ -539,6 +547,7 @@ metrics_page(struct mtext *t, size_t conns)
 	part_update(&page.req, store_generation(acmd.store, DB_REQUESTS),
 	    req_render);
 	mtext_add(t, page.req.text.p, page.req.text.len);
+	page.last_len = t->len;
 }
 
 static void

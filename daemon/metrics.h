@@ -45,6 +45,8 @@ struct mtext {
 	size_t	 cap;
 };
 void	 mtext_add(struct mtext *, const char *, size_t);
+/* Room for this many more bytes at once. */
+void	 mtext_reserve(struct mtext *, size_t);
 void	 mtext_printf(struct mtext *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 mtext_reset(struct mtext *);

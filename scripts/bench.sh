@@ -247,7 +247,7 @@ probe_ping() {	# probe_ping LABEL PID: root's pings while PID runs
 }
 
 bench_metrics() {
-	local n port url per r dp sp
+	local n port url per r dp sp lp
 	port=$(python3 tests/integration/metrics_client.py freeport)
 	url=http://127.0.0.1:$port/metrics
 	for n in ${BENCH_METRICS_SIZES:-10000 100000}; do
@@ -268,9 +268,10 @@ listen = 127.0.0.1:$port" start_acmd no
 		for r in "idle, no scrapes" "idle, a scrape a second"; do
 			sleep 15 & sp=$!
 			: >"$D/scrapes"
-			case $r in *second) scrape_loop "$url" "$sp" "$D/scrapes" & ;; esac
+			lp=
+			case $r in *second) scrape_loop "$url" "$sp" "$D/scrapes" & lp=$! ;; esac
 			probe_ping "$r" "$sp"
-			wait
+			wait "$sp" $lp
 		done
 		# Full rediscoveries (every certificate described again) with
 		# and without scrapes, alternated.
@@ -278,9 +279,10 @@ listen = 127.0.0.1:$port" start_acmd no
 		    "discovery --full, no scrapes (again)" "discovery --full, a scrape a second (again)"; do
 			ctl discover --full >/dev/null & dp=$!
 			: >"$D/scrapes"
-			case $r in *second*) scrape_loop "$url" "$dp" "$D/scrapes" & ;; esac
+			lp=
+			case $r in *second*) scrape_loop "$url" "$dp" "$D/scrapes" & lp=$! ;; esac
 			probe_ping "$r" "$dp"
-			wait
+			wait "$dp" $lp
 			case $r in *second*) report "  scrapes during it: $(stats_ms "$D/scrapes")" ;; esac
 		done
 		report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB"
