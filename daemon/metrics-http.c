@@ -148,24 +148,37 @@ free_text_cb(const void *data, size_t len, void *arg)
 	free(arg);
 }
 
-/* The answer (and the text, taken over), then the connection closes. */
+/* A body from text (taken over: it goes out from where it was built). */
+static struct evbuffer *
+text_body(struct mtext *t)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (b == NULL)
+		fatalx("metrics: out of memory");
+	if (t->len > 0 && evbuffer_add_reference(b, t->p, t->len,
+	    free_text_cb, t->p) == 0) {
+		t->p = NULL;
+		t->len = t->cap = 0;
+	}
+	mtext_free(t);
+	return (b);
+}
+
+/* The answer (body taken over), then the connection closes. */
 static void
 conn_reply(struct mconn *c, int code, const char *reason, const char *type,
-    const char *extra, struct mtext *t, int head)
+    const char *extra, struct evbuffer *body, int head)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s"
-	    "Connection: close\r\n\r\n", code, reason, type, t->len,
-	    extra != NULL ? extra : "");
-	if (!head && t->len > 0) {
-		/* The text goes out from where it was built, then is freed. */
-		evbuffer_add_reference(out, t->p, t->len, free_text_cb, t->p);
-		t->p = NULL;
-		t->len = t->cap = 0;
-	}
-	mtext_free(t);
+	    "Connection: close\r\n\r\n", code, reason, type,
+	    evbuffer_get_length(body), extra != NULL ? extra : "");
+	if (!head)
+		evbuffer_add_buffer(out, body);
+	evbuffer_free(body);
 	c->answered = 1;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
@@ -179,7 +192,8 @@ conn_reply_text(struct mconn *c, int code, const char *reason,
 	struct mtext	 t = { 0 };
 
 	mtext_printf(&t, "%s\n", msg);
-	conn_reply(c, code, reason, METRICS_TEXT_TYPE, extra, &t, head);
+	conn_reply(c, code, reason, METRICS_TEXT_TYPE, extra, text_body(&t),
+	    head);
 }
 
 /* Bytes of answers waiting on every connection. */
@@ -200,6 +214,7 @@ conn_request(struct mconn *c, char *line)
 {
 	char		*method, *target, *version, *p = line;
 	struct mtext	 t = { 0 };
+	struct evbuffer	*body;
 	int		 head, code;
 	uint64_t	 t0;
 
@@ -228,7 +243,7 @@ conn_request(struct mconn *c, char *line)
 	if (strcmp(target, "/healthz") == 0) {
 		code = metrics_health(&t);
 		conn_reply(c, code, code == 200 ? "OK" : "Service Unavailable",
-		    METRICS_TEXT_TYPE, NULL, &t, head);
+		    METRICS_TEXT_TYPE, NULL, text_body(&t), head);
 	} else if (strcmp(target, "/") == 0)
 		conn_reply_text(c, 200, "OK", NULL, "acmd: /metrics "
 		    "(Prometheus), /healthz", head);
@@ -237,10 +252,13 @@ conn_request(struct mconn *c, char *line)
 		    "busy: earlier pages are still being read", head);
 	else {
 		t0 = now_ms();
-		metrics_page(&t, mh.nconns);
+		if ((body = evbuffer_new()) == NULL)
+			fatalx("metrics: out of memory");
+		metrics_page(body, mh.nconns);
 		log_debug("metrics: %s: a page of %zu bytes in %llu ms", c->peer,
-		    t.len, (unsigned long long)(now_ms() - t0));
-		conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, &t, head);
+		    evbuffer_get_length(body),
+		    (unsigned long long)(now_ms() - t0));
+		conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, body, head);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 
 #include "acmd.h"
@@ -45,12 +46,65 @@
 
 #define NOT_AFTER	"acmd_certificate_not_after_timestamp_seconds"
 
-/* A part of the page kept until what it came from moves. */
+/*
+ * A part of the page kept until what it came from moves.  Its text goes
+ * out by reference (a 100,000-certificate page is 28 MB): counted, so a
+ * part rendered again while an earlier page is still being sent is freed
+ * once that page has gone.
+ */
+struct blob {
+	char		*p;
+	size_t		 len;
+	unsigned	 refs;
+};
+
 struct part {
-	struct mtext	 text;
+	struct blob	*b;
 	uint64_t	 gen;
 	int		 valid;
 };
+
+static void
+blob_unref(struct blob *b)
+{
+	if (b == NULL || --b->refs > 0)
+		return;
+	free(b->p);
+	free(b);
+}
+
+static void
+blob_sent_cb(const void *data, size_t len, void *arg)
+{
+	blob_unref(arg);
+}
+
+/* The part's text from t (taken over). */
+static void
+part_set(struct part *p, struct mtext *t, uint64_t gen)
+{
+	blob_unref(p->b);
+	p->b = xcalloc(1, sizeof *p->b);
+	p->b->p = t->p;
+	p->b->len = t->len;
+	p->b->refs = 1;
+	t->p = NULL;
+	t->len = t->cap = 0;
+	p->gen = gen;
+	p->valid = 1;
+}
+
+/* The part's text onto out, by reference. */
+static void
+part_send(struct evbuffer *out, struct part *p)
+{
+	if (p->b == NULL || p->b->len == 0)
+		return;
+	p->b->refs++;
+	if (evbuffer_add_reference(out, p->b->p, p->b->len, blob_sent_cb,
+	    p->b) != 0)
+		blob_unref(p->b);
+}
 
 static struct {
 	struct part	 inv;		/* inventory not_after lines */
@@ -61,13 +115,13 @@ static struct {
 	uint64_t	 inv_updated;	/* monotonic ms of our last rebuild */
 	uint64_t	 inv_cost;	/* ms it took */
 	int		 inv_tried;
-	size_t		 last_len;	/* of the last page: room made at once */
 } page;
 
 static void
 part_free(struct part *p)
 {
-	mtext_free(&p->text);
+	blob_unref(p->b);
+	p->b = NULL;
 	p->valid = 0;
 }
 
@@ -237,19 +291,18 @@ static void
 inv_render(void)
 {
 	struct inv_render	 ir;
+	struct mtext		 lines = { 0 }, counts = { 0 };
 	uint64_t		 epoch = inv_cache_epoch();
 
 	if (page.inv.valid && page.inv.gen == epoch)
 		return;
-	mtext_reset(&page.inv.text);
-	mtext_reset(&page.inv_counts.text);
-	ir.text = &page.inv.text;
+	ir.text = &lines;
 	ir.counts = json_object();
 	inv_cache_foreach(inv_row_cb, &ir);
-	inv_counts_render(&page.inv_counts.text, ir.counts);
+	inv_counts_render(&counts, ir.counts);
 	json_decref(ir.counts);
-	page.inv.gen = epoch;
-	page.inv.valid = 1;
+	part_set(&page.inv, &lines, epoch);
+	part_set(&page.inv_counts, &counts, epoch);
 }
 
 /* Records: repository, deployments, requests. */
@@ -329,12 +382,12 @@ req_render(struct mtext *t)
 static void
 part_update(struct part *p, uint64_t gen, void (*render)(struct mtext *))
 {
+	struct mtext	 t = { 0 };
+
 	if (p->valid && p->gen == gen)
 		return;
-	mtext_reset(&p->text);
-	render(&p->text);
-	p->gen = gen;
-	p->valid = 1;
+	render(&t);
+	part_set(p, &t, gen);
 }
 
 /* Jobs. */
@@ -513,41 +566,41 @@ process_render(struct mtext *t, size_t conns)
 	    "(0: never).", (double)full);
 }
 
-/* The page, its parts in order. */
+/* The page, its parts in order: what moves copied, the rest by reference. */
 void
-metrics_page(struct mtext *t, size_t conns)
+metrics_page(struct evbuffer *out, size_t conns)
 {
-	int	 stale;
-
-	mtext_reserve(t, page.last_len + page.last_len / 8);
-	process_render(t, conns);
-	families_render(t, families, NJOBF, jobs_visit);
-	aws_render(t);
+	struct mtext	 t = { 0 };
+	int		 stale;
 
 	stale = inv_refresh();
 	inv_render();
-	simple(t, "acmd_inventory_stale", "gauge", "1 when the inventory has "
-	    "changed since the rows on this page (rebuilt at most every 30 s "
-	    "during a discovery).", stale);
-	mtext_add(t, page.inv_counts.text.p, page.inv_counts.text.len);
-
 	part_update(&page.repo, store_generation(acmd.store, DB_CERTS),
 	    repo_render);
-	metrics_family(t, NOT_AFTER, "gauge", "When a certificate expires "
-	    "(notAfter), seconds since the epoch: every certificate in the "
-	    "inventory (source acm or iam) and the current version of every "
-	    "repository certificate (source repository).");
-	mtext_add(t, page.inv.text.p, page.inv.text.len);
-	mtext_add(t, page.repo.text.p, page.repo.text.len);
-
 	part_update(&page.deploy, store_generation(acmd.store,
 	    DB_DEPLOYMENTS) + store_generation(acmd.store, DB_CERTS),
 	    deploy_render);
-	mtext_add(t, page.deploy.text.p, page.deploy.text.len);
 	part_update(&page.req, store_generation(acmd.store, DB_REQUESTS),
 	    req_render);
-	mtext_add(t, page.req.text.p, page.req.text.len);
-	page.last_len = t->len;
+
+	process_render(&t, conns);
+	families_render(&t, families, NJOBF, jobs_visit);
+	aws_render(&t);
+	simple(&t, "acmd_inventory_stale", "gauge", "1 when the inventory has "
+	    "changed since the rows on this page (not rebuilt for the page "
+	    "while a discovery runs).", stale);
+	if (page.inv_counts.b != NULL)
+		mtext_add(&t, page.inv_counts.b->p, page.inv_counts.b->len);
+	metrics_family(&t, NOT_AFTER, "gauge", "When a certificate expires "
+	    "(notAfter), seconds since the epoch: every certificate in the "
+	    "inventory (source acm or iam) and the current version of every "
+	    "repository certificate (source repository).");
+	evbuffer_add(out, t.p, t.len);
+	mtext_free(&t);
+	part_send(out, &page.inv);
+	part_send(out, &page.repo);
+	part_send(out, &page.deploy);
+	part_send(out, &page.req);
 }
 
 static void

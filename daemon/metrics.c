@@ -133,12 +133,6 @@ mtext_grow(struct mtext *t, size_t more)
 }
 
 void
-mtext_reserve(struct mtext *t, size_t more)
-{
-	mtext_grow(t, more);
-}
-
-void
 mtext_add(struct mtext *t, const char *s, size_t len)
 {
 	if (len == 0)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct config;
+struct evbuffer;
 
 /* One (service, operation, region) of AWS calls: lives until metrics_free. */
 struct metrics_aws {
@@ -45,8 +46,6 @@ struct mtext {
 	size_t	 cap;
 };
 void	 mtext_add(struct mtext *, const char *, size_t);
-/* Room for this many more bytes at once. */
-void	 mtext_reserve(struct mtext *, size_t);
 void	 mtext_printf(struct mtext *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 mtext_reset(struct mtext *);
@@ -59,10 +58,11 @@ void	 metrics_sample(struct mtext *, const char *, const char *const *,
 void	 metrics_escape(struct mtext *, const char *);
 
 /*
- * metrics-page.c: the page (given the listener's open connections), and
- * the health check (200 or 503).
+ * metrics-page.c: the page onto a buffer (given the listener's open
+ * connections; kept parts go by reference), and the health check (200 or
+ * 503).
  */
-void	 metrics_page(struct mtext *, size_t);
+void	 metrics_page(struct evbuffer *, size_t);
 int	 metrics_health(struct mtext *);
 void	 metrics_page_free(void);
 

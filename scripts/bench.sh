@@ -274,7 +274,9 @@ listen = 127.0.0.1:$port" start_acmd no
 			wait "$sp" $lp
 		done
 		# Full rediscoveries (every certificate described again) with
-		# and without scrapes, alternated.
+		# and without scrapes, alternated (BENCH_METRICS_REDISCOVER=0:
+		# none).
+		[ "${BENCH_METRICS_REDISCOVER:-1}" = 0 ] ||
 		for r in "discovery --full, no scrapes" "discovery --full, a scrape a second" \
 		    "discovery --full, no scrapes (again)" "discovery --full, a scrape a second (again)"; do
 			ctl discover --full >/dev/null & dp=$!
