@@ -20,26 +20,44 @@
 
 #include <cmocka.h>
 
+#include "conf-check.h"
 #include "metrics-addr.h"
 #include "metrics.h"
+
+/* Each of bad is refused by check, with a reason. */
+static void
+refused(int (*check)(const char *, char **), const char *const *bad)
+{
+	char	*cause;
+
+	for (; *bad != NULL; bad++) {
+		cause = NULL;
+		if (check(*bad, &cause) == 0)
+			fail_msg("'%s' taken", *bad);
+		assert_non_null(cause);
+		free(cause);
+	}
+}
 
 static void
 test_escape(void **state)
 {
-	struct mtext	 t = { 0 };
+	/* A value and how it is written; UTF-8 passes as it is. */
+	static const char *const cases[][2] = {
+		{ "we\"ird\\dom\nain", "we\\\"ird\\\\dom\\nain" },
+		{ "plain.example.com", "plain.example.com" },
+		{ "\\\\\n\n\"", "\\\\\\\\\\n\\n\\\"" },
+		{ "b\xc3\xa4r", "b\xc3\xa4r" },
+		{ "", "" },
+	};
+	struct mtext		 t = { 0 };
+	size_t			 i;
 
-	metrics_escape(&t, "we\"ird\\dom\nain");
-	assert_string_equal(t.p, "we\\\"ird\\\\dom\\nain");
-	mtext_reset(&t);
-	metrics_escape(&t, "plain.example.com");
-	assert_string_equal(t.p, "plain.example.com");
-	mtext_reset(&t);
-	metrics_escape(&t, "\\\\\n\n\"");
-	assert_string_equal(t.p, "\\\\\\\\\\n\\n\\\"");
-	mtext_reset(&t);
-	/* UTF-8 passes as it is. */
-	metrics_escape(&t, "b\xc3\xa4r");
-	assert_string_equal(t.p, "b\xc3\xa4r");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		mtext_reset(&t);
+		metrics_escape(&t, cases[i][0]);
+		assert_string_equal(t.p != NULL ? t.p : "", cases[i][1]);
+	}
 	mtext_free(&t);
 }
 
@@ -128,15 +146,9 @@ test_listen(void **state)
 	assert_int_equal(ss.ss_family, AF_UNIX);
 	assert_string_equal(((struct sockaddr_un *)&ss)->sun_path,
 	    "/run/acmd/metrics.sock");
-	for (const char *const *bad = (const char *const []){ "127.0.0.1",
+	refused(conf_check_listen, (const char *const []){ "127.0.0.1",
 	    "127.0.0.1:0", "localhost:9464", "9464", "relative/path",
-	    "127.0.0.1:99999", NULL }; *bad != NULL; bad++) {
-		cause = NULL;
-		if (metrics_listen_parse(*bad, &ss, &len, &cause) == 0)
-			fail_msg("'%s' taken", *bad);
-		assert_non_null(cause);
-		free(cause);
-	}
+	    "127.0.0.1:99999", NULL });
 }
 
 static int
@@ -186,15 +198,9 @@ test_allow(void **state)
 	assert_false(allowed(nets, n, AF_INET6, "2001:db8::1"));
 	free(nets);
 
-	for (const char *const *bad = (const char *const []){ "300.1.1.1",
+	refused(conf_check_allow, (const char *const []){ "300.1.1.1",
 	    "10.0.0.0/33", "::1/129", "host.example", "10.0.0.0/x",
-	    "10.0.0.0/", NULL }; *bad != NULL; bad++) {
-		cause = NULL;
-		if (metrics_allow_parse(*bad, &nets, &n, &cause) == 0)
-			fail_msg("'%s' taken", *bad);
-		assert_non_null(cause);
-		free(cause);
-	}
+	    "10.0.0.0/", NULL });
 }
 
 int
