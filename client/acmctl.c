@@ -389,6 +389,72 @@ read_frame(int fd, msgpack_unpacked *m)
  * refused is a usage error (2) named as the user typed it; data sent with
  * the error (what was done before it failed) is shown first.
  */
+/*
+ * A long list comes in parts: data frames marked part, each an array the
+ * next continues, up to the result's.  The frames are kept (their rows
+ * live in them) and the rows joined into one array at the end.
+ */
+struct ctl_parts {
+	msgpack_unpacked	*u;
+	size_t			 n;
+	size_t			 rows;
+	msgpack_object		 joined;
+};
+
+/* Keep m when it is a part of a list (1); 0 when it is not. */
+static int
+parts_add(struct ctl_parts *p, msgpack_unpacked *m)
+{
+	const msgpack_object	*part = mp_map_get(&m->data, PROTO_F_PART);
+	const msgpack_object	*data = mp_map_get(&m->data, PROTO_F_DATA);
+
+	if (part == NULL || part->type != MSGPACK_OBJECT_BOOLEAN ||
+	    !part->via.boolean || data == NULL ||
+	    data->type != MSGPACK_OBJECT_ARRAY)
+		return (0);
+	p->u = xreallocarray(p->u, p->n + 1, sizeof *p->u);
+	p->u[p->n++] = *m;
+	p->rows += data->via.array.size;
+	msgpack_unpacked_init(m);
+	return (1);
+}
+
+/* The whole list: the parts' rows, then last's (an array); else last. */
+static const msgpack_object *
+parts_join(struct ctl_parts *p, const msgpack_object *last)
+{
+	const msgpack_object	*d;
+	size_t			 i, at = 0;
+
+	if (p->n == 0 || last == NULL || last->type != MSGPACK_OBJECT_ARRAY)
+		return (last);
+	p->joined.type = MSGPACK_OBJECT_ARRAY;
+	p->joined.via.array.size = (uint32_t)(p->rows + last->via.array.size);
+	p->joined.via.array.ptr = xreallocarray(NULL,
+	    p->joined.via.array.size + 1, sizeof *p->joined.via.array.ptr);
+	for (i = 0; i < p->n; i++) {
+		d = mp_map_get(&p->u[i].data, PROTO_F_DATA);
+		memcpy(p->joined.via.array.ptr + at, d->via.array.ptr,
+		    d->via.array.size * sizeof *d->via.array.ptr);
+		at += d->via.array.size;
+	}
+	memcpy(p->joined.via.array.ptr + at, last->via.array.ptr,
+	    last->via.array.size * sizeof *last->via.array.ptr);
+	return (&p->joined);
+}
+
+static void
+parts_free(struct ctl_parts *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		msgpack_unpacked_destroy(&p->u[i]);
+	free(p->u);
+	if (p->n > 0)
+		free(p->joined.via.array.ptr);
+}
+
 static int
 print_error(const struct ctl_cmd *c, const msgpack_object *m)
 {
@@ -447,6 +513,7 @@ static int
 run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 {
 	struct mp_buf		*b;
+	struct ctl_parts	 parts = { 0 };
 	msgpack_unpacked	 m;
 	const msgpack_object	*o;
 	uint64_t		 done, total;
@@ -503,6 +570,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			free(what);
 		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
 			render_progress_end();
+			if (parts_add(&parts, &m))
+				continue;	/* kept: the list goes on */
 			if ((o = mp_map_get(&m.data, PROTO_F_DATA)) != NULL) {
 				if (ctl_json)
 					render_json(o, stdout);
@@ -513,7 +582,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			render_progress_end();
 			if ((o = mp_map_get(&m.data, PROTO_F_OK)) != NULL &&
 			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
-				o = mp_map_get(&m.data, PROTO_F_DATA);
+				o = parts_join(&parts, mp_map_get(&m.data,
+				    PROTO_F_DATA));
 				if (o != NULL && o->type != MSGPACK_OBJECT_NIL) {
 					if (ctl_json)
 						render_json(o, stdout);
@@ -525,6 +595,7 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 				ret = print_error(c, &m.data);
 			print_note(&m.data);
 			msgpack_unpacked_destroy(&m);
+			parts_free(&parts);
 			break;
 		}
 		msgpack_unpacked_destroy(&m);

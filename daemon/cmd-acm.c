@@ -100,8 +100,7 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 {
 	struct inv_filter	 f;
 	struct inv_answer	*a;
-	const void		*data;
-	size_t			 len;
+	struct cmd_parts	 parts;
 	char			*cause = NULL;
 
 	if (inv_filter_args(ctx, &f) != 0) {
@@ -109,11 +108,11 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	/* The answer leaves by reference from acmd's own buffer. */
-	if ((data = inv_list(&f, &len, &a, &cause)) == NULL) {
+	if (inv_list(&f, &parts, &a, &cause) != 0) {
 		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
 	} else
-		cmd_reply_ok_ref(ctx, data, len, inv_answer_sent, a);
+		cmd_reply_rows_ref(ctx, &parts, inv_answer_sent, a);
 	inv_filter_free(&f);
 }
 

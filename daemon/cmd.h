@@ -81,6 +81,20 @@ void	cmd_reply_ok(struct cmd_ctx *, struct mp_buf *);
  */
 void	cmd_reply_ok_ref(struct cmd_ctx *, const void *, size_t,
 	    void (*)(const void *, size_t, void *), void *);
+/*
+ * A list of rows packed one after another (rows, len bytes), by
+ * reference, in parts: nparts parts, part i starting at cuts[i] with
+ * counts[i] rows; done(rows, len, arg) once all has gone out.
+ */
+struct cmd_parts {
+	const char	*rows;
+	size_t		 len;
+	const size_t	*cuts;
+	const size_t	*counts;
+	size_t		 nparts;
+};
+void	cmd_reply_rows_ref(struct cmd_ctx *, const struct cmd_parts *,
+	    void (*)(const void *, size_t, void *), void *);
 void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "acmd.h"
+#include "cmd.h"
 #include "deployments.h"
 #include "inventory.h"
 #include "log.h"
@@ -162,12 +163,15 @@ struct acm_cached {
 	char		*mem;		/* the packed row, then the strings */
 	size_t		 plen;		/* the row's fixed columns */
 	uint32_t	 nfixed;
+	int		 iam;		/* DB_IAM's (after DB_ACM's) */
+	const char	*key;		/* the store's key: the order */
 	const char	*credential;	/* NULL when the record has none */
 	const char	*region;
 	const char	*type;
 	const char	*status;
 	const char	*domain;
 	const char	*arn;
+	const char	*account;
 	const char	*sans;		/* nsans strings, one after another */
 	size_t		 nsans;
 	int		 has_not_after;	/* days_left is not null */
@@ -177,7 +181,8 @@ struct acm_cached {
 	const char	*deployment;	/* state, from acm_deploy */
 };
 
-static struct acm_cached	*acm_cache;
+/* Sorted by (database, key), as a rebuild reads them. */
+static struct acm_cached	**acm_cache;
 static size_t			 acm_ncache, acm_acache;
 static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
 /* Deployment state by ARN, rebuilt when the deployments change. */
@@ -191,8 +196,10 @@ acm_cache_clear(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < acm_ncache; i++)
-		free(acm_cache[i].mem);
+	for (i = 0; i < acm_ncache; i++) {
+		free(acm_cache[i]->mem);
+		free(acm_cache[i]);
+	}
 	free(acm_cache);
 	acm_cache = NULL;
 	acm_ncache = acm_acache = 0;
@@ -219,27 +226,21 @@ acm_strput(char **p, const char *s)
 	return (d);
 }
 
-static int
-acm_cache_cb(const char *key, json_t *rec, void *arg)
+/* A cache entry for the record at key of the acm (or iam) database. */
+static struct acm_cached *
+acm_entry_new(int iam, const char *key, const json_t *rec, struct mp_buf *b)
 {
 	static const char *const fields[] = { "credential", "region", "type",
-	    "status", "domain", "arn", NULL };
-	const char		*str[6];
+	    "status", "domain", "arn", "account", NULL };
+	const char		*str[7];
 	struct acm_cached	*c;
-	struct mp_buf		*b = arg;
 	json_t			*row, *v, *sans;
 	const char		*k;
 	size_t			 i, size;
 	char			*p;
 
-	if (acm_ncache == acm_acache) {
-		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
-		acm_cache = xreallocarray(acm_cache, acm_acache,
-		    sizeof *acm_cache);
-	}
-	c = &acm_cache[acm_ncache++];
-	memset(c, 0, sizeof *c);
-
+	c = xcalloc(1, sizeof *c);
+	c->iam = iam;
 	row = acm_row(rec, NULL);
 	json_object_del(row, "days_left");
 	json_object_del(row, "deployment");
@@ -252,7 +253,7 @@ acm_cache_cb(const char *key, json_t *rec, void *arg)
 	json_decref(row);
 
 	/* The row and what the filters look at, in one allocation. */
-	size = b->sb.size;
+	size = b->sb.size + acm_strsize(key);
 	for (i = 0; fields[i] != NULL; i++)
 		size += acm_strsize(str[i] = rec_str(rec, fields[i]));
 	sans = json_object_get(rec, "sans");
@@ -262,12 +263,14 @@ acm_cache_cb(const char *key, json_t *rec, void *arg)
 	memcpy(p, b->sb.data, b->sb.size);
 	c->plen = b->sb.size;
 	p += c->plen;
+	c->key = acm_strput(&p, key);
 	c->credential = acm_strput(&p, str[0]);
 	c->region = acm_strput(&p, str[1]);
 	c->type = acm_strput(&p, str[2]);
 	c->status = acm_strput(&p, str[3]);
 	c->domain = acm_strput(&p, str[4]);
 	c->arn = acm_strput(&p, str[5]);
+	c->account = acm_strput(&p, str[6]);
 	c->sans = p;
 	json_array_foreach(sans, i, v) {
 		if (acm_strput(&p, json_string_value(v)) != NULL)
@@ -282,7 +285,136 @@ acm_cache_cb(const char *key, json_t *rec, void *arg)
 		}
 	}
 	c->gone = rec_bool(rec, "gone");
+	return (c);
+}
+
+static void
+acm_cache_append(struct acm_cached *c)
+{
+	if (acm_ncache == acm_acache) {
+		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
+		acm_cache = xreallocarray(acm_cache, acm_acache,
+		    sizeof *acm_cache);
+	}
+	acm_cache[acm_ncache++] = c;
+}
+
+struct acm_build {
+	struct mp_buf	*b;
+	int		 iam;
+};
+
+static int
+acm_cache_cb(const char *key, json_t *rec, void *arg)
+{
+	struct acm_build	*ab = arg;
+
+	acm_cache_append(acm_entry_new(ab->iam, key, rec, ab->b));
 	return (0);
+}
+
+/* Order of the cache: (database, key). */
+static int
+acm_order(int iam, const char *key, const struct acm_cached *c)
+{
+	if (iam != c->iam)
+		return (iam - c->iam);
+	return (strcmp(key, c->key));
+}
+
+static int
+acm_entry_cmp(const void *a, const void *b)
+{
+	const struct acm_cached	*x = *(struct acm_cached *const *)a;
+
+	return (acm_order(x->iam, x->key, *(struct acm_cached *const *)b));
+}
+
+/* Where (iam, key) is in the cache, or would go (*found 0). */
+static size_t
+acm_cache_find(int iam, const char *key, int *found)
+{
+	size_t	 lo = 0, hi = acm_ncache, mid;
+	int	 cmp;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((cmp = acm_order(iam, key, acm_cache[mid])) == 0) {
+			*found = 1;
+			return (mid);
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (lo);
+}
+
+/* Merge the n new entries (sorted) into the cache, in one pass. */
+static void
+acm_cache_merge(struct acm_cached **add, size_t n)
+{
+	struct acm_cached	**out;
+	size_t			 i = 0, j = 0, k = 0;
+
+	if (n == 0)
+		return;
+	acm_acache = acm_ncache + n;
+	out = xreallocarray(NULL, acm_acache, sizeof *out);
+	while (i < acm_ncache || j < n) {
+		if (j == n || (i < acm_ncache && acm_order(acm_cache[i]->iam,
+		    acm_cache[i]->key, add[j]) < 0))
+			out[k++] = acm_cache[i++];
+		else
+			out[k++] = add[j++];
+	}
+	free(acm_cache);
+	acm_cache = out;
+	acm_ncache = k;
+}
+
+/*
+ * A write of the acm (or iam) database that put exactly the records of
+ * batch (key -> record as written; PEMs aside) goes into the cache entry
+ * by entry, when the cache was current before it (gen_before): after a
+ * discovery the next list need not read the whole inventory again.  Any
+ * other write moves the generation past what the cache knows, and the
+ * next list rebuilds it.
+ */
+void
+inv_cache_note(enum store_db db, uint64_t gen_before, const json_t *batch)
+{
+	struct acm_cached	**add, *c;
+	struct mp_buf		*b;
+	const char		*key;
+	json_t			*rec, *d;
+	size_t			 nadd = 0, at;
+	int			 iam = db == DB_IAM, found;
+
+	if ((db != DB_ACM && db != DB_IAM) || acm_cache_gen[iam] != gen_before)
+		return;
+	b = mp_buf_new();
+	add = xreallocarray(NULL, json_object_size(batch) + 1, sizeof *add);
+	json_object_foreach((json_t *)batch, key, rec) {
+		c = acm_entry_new(iam, key, rec, b);
+		d = c->arn != NULL ? json_object_get(acm_deploy, c->arn) : NULL;
+		c->deployment = json_string_value(d);
+		at = acm_cache_find(iam, key, &found);
+		if (found) {
+			free(acm_cache[at]->mem);
+			free(acm_cache[at]);
+			acm_cache[at] = c;
+		} else
+			add[nadd++] = c;
+	}
+	qsort(add, nadd, sizeof *add, acm_entry_cmp);
+	acm_cache_merge(add, nadd);
+	free(add);
+	mp_buf_free(b);
+	acm_cache_gen[iam] = store_generation(acmd.store, db);
+	acm_epoch++;
 }
 
 struct deploy_states {
@@ -317,7 +449,6 @@ deploy_state_cb(const char *key, json_t *rec, void *arg)
 static int
 acm_cache_refresh(struct store_txn *t, char **cause)
 {
-	struct mp_buf	*b;
 	json_t		*d;
 	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
 	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
@@ -328,17 +459,19 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	int		 changed = 0;
 
 	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
+		struct acm_build	 ab = { mp_buf_new(), 0 };
+
 		acm_epoch++;
 		acm_cache_clear();
 		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
-		b = mp_buf_new();
-		if (inv_foreach(t, NULL, 1, acm_cache_cb, b, cause) != 0 ||
-		    rec_foreach(t, DB_IAM, NULL, acm_cache_cb, b, cause) != 0) {
-			mp_buf_free(b);
+		if (inv_foreach(t, NULL, 1, acm_cache_cb, &ab, cause) != 0 ||
+		    (ab.iam = 1, rec_foreach(t, DB_IAM, NULL, acm_cache_cb, &ab,
+		    cause)) != 0) {
+			mp_buf_free(ab.b);
 			acm_cache_clear();
 			return (-1);
 		}
-		mp_buf_free(b);
+		mp_buf_free(ab.b);
 		acm_cache_gen[0] = g0;
 		acm_cache_gen[1] = g1;
 		changed = 1;
@@ -361,9 +494,9 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	}
 	if (changed) {
 		for (i = 0; i < acm_ncache; i++) {
-			d = acm_cache[i].arn != NULL ? json_object_get(acm_deploy,
-			    acm_cache[i].arn) : NULL;
-			acm_cache[i].deployment = json_string_value(d);
+			d = acm_cache[i]->arn != NULL ? json_object_get(acm_deploy,
+			    acm_cache[i]->arn) : NULL;
+			acm_cache[i]->deployment = json_string_value(d);
 		}
 	}
 	return (0);
@@ -373,6 +506,33 @@ static int
 acm_cache_refresh_fn(struct store_txn *t, void *arg, char **cause)
 {
 	return (acm_cache_refresh(t, cause));
+}
+
+int
+inv_cache_each(int (*cb)(const struct inv_cert *, void *), void *arg,
+    char **cause)
+{
+	struct inv_cert		 ic;
+	const struct acm_cached	*c;
+	size_t			 i;
+
+	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
+		return (-1);
+	for (i = 0; i < acm_ncache; i++) {
+		c = acm_cache[i];
+		if (c->gone || !c->not_after_num)
+			continue;
+		ic.iam = c->iam;
+		ic.key = c->key;
+		ic.arn = c->arn;
+		ic.domain = c->domain;
+		ic.region = c->region;
+		ic.account = c->account;
+		ic.not_after = c->not_after;
+		if (cb(&ic, arg) != 0)
+			break;
+	}
+	return (0);
 }
 
 /* inv_days_left of the record, at now. */
@@ -457,7 +617,10 @@ acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
  * (epoch), the same --all, and no row's days left has moved.
  */
 struct inv_answer {
-	struct mp_buf	*b;
+	struct mp_buf	*b;		/* the rows, without an array head */
+	size_t		*cuts;		/* where each part starts */
+	size_t		*counts;	/* and its rows */
+	size_t		 nparts, aparts;
 	int		 reusable;	/* no filters but --all */
 	int		 all;
 	uint64_t	 epoch;
@@ -476,6 +639,8 @@ inv_answer_sent(const void *data, size_t len, void *arg)
 		return;
 	}
 	mp_buf_free(a->b);
+	free(a->cuts);
+	free(a->counts);
 	free(a);
 }
 
@@ -489,15 +654,29 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 
 	match = xcalloc(acm_ncache + 1, sizeof *match);
 	for (i = 0; i < acm_ncache; i++) {
-		if (acm_matches(f, &acm_cache[i], now))
+		if (acm_matches(f, acm_cache[i], now))
 			match[n++] = i;
 	}
 	a->from = now;
 	a->until = now + 86400;
 	mp_buf_reset(b);
-	mp_array(b, n);
+	a->nparts = 0;
 	for (i = 0; i < n; i++) {
-		c = &acm_cache[match[i]];
+		/* A new part at the start and past PROTO_PART_BYTES. */
+		if (a->nparts == 0 || b->sb.size - a->cuts[a->nparts - 1] >=
+		    PROTO_PART_BYTES) {
+			if (a->nparts == a->aparts) {
+				a->aparts = a->aparts == 0 ? 4 : a->aparts * 2;
+				a->cuts = xreallocarray(a->cuts, a->aparts,
+				    sizeof *a->cuts);
+				a->counts = xreallocarray(a->counts, a->aparts,
+				    sizeof *a->counts);
+			}
+			a->cuts[a->nparts] = b->sb.size;
+			a->counts[a->nparts++] = 0;
+		}
+		a->counts[a->nparts - 1]++;
+		c = acm_cache[match[i]];
 		mp_map(b, c->nfixed + 2);
 		mp_raw(b, c->mem, c->plen);
 		/* Days left move with the clock; deployments change often. */
@@ -515,8 +694,8 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 }
 
 
-const void *
-inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
+int
+inv_list(struct inv_filter *f, struct cmd_parts *p, struct inv_answer **out,
     char **cause)
 {
 	struct inv_answer	*a;
@@ -524,7 +703,7 @@ inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
 	int			 reusable;
 
 	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
-		return (NULL);
+		return (-1);
 	now = time(NULL);
 	f->ncreds = set_sort(f->creds);
 	f->nregions = set_sort(f->regions);
@@ -544,8 +723,12 @@ inv_list(struct inv_filter *f, size_t *len, struct inv_answer **out,
 		a->epoch = acm_epoch;
 	}
 	*out = a;
-	*len = a->b->sb.size;
-	return (a->b->sb.data);
+	p->rows = a->b->sb.data;
+	p->len = a->b->sb.size;
+	p->cuts = a->cuts;
+	p->counts = a->counts;
+	p->nparts = a->nparts;
+	return (0);
 }
 
 /* The metrics page's view of the cache (inventory.h). */
@@ -578,7 +761,7 @@ inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
 	size_t			 i;
 
 	for (i = 0; i < acm_ncache; i++) {
-		c = &acm_cache[i];
+		c = acm_cache[i];
 		r.credential = c->credential;
 		r.region = c->region;
 		r.type = c->type;

@@ -58,6 +58,27 @@ inv_key_for_arn(const char *arn)
 	return (key);
 }
 
+void
+inv_last_seen(struct store_txn *t, const char *key, json_t *rec)
+{
+	const char	*p;
+	json_t		*l;
+	char		*lkey, *cause = NULL;
+
+	/* ACCOUNT/REGION/ARN: the unit is what comes before the ARN. */
+	if (rec_bool(rec, "gone") || (p = strchr(key, '/')) == NULL ||
+	    (p = strchr(p + 1, '/')) == NULL)
+		return;
+	xasprintf(&lkey, "%s%.*s", INV_LISTED_PREFIX, (int)(p + 1 - key), key);
+	if ((l = rec_get(t, DB_JOBS, lkey, &cause)) != NULL &&
+	    rec_int(l, "at") > rec_int(rec, "last_seen"))
+		json_object_set_new(rec, "last_seen", json_integer(rec_int(l,
+		    "at")));
+	json_decref(l);
+	free(cause);
+	free(lkey);
+}
+
 json_t *
 inv_find_arn(struct store_txn *t, const char *arn, char **keyp, char **cause)
 {
@@ -190,6 +211,7 @@ inv_show_fn(struct store_txn *t, void *arg, char **cause)
 		    "finds it)", sh->arn);
 		return (-1);
 	}
+	inv_last_seen(t, key, sh->rec);
 	xasprintf(&pkey, "%s%s", INV_PEM_PREFIX, key);
 	free(key);
 	pem = rec_get(t, DB_ACM, pkey, cause);

@@ -33,6 +33,13 @@
 #include "store.h"
 
 #define INV_PEM_PREFIX	"~pem/"
+/*
+ * jobs database, key "discovery/listed/ACCOUNT/REGION/": {at}, when a
+ * complete listing of that region last ended.  A record it did not mark
+ * gone was in it: its last_seen is at least that (an incremental
+ * discovery does not rewrite the records it keeps as they were).
+ */
+#define INV_LISTED_PREFIX	"discovery/listed/"
 
 /* Visit every live (or, with all set, every) inventory record. */
 typedef int (*inv_cb)(const char *, json_t *, void *);
@@ -41,6 +48,8 @@ int	 inv_foreach(struct store_txn *, const char *, int, inv_cb, void *,
 /* The inventory key of an ACM ARN (allocated), NULL if it is not one. */
 char	*inv_key_for_arn(const char *);
 /* Find an inventory record by ARN; *key (optional) gets its key. */
+/* The record's last_seen, counting its region's last complete listing. */
+void	 inv_last_seen(struct store_txn *, const char *, json_t *);
 json_t	*inv_find_arn(struct store_txn *, const char *, char **, char **);
 /* Keep the PEM of inventory key's certificate (~pem/KEY). */
 int	 inv_put_pem(struct store_txn *, const char *, const char *,
@@ -89,14 +98,34 @@ struct inv_filter {
 };
 struct inv_answer;
 /*
- * The packed answer (a msgpack array of rows), kept by acmd: give it back
- * with inv_answer_sent(data, len, *answer) once it has been sent.
+ * The packed answer (rows one after another, cut in parts), kept by acmd:
+ * give it back with inv_answer_sent(rows, len, *answer) once it has been
+ * sent.  0, or -1 with cause.
  */
-const void *inv_list(struct inv_filter *, size_t *,
+struct cmd_parts;
+int	 inv_list(struct inv_filter *, struct cmd_parts *,
 	    struct inv_answer **, char **);
 void	 inv_answer_sent(const void *, size_t, void *);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
+/*
+ * Every certificate of the inventory (ACM's, then IAM's) that is not gone
+ * and has an expiry, from acm list's cache (no record is read): cb until
+ * it returns non-zero.  0, or -1 with cause.
+ */
+struct inv_cert {
+	int		 iam;
+	const char	*key;		/* the store's */
+	const char	*arn;
+	const char	*domain;
+	const char	*region;	/* NULL for IAM */
+	const char	*account;
+	time_t		 not_after;
+};
+int	 inv_cache_each(int (*)(const struct inv_cert *, void *), void *,
+	    char **);
+/* A write of exactly these records (key -> record), into the cache. */
+void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
 
 /*
  * The metrics page reads the acm list cache as it stands (read-only):

@@ -13,7 +13,8 @@
  * page never had it, and at most every METRICS_INV_REFRESH_MS and never
  * more often than 20 times its last rebuild took (5% of the loop at
  * most); between, the page shows the rows as they were, and says so
- * (acmd_inventory_stale).
+ * (acmd_inventory_stale).  Where the cache follows a discovery batch by
+ * batch, the lines are rendered again at most as often (inv_render).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,8 @@ static struct {
 	uint64_t	 inv_updated;	/* monotonic ms of our last rebuild */
 	uint64_t	 inv_cost;	/* ms it took */
 	int		 inv_tried;
+	uint64_t	 rendered;	/* monotonic ms of the last lines */
+	uint64_t	 render_cost;	/* ms they took */
 } page;
 
 static void
@@ -287,14 +290,25 @@ inv_refresh(void)
 	return (inv_cache_stale());
 }
 
+/*
+ * The certificate lines, rendered again when the cache moved; while a
+ * discovery runs (the cache moves with every batch it writes) at most
+ * every METRICS_INV_REFRESH_MS and 20 times what the last render took.
+ */
 static void
 inv_render(void)
 {
 	struct inv_render	 ir;
 	struct mtext		 lines = { 0 }, counts = { 0 };
-	uint64_t		 epoch = inv_cache_epoch();
+	uint64_t		 epoch = inv_cache_epoch(), t0 = now_ms(), wait;
+	struct job		*disc = sched_find("discovery");
 
 	if (page.inv.valid && page.inv.gen == epoch)
+		return;
+	wait = page.render_cost * 20 > METRICS_INV_REFRESH_MS ?
+	    page.render_cost * 20 : METRICS_INV_REFRESH_MS;
+	if (page.inv.valid && disc != NULL && job_running(disc) &&
+	    t0 - page.rendered < wait)
 		return;
 	ir.text = &lines;
 	ir.counts = json_object();
@@ -303,6 +317,8 @@ inv_render(void)
 	json_decref(ir.counts);
 	part_set(&page.inv, &lines, epoch);
 	part_set(&page.inv_counts, &counts, epoch);
+	page.rendered = now_ms();
+	page.render_cost = page.rendered - t0;
 }
 
 /* Records: repository, deployments, requests. */
@@ -575,6 +591,7 @@ metrics_page(struct evbuffer *out, size_t conns)
 
 	stale = inv_refresh();
 	inv_render();
+	stale = stale || page.inv.gen != inv_cache_epoch();
 	part_update(&page.repo, store_generation(acmd.store, DB_CERTS),
 	    repo_render);
 	part_update(&page.deploy, store_generation(acmd.store,

@@ -842,6 +842,25 @@ static void
 server_io_send(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
     size_t len, void (*done)(const void *, size_t, void *), void *arg)
 {
+	struct mp_buf	*b;
+	char		*msg;
+
+	/* An answer no frame can hold: the client is told, not left waiting. */
+	if (head->sb.size + len > PROTO_MAX_FRAME) {
+		xasprintf(&msg, "the answer (%zu bytes) is over the %u-byte "
+		    "frame maximum", head->sb.size + len, PROTO_MAX_FRAME);
+		log_warnx("server: answer to pid %ld: %s", ctx->client != NULL ?
+		    (long)ctx->client->pid : -1L, msg);
+		if (done != NULL)
+			done(tail, len, arg);
+		if (ctx->client != NULL) {
+			b = refusal_new(ctx->id, PROTO_EINTERNAL, msg);
+			client_send(ctx->client, b);
+			mp_buf_free(b);
+		}
+		free(msg);
+		return;
+	}
 	if (done != NULL) {
 		if (ctx->client != NULL)
 			client_send_ref(ctx->client, head, tail, len, done, arg);

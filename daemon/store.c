@@ -1,11 +1,14 @@
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <sys/file.h>
 #include <fcntl.h>
 #include <unistd.h>
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -779,6 +782,37 @@ uint64_t
 store_generation(struct store *s, enum store_db db)
 {
 	return (s->generation[db]);
+}
+
+/*
+ * Let go of the store's pages this process has touched (a scan of the
+ * inventory touches them all): they stay in the kernel's page cache and
+ * come back on the next read.  The map is read-only (no MDB_WRITEMAP:
+ * writes go through the file), so nothing can be lost.
+ */
+void
+store_drop_pages(struct store *s)
+{
+	struct stat		 st;
+	FILE			*f;
+	char			 line[512];
+	unsigned long long	 start, end, inode;
+	mdb_filehandle_t	 fd;
+
+	/* LMDB does not say where it mapped the file: the kernel does. */
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) == -1 ||
+	    (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu", &start, &end,
+		    &inode) != 3 || inode != (unsigned long long)st.st_ino ||
+		    strstr(line, "/data.mdb") == NULL)
+			continue;
+		if (madvise((void *)(uintptr_t)start, (size_t)(end - start),
+		    MADV_DONTNEED) == -1)
+			log_debug("store: madvise: %s", strerror(errno));
+	}
+	fclose(f);
 }
 
 int

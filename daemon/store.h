@@ -124,6 +124,8 @@ int	store_next_id(struct store_txn *, const char *, uint64_t *, char **);
  * caches of a database's contents know when to rebuild.
  */
 uint64_t store_generation(struct store *, enum store_db);
+/* Give back the mapped pages touched so far (they are re-read on need). */
+void	 store_drop_pages(struct store *);
 
 /*
  * When a write was last refused because the map was full (0: never), and

@@ -78,6 +78,13 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_F_TOTAL		"total"
 #define PROTO_F_WHAT		"what"
 #define PROTO_F_DATA		"data"
+/*
+ * In a data frame: its data is an array that the next frames continue,
+ * up to the result's (a long list goes out in parts of about
+ * PROTO_PART_BYTES, never near PROTO_MAX_FRAME).
+ */
+#define PROTO_F_PART		"part"
+#define PROTO_PART_BYTES	(1024U * 1024)
 #define PROTO_F_OK		"ok"
 #define PROTO_F_NOTE		"note"
 #define PROTO_F_ERROR		"error"

@@ -45,10 +45,12 @@ times = []
 for i in range(n):
     t0 = time.monotonic()
     s.sendall(frame({"kind": "request", "id": i + 1, "cmd": cmd}))
+    total = 0   # a long list comes in parts, then the result
     while True:
         size = recv_body()
+        total += size
         if buf.find(b"\xa6result", 0, size) != -1:
             break
     times.append((time.monotonic() - t0) * 1000)
 times.sort()
-print(f"{cmd}: {size} bytes; best {times[0]:.1f} ms, median {times[len(times) // 2]:.1f} ms")
+print(f"{cmd}: {total} bytes; best {times[0]:.1f} ms, median {times[len(times) // 2]:.1f} ms")

@@ -2,7 +2,7 @@
 # Benchmarks of acmd against the local AWS emulator.  Figures go to
 # standard output (and bench-results.txt); README.md keeps the latest.
 #
-#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|cli|list|deploy|redeploy|load|attacks|metrics|all]
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|all]
 #
 # discovery  2,500 certificates in each of 4 regions, emulator quotas on:
 #            time against the minimum the quotas allow, throttled answers
@@ -13,6 +13,11 @@
 # redeploy   auto-redeploy of 200 deployments over 4 regions at the
 #            ImportCertificate quota (1/s per region)
 # load       200 clients reading while a discovery runs: errors, p99
+# rediscovery  the same inventory rediscovered with quotas on: unchanged
+#            and with 1% changed, against the ListCertificates floor; RSS
+#            after the first discovery and over ten rediscoveries
+# scale      BENCH_SCALE_CERTS (10,000) in each of 10 regions, quotas off:
+#            RSS after the discovery and ten rediscoveries, acm list time
 # attacks    hostile local peers on a 0666 socket over the 10,000-row
 #            inventory (as root, with setpriv): acmd's RSS growth under
 #            each and root's worst ping while it runs
@@ -27,8 +32,9 @@ CERTS=${BENCH_CERTS:-2500}
 NREG=${BENCH_REGIONS:-4}
 CLI_CERTS=${BENCH_CLI_CERTS:-200}
 WHAT=${1:-all}
-REGIONS=(us-east-1 eu-west-1 ap-southeast-2 sa-east-1 eu-central-1 us-west-2)
-REGIONS=("${REGIONS[@]:0:$NREG}")
+ALL_REGIONS=(us-east-1 eu-west-1 ap-southeast-2 sa-east-1 eu-central-1 us-west-2
+    ap-northeast-1 ca-central-1 eu-north-1 ap-south-1)
+REGIONS=("${ALL_REGIONS[@]:0:$NREG}")
 OUT=$top/bench-results.txt
 
 . scripts/lib.sh
@@ -47,9 +53,9 @@ jq_() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 
 bench_emu() { start_emu --cert-limit 100000 "$@"; }
 
-start_acmd() {	# start_acmd rate_limits(yes|no)
+start_acmd() {	# start_acmd rate_limits(yes|no); KEEP_STATE=1 keeps the store
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	rm -rf "$D/state"
+	[ -n "${KEEP_STATE:-}" ] || rm -rf "$D/state"
 	cat >"$D/acmd.conf" <<CONF
 [daemon]
 socket = $D/acmd.sock
@@ -68,8 +74,117 @@ CONF
 	"$ACMD" -c "$D/acmd.conf" 2>"$D/acmd.log" &
 	APID=$!
 	for i in $(seq 1 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.05; done
+	[ -n "${KEEP_STATE:-}" ] && return
 	echo emusecret0000000000000000000000000000001 |
 	    ctl credential add main --access-key AKIDEXAMPLE000000001 >/dev/null
+}
+
+idle() {	# wait until no job of acmd's runs (those after a discovery)
+	local i
+	for i in $(seq 1 600); do
+		ctl --json status | jq_ 'sum(1 for j in d.get("jobs", []) if j.get("state") == "running")' |
+		    grep -qx 0 && break
+		sleep 0.2
+	done
+	sleep 0.3	# acmd gives memory back 100 ms after the last job ends
+}
+
+rss() {	# rss PID: resident memory, heap and the store's mapped pages apart
+	awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 }
+	    /^RssShmem:/ { s = $2 }
+	    END { printf "%.1f MiB (%.1f MiB heap and stacks, %.1f MiB mapped files: libraries, the store)",
+	    r / 1024, a / 1024, (f + s) / 1024 }' "/proc/$1/status"
+}
+
+calls() {	# calls OPERATION: ACM calls the emulator answered, every region
+	emu GET /_emu/stats | jq_ "sum(d['requests'].get('acm', {}).get('$1', {}).values())"
+}
+
+rediscover() {	# rediscover LABEL FLOOR-SECONDS: time one discovery against a floor
+	local t0 t1
+	emu POST /_emu/stats/reset >/dev/null
+	t0=$(ms); ctl --json discover >"$D/redisc.json"; t1=$(ms)
+	report "$(python3 - "$D/redisc.json" $((t1 - t0)) "$2" "$1" \
+	    "$(calls ListCertificates)" "$(calls DescribeCertificate)" "$(calls GetCertificate)" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); took = int(sys.argv[2]) / 1000; floor = float(sys.argv[3])
+kind = "full" if d.get("full") else "incremental"
+print(f"{sys.argv[4]}: {kind}, {d['found']} found, {d['changed']} changed, {d['errors']} errors; "
+      f"took {took:.2f} s, floor {floor:.2f} s, ratio {took / floor:.2f}; "
+      f"calls: {sys.argv[5]} ListCertificates, {sys.argv[6]} DescribeCertificate, {sys.argv[7]} GetCertificate")
+PY
+)"
+}
+
+bench_rediscovery() {
+	local pages total changed per floor i
+	total=$((CERTS * NREG))
+	pages=$(( (CERTS + 999) / 1000 ))
+	report "== rediscovery: $CERTS certificates x $NREG regions, emulator quotas on"
+	bench_emu
+	seed "$CERTS" "${REGIONS[@]}"
+	# The first, full discovery at full speed (its time at the quota is
+	# what "scripts/bench.sh discovery" measures), then acmd again with
+	# its rate limits and the emulator's quotas on.
+	emu POST /_emu/quotas '{"enabled": false}' >/dev/null
+	start_acmd no
+	ctl discover >/dev/null
+	idle	# the jobs that follow a discovery
+	report "RSS after the first discovery ($total certificates, full): $(rss "$APID")"
+	KEEP_STATE=1 start_acmd yes
+	emu POST /_emu/quotas '{"enabled": true}' >/dev/null
+	sleep 2	# full buckets
+	# The floor: each region's pages at 1 ListCertificates a second, the
+	# first at once, regions in parallel.
+	floor=$((pages - 1))
+	[ "$floor" -lt 1 ] && floor=1
+	rediscover "unchanged" "$floor"
+	report "throttled answers: $(throttled)"
+	idle
+	report "RSS after it: $(rss "$APID")"
+	# 1% changed behind acmd's back (a new expiry: the summary shows it).
+	changed=$((total / 100))
+	per=$(( (changed + NREG - 1) / NREG ))
+	ctl --json acm list | jq_ '"\n".join(x["arn"] for x in d[::100])' | head -"$changed" |
+	while read -r arn; do
+		emu POST /_emu/expire "{\"arn\":\"$arn\",\"days\":300}" >/dev/null
+	done
+	sleep 2
+	# The floor: the slowest operation, as for a full discovery: the
+	# listing, or the region's describes (and GETs) at 10/s after a
+	# bucket of 10.
+	rediscover "1% changed ($changed)" "$(python3 -c "print(max($floor, max($per - 10, 0) / 10))")"
+	report "throttled answers: $(throttled)"
+	for i in $(seq 1 10); do
+		ctl discover >/dev/null
+		idle
+		[ "$i" = 1 ] && report "RSS after 1 more rediscovery: $(rss "$APID")"
+	done
+	report "RSS after 10 more rediscoveries: $(rss "$APID")"
+}
+
+bench_scale() {
+	local n=${BENCH_SCALE_CERTS:-10000} i
+	REGIONS=("${ALL_REGIONS[@]}")
+	report "== scale: $n certificates x ${#REGIONS[@]} regions, quotas off"
+	bench_emu --no-quotas
+	seed "$n" "${REGIONS[@]}"
+	start_acmd no
+	t0=$(ms); ctl discover >/dev/null; t1=$(ms)
+	first_list
+	idle
+	report "first discovery of $((n * ${#REGIONS[@]})) certificates: $((t1 - t0)) ms; RSS $(rss "$APID")"
+	report "$FIRST_LIST"
+	for i in $(seq 1 10); do
+		t0=$(ms); ctl discover >/dev/null; t1=$(ms)
+		idle
+		[ "$i" = 1 ] && report "rediscovery (incremental, unchanged): $((t1 - t0)) ms; RSS $(rss "$APID")"
+	done
+	report "RSS after 10 rediscoveries: $(rss "$APID")"
+	first_list
+	report "${FIRST_LIST/the discovery/a rediscovery}"
+	bench_list
+	report "RSS after the lists: $(rss "$APID")"
 }
 
 seed() {	# seed N regions...
@@ -382,7 +497,10 @@ deploy) bench_deploy ;;
 redeploy) bench_redeploy ;;
 load) bench_load ;;
 attacks) bench_attacks ;;
+rediscovery) bench_rediscovery ;;
+scale) bench_scale ;;
 metrics) bench_metrics ;;
-all) bench_discovery; bench_list; bench_cli; bench_deploy; bench_redeploy; bench_load; bench_attacks ;;
-*) echo "usage: $0 [discovery|cli|list|deploy|redeploy|load|attacks|metrics|all]" >&2; exit 2 ;;
+all) bench_discovery; bench_list; bench_rediscovery; bench_scale; bench_cli; bench_deploy
+     bench_redeploy; bench_load; bench_attacks ;;
+*) echo "usage: $0 [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|all]" >&2; exit 2 ;;
 esac

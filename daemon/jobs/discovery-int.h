@@ -17,6 +17,13 @@ struct job;
 struct disc_run;
 
 #define DISC_BATCH	250
+/*
+ * Certificates of one unit being described at once: the unit reads its
+ * listing a page at a time and asks for the next page once this page's
+ * certificates are all under way, so memory holds about a page and this
+ * many certificates, whatever the inventory's size.
+ */
+#define DISC_INFLIGHT	64
 /* ACM renews its own certificates from 60 days before they expire. */
 #define DISC_RENEWAL_WINDOW	(60LL * 86400)
 
@@ -27,10 +34,15 @@ struct disc_region {
 	char			*cred_name;
 	char			*account;
 	char			*region;
-	json_t			*existing;	/* arn -> old record */
-	json_t			*seen;		/* arn -> true */
 	json_t			*batch;		/* key -> record */
+	json_t			*page;		/* the summaries being worked */
+	size_t			 page_pos;	/* the next one to look at */
+	char			*next_token;	/* the page after it */
 	int			 listing;	/* pages still coming */
+	int			 pumping;	/* in disc_region_pump */
+	/* What the listing had (64-bit hashes of ids; sorted when done). */
+	uint64_t		*seen;
+	size_t			 nseen, aseen;
 	int			 outstanding;	/* certificates in progress */
 	int			 iam;		/* the IAM unit of an account */
 	uint64_t		 found, new, changed, gone, errors;
@@ -44,6 +56,7 @@ struct disc_region {
 struct disc_cert {
 	struct disc_region	*r;
 	char			*arn;
+	json_t			*old;		/* the record from before */
 	json_t			*summary;
 	json_t			*desc;
 	json_t			*tags;
@@ -72,22 +85,34 @@ struct disc_run {
 	int			 whole;		/* every credential and region */
 };
 
-/* Merge a record (taken over) and its PEM into the batch, counting. */
-void	disc_record(struct disc_region *, const char *, json_t *, const char *,
-	    const char *);
+/*
+ * Merge a record (taken over) and its PEM into the batch, counting new
+ * and changed against old, the record from before (or NULL).
+ */
+void	disc_record(struct disc_region *, const char *, json_t *,
+	    const json_t *, const char *, const char *);
 /* Write the batch into the inventory. */
 void	disc_flush(struct disc_region *);
-/* The unit's records from before, to count new, changed and gone. */
-void	disc_load_existing(struct disc_region *);
+/* The unit's record from before of a certificate (a reference), or NULL. */
+json_t	*disc_old(struct disc_region *, const char *);
+/* The listing has the certificate: not gone. */
+void	disc_seen(struct disc_region *, const char *);
 /* Mark what a complete listing no longer has as gone. */
 void	disc_mark_gone(struct disc_region *);
 /*
- * 1 when an incremental discovery may keep the record from before of the
- * certificate ListCertificates summarised so (no describe needed).
+ * 1 when an incremental discovery may keep old, the record from before of
+ * the certificate ListCertificates summarised so (no describe needed).
  */
-int	disc_unchanged(struct disc_region *, const char *, const json_t *);
+int	disc_unchanged(const json_t *, const json_t *);
 /* Keep the record from before (seen now), into the batch. */
-void	disc_keep(struct disc_region *, const char *);
+void	disc_keep(struct disc_region *, const char *, const json_t *);
+/* The run's summary (the answer's data), unit by unit. */
+json_t	*disc_summary(struct disc_run *);
+/*
+ * Answer the run (ok, or the units that failed with their errors) and end
+ * its job run; 1 when nothing failed.
+ */
+int	disc_answer(struct disc_run *, json_t *, const char *);
 /* Is a full discovery due (none yet, or the last too old)? */
 int	disc_full_due(void);
 /* A whole discovery (full or not) ended without failures now. */

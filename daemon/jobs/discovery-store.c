@@ -16,11 +16,25 @@
 #include "discovery-int.h"
 #include "inventory.h"
 #include "log.h"
+#include "mpjson.h"
 #include "pem.h"
 #include "rec.h"
 #include "repo.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* The unit's key of a certificate (an ARN, or an IAM name). */
+static char *
+disc_key(const struct disc_region *r, const char *id)
+{
+	char	*key;
+
+	if (r->iam)
+		xasprintf(&key, "%s/%s", r->account, id);
+	else
+		xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+	return (key);
+}
 
 /* Compare what matters for "changed". */
 static int
@@ -45,9 +59,8 @@ disc_changed(const json_t *old, const json_t *new)
 /* Merge a record into the batch, counting new and changed. */
 void
 disc_record(struct disc_region *r, const char *id, json_t *rec,
-    const char *cert, const char *chain)
+    const json_t *old, const char *cert, const char *chain)
 {
-	json_t	*old = json_object_get(r->existing, id);
 	char	*key;
 
 	json_object_set_new(rec, "last_seen", json_integer(time(NULL)));
@@ -73,11 +86,7 @@ disc_record(struct disc_region *r, const char *id, json_t *rec,
 	}
 	r->found++;
 	r->run->certs_seen++;
-	json_object_set_new(r->seen, id, json_true());
-	if (r->iam)
-		xasprintf(&key, "%s/%s", r->account, id);
-	else
-		xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
+	key = disc_key(r, id);
 	if (cert != NULL)
 		json_object_set_new(rec, "_pem", json_pack("{s:s, s:s}", "cert",
 		    cert, "chain", chain != NULL ? chain : ""));
@@ -219,9 +228,13 @@ disc_flush(struct disc_region *r)
 	char			*cause = NULL;
 	size_t			 i;
 
+	enum store_db		 db = r->iam ? DB_IAM : DB_ACM;
+	uint64_t		 gen;
+
 	if (json_object_size(r->batch) == 0)
 		return;
 	f.renewed = json_array();
+	gen = store_generation(acmd.store, db);
 	if (store_write(acmd.store, disc_flush_fn, &f, &cause) != 0) {
 		log_warnx("discovery: %s %s: cannot store the inventory: %s",
 		    r->account, r->region, cause);
@@ -232,6 +245,7 @@ disc_flush(struct disc_region *r)
 		r->errors++;
 		free(cause);
 	} else {
+		inv_cache_note(db, gen, r->batch);
 		json_array_foreach(f.renewed, i, x)
 			repo_new_version(rec_str(x, "name"), rec_int(x,
 			    "version"));
@@ -240,83 +254,157 @@ disc_flush(struct disc_region *r)
 	json_decref(f.renewed);
 }
 
-static int
-disc_load_cb(const char *key, json_t *rec, void *arg)
+json_t *
+disc_old(struct disc_region *r, const char *id)
 {
-	struct disc_region	*r = arg;
-	const char		*id = r->iam ? rec_str(rec, "name") :
-				    rec_str(rec, "arn");
+	json_t	*rec;
+	char	*key = disc_key(r, id), *cause = NULL;
 
-	if (id != NULL)
-		json_object_set(r->existing, id, rec);
-	return (0);
-}
-
-void
-disc_load_existing(struct disc_region *r)
-{
-	struct store_txn	*t;
-	char			*cause = NULL, *prefix;
-
-	if (r->iam)
-		xasprintf(&prefix, "%s/", r->account);
-	else
-		xasprintf(&prefix, "%s/%s/", r->account, r->region);
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		if (r->iam)
-			rec_foreach(t, DB_IAM, prefix, disc_load_cb, r, &cause);
-		else
-			inv_foreach(t, prefix, 1, disc_load_cb, r, &cause);
-		store_abort(t);
-	}
+	rec = rec_read(r->iam ? DB_IAM : DB_ACM, key, &cause);
 	if (cause != NULL) {
 		log_warnx("discovery: %s", cause);
 		free(cause);
 	}
-	free(prefix);
+	free(key);
+	return (rec);
 }
 
-/* Mark what a complete listing no longer has as gone. */
+/* FNV-1a: the listing's ids are kept as 8 bytes each, not as strings. */
+static uint64_t
+disc_hash(const char *id, size_t len)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)id[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+void
+disc_seen(struct disc_region *r, const char *id)
+{
+	if (r->nseen == r->aseen) {
+		r->aseen = r->aseen == 0 ? 1024 : r->aseen * 2;
+		r->seen = xreallocarray(r->seen, r->aseen, sizeof *r->seen);
+	}
+	r->seen[r->nseen++] = disc_hash(id, strlen(id));
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+struct disc_gone {
+	struct disc_region	*r;
+	size_t			 plen;	/* the unit's key prefix */
+	json_t			*gone;	/* key -> record marked gone */
+};
+
+/*
+ * A record the listing did not have (its key is the unit's prefix and
+ * the id: only those are read), not marked yet: to be marked.
+ */
+static int
+disc_gone_cb(const void *k, size_t klen, const void *v, size_t vlen,
+    void *arg)
+{
+	struct disc_gone	*g = arg;
+	struct disc_region	*r = g->r;
+	uint64_t		 h = disc_hash((const char *)k + g->plen,
+				    klen - g->plen);
+	json_t			*rec;
+	char			*key;
+
+	if (r->nseen > 0 && bsearch(&h, r->seen, r->nseen, sizeof *r->seen,
+	    u64_cmp) != NULL)
+		return (0);
+	if ((rec = mp_decode_json(v, vlen)) == NULL || !json_is_object(rec) ||
+	    rec_bool(rec, "gone")) {
+		json_decref(rec);
+		return (0);
+	}
+	json_object_set_new(rec, "gone", json_true());
+	json_object_set_new(rec, "gone_since", json_integer(time(NULL)));
+	key = xstrndup(k, klen);
+	json_object_set_new(g->gone, key, rec);
+	free(key);
+	return (0);
+}
+
+static int
+disc_gone_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct disc_gone	*g = arg;
+	const char		*key;
+	json_t			*rec;
+	char			*lkey, *prefix = disc_key(g->r, "");
+	int			 ret;
+
+	json_object_foreach(g->gone, key, rec) {
+		if (rec_put(t, g->r->iam ? DB_IAM : DB_ACM, key, rec, cause) != 0) {
+			free(prefix);
+			return (-1);
+		}
+	}
+	/* What was not marked gone was in this listing (inventory.h). */
+	xasprintf(&lkey, "%s%s", INV_LISTED_PREFIX, prefix);
+	rec = json_pack("{s:I}", "at", (json_int_t)time(NULL));
+	ret = rec_put(t, DB_JOBS, lkey, rec, cause);
+	json_decref(rec);
+	free(lkey);
+	free(prefix);
+	return (ret);
+}
+
+/*
+ * Mark what a complete listing no longer has as gone: the unit's records
+ * are read from the store (not kept in memory for the run), those whose
+ * id the listing did not have are marked in one transaction.
+ */
 void
 disc_mark_gone(struct disc_region *r)
 {
+	struct disc_gone	 g = { r, 0, json_object() };
 	struct store_txn	*t;
-	const char		*id;
-	json_t			*old, *rec;
-	char			*cause = NULL, *key;
+	const char		*key;
+	json_t			*rec;
+	char			*cause = NULL, *prefix = disc_key(r, "");
+	uint64_t		 gen;
+	int			 ret = -1;
 
-	if ((t = store_begin(acmd.store, 1, &cause)) == NULL)
-		goto fail;
-	json_object_foreach(r->existing, id, old) {
-		if (json_object_get(r->seen, id) != NULL || rec_bool(old, "gone"))
-			continue;
-		rec = json_deep_copy(old);
-		json_object_set_new(rec, "gone", json_true());
-		json_object_set_new(rec, "gone_since", json_integer(time(NULL)));
-		if (r->iam)
-			xasprintf(&key, "%s/%s", r->account, id);
-		else
-			xasprintf(&key, "%s/%s/%s", r->account, r->region, id);
-		if (rec_put(t, r->iam ? DB_IAM : DB_ACM, key, rec, &cause) != 0) {
-			free(key);
-			json_decref(rec);
-			store_abort(t);
-			goto fail;
-		}
-		free(key);
-		json_decref(rec);
-		r->gone++;
-		log_info("discovery: %s is gone from %s %s", id, r->account,
-		    r->iam ? "IAM" : r->region);
+	if (r->nseen > 0)
+		qsort(r->seen, r->nseen, sizeof *r->seen, u64_cmp);
+	g.plen = strlen(prefix);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		ret = store_foreach(t, r->iam ? DB_IAM : DB_ACM, prefix, g.plen,
+		    disc_gone_cb, &g, &cause);
+		store_abort(t);
 	}
-	if (store_commit(t, &cause) != 0)
-		goto fail;
-	return;
-fail:
-	log_warnx("discovery: %s %s: %s", r->account, r->region, cause);
-	free(cause);
+	gen = store_generation(acmd.store, r->iam ? DB_IAM : DB_ACM);
+	if (ret == 0 && (ret = store_write(acmd.store, disc_gone_fn, &g,
+	    &cause)) == 0)
+		inv_cache_note(r->iam ? DB_IAM : DB_ACM, gen, g.gone);
+	if (ret != 0) {
+		log_warnx("discovery: %s %s: %s", r->account, r->region, cause);
+		free(cause);
+	} else {
+		json_object_foreach(g.gone, key, rec) {
+			r->gone++;
+			log_info("discovery: %s is gone from %s %s", r->iam ?
+			    rec_str(rec, "name") : rec_str(rec, "arn"),
+			    r->account, r->iam ? "IAM" : r->region);
+		}
+	}
+	json_decref(g.gone);
+	free(prefix);
 }
-
 
 /* Two summaries alike: numbers by value (a time may come back an integer). */
 static int
@@ -347,9 +435,9 @@ disc_same_summary(const json_t *a, const json_t *b)
  * before anything in the summary does).
  */
 int
-disc_unchanged(struct disc_region *r, const char *arn, const json_t *s)
+disc_unchanged(const json_t *old, const json_t *s)
 {
-	json_t		*old = json_object_get(r->existing, arn), *na;
+	json_t		*na;
 	const char	*status = rec_str(s, "Status"), *type = rec_str(s, "Type");
 
 	if (old == NULL || rec_bool(old, "gone") ||
@@ -367,15 +455,59 @@ disc_unchanged(struct disc_region *r, const char *arn, const json_t *s)
 	return (1);
 }
 
+/*
+ * Whether the record's link to the repository still holds (the version
+ * with its fingerprint, or none): a version added since moves it.
+ */
+static int
+disc_link_holds(const json_t *old)
+{
+	struct store_txn	*t;
+	json_t			*linked = json_object_get(old, "linked");
+	char			*name = NULL, *cause = NULL;
+	long			 version = 0;
+	int			 found = 0, holds;
+
+	if (rec_str(old, "sha256") == NULL)
+		return (linked == NULL);
+	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
+		found = repo_find_fingerprint(t, rec_str(old, "sha256"), &name,
+		    &version, &cause);
+		store_abort(t);
+	}
+	if (cause != NULL) {
+		free(cause);
+		return (0);
+	}
+	holds = found == 1 ? linked != NULL && name != NULL &&
+	    rec_str(linked, "name") != NULL && strcmp(rec_str(linked,
+	    "name"), name) == 0 && rec_int(linked, "version") == version :
+	    linked == NULL;
+	free(name);
+	return (holds);
+}
+
+/*
+ * A certificate the listing shows as it was: the record stays as it is
+ * in the store (its region's listing time says it was seen), unless the
+ * credential that found it or its link to the repository moved.
+ */
 void
-disc_keep(struct disc_region *r, const char *arn)
+disc_keep(struct disc_region *r, const char *arn, const json_t *old)
 {
 	json_t	*rec;
 
-	rec = json_deep_copy(json_object_get(r->existing, arn));
-	json_object_set_new(rec, "credential", json_string(r->cred_name));
-	disc_record(r, arn, rec, NULL, NULL);
 	r->unchanged++;
+	/* IAM's few are written again: iam list shows their last_seen. */
+	if (!r->iam && rec_str(old, "credential") != NULL && strcmp(rec_str(
+	    old, "credential"), r->cred_name) == 0 && disc_link_holds(old)) {
+		r->found++;
+		r->run->certs_seen++;
+		return;
+	}
+	rec = json_deep_copy(old);
+	json_object_set_new(rec, "credential", json_string(r->cred_name));
+	disc_record(r, arn, rec, old, NULL, NULL);
 	if (json_object_size(r->batch) >= DISC_BATCH)
 		disc_flush(r);
 }

@@ -4,6 +4,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acmd.h"
@@ -34,6 +35,8 @@ static struct job	*disc_next_job;	/* the job a starting run belongs to */
 static void		(*disc_done_hook)(void);
 
 static void	disc_region_step(struct disc_region *);
+static void	disc_region_pump(struct disc_region *);
+static void	disc_listed(struct aws_result *, void *);
 static void	disc_unit_done(struct disc_region *);
 
 /*
@@ -94,6 +97,7 @@ disc_cert_free(struct disc_cert *c)
 {
 	free(c->arn);
 	free(c->name);
+	json_decref(c->old);
 	json_decref(c->summary);
 	json_decref(c->desc);
 	json_decref(c->tags);
@@ -143,8 +147,7 @@ disc_tags(const struct disc_cert *c)
 	size_t	 i;
 
 	if (c->tags == NULL)
-		return (json_incref(json_object_get(json_object_get(
-		    c->r->existing, c->arn), "tags")));
+		return (json_incref(json_object_get(c->old, "tags")));
 	tags = json_object();
 	tl = json_object_get(c->tags, "Tags");
 	json_array_foreach(tl, i, tg) {
@@ -217,19 +220,17 @@ disc_cert_done(struct disc_cert *c)
 
 	if (--c->pending > 0)
 		return;
-	if (c->desc == NULL) {
-		/* Describe failed: keep the old record alive if we had one. */
-		if (json_object_get(r->existing, c->arn) != NULL)
-			json_object_set_new(r->seen, c->arn, json_true());
-	} else {
-		disc_record(r, c->arn, disc_cert_record(c), c->cert, c->chain);
+	/* When describe failed, the record from before stays (listed: seen). */
+	if (c->desc != NULL) {
+		disc_record(r, c->arn, disc_cert_record(c), c->old, c->cert,
+		    c->chain);
 		if (json_object_size(r->batch) >= DISC_BATCH)
 			disc_flush(r);
 		disc_progress(r->run, r->region, 0);
 	}
 	disc_cert_free(c);
 	r->outstanding--;
-	disc_region_step(r);
+	disc_region_pump(r);
 }
 
 static void
@@ -256,7 +257,7 @@ disc_described(struct aws_result *res, void *arg)
 {
 	struct disc_cert	*c = arg;
 	struct disc_region	*r = c->r;
-	json_t			*d, *old;
+	json_t			*d, *old = c->old;
 	const char		*status;
 
 	if (!res->ok) {
@@ -280,7 +281,6 @@ disc_described(struct aws_result *res, void *arg)
 	}
 	c->desc = json_incref(d);
 	status = rec_str(d, "Status");
-	old = json_object_get(r->existing, c->arn);
 	/* The PEM is fetched when issued and not already known. */
 	if (status != NULL && strcmp(status, "ISSUED") == 0 && (old == NULL ||
 	    rec_str(old, "sha256") == NULL || !json_equal(json_object_get(old,
@@ -309,14 +309,77 @@ disc_got_tags(struct aws_result *res, void *arg)
 	disc_cert_done(c);
 }
 
+/* Look at one summary of the listing: keep, or describe (and tag). */
+static void
+disc_summarised(struct disc_region *r, const json_t *s)
+{
+	struct disc_cert	*c;
+	const char		*arn;
+	json_t			*old;
+
+	if ((arn = rec_str(s, "CertificateArn")) == NULL)
+		return;
+	disc_seen(r, arn);
+	old = disc_old(r, arn);
+	if (!r->run->full && disc_unchanged(old, s)) {
+		disc_keep(r, arn, old);
+		json_decref(old);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->r = r;
+	c->arn = xstrdup(arn);
+	c->old = old;
+	c->summary = json_incref((json_t *)s);
+	c->pending = r->run->full ? 2 : 1;
+	r->outstanding++;
+	acm_describe_certificate(r->cred, r->region, arn, disc_described, c);
+	/* Tags (and InUseBy of the unchanged) on a full pass only. */
+	if (r->run->full)
+		acm_list_tags(r->cred, r->region, arn, disc_got_tags, c);
+}
+
+/*
+ * Work the page: at most DISC_INFLIGHT certificates under way; once the
+ * page is all under way, ask for the next one.  Re-entered from an answer
+ * that came at once, it leaves the work to the loop already running.
+ */
+static void
+disc_region_pump(struct disc_region *r)
+{
+	if (r->pumping) {
+		r->pumping = 2;
+		return;
+	}
+	do {
+		r->pumping = 1;
+		while (r->page != NULL && r->page_pos < json_array_size(r->page) &&
+		    r->outstanding < DISC_INFLIGHT)
+			disc_summarised(r, json_array_get(r->page, r->page_pos++));
+		if (r->page != NULL && r->page_pos >= json_array_size(r->page)) {
+			json_decref(r->page);
+			r->page = NULL;
+			if (r->next_token != NULL) {
+				char *next = r->next_token;
+
+				r->next_token = NULL;
+				acm_list_certificates(r->cred, r->region, next,
+				    DISC_PAGE, NULL, disc_listed, r);
+				free(next);
+			} else if (!r->iam)
+				r->listing = 0;
+		}
+	} while (r->pumping == 2);
+	r->pumping = 0;
+	disc_region_step(r);
+}
+
 static void
 disc_listed(struct aws_result *res, void *arg)
 {
 	struct disc_region	*r = arg;
-	struct disc_cert	*c;
-	json_t			*list, *s;
-	const char		*next, *arn;
-	size_t			 i;
+	json_t			*list;
+	const char		*next;
 
 	if (!res->ok) {
 		disc_region_error(r, res, NULL);
@@ -324,36 +387,16 @@ disc_listed(struct aws_result *res, void *arg)
 		log_warnx("discovery: %s %s: ListCertificates: %s: %s",
 		    r->account, r->region, res->err.code, res->err.message);
 		r->listing = 0;
-		disc_region_step(r);
+		disc_region_pump(r);
 		return;
 	}
 	list = json_object_get(res->json, "CertificateSummaryList");
-	json_array_foreach(list, i, s) {
-		if ((arn = rec_str(s, "CertificateArn")) == NULL)
-			continue;
-		if (!r->run->full && disc_unchanged(r, arn, s)) {
-			disc_keep(r, arn);
-			continue;
-		}
-		c = xcalloc(1, sizeof *c);
-		c->r = r;
-		c->arn = xstrdup(arn);
-		c->summary = json_incref(s);
-		c->pending = r->run->full ? 2 : 1;
-		r->outstanding++;
-		acm_describe_certificate(r->cred, r->region, arn, disc_described,
-		    c);
-		/* Tags (and InUseBy of the unchanged) on a full pass only. */
-		if (r->run->full)
-			acm_list_tags(r->cred, r->region, arn, disc_got_tags, c);
-	}
+	r->page = json_is_array(list) ? json_incref(list) : json_array();
+	r->page_pos = 0;
 	next = rec_str(res->json, "NextToken");
 	if (next != NULL && *next != '\0')
-		acm_list_certificates(r->cred, r->region, next, DISC_PAGE, NULL,
-		    disc_listed, r);
-	else
-		r->listing = 0;
-	disc_region_step(r);
+		r->next_token = xstrdup(next);
+	disc_region_pump(r);
 }
 
 /* IAM: list (with Marker), then get each body for its fingerprint. */
@@ -374,8 +417,6 @@ disc_iam_got(struct aws_result *res, void *arg)
 			    res->err.code, res->err.message);
 			disc_region_error(r, res, c->name);
 		}
-		if (json_object_get(r->existing, c->name) != NULL)
-			json_object_set_new(r->seen, c->name, json_true());
 		goto out;
 	}
 	m = xml_path(res->xml, "GetServerCertificateResult/ServerCertificate/"
@@ -404,11 +445,21 @@ disc_iam_got(struct aws_result *res, void *arg)
 		    "no certificate body");
 		free(cause);
 	}
-	disc_record(r, c->name, rec, NULL, NULL);
+	disc_record(r, c->name, rec, c->old, NULL, NULL);
 out:
 	disc_cert_free(c);
 	r->outstanding--;
 	disc_region_step(r);
+}
+
+/* The record's field k is the XML element e of m. */
+static int
+disc_same_str(const json_t *rec, const char *k, const struct xml_node *m,
+    const char *e)
+{
+	const char	*a = rec_str(rec, k), *b = xml_text(m, e);
+
+	return (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 static void
@@ -417,6 +468,7 @@ disc_iam_listed(struct aws_result *res, void *arg)
 	struct disc_region	*r = arg;
 	const struct xml_node	*list, *m;
 	struct disc_cert	*c;
+	json_t			*old;
 	const char		*name, *marker;
 
 	if (!res->ok) {
@@ -434,9 +486,24 @@ disc_iam_listed(struct aws_result *res, void *arg)
 	    m = xml_next_named(m, "member")) {
 		if ((name = xml_text(m, "ServerCertificateName")) == NULL)
 			continue;
+		disc_seen(r, name);
+		old = disc_old(r, name);
+		/*
+		 * A server certificate cannot change: another one under the
+		 * name has another id.  An incremental pass keeps the known.
+		 */
+		if (!r->run->full && old != NULL && !rec_bool(old, "gone") &&
+		    disc_same_str(old, "id", m, "ServerCertificateId") &&
+		    disc_same_str(old, "arn", m, "Arn") &&
+		    disc_same_str(old, "path", m, "Path")) {
+			disc_keep(r, name, old);
+			json_decref(old);
+			continue;
+		}
 		c = xcalloc(1, sizeof *c);
 		c->r = r;
 		c->name = xstrdup(name);
+		c->old = old;
 		c->pending = 1;
 		r->outstanding++;
 		iam_get_server_certificate(r->cred, name, disc_iam_got, c);
@@ -468,10 +535,7 @@ disc_region_step(struct disc_region *r)
 static void
 disc_region_start(struct disc_region *r)
 {
-	r->existing = json_object();
-	r->seen = json_object();
 	r->batch = json_object();
-	disc_load_existing(r);
 	r->listing = 1;
 	if (r->iam)
 		iam_list_server_certificates(r->cred, NULL, disc_iam_listed, r);
@@ -487,127 +551,25 @@ disc_region_free(struct disc_region *r)
 	free(r->cred_name);
 	free(r->account);
 	free(r->region);
-	json_decref(r->existing);
-	json_decref(r->seen);
 	json_decref(r->batch);
+	json_decref(r->page);
+	free(r->next_token);
+	free(r->seen);
 	free(r->error);
 	free(r);
 }
 
-static json_t *
-disc_summary(struct disc_run *run)
+static void
+disc_after(evutil_socket_t fd, short what, void *arg)
 {
-	json_t		*out, *units = json_array(), *u;
-	uint64_t	 found = 0, new = 0, changed = 0, gone = 0, errors = 0;
-	uint64_t	 unchanged = 0;
-	size_t		 i;
-
-	for (i = 0; i < run->nunits; i++) {
-		struct disc_region *r = run->units[i];
-
-		u = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		    "credential", r->cred_name, "account", r->account,
-		    "region", r->iam ? "IAM" : r->region,
-		    "found", (json_int_t)r->found, "new", (json_int_t)r->new,
-		    "changed", (json_int_t)r->changed,
-		    "gone", (json_int_t)r->gone,
-		    "errors", (json_int_t)r->errors);
-		json_object_set_new(u, "error", r->error != NULL ?
-		    json_string(r->error) : json_null());
-		json_array_append_new(units, u);
-		found += r->found;
-		new += r->new;
-		changed += r->changed;
-		gone += r->gone;
-		errors += r->errors;
-		unchanged += r->unchanged;
-	}
-	errors += json_array_size(run->cred_errors);
-	out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "duration_ms", (json_int_t)(now_ms() - run->started_ms),
-	    "found", (json_int_t)found, "new", (json_int_t)new,
-	    "changed", (json_int_t)changed, "gone", (json_int_t)gone,
-	    "errors", (json_int_t)errors,
-	    "aws_calls", (json_int_t)(aws_get_stats()->calls -
-	    run->calls_before));
-	json_object_set_new(out, "full", json_boolean(run->full));
-	json_object_set_new(out, "unchanged", json_integer(unchanged));
-	json_object_set_new(out, "regions", units);
-	json_object_set(out, "credential_errors", run->cred_errors);
-	return (out);
-}
-
-/*
- * What failed, every unit and credential named with its first error
- * ("eu-west-1 (ListCertificates: NetworkError: ...); ..."), or NULL when
- * nothing did; *network: every failure was AWS not being reached.
- */
-static char *
-disc_failures(struct disc_run *run, size_t *nfailed, int *network)
-{
-	struct disc_region	*r;
-	json_t			*e;
-	char			*list = NULL, *next;
-	size_t			 i;
-
-	*nfailed = 0;
-	*network = 1;
-	for (i = 0; i < run->nunits; i++) {
-		if ((r = run->units[i])->error == NULL)
-			continue;
-		(*nfailed)++;
-		*network = *network && r->network;
-		xasprintf(&next, "%s%s%s%s (%s)", list ? list : "", list ?
-		    "; " : "", r->iam ? "IAM " : "", r->iam ? r->account :
-		    r->region, r->error);
-		free(list);
-		list = next;
-	}
-	json_array_foreach(run->cred_errors, i, e) {
-		(*nfailed)++;
-		*network = *network && rec_bool(e, "network");
-		xasprintf(&next, "%s%scredential %s (%s)", list ? list : "",
-		    list ? "; " : "", rec_str(e, "credential"), rec_str(e,
-		    "error"));
-		free(list);
-		list = next;
-	}
-	return (list);
-}
-
-/*
- * The answer: the summary, ok when nothing failed; else an error (EAWS,
- * or ENETWORK when AWS could not be reached at all) naming what failed,
- * with the summary, as a deploy to several regions answers.
- */
-static int
-disc_answer(struct disc_run *run, json_t *summary, const char *line)
-{
-	size_t	 nfailed, total;
-	int	 network;
-	char	*list;
-
-	if ((list = disc_failures(run, &nfailed, &network)) == NULL) {
-		op_ok(&run->reply, summary);
-		if (run->job != NULL)
-			job_done(run->job, 1, line);
-		return (1);
-	}
-	total = run->nunits + json_array_size(run->cred_errors);
-	op_fail_data(&run->reply, network ? PROTO_ENETWORK : PROTO_EAWS,
-	    summary, "discovery failed in %zu of %zu %s: %s", nfailed, total,
-	    run->nunits == 0 ? "credentials" : json_array_size(
-	    run->cred_errors) == 0 ? "regions" : "regions and credentials",
-	    list);
-	if (run->job != NULL)
-		job_done(run->job, 0, list);
-	free(list);
-	return (0);
+	if (disc_done_hook != NULL)
+		disc_done_hook();
 }
 
 static void
 disc_finish(struct disc_run *run)
 {
+	struct timeval	 tv = { 0, 0 };
 	json_t		*summary;
 	char		*line;
 	size_t		 i;
@@ -632,9 +594,13 @@ disc_finish(struct disc_run *run)
 	json_decref(run->cred_errors);
 	free(run);
 	running = NULL;
-	/* What follows every discovery (deployments, expiry: jobs.c). */
+	/*
+	 * What follows every discovery (deployments, expiry: jobs.c) runs
+	 * once the answer is on its way: the discovery is done.
+	 */
 	if (disc_done_hook != NULL)
-		disc_done_hook();
+		event_base_once(acmd.base, -1, EV_TIMEOUT, disc_after, NULL,
+		    &tv);
 }
 
 void

@@ -43,30 +43,44 @@ static struct {
 	unsigned			 failed;	/* channels that failed */
 } ex = { .waiters = TAILQ_HEAD_INITIALIZER(ex.waiters) };
 
-/* What one walk collects: the certificates to check. */
+/*
+ * What one walk collects: the certificates to check.  A certificate
+ * further from expiry than the largest threshold, with no state kept,
+ * has nothing to decide: it is not collected.
+ */
 struct expiry_walk {
 	json_t		*cands;
-	const char	*source;
+	json_t		*states;	/* key -> the state kept */
+	time_t		 now;
 };
+
+static int
+expiry_wanted(const struct expiry_walk *w, const char *skey, time_t not_after)
+{
+	long long	 days = pem_days_left(not_after, w->now);
+
+	if (days < 0 || json_object_get(w->states, skey) != NULL)
+		return (1);
+	return (acmd.conf->nthresholds > 0 &&
+	    days <= acmd.conf->threshold_days[0]);
+}
 
 static json_t *
 expiry_cand(const char *source, const char *id, const char *key,
-    const json_t *rec)
+    time_t not_after, const char *domain, const char *arn, const char *region,
+    const char *account)
 {
 	json_t	*c;
 
 	c = json_pack("{s:s, s:s, s:s, s:I}", "source", source, "id", id,
-	    "key", key, "not_after", (json_int_t)rec_int(rec, "not_after"));
-	json_object_set_new(c, "domain", json_string(rec_str(rec, "domain") ?
-	    rec_str(rec, "domain") : ""));
-	if (rec_str(rec, "arn") != NULL)
-		json_object_set_new(c, "arn", json_string(rec_str(rec, "arn")));
-	if (rec_str(rec, "region") != NULL)
-		json_object_set_new(c, "region",
-		    json_string(rec_str(rec, "region")));
-	if (rec_str(rec, "account") != NULL)
-		json_object_set_new(c, "account",
-		    json_string(rec_str(rec, "account")));
+	    "key", key, "not_after", (json_int_t)not_after);
+	json_object_set_new(c, "domain", json_string(domain ? domain : ""));
+	if (arn != NULL)
+		json_object_set_new(c, "arn", json_string(arn));
+	if (region != NULL)
+		json_object_set_new(c, "region", json_string(region));
+	if (account != NULL)
+		json_object_set_new(c, "account", json_string(account));
 	return (c);
 }
 
@@ -80,44 +94,49 @@ expiry_repo_cb(const char *key, json_t *rec, void *arg)
 	if (!json_is_integer(json_object_get(rec, "not_after")))
 		return (0);
 	xasprintf(&skey, EXPIRY_PREFIX "repo/%s", key);
-	c = expiry_cand("repository", key, skey, rec);
-	json_object_set_new(c, "name", json_string(key));
-	json_array_append_new(w->cands, c);
+	if (expiry_wanted(w, skey, (time_t)rec_int(rec, "not_after"))) {
+		c = expiry_cand("repository", key, skey, (time_t)rec_int(rec,
+		    "not_after"), rec_str(rec, "domain"), rec_str(rec, "arn"),
+		    rec_str(rec, "region"), rec_str(rec, "account"));
+		json_object_set_new(c, "name", json_string(key));
+		json_array_append_new(w->cands, c);
+	}
 	free(skey);
 	return (0);
 }
 
+/* ACM's and IAM's certificates, from acm list's cache: none decoded. */
 static int
-expiry_acm_cb(const char *key, json_t *rec, void *arg)
+expiry_inv_cb(const struct inv_cert *ic, void *arg)
 {
 	struct expiry_walk	*w = arg;
-	const char		*arn = rec_str(rec, "arn");
-	char			*skey;
-
-	if (arn == NULL || !json_is_integer(json_object_get(rec, "not_after")))
-		return (0);
-	xasprintf(&skey, EXPIRY_PREFIX "acm/%s", arn);
-	json_array_append_new(w->cands, expiry_cand("acm", arn, skey, rec));
-	free(skey);
-	return (0);
-}
-
-static int
-expiry_iam_cb(const char *key, json_t *rec, void *arg)
-{
-	struct expiry_walk	*w = arg;
+	const char		*name;
 	json_t			*c;
 	char			*skey;
 
-	if (rec_bool(rec, "gone") ||
-	    !json_is_integer(json_object_get(rec, "not_after")))
+	if (ic->iam)
+		xasprintf(&skey, EXPIRY_PREFIX "iam/%s", ic->key);
+	else if (ic->arn != NULL)
+		xasprintf(&skey, EXPIRY_PREFIX "acm/%s", ic->arn);
+	else
 		return (0);
-	xasprintf(&skey, EXPIRY_PREFIX "iam/%s", key);
-	c = expiry_cand("iam", key, skey, rec);
-	if (rec_str(rec, "name") != NULL)
-		json_object_set_new(c, "name", json_string(rec_str(rec, "name")));
-	json_array_append_new(w->cands, c);
+	if (expiry_wanted(w, skey, ic->not_after)) {
+		c = expiry_cand(ic->iam ? "iam" : "acm", ic->iam ? ic->key :
+		    ic->arn, skey, ic->not_after, ic->domain, ic->arn,
+		    ic->region, ic->account);
+		/* IAM's key is ACCOUNT/NAME. */
+		if (ic->iam && (name = strchr(ic->key, '/')) != NULL)
+			json_object_set_new(c, "name", json_string(name + 1));
+		json_array_append_new(w->cands, c);
+	}
 	free(skey);
+	return (0);
+}
+
+static int
+expiry_state_cb(const char *key, json_t *rec, void *arg)
+{
+	json_object_set((json_t *)arg, key, rec);
 	return (0);
 }
 
@@ -202,44 +221,32 @@ expiry_decide(const json_t *cand, json_t **stp, time_t now, int *threshold,
 	return (notify);
 }
 
-static int
-expiry_stale_cb(const char *key, json_t *rec, void *arg)
-{
-	json_t	*a = arg;
-	json_t	*seen = json_array_get(a, 0), *stale = json_array_get(a, 1);
-
-	if (json_object_get(seen, key) == NULL)
-		json_array_append_new(stale, json_string(key));
-	return (0);
-}
-
-/* Walk, decide and record in one transaction; ex.sent gets the messages. */
+/*
+ * Decide and record in one transaction; ex.sent gets the messages.  The
+ * states kept and the inventory (from acm list's cache) are read first;
+ * the repository in the transaction.
+ */
 static int
 expiry_scan(time_t now, char **cause)
 {
-	struct store_txn	*t;
-	struct expiry_walk	 w;
-	json_t			*cand, *st, *seen, *stale, *a, *msg, *k;
+	struct store_txn	*t = NULL;
+	struct expiry_walk	 w = { json_array(), json_object(), now };
+	json_t			*cand, *st, *seen, *msg;
 	const char		*skey, *event = NULL;
 	int			 threshold = 0, changed;
 	size_t			 i;
 
-	if ((t = store_begin(acmd.store, 1, cause)) == NULL)
-		return (-1);
-	w.cands = json_array();
 	seen = json_object();
-	stale = json_array();
-	if (rec_foreach(t, DB_CERTS, NULL, expiry_repo_cb, &w, cause) != 0 ||
-	    inv_foreach(t, NULL, 0, expiry_acm_cb, &w, cause) != 0 ||
-	    rec_foreach(t, DB_IAM, NULL, expiry_iam_cb, &w, cause) != 0)
+	if (rec_walk(DB_JOBS, EXPIRY_PREFIX, expiry_state_cb, w.states,
+	    cause) != 0 || inv_cache_each(expiry_inv_cb, &w, cause) != 0 ||
+	    (t = store_begin(acmd.store, 1, cause)) == NULL ||
+	    rec_foreach(t, DB_CERTS, NULL, expiry_repo_cb, &w, cause) != 0)
 		goto fail;
 
 	json_array_foreach(w.cands, i, cand) {
 		skey = rec_str(cand, "key");
 		json_object_set_new(seen, skey, json_true());
-		st = rec_get(t, DB_JOBS, skey, cause);
-		if (st == NULL && *cause != NULL)
-			goto fail;
+		st = json_deep_copy(json_object_get(w.states, skey));
 		if (expiry_decide(cand, &st, now, &threshold, &event,
 		    &changed)) {
 			msg = json_deep_copy(cand);
@@ -260,30 +267,26 @@ expiry_scan(time_t now, char **cause)
 	}
 
 	/* The state of certificates no longer known goes. */
-	a = json_pack("[O, O]", seen, stale);
-	if (rec_foreach(t, DB_JOBS, EXPIRY_PREFIX, expiry_stale_cb, a,
-	    cause) != 0) {
-		json_decref(a);
-		goto fail;
-	}
-	json_decref(a);
-	json_array_foreach(stale, i, k) {
-		if (store_dels(t, DB_JOBS, json_string_value(k), cause) < 0)
+	json_object_foreach(w.states, skey, st) {
+		if (json_object_get(seen, skey) != NULL)
+			continue;
+		if (store_dels(t, DB_JOBS, skey, cause) < 0)
 			goto fail;
-		log_debug("expiry: state %s dropped", json_string_value(k));
+		log_debug("expiry: state %s dropped", skey);
 	}
 	log_debug("expiry: %zu certificates checked, %zu to notify",
 	    json_array_size(w.cands), json_array_size(ex.sent));
 	json_decref(w.cands);
+	json_decref(w.states);
 	json_decref(seen);
-	json_decref(stale);
 	return (store_commit(t, cause));
 
 fail:
-	store_abort(t);
+	if (t != NULL)
+		store_abort(t);
 	json_decref(w.cands);
+	json_decref(w.states);
 	json_decref(seen);
-	json_decref(stale);
 	json_array_clear(ex.sent);
 	if (*cause == NULL)
 		*cause = xstrdup("store walk failed");

@@ -1,4 +1,5 @@
 #include "deploy.h"
+#include "inventory.h"
 #include "jobs/discovery.h"
 #include "jobs/expiry.h"
 #include "jobs/jobs.h"
@@ -31,6 +32,8 @@ jobs_init(void)
 	renewals_job_init();
 	backup_job_init();
 	watch_init();
+	/* acm list's cache, built once and then kept by discovery. */
+	inv_warm();
 }
 
 void

@@ -1,5 +1,6 @@
 #include <sys/queue.h>
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "mp.h"
 #include "sched.h"
 #include "sd.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -160,9 +162,29 @@ job_name(const struct job *j)
 	return (j->name);
 }
 
+/*
+ * Once no job runs, what they used goes back: freed heap to the system
+ * and the store's pages read (the inventory lives in the store, which
+ * the kernel keeps in its page cache, not in acmd).
+ */
+static void
+sched_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		if (j->running)
+			return;
+	}
+	store_drop_pages(acmd.store);
+	malloc_trim(0);
+}
+
 void
 job_done(struct job *j, int ok, const char *result)
 {
+	struct timeval	 tv = { 0, 100 * 1000 };
+
 	j->running = 0;
 	j->last_end = time(NULL);
 	j->last_ok = ok;
@@ -180,6 +202,7 @@ job_done(struct job *j, int ok, const char *result)
 	    (ok ? "ok" : "failed"));
 	if (j->interval > 0)
 		job_arm(j, j->interval);
+	event_base_once(acmd.base, -1, EV_TIMEOUT, sched_idle_cb, NULL, &tv);
 }
 
 void

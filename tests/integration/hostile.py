@@ -189,12 +189,14 @@ def flood(sock, conns, reqs, seconds):
 
 def bigfilter(sock, items, times):
     results = []
+    # Built before connecting: packing takes seconds on a busy machine,
+    # longer than a test's client_idle_timeout.
+    req = frame({"kind": "request", "id": 1, "cmd": "acm.list",
+                 "args": {"region": ["r%d" % j for j in range(items)]}})
     for i in range(times):
         s = connect(sock, timeout=60)
         s.sendall(HELLO)
         recv_frame(s)
-        req = frame({"kind": "request", "id": 1, "cmd": "acm.list",
-                     "args": {"region": ["r%d" % j for j in range(items)]}})
         t0 = time.monotonic()
         try:
             s.sendall(req)
