@@ -757,21 +757,15 @@ void
 inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
 {
 	const struct acm_cached	*c;
-	struct inv_row		 r;
 	size_t			 i;
 
 	for (i = 0; i < acm_ncache; i++) {
 		c = acm_cache[i];
-		r.credential = c->credential;
-		r.region = c->region;
-		r.type = c->type;
-		r.status = c->status;
-		r.domain = c->domain;
-		r.arn = c->arn;
-		r.gone = c->gone;
-		r.has_not_after = c->not_after_num;
-		r.not_after = c->not_after;
-		r.deployment = c->deployment;
-		fn(&r, arg);
+		fn(&(struct inv_row){ .credential = c->credential,
+		    .region = c->region, .type = c->type, .status = c->status,
+		    .domain = c->domain, .arn = c->arn, .gone = c->gone,
+		    .has_not_after = c->not_after_num,
+		    .not_after = c->not_after, .deployment = c->deployment },
+		    arg);
 	}
 }
