@@ -13,6 +13,7 @@
 #include "aws/endpoint.h"
 #include "aws/ratelimit.h"
 #include "conf-check.h"
+#include "metrics-addr.h"
 #include "xmalloc.h"
 
 int
@@ -270,5 +271,28 @@ conf_check_mail_list(const char *v, char **cause)
 		xasprintf(cause, "'%s' names no mail address", v);
 		return (-1);
 	}
+	return (0);
+}
+
+/* [metrics] listen: ADDRESS:PORT or the absolute path of a socket. */
+int
+conf_check_listen(const char *v, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	return (metrics_listen_parse(v, &ss, &len, cause));
+}
+
+/* [metrics] allow: addresses and networks. */
+int
+conf_check_allow(const char *v, char **cause)
+{
+	struct metrics_net	*nets;
+	size_t			 n;
+
+	if (metrics_allow_parse(v, &nets, &n, cause) != 0)
+		return (-1);
+	free(nets);
 	return (0);
 }

@@ -21,5 +21,7 @@ int	conf_check_http_url(const char *, char **);
 int	conf_check_smtp_url(const char *, char **);
 int	conf_check_mail(const char *, char **);
 int	conf_check_mail_list(const char *, char **);
+int	conf_check_listen(const char *, char **);
+int	conf_check_allow(const char *, char **);
 
 #endif

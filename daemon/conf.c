@@ -165,6 +165,21 @@ const struct conf_entry conf_table[] = {
 	  .check = conf_check_mail_list,
 	  .help = "recipients of notification mail (user@domain), separated "
 	  "by spaces or commas" },
+
+	{ .section = "metrics", .key = "listen", .type = CONF_STRING,
+	  .offset = OFF(metrics_listen), .check = conf_check_listen,
+	  .help = "serve Prometheus metrics and a health check over HTTP at "
+	  "ADDRESS:PORT (127.0.0.1:9464) or on a Unix socket (an absolute "
+	  "path); unset: no listener" },
+	{ .section = "metrics", .key = "allow", .type = CONF_STRING,
+	  .offset = OFF(metrics_allow), .check = conf_check_allow,
+	  .help = "addresses and networks (ADDRESS/BITS) that may connect, "
+	  "separated by spaces or commas; others get 403 (unset: any)" },
+	{ .section = "metrics", .key = "max_connections", .type = CONF_UINT,
+	  .offset = OFF(metrics_max_connections), .def = "16", .min = 1,
+	  .max = 1024,
+	  .help = "connections to the metrics listener served at once; more "
+	  "wait to be accepted" },
 };
 const size_t conf_table_size = sizeof conf_table / sizeof conf_table[0];
 

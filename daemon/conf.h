@@ -116,6 +116,11 @@ struct config {
 	char		*smtp_url;
 	char		*mail_from;
 	char		*mail_to;
+
+	/* [metrics] */
+	char		*metrics_listen;	/* NULL: no listener */
+	char		*metrics_allow;		/* NULL: anyone */
+	uint64_t	 metrics_max_connections;
 };
 
 enum conf_type {

@@ -730,3 +730,42 @@ inv_list(struct inv_filter *f, struct cmd_parts *p, struct inv_answer **out,
 	p->nparts = a->nparts;
 	return (0);
 }
+
+/* The metrics page's view of the cache (inventory.h). */
+int
+inv_cache_stale(void)
+{
+	return (acm_cache_gen[0] != store_generation(acmd.store, DB_ACM) ||
+	    acm_cache_gen[1] != store_generation(acmd.store, DB_IAM) ||
+	    acm_deploy_gen != store_generation(acmd.store, DB_DEPLOYMENTS) +
+	    store_generation(acmd.store, DB_CERTS));
+}
+
+int
+inv_cache_update(char **cause)
+{
+	return (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause));
+}
+
+uint64_t
+inv_cache_epoch(void)
+{
+	return (acm_epoch);
+}
+
+void
+inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
+{
+	const struct acm_cached	*c;
+	size_t			 i;
+
+	for (i = 0; i < acm_ncache; i++) {
+		c = acm_cache[i];
+		fn(&(struct inv_row){ .credential = c->credential,
+		    .region = c->region, .type = c->type, .status = c->status,
+		    .domain = c->domain, .arn = c->arn, .gone = c->gone,
+		    .has_not_after = c->not_after_num,
+		    .not_after = c->not_after, .deployment = c->deployment },
+		    arg);
+	}
+}

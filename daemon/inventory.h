@@ -127,4 +127,28 @@ int	 inv_cache_each(int (*)(const struct inv_cert *, void *), void *,
 /* A write of exactly these records (key -> record), into the cache. */
 void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
 
+/*
+ * The metrics page reads the acm list cache as it stands (read-only):
+ * whether the store moved since it was built, a rebuild now, and an epoch
+ * that moves whenever the rows may have changed, and a visit of every
+ * row (gone ones too).  A row's strings live until the next
+ * rebuild.
+ */
+struct inv_row {
+	const char	*credential;
+	const char	*region;	/* NULL: IAM (global) */
+	const char	*type;
+	const char	*status;
+	const char	*domain;
+	const char	*arn;
+	int		 gone;
+	int		 has_not_after;
+	time_t		 not_after;
+	const char	*deployment;	/* its state, or NULL */
+};
+int	 inv_cache_stale(void);
+int	 inv_cache_update(char **);
+uint64_t inv_cache_epoch(void);
+void	 inv_cache_foreach(void (*)(const struct inv_row *, void *), void *);
+
 #endif

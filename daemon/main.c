@@ -25,6 +25,7 @@
 #include "jobs/jobs.h"
 #include "keycheck.h"
 #include "log.h"
+#include "metrics.h"
 #include "mismatch.h"
 #include "proto.h"
 #include "sd.h"
@@ -106,6 +107,7 @@ reload(void)
 	c->master_key = old->master_key ? xstrdup(old->master_key) : NULL;
 	acmd.conf = c;
 	server_reconfigure(old);
+	metrics_http_reconfigure(old);
 	config_free(old);
 	aws_configure(c);
 	jobs_configure();
@@ -252,6 +254,10 @@ start(void)
 	}
 	aws_init(acmd.base, acmd.conf);
 	jobs_init();
+	if (metrics_http_start(&cause) != 0) {
+		server_stop();
+		fatalx("metrics: %s", cause);
+	}
 }
 
 int
@@ -340,9 +346,12 @@ main(int argc, char **argv)
 	deploy_shutdown();
 	mismatch_shutdown();
 	target_reload_shutdown();
+	metrics_http_stop();
+	metrics_page_free();
 	server_stop();
 	creds_forget_all();
 	aws_shutdown();
+	metrics_free();
 	jobs_free();
 	sdx_watchdog_stop();
 	loop_monitor(NULL);

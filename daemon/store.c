@@ -26,6 +26,8 @@ struct store {
 	uint64_t	 generation[DB_COUNT];
 	int		 txn_open;	/* write transactions open (0 or 1) */
 	size_t		 mapsize;
+	time_t		 full_at;	/* a write last refused for room */
+	uint64_t	 refused_full;	/* writes refused for room */
 };
 
 struct store_txn {
@@ -126,14 +128,22 @@ txn_failed(struct store_txn *t, char **cause)
 	return (1);
 }
 
+static void
+store_note_full(struct store *s)
+{
+	s->full_at = time(NULL);
+	s->refused_full++;
+}
+
 /* Poison t with an LMDB error and give its text. */
 static int
 txn_lmdb_error(struct store_txn *t, int rc, const char *what, char **cause)
 {
-	if (rc == MDB_MAP_FULL)
+	if (rc == MDB_MAP_FULL) {
+		store_note_full(t->store);
 		txn_error(t, "store: %s: " STORE_FULL_FMT, what,
 		    t->store->mapsize >> 20);
-	else
+	} else
 		txn_error(t, "store: %s: %s", what, store_strerror(rc));
 	if (cause != NULL && *cause == NULL)
 		*cause = xstrdup(t->error);
@@ -514,6 +524,7 @@ store_commit(struct store_txn *t, char **cause)
 		t->store->txn_open = 0;
 	rc = mdb_txn_commit(t->txn);
 	if (rc == MDB_MAP_FULL) {
+		store_note_full(t->store);
 		xasprintf(cause, "store: commit: " STORE_FULL_FMT,
 		    t->store->mapsize >> 20);
 		free(t);
@@ -758,6 +769,13 @@ store_usage(struct store *s, uint64_t *used, uint64_t *mapsize, char **cause)
 	*used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	*mapsize = info.me_mapsize;
 	return (0);
+}
+
+time_t
+store_full_at(const struct store *s, uint64_t *refused)
+{
+	*refused = s->refused_full;
+	return (s->full_at);
 }
 
 uint64_t

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define STORE_SCHEMA	2
 
@@ -125,6 +126,12 @@ int	store_next_id(struct store_txn *, const char *, uint64_t *, char **);
 uint64_t store_generation(struct store *, enum store_db);
 /* Give back the mapped pages touched so far (they are re-read on need). */
 void	 store_drop_pages(struct store *);
+
+/*
+ * When a write was last refused because the map was full (0: never), and
+ * how many were.
+ */
+time_t	 store_full_at(const struct store *, uint64_t *);
 
 /* Bytes used by the environment (pages in use), and the map size. */
 int	store_usage(struct store *, uint64_t *, uint64_t *, char **);

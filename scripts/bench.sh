@@ -2,7 +2,7 @@
 # Benchmarks of acmd against the local AWS emulator.  Figures go to
 # standard output (and bench-results.txt); README.md keeps the latest.
 #
-#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|all]
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|all]
 #
 # discovery  2,500 certificates in each of 4 regions, emulator quotas on:
 #            time against the minimum the quotas allow, throttled answers
@@ -21,6 +21,10 @@
 # attacks    hostile local peers on a 0666 socket over the 10,000-row
 #            inventory (as root, with setpriv): acmd's RSS growth under
 #            each and root's worst ping while it runs
+# metrics    the Prometheus page at 10,000 and 100,000 certificates
+#            (BENCH_METRICS_SIZES): scrape time idle and during full
+#            rediscoveries, and root's ping latency with and without a
+#            scrape every second, idle and during those rediscoveries
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -65,6 +69,7 @@ rate_limits = $1
 [jobs]
 discovery_interval = 0
 mismatch_interval = 0
+${BENCH_CONF_EXTRA:-}
 CONF
 	"$ACMD" -c "$D/acmd.conf" 2>"$D/acmd.log" &
 	APID=$!
@@ -337,6 +342,70 @@ readonly_group = 48302" start_acmd no
 	report "RSS after the attacks: $(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$APID/status") MiB"
 }
 
+scrape_loop() {	# scrape_loop URL PID FILE: a scrape a second while PID runs, ms each
+	while kill -0 "$2" 2>/dev/null; do
+		curl -s -o /dev/null -w '%{time_total}\n' "$1" >>"$3"
+		sleep 1
+	done
+}
+
+stats_ms() {	# stats_ms FILE (seconds, one a line): count, p50, max in ms
+	python3 -c '
+import sys
+v = sorted(float(x) * 1000 for x in open(sys.argv[1]) if x.strip())
+print("%d scrapes, p50 %.1f ms, max %.1f ms" % (len(v), v[len(v) // 2], v[-1]) if v else "no scrape")' "$1"
+}
+
+probe_ping() {	# probe_ping LABEL PID: root's pings while PID runs
+	python3 scripts/ping_probe.py "$D/acmd.sock" "$2" >"$D/ping"
+	report "$1: ping $(cat "$D/ping")"
+}
+
+bench_metrics() {
+	local n port url per r dp sp lp
+	port=$(python3 tests/integration/metrics_client.py freeport)
+	url=http://127.0.0.1:$port/metrics
+	for n in ${BENCH_METRICS_SIZES:-10000 100000}; do
+		report "== metrics page at $n certificates ($NREG regions, quotas off)"
+		bench_emu --no-quotas
+		per=$((n / NREG))
+		seed "$per" "${REGIONS[@]}"
+		BENCH_CONF_EXTRA="[metrics]
+listen = 127.0.0.1:$port" start_acmd no
+		t0=$(ms); ctl discover >/dev/null
+		report "first discovery: $(( $(ms) - t0 )) ms"
+		: >"$D/scrapes"
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$D/scrapes"
+		done
+		report "scrapes, acmd idle: $(stats_ms "$D/scrapes"); page $(curl -s "$url" | wc -c) bytes, $(curl -s "$url" | grep -c '^acmd_certificate_not_after') certificate lines"
+		# The same stretch of time with and without a scrape a second.
+		for r in "idle, no scrapes" "idle, a scrape a second"; do
+			sleep 15 & sp=$!
+			: >"$D/scrapes"
+			lp=
+			case $r in *second) scrape_loop "$url" "$sp" "$D/scrapes" & lp=$! ;; esac
+			probe_ping "$r" "$sp"
+			wait "$sp" $lp
+		done
+		# Full rediscoveries (every certificate described again) with
+		# and without scrapes, alternated (BENCH_METRICS_REDISCOVER=0:
+		# none).
+		[ "${BENCH_METRICS_REDISCOVER:-1}" = 0 ] ||
+		for r in "discovery --full, no scrapes" "discovery --full, a scrape a second" \
+		    "discovery --full, no scrapes (again)" "discovery --full, a scrape a second (again)"; do
+			ctl discover --full >/dev/null & dp=$!
+			: >"$D/scrapes"
+			lp=
+			case $r in *second*) scrape_loop "$url" "$dp" "$D/scrapes" & lp=$! ;; esac
+			probe_ping "$r" "$dp"
+			wait "$dp" $lp
+			case $r in *second*) report "  scrapes during it: $(stats_ms "$D/scrapes")" ;; esac
+		done
+		report "acmd RSS: $(ps -o rss= -p "$APID" | tr -d ' ') KiB"
+	done
+}
+
 mkcert() {	# mkcert NAME DAYS KEYFILE
 	openssl req -x509 -new -key "$3" -subj "/CN=$1" -days "$2" \
 	    -addext "subjectAltName=DNS:$1" -out "$D/$1.$2.crt" 2>/dev/null
@@ -430,7 +499,8 @@ load) bench_load ;;
 attacks) bench_attacks ;;
 rediscovery) bench_rediscovery ;;
 scale) bench_scale ;;
+metrics) bench_metrics ;;
 all) bench_discovery; bench_list; bench_rediscovery; bench_scale; bench_cli; bench_deploy
      bench_redeploy; bench_load; bench_attacks ;;
-*) echo "usage: $0 [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|all]" >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@
 #include "endpoint.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -70,6 +71,8 @@ struct aws_call {
 	struct http_transfer		*xfer;
 	int				 waiting;	/* on cred->waiting */
 	int				 waited;
+	struct metrics_aws		*metrics;
+	uint64_t			 queued;	/* for a slot, since */
 	TAILQ_ENTRY(aws_call)		 wentry;
 	TAILQ_ENTRY(aws_call)		 entry;
 };
@@ -348,6 +351,7 @@ aws_call_new(struct aws_cred *cred, const struct aws_service *svc,
 	call->cb = cb;
 	call->arg = arg;
 	call->started = now_ms();
+	call->metrics = metrics_aws_get(svc->signing_name, op, call->region);
 	TAILQ_INSERT_TAIL(&aws.calls, call, entry);
 	return (call);
 }
@@ -402,8 +406,12 @@ aws_finish(struct aws_call *call, struct aws_result *r)
 	r->region = call->region;
 	r->op = call->op;
 	aws.stats.calls++;
-	if (!r->ok)
+	call->metrics->calls++;
+	call->metrics->call_ms += now_ms() - call->started;
+	if (!r->ok) {
 		aws.stats.failed++;
+		call->metrics->errors++;
+	}
 	log_debug("aws: %s %s %s: %s after %u attempt%s, %llu ms",
 	    call->svc->signing_name, call->op, call->region,
 	    r->ok ? "ok" : r->err.code, call->attempt,
@@ -441,6 +449,7 @@ aws_slot_cb(void *arg)
 	struct aws_call	*call = arg;
 
 	call->ticket = NULL;
+	call->metrics->wait_ms += now_ms() - call->queued;
 	aws_send(call);
 }
 
@@ -494,8 +503,11 @@ aws_start(struct aws_call *call)
 			free(key);
 		}
 		if (ratelimit_acquire(call->bucket, rate, aws_slot_cb, call,
-		    &call->ticket) != 0)
+		    &call->ticket) != 0) {
+			call->metrics->waits++;
+			call->queued = now_ms();
 			return;
+		}
 	}
 	aws_send(call);
 }
@@ -608,8 +620,10 @@ aws_http_done(struct http_response *resp, void *arg)
 		aws_finish(call, &r);
 		return;
 	}
-	if (r.err.cls == AWS_ERR_THROTTLE)
+	if (r.err.cls == AWS_ERR_THROTTLE) {
 		aws.stats.throttled++;
+		call->metrics->throttled++;
+	}
 	if (aws_retryable(&r.err) && call->attempt < aws.max_attempts &&
 	    retry_quota_acquire(&aws.quota, resp->timed_out,
 	    &call->quota_taken)) {
@@ -621,6 +635,7 @@ aws_http_done(struct http_response *resp, void *arg)
 		    r.err.message, call->attempt + 1,
 		    (unsigned long long)backoff);
 		aws.stats.retries++;
+		call->metrics->retries++;
 		aws_result_clear(&r);
 		aws_wait(call, backoff);
 		return;

@@ -13,6 +13,7 @@
 #include "sched.h"
 #include "sd.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct job {
@@ -26,6 +27,11 @@ struct job {
 	time_t			 last_end;
 	time_t			 next_run;
 	int			 last_ok;
+	time_t			 last_success;
+	uint64_t		 started_ms;	/* monotonic, of the last run */
+	uint64_t		 last_duration_ms;
+	uint64_t		 runs;
+	uint64_t		 failures;
 	char			*last_result;
 	TAILQ_ENTRY(job)	 entry;
 };
@@ -51,6 +57,7 @@ job_mark_running(struct job *j, const char *how)
 {
 	j->running = 1;
 	j->last_run = time(NULL);
+	j->started_ms = now_ms();
 	log_debug("job %s: %s", j->name, how);
 	sdx_status("%s running", j->name);
 }
@@ -181,6 +188,12 @@ job_done(struct job *j, int ok, const char *result)
 	j->running = 0;
 	j->last_end = time(NULL);
 	j->last_ok = ok;
+	j->last_duration_ms = now_ms() - j->started_ms;
+	j->runs++;
+	if (ok)
+		j->last_success = j->last_end;
+	else
+		j->failures++;
 	free(j->last_result);
 	j->last_result = result != NULL ? xstrdup(result) : NULL;
 	log_debug("job %s: done (%s)", j->name, result ? result : "-");
@@ -213,6 +226,22 @@ sched_pack(struct mp_buf *b)
 		    j->running ? "running" : j->last_result != NULL ?
 		    j->last_result : (j->last_ok ? "ok" : "failed"));
 		mp_kbool(b, "last_ok", j->last_ok);
+	}
+}
+
+void
+sched_foreach(void (*fn)(const struct job_view *, void *), void *arg)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry) {
+		fn(&(struct job_view){ .name = j->name,
+		    .interval = j->interval, .running = j->running,
+		    .last_run = j->last_run, .last_end = j->last_end,
+		    .next_run = j->next_run, .last_success = j->last_success,
+		    .last_ok = j->last_ok,
+		    .last_duration_ms = j->last_duration_ms, .runs = j->runs,
+		    .failures = j->failures }, arg);
 	}
 }
 

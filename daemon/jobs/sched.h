@@ -7,6 +7,7 @@
 #define ACMD_SCHED_H
 
 #include <stdint.h>
+#include <time.h>
 
 struct job;
 struct mp_buf;
@@ -29,6 +30,22 @@ void		 job_done(struct job *, int, const char *);
 const char	*job_name(const struct job *);
 /* An array of maps: name, state, interval, last_run, next_run, result. */
 void		 sched_pack(struct mp_buf *);
+/* What the metrics page shows of each job (metrics-page.c). */
+struct job_view {
+	const char	*name;
+	uint64_t	 interval;
+	int		 running;
+	time_t		 last_run;	/* started; 0: never */
+	time_t		 last_end;
+	time_t		 next_run;	/* 0: not scheduled */
+	time_t		 last_success;	/* 0: never */
+	int		 last_ok;
+	uint64_t	 last_duration_ms;
+	uint64_t	 runs;		/* ended */
+	uint64_t	 failures;
+};
+void		 sched_foreach(void (*)(const struct job_view *, void *),
+		     void *);
 void		 sched_free_all(void);
 
 #endif
