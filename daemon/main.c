@@ -260,6 +260,25 @@ start(void)
 	}
 }
 
+/* The loop has stopped: what runs ends, in order, before the store closes. */
+static void
+acmd_shutdown(void)
+{
+	sdx_stopping();
+	deploy_shutdown();
+	mismatch_shutdown();
+	target_reload_shutdown();
+	metrics_http_stop();
+	metrics_page_free();
+	server_stop();
+	creds_forget_all();
+	aws_shutdown();
+	metrics_free();
+	jobs_free();
+	sdx_watchdog_stop();
+	loop_monitor(NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -342,19 +361,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(acmd.base);
 
-	sdx_stopping();
-	deploy_shutdown();
-	mismatch_shutdown();
-	target_reload_shutdown();
-	metrics_http_stop();
-	metrics_page_free();
-	server_stop();
-	creds_forget_all();
-	aws_shutdown();
-	metrics_free();
-	jobs_free();
-	sdx_watchdog_stop();
-	loop_monitor(NULL);
+	acmd_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
