@@ -11,7 +11,8 @@
  *   domains [{domain, method, status, record {name, type, value}}],
  *   challenge {state, changes[]}, created, updated, next_poll, polls,
  *   version (the repository version of name the certificate became),
- *   key_export {state (exporting, stored, failed), attempts, next_retry,
+ *   key_export {state (exporting, stored, failed), attempts, exports
+ *   (that may have reached ACM: lifecycle.h, LC_EXPORTS), next_retry,
  *   last_error, updated}
  *
  * with_key: once Issued, the key is exported (keys.c) for as long
