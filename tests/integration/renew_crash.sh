@@ -71,7 +71,7 @@ is "status counts the renewal while it runs" 1 "$(renewals)"
 like "status text shows it" 'renewals=1' "$(ctl status)"
 err=$(ctl renew "$PRIV" --with-key --yes 2>&1); rc=$?
 is "a second renew of the same ARN exits 1" 1 "$rc"
-like "refused as in progress (ESTATE)" 'in progress already \(started [0-9]+ s ago, attempt 1 of 5\).*ESTATE' "$err"
+like "refused as in progress (ESTATE)" 'in progress already \(started [0-9]+ s ago, attempt 1 of 10\).*ESTATE' "$err"
 kill_daemon
 wait "$RENEW_PID" 2>/dev/null
 is "the killed renew's client got no result" 3 "$?"
