@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,11 +231,12 @@ intent_walk_cb(const char *key, json_t *rec, void *arg)
 }
 
 int
-intent_walk_due(const struct intent_kind *k,
+intent_walk_due(const struct intent_kind *k, int hurry,
     int (*want)(const char *, const json_t *),
     void (*cb)(const char *, json_t *, void *), void *arg, char **cause)
 {
-	struct intent_walk	 w = { k, want, json_object(), time(NULL) };
+	struct intent_walk	 w = { k, want, json_object(), hurry ?
+	    (time_t)INT64_MAX : time(NULL) };
 	const char		*key;
 	json_t			*rec;
 

@@ -83,8 +83,9 @@ int	intent_due(const struct intent_kind *, const json_t *, time_t);
 /*
  * Call cb for every record of the kind's database whose intent is due and
  * not held, with the record (borrowed); want (may be NULL) filters more.
+ * hurry: one waiting for its next_retry is due now (acmctl sync).
  */
-int	intent_walk_due(const struct intent_kind *,
+int	intent_walk_due(const struct intent_kind *, int,
 	    int (*)(const char *, const json_t *), void (*)(const char *,
 	    json_t *, void *), void *, char **);
 /* One attempt at a time: hold key while its work runs (-1: held). */

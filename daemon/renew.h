@@ -26,9 +26,10 @@
  */
 void	renew_start(const char *, const char *, int, struct op_reply);
 /*
- * The renewals job: resume what is due; *pending and *failed count the
- * renewals recorded.
+ * The renewals job: resume what is due (hurry: those backing off too,
+ * for acmctl sync); *pending and *failed count the renewals recorded,
+ * *resumed those resumed now.
  */
-int	renew_resume_due(size_t *, size_t *, char **);
+int	renew_resume_due(int, size_t *, size_t *, size_t *, char **);
 
 #endif

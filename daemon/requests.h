@@ -69,7 +69,10 @@ json_t	*requests_list(char **);
 json_t	*requests_records(const char *, char **, struct op_reply);
 /* ca list: the private CAs of region (credential NULL: default). */
 void	 requests_ca_list(const char *, const char *, struct op_reply);
-/* The requests job: polls and key exports that are due. */
-int	 requests_poll_due(char **);
+/*
+ * The requests job: polls and key exports that are due (hurry: those
+ * backing off too, for acmctl sync); *keys: the key exports started.
+ */
+int	 requests_poll_due(int, size_t *, char **);
 
 #endif
