@@ -18,13 +18,6 @@ write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
 ok "acmd starts" start_daemon
 ok "credential added" add_credential
 
-fault() {	# fault JSON: the only fault on ExportCertificate
-	emu DELETE /_emu/faults >/dev/null
-	[ -z "$1" ] || emu POST /_emu/faults "{\"service\":\"acm\",\"operation\":\"ExportCertificate\",$1}" >/dev/null
-}
-kx() {	# kx ID EXPR: an expression of the request's key_export (k)
-	ctl --json request show "$1" | jget "(lambda k: $2)(d.get('key_export') or {})"
-}
 billed() {	# billed ARN: the exports the emulator carried out
 	emu GET /_emu/state | jget "[c.get('export_count', 0) for a in d['accounts'].values() for r in a['regions'].values() for c in r['certificates'] if c['arn'] == '$1'][0]"
 }
@@ -33,14 +26,6 @@ has_key() { ctl --json cert show "$1" | jget 'd["has_key"]'; }
 keyed() { [ "$(has_key "$1")" = True ]; }
 settled() {	# settled ID N: attempt N made and over (failed or waiting)
 	[ "$(kx "$1" "k.get('attempts') == $2 and (k.get('state') in ('failed', 'stored') or 'next_retry' in k)")" = True ]
-}
-request() {	# request NAME: request private --with-key, then one sync
-	local id
-	id=$(ctl --json request private --credential main --region $R \
-	    --ca "$CA" --domain "$1.corp.example" --with-key --name "$1" |
-	    jget 'd["id"]') || return 1
-	ctl request sync "$id" >/dev/null 2>&1
-	echo "$id"
 }
 
 CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Billing CA\"}" | jget 'd["arn"]')

@@ -19,10 +19,6 @@ write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
 ok "acmd starts" start_daemon
 ok "credential added" add_credential
 
-fault() {	# fault JSON: the only fault on ExportCertificate
-	emu DELETE /_emu/faults >/dev/null
-	[ -z "$1" ] || emu POST /_emu/faults "{\"service\":\"acm\",\"operation\":\"ExportCertificate\",$1}" >/dev/null
-}
 dep() {	# dep EXPR: an expression of the deploy list row (r) as JSON
 	ctl --json deploy list "$NAME" | jget "(lambda r: $1)(d[0])"
 }

@@ -15,14 +15,6 @@ start_one_region
 exports() {	# ExportCertificate calls the emulator answered since the reset
 	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('ExportCertificate', {}).get('$R', 0)"
 }
-fault() {	# fault JSON: the only fault on ExportCertificate; stats from 0
-	emu DELETE /_emu/faults >/dev/null
-	[ -z "$1" ] || emu POST /_emu/faults "{\"service\":\"acm\",\"operation\":\"ExportCertificate\",$1}" >/dev/null
-	emu POST /_emu/stats/reset >/dev/null
-}
-kx() {	# kx ID EXPR: an expression of the request's key_export (k)
-	ctl --json request show "$1" | jget "(lambda k: $2)(d.get('key_export') or {})"
-}
 has_key() { ctl --json cert show "$1" | jget 'd["has_key"]'; }
 nversions() { ctl --json cert show "$1" | jget 'len(d["versions"])'; }
 keyed() { [ "$(has_key "$1")" = True ]; }
@@ -40,14 +32,6 @@ k = s.load_pem_private_key(d["key"].encode(), None).public_key()
 c = x509.load_pem_x509_certificate(d["cert"].encode()).public_key()
 f = (s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
 sys.exit(k.public_bytes(*f) != c.public_bytes(*f))'
-}
-request() {	# request NAME: request private --with-key, then one sync
-	local id
-	id=$(ctl --json request private --credential main --region $R \
-	    --ca "$CA" --domain "$1.corp.example" --with-key --name "$1" |
-	    jget 'd["id"]') || return 1
-	ctl request sync "$id" >/dev/null 2>&1
-	echo "$id"
 }
 
 CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Key CA\"}" | jget 'd["arn"]')
