@@ -36,6 +36,7 @@ static const struct intent_kind lc_renewal_kind = {
 	.gave_up = "failed",
 	.done = NULL,
 	.max_attempts = LC_ATTEMPTS,
+	.max_starts = LC_STARTS,
 	.retry_base = LC_RETRY,
 	.retry_max = LC_RETRY_MAX,
 };
@@ -57,6 +58,7 @@ static const struct intent_kind lc_request_key_kind = {
 	.gave_up = "failed",
 	.done = "stored",
 	.max_attempts = LC_ATTEMPTS,
+	.max_starts = LC_STARTS,
 	.retry_base = LC_RETRY,
 	.retry_max = LC_RETRY_MAX,
 };
@@ -468,7 +470,8 @@ lc_attempt_failed(struct lc *lc, const char *msg, int definitive)
 	long long		 wait;
 
 	lc->intent = 0;
-	if (intent_failed(w->kind, lc->ikey, lc->attempts, msg, definitive,
+	lc->failures++;
+	if (intent_failed(w->kind, lc->ikey, lc->failures, msg, definitive,
 	    &wait)) {
 		log_warnx("%s: %s; giving up on this %s after %d "
 		    "attempt%s, %d export%s that may have reached ACM (%s)",
@@ -477,8 +480,8 @@ lc_attempt_failed(struct lc *lc, const char *msg, int definitive)
 		    lc->exports == 1 ? "" : "s", w->instead);
 		return (w->gave_up);
 	}
-	log_warnx("%s: %s; attempt %d of %d, the next in %lld s", lc->ilabel,
-	    msg, lc->attempts, w->kind->max_attempts, wait);
+	log_warnx("%s: %s; failed attempt %d of %d, the next in %lld s",
+	    lc->ilabel, msg, lc->failures, w->kind->max_attempts, wait);
 	return (w->again);
 }
 
@@ -506,6 +509,7 @@ lc_attempt(struct lc *lc, const json_t *in)
 	}
 	lc->intent = 1;
 	lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
+	lc->failures = (int)rec_int(in, "failures");
 	if (r == 1) {
 		/* Each start died in it: stop trying. */
 		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);

@@ -18,7 +18,8 @@
 #include "pem.h"
 #include "store.h"
 
-#define LC_ATTEMPTS	10	/* at recorded work before giving up */
+#define LC_ATTEMPTS	10	/* failed ones before giving up */
+#define LC_STARTS	50	/* in all, restarts in the middle included */
 #define LC_RETRY	60	/* seconds before the next one; doubles */
 #define LC_RETRY_MAX	(LC_RETRY << 4)	/* ... up to 16 minutes */
 /*
@@ -73,6 +74,7 @@ struct lc {
 	int		 intent;	/* its intent is recorded */
 	int		 accepted;	/* renew: ACM took RenewCertificate */
 	int		 attempts;	/* this is attempt n */
+	int		 failures;	/* attempts that failed before */
 	int		 exports;	/* counted so far (LC_EXPORTS) */
 	aws_cb		 exported;	/* lc_export's callback */
 	int		 holding;	/* the work is held (intent_hold) */

@@ -418,8 +418,8 @@ renew_resume(const char *arn, json_t *in, void *arg)
 	lc_intent(lc, &lc_renewal, arn, "renew:");
 	if (lc_attempt(lc, in) != 0)
 		return;
-	log_info("renew: resuming the renewal of %s (attempt %d of %d)", arn,
-	    lc->attempts, LC_ATTEMPTS);
+	log_info("renew: resuming the renewal of %s (attempt %d; %d failed, "
+	    "of %d allowed)", arn, lc->attempts, lc->failures, LC_ATTEMPTS);
 	if ((lc = lc_resolve(lc, rec_str(in, "credential"), 0)) == NULL)
 		return;
 	lc->with_key = rec_bool(in, "with_key");
