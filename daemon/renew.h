@@ -6,8 +6,9 @@
  *
  *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
  *   held before), started, accepted (when ACM answered RenewCertificate),
- *   state (renewing, failed), attempts, exports (with_key: those that
- *   may have reached ACM, lifecycle.h), next_retry, last_error, updated
+ *   state (renewing, failed), attempts, failures, exports (with_key:
+ *   those that may have reached ACM, lifecycle.h), next_retry,
+ *   last_error, updated
  *
  * A renewing intent is resumed without a client at start and by the
  * "renewals" job; a failed one stays, for status, until the next renew or

@@ -11,7 +11,8 @@
  *   domains [{domain, method, status, record {name, type, value}}],
  *   challenge {state, changes[]}, created, updated, next_poll, polls,
  *   version (the repository version of name the certificate became),
- *   key_export {state (exporting, stored, failed), attempts, exports
+ *   key_export {state (exporting, stored, failed), attempts, failures,
+ *   exports
  *   (that may have reached ACM: lifecycle.h, LC_EXPORTS), next_retry,
  *   last_error, updated}
  *
