@@ -784,10 +784,30 @@ format_when(const msgpack_object *o, char *buf, size_t len)
 		format_time((time_t)t, buf, len);
 }
 
+/* "label k=v k=v" for a map (nothing for anything else). */
+static void
+render_kv_line(FILE *f, const char *label, const msgpack_object *m)
+{
+	uint32_t	 i;
+
+	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
+		return;
+	fprintf(f, "%s", label);
+	for (i = 0; i < m->via.map.size; i++) {
+		char *k = render_scalar(&m->via.map.ptr[i].key);
+		char *v = render_scalar(&m->via.map.ptr[i].val);
+
+		fprintf(f, " %s=%s", k, v);
+		free(k);
+		free(v);
+	}
+	fputc('\n', f);
+}
+
 void
 render_status(const msgpack_object *o, FILE *f)
 {
-	const msgpack_object	*store, *counts, *jobs, *j;
+	const msgpack_object	*store, *jobs, *j;
 	char			 up[64], a[32], b[32], *s;
 	uint64_t		 u = 0;
 	uint32_t		 i;
@@ -812,19 +832,8 @@ render_status(const msgpack_object *o, FILE *f)
 	u = 0;
 	mp_get_uint(o, "clients", &u, &s);
 	fprintf(f, "clients  %" PRIu64 "\n", u);
-	if ((counts = mp_map_get(o, "counts")) != NULL &&
-	    counts->type == MSGPACK_OBJECT_MAP) {
-		fprintf(f, "counts  ");
-		for (i = 0; i < counts->via.map.size; i++) {
-			char *k = render_scalar(&counts->via.map.ptr[i].key);
-			char *v = render_scalar(&counts->via.map.ptr[i].val);
-
-			fprintf(f, " %s=%s", k, v);
-			free(k);
-			free(v);
-		}
-		fputc('\n', f);
-	}
+	render_kv_line(f, "counts  ", mp_map_get(o, "counts"));
+	render_kv_line(f, "pending ", mp_map_get(o, "pending"));
 	if ((j = mp_map_get(o, "discovery")) != NULL &&
 	    j->type == MSGPACK_OBJECT_MAP) {
 		format_when(mp_map_get(j, "last_full"), a, sizeof a);
@@ -1013,12 +1022,22 @@ render_deploy(const msgpack_object *o, FILE *f)
 {
 	static const char *const cols[] = { "name", "region", "version",
 	    "result", "arn", NULL };
-	const msgpack_object	*v;
+	const msgpack_object	*v, *h;
+	uint64_t		 r = 0, k = 0;
+	char			*cause = NULL;
 
 	if ((v = mp_map_get(o, "deployments")) != NULL)
 		render_table(v, cols, f);
 	else
 		render_generic(o, f);
+	/* sync: acmd's own work that was backing off, started now. */
+	if ((h = mp_map_get(o, "hurried")) != NULL &&
+	    mp_get_uint(h, "renewals", &r, &cause) >= 0 &&
+	    mp_get_uint(h, "key_exports", &k, &cause) >= 0)
+		fprintf(f, "started now: %llu renewal%s, %llu key export%s\n",
+		    (unsigned long long)r, r == 1 ? "" : "s",
+		    (unsigned long long)k, k == 1 ? "" : "s");
+	free(cause);
 }
 
 void

@@ -11,6 +11,8 @@
 #include "deploy.h"
 #include "deployments.h"
 #include "mismatch.h"
+#include "renew.h"
+#include "requests.h"
 #include "xmalloc.h"
 
 /* --target T...: each a [target] of the running configuration. */
@@ -188,14 +190,28 @@ const struct cmd_entry cmd_deploy_remove_entry = {
 	.exec = cmd_deploy_remove_exec,
 };
 
+/*
+ * sync: work backing off goes now (renewals, request key exports and
+ * polls: acmd's own), then the deployments out of sync are re-deployed.
+ */
 static void
 cmd_sync_exec(struct cmd_ctx *ctx)
 {
-	char	*name = NULL;
+	char	*name = NULL, *cause = NULL;
+	size_t	 pending, failed, renewals = 0, keys = 0;
 
 	if (cmd_arg_str(ctx, PROTO_A_NAME, 0, &name) != 0)
 		return;
-	deploy_sync(name, cmd_op(ctx));
+	if (renew_resume_due(1, &pending, &failed, &renewals, &cause) != 0 ||
+	    requests_poll_due(1, &keys, &cause) != 0) {
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
+		free(name);
+		return;
+	}
+	deploy_sync(name, json_pack("{s:{s:I, s:I}}", "hurried", "renewals",
+	    (json_int_t)renewals, "key_exports", (json_int_t)keys),
+	    cmd_op(ctx));
 	free(name);
 }
 

@@ -16,6 +16,7 @@
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
+#include "pending.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -64,7 +65,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 {
 	struct mp_buf	*b;
 	uint64_t	 used = 0, mapsize = 0;
-	json_t		*counts, *disc;
+	json_t		*counts, *disc, *pending;
 	char		*cause = NULL;
 
 	if (store_usage(acmd.store, &used, &mapsize, &cause) != 0 ||
@@ -73,8 +74,14 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		free(cause);
 		return;
 	}
+	if ((pending = pending_counts(&cause)) == NULL) {
+		json_decref(counts);
+		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
+		free(cause);
+		return;
+	}
 	b = mp_buf_new();
-	mp_map(b, 11);
+	mp_map(b, 12);
 	mp_kstr(b, "version", PACKAGE_VERSION);
 	mp_kuint(b, "protocol", PROTO_VERSION);
 	mp_kint(b, "pid", (int64_t)getpid());
@@ -92,6 +99,10 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	mp_str(b, "counts");
 	mp_pack_json(b, counts);
 	json_decref(counts);
+	/* acmd's own work still to do (acmctl sync hurries it). */
+	mp_str(b, "pending");
+	mp_pack_json(b, pending);
+	json_decref(pending);
 	mp_str(b, "jobs");
 	sched_pack(b);
 	mp_str(b, "discovery");

@@ -20,6 +20,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "pem.h"
+#include "pending.h"
 #include "rec.h"
 #include "repo.h"
 #include "store.h"
@@ -50,6 +51,7 @@ struct dep_unit {
 	char		*result;
 	char		*arn;		/* final */
 	int		 failed;
+	int		 waiting;	/* for the key of version */
 	int		 network;	/* failed: AWS could not be reached */
 	json_t		*rec_set;	/* to record at the next commit */
 	json_t		*rec_del;
@@ -160,6 +162,8 @@ dep_put(struct store_txn *t, struct dep_unit *u, char **cause)
 		json_array_append_new(u->rec_del, json_string(DEP_LAST_ERROR));
 		json_array_append_new(u->rec_del, json_string(DEP_NEXT_RETRY));
 	}
+	if (u->finishing && !u->waiting)
+		json_array_append_new(u->rec_del, json_string(DEP_WAITING_FOR));
 	return (deployment_put(t, u->key, set, u->rec_del, cause));
 }
 
@@ -619,6 +623,10 @@ dep_op_done(struct dep_op *op)
 	}
 	out = json_pack("{s:I, s:I, s:O}", "regions", (json_int_t)op->total,
 	    "failed", (json_int_t)failed, "deployments", op->rows);
+	if (op->extra != NULL)
+		json_object_update(out, op->extra);
+	json_decref(op->extra);
+	op->extra = NULL;
 	if (failed == 0) {
 		op_ok(&op->reply, out);
 		json_decref(op->rows);
@@ -660,6 +668,24 @@ dep_unit_finish(struct dep_unit *u)
 		log_warnx("deploy: %s: %s", u->key, u->result);
 	u->finishing = 1;
 	dep_record(u, NULL, NULL);
+}
+
+/*
+ * u's version has no key, and acmd is fetching it: ACM keeps what it
+ * has, and the key's arrival redeploys (deploy_new_version).
+ */
+static void
+dep_wait_key(struct dep_unit *u)
+{
+	free(u->result);
+	xasprintf(&u->result, "waiting for the key of version %ld, which acmd "
+	    "is fetching; ACM keeps the version it has", u->version);
+	log_info("deploy: %s: %s", u->key, u->result);
+	u->waiting = 1;
+	dep_record(u, json_pack("{s:s, s:I}", DEP_STATE, DEP_S_WAITING_KEY,
+	    DEP_WAITING_FOR, (json_int_t)u->version),
+	    (const char *const[]){ DEP_INTENT, NULL });
+	dep_unit_finish(u);
 }
 
 /* After the commit: whoever asked hears about the region. */
@@ -774,6 +800,10 @@ dep_unit_start(struct dep_op *op, const char *key, const json_t *rec,
 	}
 	if (!rec_bool(v, "has_key")) {
 		json_decref(v);
+		if (pending_key(u->name, u->version)) {
+			dep_wait_key(u);
+			return;
+		}
 		dep_fail(u, "%s version %ld has no private key; ACM needs one "
 		    "to import (acmctl fetch-key or cert renew with --key)",
 		    u->name, u->version);

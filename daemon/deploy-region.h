@@ -18,6 +18,7 @@ struct dep_op {
 	size_t		 total;
 	size_t		 done;
 	json_t		*rows;		/* one per region */
+	json_t		*extra;		/* more members for the answer */
 };
 
 /*

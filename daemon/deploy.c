@@ -16,6 +16,7 @@
 #include "deployments.h"
 #include "intent.h"
 #include "log.h"
+#include "pending.h"
 #include "rec.h"
 #include "repo.h"
 #include "store.h"
@@ -307,9 +308,32 @@ dep_start_each(struct dep_op *op, json_t *keys, json_t *recs, int replace)
 	}
 }
 
+/*
+ * Deployment key (rec) waits for a key: 1 while that key is on its way;
+ * once it is not (given up), back to in-sync at the version ACM holds
+ * (shown outdated), and 0.
+ */
+static int
+dep_still_waiting(const char *key, const json_t *rec)
+{
+	const char	*st = rec_str(rec, DEP_STATE);
+	long		 v = (long)rec_int(rec, DEP_WAITING_FOR);
+
+	if (st == NULL || strcmp(st, DEP_S_WAITING_KEY) != 0)
+		return (0);
+	if (pending_key(rec_str(rec, DEP_NAME), v))
+		return (1);
+	log_info("deploy: %s: the key of version %ld is no longer on its way "
+	    "(acmctl fetch-key); staying on version %lld", key, v,
+	    rec_int(rec, DEP_VERSION));
+	dep_update(key, json_pack("{s:s, s:n}", DEP_STATE, DEP_S_IN_SYNC,
+	    DEP_WAITING_FOR));
+	return (0);
+}
+
 /* Re-deploy: everything out of sync, or one certificate's. */
 void
-deploy_sync(const char *name, struct op_reply reply)
+deploy_sync(const char *name, json_t *extra, struct op_reply reply)
 {
 	struct dep_op	*op;
 	json_t		*keys, *recs, *k2, *r2, *rec;
@@ -320,20 +344,26 @@ deploy_sync(const char *name, struct op_reply reply)
 	if (deployments_collect(name, &keys, &recs, &cause) != 0) {
 		op_fail(&reply, PROTO_EINTERNAL, "%s", cause);
 		free(cause);
+		json_decref(extra);
 		return;
 	}
 	k2 = json_array();
 	r2 = json_array();
 	json_array_foreach(recs, i, rec) {
 		st = rec_str(rec, DEP_STATE);
-		if (st != NULL && strcmp(st, DEP_S_IN_SYNC) == 0)
+		if ((st != NULL && strcmp(st, DEP_S_IN_SYNC) == 0) ||
+		    dep_still_waiting(json_string_value(json_array_get(keys,
+		    i)), rec))
 			continue;
+		if (st != NULL && strcmp(st, DEP_S_WAITING_KEY) == 0)
+			continue;	/* in sync again */
 		json_array_append(k2, json_array_get(keys, i));
 		json_array_append(r2, rec);
 	}
 	op = xcalloc(1, sizeof *op);
 	op->reply = reply;
 	op->rows = json_array();
+	op->extra = extra;
 	op->total = 1;	/* held while starting */
 	dep_start_each(op, k2, r2, 1);
 	op->total--;
@@ -365,13 +395,27 @@ dep_resume_one(const char *key, json_t *rec, void *arg)
 void
 deploy_resume(void)
 {
+	json_t	*keys, *recs;
 	char	*cause = NULL;
+	size_t	 i;
 
-	if (intent_walk_due(&deploy_intent, dep_resume_want, dep_resume_one,
+	if (intent_walk_due(&deploy_intent, 0, dep_resume_want, dep_resume_one,
 	    NULL, &cause) != 0) {
 		log_warnx("deploy: %s", cause);
 		free(cause);
+		return;
 	}
+	/* Waiting for a key that will not come: not any more. */
+	if (deployments_collect(NULL, &keys, &recs, &cause) != 0) {
+		log_warnx("deploy: %s", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < json_array_size(recs); i++)
+		dep_still_waiting(json_string_value(json_array_get(keys, i)),
+		    json_array_get(recs, i));
+	json_decref(keys);
+	json_decref(recs);
 }
 
 void
@@ -412,6 +456,26 @@ dep_deployable(const char *name)
  * a key.  A version without one is never deployed; a deployment stays on
  * the version it has until a newer one has its key (it shows outdated).
  */
+/*
+ * Deployment key (rec) stays on version target, version having no key:
+ * waiting-for-key while acmd fetches it, else in-sync (shown outdated).
+ */
+static void
+dep_stays(const char *key, const json_t *rec, long target, long version,
+    int waiting)
+{
+	log_info("deploy: %s stays on version %ld: version %ld has no private "
+	    "key (%s)", key, target, version, waiting ? "acmd is fetching it; "
+	    "the deployment follows once it is here" : "it follows once one "
+	    "has");
+	if (waiting)
+		dep_update(key, json_pack("{s:s, s:I}", DEP_STATE,
+		    DEP_S_WAITING_KEY, DEP_WAITING_FOR, (json_int_t)version));
+	else if (strcmp(rec_str(rec, DEP_STATE), DEP_S_WAITING_KEY) == 0)
+		dep_update(key, json_pack("{s:s, s:n}", DEP_STATE,
+		    DEP_S_IN_SYNC, DEP_WAITING_FOR));
+}
+
 void
 deploy_new_version(const char *name, long version)
 {
@@ -420,9 +484,12 @@ deploy_new_version(const char *name, long version)
 	char		*cause = NULL;
 	size_t		 i;
 	long		 target;
+	int		 waiting;
 
 	if ((target = dep_deployable(name)) <= 0)
 		return;
+	/* A newer version whose key acmd is fetching: waited for. */
+	waiting = version > target && pending_key(name, version);
 	if (deployments_collect(name, &keys, &recs, &cause) != 0) {
 		log_warnx("deploy: %s", cause);
 		free(cause);
@@ -436,11 +503,10 @@ deploy_new_version(const char *name, long version)
 		st = rec_str(rec, DEP_STATE);
 		if (rec_int(rec, DEP_VERSION) == target &&
 		    json_object_get(rec, DEP_INTENT) == NULL && st != NULL &&
-		    strcmp(st, DEP_S_IN_SYNC) == 0) {
+		    (strcmp(st, DEP_S_IN_SYNC) == 0 ||
+		    strcmp(st, DEP_S_WAITING_KEY) == 0)) {
 			if (target < version)
-				log_info("deploy: %s stays on version %ld: "
-				    "version %ld has no private key (it follows "
-				    "once one has)", key, target, version);
+				dep_stays(key, rec, target, version, waiting);
 			continue;	/* there already */
 		}
 		if (dep_active(key) != NULL) {

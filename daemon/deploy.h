@@ -36,8 +36,11 @@ void	deploy_spec_free(struct deploy_spec *);
  * deployments [rows]}, or an error carrying the rows when any failed.
  */
 void	deploy_run(struct deploy_spec *, struct op_reply);
-/* Re-deploy what is out of sync (name NULL: everything); replies so. */
-void	deploy_sync(const char *, struct op_reply);
+/*
+ * Re-deploy what is out of sync (name NULL: everything); replies so,
+ * with extra's members (taken over; may be NULL) in the answer.
+ */
+void	deploy_sync(const char *, json_t *, struct op_reply);
 /* Resume what is due: in flight at a crash, failed auto-redeploys. */
 void	deploy_resume(void);
 /* ACM holds something else at deployment key (rec): re-import there. */

@@ -56,17 +56,22 @@ int
 deployment_put(struct store_txn *t, const char *key, const json_t *set,
     const json_t *del, char **cause)
 {
-	json_t	*rec, *v;
-	size_t	 i;
-	int	 ret;
+	json_t		*rec, *v;
+	const char	*m;
+	size_t		 i;
+	int		 ret;
 
 	rec = rec_get(t, DB_DEPLOYMENTS, key, cause);
 	if (rec == NULL && *cause != NULL)
 		return (-1);
 	if (rec == NULL)
 		rec = json_object();
-	if (set != NULL)
-		json_object_update(rec, (json_t *)set);
+	json_object_foreach((json_t *)set, m, v) {
+		if (json_is_null(v))
+			json_object_del(rec, m);
+		else
+			json_object_set(rec, m, v);
+	}
 	json_array_foreach(del, i, v)
 		json_object_del(rec, json_string_value(v));
 	json_object_set_new(rec, DEP_UPDATED, json_integer(time(NULL)));

@@ -17,7 +17,10 @@
  * credential or ARN; its files take the place of what ACM holds.
  *
  * States: pending, deploying, in-sync, mismatch (ACM holds another
- * certificate at the ARN), missing (the ARN is gone from ACM), failed;
+ * certificate at the ARN), missing (the ARN is gone from ACM), failed,
+ * waiting-for-key (auto-redeploy: ACM holds the deployed version, the
+ * newer one waits for its key, which acmd is fetching: pending.h;
+ * waiting_for names that version);
  * shown, not recorded: outdated (in sync, at an older version than the
  * repository's current).  The deploy engine (deploy.c) writes them; this
  * file reads, lists and forgets them.
@@ -47,6 +50,7 @@
 #define DEP_INTENT		"intent"
 #define DEP_ATTEMPTS		"attempts"
 #define DEP_NEXT_RETRY		"next_retry"
+#define DEP_WAITING_FOR		"waiting_for"
 #define DEP_KIND		"kind"		/* "target"; absent: ACM */
 #define DEP_TARGET		"target"	/* [target NAME] of acmd.conf */
 
@@ -59,6 +63,7 @@
 #define DEP_S_MISSING		"missing"
 #define DEP_S_FAILED		"failed"
 #define DEP_S_PENDING		"pending"
+#define DEP_S_WAITING_KEY	"waiting-for-key"
 #define DEP_S_OUTDATED		"outdated"
 
 /* A deployment's work as recorded work: failures back off. */
@@ -69,8 +74,9 @@ char	*deployment_key(const char *, const char *, const char *);
 /* One record (NULL when absent or unreadable: logged). */
 json_t	*deployment_get(const char *);
 /*
- * Change one record in t: set's members set, del's (an array of names)
- * removed, updated stamped; the record is made when there is none.
+ * Change one record in t: set's members set (a null one removed), del's
+ * (an array of names) removed, updated stamped; the record is made when
+ * there is none.
  */
 int	 deployment_put(struct store_txn *, const char *, const json_t *,
 	     const json_t *, char **);

@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #define INTENT_STATE		"state"
 #define INTENT_ATTEMPTS		"attempts"
+#define INTENT_FAILURES		"failures"
 #define INTENT_NEXT_RETRY	"next_retry"
 #define INTENT_LAST_ERROR	"last_error"
 #define INTENT_UPDATED		"updated"
@@ -121,6 +123,7 @@ intent_attempt(const struct intent_kind *k, const char *key,
     const json_t *in, int *n, char **cause)
 {
 	json_t	*set;
+	int	 lim;
 
 	*n = (int)rec_int(in, INTENT_ATTEMPTS) + 1;
 	set = json_pack("{s:i, s:s, s:n}", INTENT_ATTEMPTS, *n, INTENT_STATE,
@@ -128,7 +131,8 @@ intent_attempt(const struct intent_kind *k, const char *key,
 	if (intent_put(k, key, set, 0, cause) != 0)
 		return (-1);
 	/* Each start died in it: stop trying. */
-	return (k->max_attempts > 0 && *n > k->max_attempts);
+	lim = k->max_starts > 0 ? k->max_starts : k->max_attempts;
+	return (lim > 0 && *n > lim);
 }
 
 int
@@ -141,8 +145,8 @@ intent_failed(const struct intent_kind *k, const char *key, int n,
 
 	last = definitive || (k->max_attempts > 0 && n >= k->max_attempts);
 	w = intent_backoff(k, n);
-	set = json_pack("{s:s, s:s}", INTENT_STATE, last ? k->gave_up :
-	    k->waiting, INTENT_LAST_ERROR, msg);
+	set = json_pack("{s:s, s:s, s:i}", INTENT_STATE, last ? k->gave_up :
+	    k->waiting, INTENT_LAST_ERROR, msg, INTENT_FAILURES, n);
 	if (!last)
 		json_object_set_new(set, INTENT_NEXT_RETRY,
 		    json_integer(time(NULL) + w));
@@ -230,11 +234,12 @@ intent_walk_cb(const char *key, json_t *rec, void *arg)
 }
 
 int
-intent_walk_due(const struct intent_kind *k,
+intent_walk_due(const struct intent_kind *k, int hurry,
     int (*want)(const char *, const json_t *),
     void (*cb)(const char *, json_t *, void *), void *arg, char **cause)
 {
-	struct intent_walk	 w = { k, want, json_object(), time(NULL) };
+	struct intent_walk	 w = { k, want, json_object(), hurry ?
+	    (time_t)INT64_MAX : time(NULL) };
 	const char		*key;
 	json_t			*rec;
 

@@ -9,8 +9,9 @@
  * nothing and nothing is done twice.
  *
  * An intent is a few members of a record, or of one object in it
- * (member): state, attempts, next_retry (epoch seconds), last_error,
- * updated.  Each kind of work says where, and what its states are called.
+ * (member): state, attempts (in all), failures (attempts that failed: a
+ * restart in the middle of one is no failure of the work), next_retry
+ * (epoch seconds), last_error, updated.  Each kind of work says where, and what its states are called.
  */
 #ifndef ACMD_INTENT_H
 #define ACMD_INTENT_H
@@ -29,7 +30,9 @@ struct intent_kind {
 	const char	*waiting;	/* state while backing off */
 	const char	*gave_up;	/* state once given up */
 	const char	*done;		/* state once done; NULL: the intent goes */
-	int		 max_attempts;	/* 0: no limit */
+	int		 max_attempts;	/* failed ones; 0: no limit */
+	int		 max_starts;	/* in all, those a restart cut short
+					   included (0: max_attempts) */
 	int		 retry_base;	/* seconds after the first failure */
 	int		 retry_max;	/* the longest wait */
 	int		 retry_every;	/* the wait doubles every this many */
@@ -57,14 +60,14 @@ int	intent_put(const struct intent_kind *, const char *, json_t *, int,
 /*
  * Attempt n + 1 at key's work (in: its intent as read; NULL: none yet):
  * counted on disk, in state running, before it is made.  -1 with cause
- * when it cannot be recorded; 1 when the attempts are used up (each start
+ * when it cannot be recorded; 1 when max_starts are used up (each start
  * died in it): the caller gives the work up (intent_failed, definitive).
  */
 int	intent_attempt(const struct intent_kind *, const char *,
 	    const json_t *, int *, char **);
 /*
- * Attempt n failed with msg: the intent waits (next_retry set), or, when
- * the failure is definitive or n was the last attempt, is given up.
+ * Failure n (n >= 1) with msg: the intent waits (next_retry set), or,
+ * when the failure is definitive or n is max_attempts, is given up.
  * Returns 1 when given up, 0 when it waits (*wait: seconds); the caller
  * says so in the log.
  */
@@ -83,8 +86,9 @@ int	intent_due(const struct intent_kind *, const json_t *, time_t);
 /*
  * Call cb for every record of the kind's database whose intent is due and
  * not held, with the record (borrowed); want (may be NULL) filters more.
+ * hurry: one waiting for its next_retry is due now (acmctl sync).
  */
-int	intent_walk_due(const struct intent_kind *,
+int	intent_walk_due(const struct intent_kind *, int,
 	    int (*)(const char *, const json_t *), void (*)(const char *,
 	    json_t *, void *), void *, char **);
 /* One attempt at a time: hold key while its work runs (-1: held). */

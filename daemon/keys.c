@@ -211,8 +211,9 @@ keys_for_request(const json_t *req, int force)
 	}
 	if (lc_attempt(lc, in) != 0)
 		return;
-	log_info("%s: exporting it, attempt %d of %d (AWS charges for each)",
-	    lc->ilabel, lc->attempts, LC_ATTEMPTS);
+	log_info("%s: exporting it, attempt %d (%d failed, of %d allowed; "
+	    "%d exports counted, AWS charges for each)", lc->ilabel,
+	    lc->attempts, lc->failures, LC_ATTEMPTS, lc->exports);
 	if ((lc = lc_resolve(lc, rec_str(req, "credential"), 0)) != NULL)
 		lc_export(lc, keys_exported);
 }

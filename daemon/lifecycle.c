@@ -26,6 +26,7 @@
 #include "xmalloc.h"
 
 #define LC_PASS_BYTES	16	/* export passphrase: 32 hex characters */
+#define LC_EXPORTS_FIELD "exports"	/* in the intent: LC_EXPORTS */
 
 static const struct intent_kind lc_renewal_kind = {
 	.what = "renewal",
@@ -36,8 +37,9 @@ static const struct intent_kind lc_renewal_kind = {
 	.gave_up = "failed",
 	.done = NULL,
 	.max_attempts = LC_ATTEMPTS,
+	.max_starts = LC_STARTS,
 	.retry_base = LC_RETRY,
-	.retry_max = LC_RETRY << (LC_ATTEMPTS - 1),
+	.retry_max = LC_RETRY_MAX,
 };
 
 const struct lc_work lc_renewal = {
@@ -57,8 +59,9 @@ static const struct intent_kind lc_request_key_kind = {
 	.gave_up = "failed",
 	.done = "stored",
 	.max_attempts = LC_ATTEMPTS,
+	.max_starts = LC_STARTS,
 	.retry_base = LC_RETRY,
-	.retry_max = LC_RETRY << (LC_ATTEMPTS - 1),
+	.retry_max = LC_RETRY_MAX,
 };
 
 const struct lc_work lc_request_key = {
@@ -69,6 +72,7 @@ const struct lc_work lc_request_key = {
 };
 
 static const char *lc_attempt_failed(struct lc *, const char *, int);
+static int	 lc_exports_spent(const struct lc *);
 
 struct lc *
 lc_new(struct op_reply reply, const char *arn)
@@ -119,7 +123,8 @@ static const char *
 lc_failed(struct lc *lc, const char *msg, int definitive)
 {
 	if (lc->intent)
-		return (lc_attempt_failed(lc, msg, definitive));
+		return (lc_attempt_failed(lc, msg, definitive ||
+		    lc_exports_spent(lc)));
 	if (lc->reply.done == NULL)
 		log_warnx("%s: %s", lc->arn, msg);
 	return ("");
@@ -295,13 +300,58 @@ lc_take_pem(struct lc *lc, const json_t *j)
 
 /* Export: a one-time passphrase, then the key decrypted in memory only. */
 
+/* The exports of lc's recorded work that may have reached ACM: n. */
+static int
+lc_exports_put(struct lc *lc, int n)
+{
+	lc->exports = n;
+	return (lc_intent_put(lc, json_pack("{s:i}", LC_EXPORTS_FIELD, n), 0));
+}
+
+/* Whether lc's recorded work has spent its exports (LC_EXPORTS). */
+static int
+lc_exports_spent(const struct lc *lc)
+{
+	return (lc->work != NULL && lc->exports >= LC_EXPORTS);
+}
+
+/* The answer to ExportCertificate: the count corrected, then lc's cb. */
+static void
+lc_export_answered(struct aws_result *res, void *arg)
+{
+	struct lc	*lc = arg;
+	int		 n;
+
+	if (lc->intent) {
+		/* One was counted before the call. */
+		n = lc->exports - 1 + (int)res->reached;
+		if (n != lc->exports)
+			lc_exports_put(lc, n);
+	}
+	lc->exported(res, lc);
+}
+
 /* ExportCertificate of lc->arn under a new one-time passphrase. */
 void
 lc_export(struct lc *lc, aws_cb cb)
 {
 	unsigned char	 raw[LC_PASS_BYTES];
+	char		*cause;
 	size_t		 i;
 
+	if (lc->intent && lc_exports_spent(lc)) {
+		xasprintf(&cause, "no key stored after %d exports that may "
+		    "have reached ACM (AWS charges for each)", lc->exports);
+		lc_failx(lc, PROTO_ESTATE, cause, 1);
+		return;
+	}
+	/* Counted before AWS hears of it: a crash may come after it. */
+	if (lc->intent && lc_exports_put(lc, lc->exports + 1) != 0) {
+		lc_fail(lc, PROTO_EINTERNAL, xstrdup("cannot record the "
+		    "export in the store: not exported (acmd's log says why)"));
+		return;
+	}
+	lc->exported = cb;
 	if (RAND_bytes(raw, sizeof raw) != 1)
 		fatalx("RAND_bytes failed");
 	lc->pass = xmalloc(2 * sizeof raw + 1);
@@ -310,7 +360,8 @@ lc_export(struct lc *lc, aws_cb cb)
 	OPENSSL_cleanse(raw, sizeof raw);
 	/* Every export is counted, whatever it is for. */
 	audit_export(lc->arn, lc->ilabel != NULL ? lc->ilabel : "fetch-key");
-	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass, cb, lc);
+	acm_export_certificate(lc->cred, lc->region, lc->arn, lc->pass,
+	    lc_export_answered, lc);
 }
 
 /*
@@ -422,15 +473,18 @@ lc_attempt_failed(struct lc *lc, const char *msg, int definitive)
 	long long		 wait;
 
 	lc->intent = 0;
-	if (intent_failed(w->kind, lc->ikey, lc->attempts, msg, definitive,
+	lc->failures++;
+	if (intent_failed(w->kind, lc->ikey, lc->failures, msg, definitive,
 	    &wait)) {
 		log_warnx("%s: %s; giving up on this %s after %d "
-		    "attempt%s (%s)", lc->ilabel, msg, w->kind->what,
-		    lc->attempts, lc->attempts == 1 ? "" : "s", w->instead);
+		    "attempt%s, %d export%s that may have reached ACM (%s)",
+		    lc->ilabel, msg, w->kind->what, lc->attempts,
+		    lc->attempts == 1 ? "" : "s", lc->exports,
+		    lc->exports == 1 ? "" : "s", w->instead);
 		return (w->gave_up);
 	}
-	log_warnx("%s: %s; attempt %d of %d, the next in %lld s", lc->ilabel,
-	    msg, lc->attempts, w->kind->max_attempts, wait);
+	log_warnx("%s: %s; failed attempt %d of %d, the next in %lld s",
+	    lc->ilabel, msg, lc->failures, w->kind->max_attempts, wait);
 	return (w->again);
 }
 
@@ -457,6 +511,8 @@ lc_attempt(struct lc *lc, const json_t *in)
 		return (-1);
 	}
 	lc->intent = 1;
+	lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
+	lc->failures = (int)rec_int(in, "failures");
 	if (r == 1) {
 		/* Each start died in it: stop trying. */
 		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);

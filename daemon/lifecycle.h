@@ -18,8 +18,20 @@
 #include "pem.h"
 #include "store.h"
 
-#define LC_ATTEMPTS	5	/* at recorded work before giving up */
+#define LC_ATTEMPTS	10	/* failed ones before giving up */
+#define LC_STARTS	50	/* in all, restarts in the middle included */
 #define LC_RETRY	60	/* seconds before the next one; doubles */
+#define LC_RETRY_MAX	(LC_RETRY << 4)	/* ... up to 16 minutes */
+/*
+ * ExportCertificate calls of one piece of recorded work that may have
+ * reached ACM's export, which AWS charges for: counted on disk before
+ * each call, and corrected after its answer to the tries that may have
+ * been carried out (aws_result.reached: a 2xx answer, its body lost or
+ * not, or a timeout after the request went out).  Refusals (5xx,
+ * throttling, a connection refused or closed without an answer) are
+ * not.  At this many without a key stored, acmd gives the work up.
+ */
+#define LC_EXPORTS	5
 
 /*
  * Work acmd records before calling AWS (resumed after a crash, given up
@@ -62,6 +74,9 @@ struct lc {
 	int		 intent;	/* its intent is recorded */
 	int		 accepted;	/* renew: ACM took RenewCertificate */
 	int		 attempts;	/* this is attempt n */
+	int		 failures;	/* attempts that failed before */
+	int		 exports;	/* counted so far (LC_EXPORTS) */
+	aws_cb		 exported;	/* lc_export's callback */
 	int		 holding;	/* the work is held (intent_hold) */
 	time_t		 poll_started;
 };

@@ -134,12 +134,14 @@ dep_check_found(struct dep_check *c, const char *state, char *error)
 
 	/*
 	 * An auto-redeploy deployment that failed to follow a newer version
-	 * stays failed even though ACM still holds what it had.
+	 * stays failed even though ACM still holds what it had; one waiting
+	 * for the newer version's key stays waiting.
 	 */
 	if (state != NULL && strcmp(state, DEP_S_IN_SYNC) == 0 &&
 	    c->auto_redeploy && (rec = deployment_get(c->key)) != NULL) {
 		if (rec_str(rec, DEP_STATE) != NULL &&
-		    strcmp(rec_str(rec, DEP_STATE), DEP_S_FAILED) == 0)
+		    (strcmp(rec_str(rec, DEP_STATE), DEP_S_FAILED) == 0 ||
+		    strcmp(rec_str(rec, DEP_STATE), DEP_S_WAITING_KEY) == 0))
 			state = NULL;
 		json_decref(rec);
 	}

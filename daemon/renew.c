@@ -413,13 +413,15 @@ renew_resume(const char *arn, json_t *in, void *arg)
 {
 	struct lc	*lc;
 	const char	*fp = rec_str(in, "old_sha256");
+	size_t		*resumed = arg;
 
+	(*resumed)++;
 	lc = lc_new(OP_NONE, arn);
 	lc_intent(lc, &lc_renewal, arn, "renew:");
 	if (lc_attempt(lc, in) != 0)
 		return;
-	log_info("renew: resuming the renewal of %s (attempt %d of %d)", arn,
-	    lc->attempts, LC_ATTEMPTS);
+	log_info("renew: resuming the renewal of %s (attempt %d; %d failed, "
+	    "of %d allowed)", arn, lc->attempts, lc->failures, LC_ATTEMPTS);
 	if ((lc = lc_resolve(lc, rec_str(in, "credential"), 0)) == NULL)
 		return;
 	lc->with_key = rec_bool(in, "with_key");
@@ -451,13 +453,15 @@ renew_count_cb(const char *arn, json_t *rec, void *arg)
 }
 
 int
-renew_resume_due(size_t *pending, size_t *failed, char **cause)
+renew_resume_due(int hurry, size_t *pending, size_t *failed,
+    size_t *resumed, char **cause)
 {
 	struct renew_count	 n = { 0, 0 };
 
+	*resumed = 0;
 	if (rec_walk(DB_RENEWALS, NULL, renew_count_cb, &n, cause) != 0 ||
-	    intent_walk_due(lc_renewal.kind, NULL, renew_resume, NULL,
-	    cause) != 0)
+	    intent_walk_due(lc_renewal.kind, hurry, NULL, renew_resume,
+	    resumed, cause) != 0)
 		return (-1);
 	*pending = n.pending;
 	*failed = n.failed;

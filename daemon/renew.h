@@ -6,7 +6,9 @@
  *
  *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
  *   held before), started, accepted (when ACM answered RenewCertificate),
- *   state (renewing, failed), attempts, next_retry, last_error, updated
+ *   state (renewing, failed), attempts, failures, exports (with_key:
+ *   those that may have reached ACM, lifecycle.h), next_retry,
+ *   last_error, updated
  *
  * A renewing intent is resumed without a client at start and by the
  * "renewals" job; a failed one stays, for status, until the next renew or
@@ -25,9 +27,10 @@
  */
 void	renew_start(const char *, const char *, int, struct op_reply);
 /*
- * The renewals job: resume what is due; *pending and *failed count the
- * renewals recorded.
+ * The renewals job: resume what is due (hurry: those backing off too,
+ * for acmctl sync); *pending and *failed count the renewals recorded,
+ * *resumed those resumed now.
  */
-int	renew_resume_due(size_t *, size_t *, char **);
+int	renew_resume_due(int, size_t *, size_t *, size_t *, char **);
 
 #endif

@@ -475,24 +475,37 @@ req_poll_start(json_t *rec, struct op_reply reply, int flags, char **cause)
 struct req_due {
 	json_t	*polls;
 	json_t	*keys;		/* Issued, the key due */
+	int	 hurry;
 };
+
+/* A key export that has not given up (hurry: whatever its next_retry). */
+static int
+req_key_hurried(const json_t *rec)
+{
+	const char	*st = rec_str(json_object_get(rec, "key_export"),
+			    "state");
+
+	return (req_key_due(rec, 1) && (st == NULL || strcmp(st,
+	    "failed") != 0));
+}
 
 static int
 req_due_cb(const char *key, json_t *rec, void *arg)
 {
 	struct req_due	*d = arg;
 
-	if (!req_final(rec) && rec_int(rec, "next_poll") <= (long long)time(NULL))
+	if (!req_final(rec) && (d->hurry || rec_int(rec, "next_poll") <=
+	    (long long)time(NULL)))
 		json_array_append(d->polls, rec);
-	else if (req_key_due(rec, 0))
+	else if (req_key_due(rec, 0) || (d->hurry && req_key_hurried(rec)))
 		json_array_append(d->keys, rec);
 	return (0);
 }
 
 int
-requests_poll_due(char **cause)
+requests_poll_due(int hurry, size_t *keys, char **cause)
 {
-	struct req_due	 d = { json_array(), json_array() };
+	struct req_due	 d = { json_array(), json_array(), hurry };
 	json_t		*rec;
 	size_t		 i;
 
@@ -501,8 +514,9 @@ requests_poll_due(char **cause)
 		json_decref(d.keys);
 		return (-1);
 	}
+	*keys = json_array_size(d.keys);
 	json_array_foreach(d.keys, i, rec)
-		keys_for_request(rec, 0);
+		keys_for_request(rec, hurry);
 	json_decref(d.keys);
 	for (i = 0; i < json_array_size(d.polls); i++) {
 		rec = json_deep_copy(json_array_get(d.polls, i));

@@ -13,7 +13,9 @@
  *   domains [{domain, method, status, record {name, type, value}}],
  *   challenge {state, changes[]}, created, updated, next_poll, polls,
  *   version (the repository version of name the certificate became),
- *   key_export {state (exporting, stored, failed), attempts, next_retry,
+ *   key_export {state (exporting, stored, failed), attempts, failures,
+ *   exports
+ *   (that may have reached ACM: lifecycle.h, LC_EXPORTS), next_retry,
  *   last_error, updated}
  *
  * with_key: once Issued, the key is exported (keys.c) for as long
@@ -89,7 +91,10 @@ json_t	*requests_list(char **);
 json_t	*requests_records(const char *, char **, struct op_reply);
 /* ca list: the private CAs of region (credential NULL: default). */
 void	 requests_ca_list(const char *, const char *, struct op_reply);
-/* The requests job: polls and key exports that are due. */
-int	 requests_poll_due(char **);
+/*
+ * The requests job: polls and key exports that are due (hurry: those
+ * backing off too, for acmctl sync); *keys: the key exports started.
+ */
+int	 requests_poll_due(int, size_t *, char **);
 
 #endif

@@ -6,17 +6,25 @@
 #   scripts/faults.sh [ROUNDS]
 #
 # Environment: FAULTS_ROUNDS (default 20; the argument wins), FAULTS_TIME
-# (total seconds, default 600: no new round after 80% of it, and the final
-# checks are bounded too), FAULTS_SEED (bash RANDOM seed), FAULTS_SEED_COUNT
-# (certificates seeded per region, default 100), FAULTS_KEEP=1 (keep the
-# work directory), BUILD_DIR (a configured build directory to use).
+# (total seconds, default what the rounds need: 120 + 30 per round; no new
+# round after 80% of it, and the final checks are bounded too),
+# FAULTS_SEED (bash RANDOM seed; default one picked and printed, so a run
+# can be repeated), FAULTS_SEED_COUNT (certificates seeded per region,
+# default 100), FAULTS_SUMMARY (a file that gets the summary line: one
+# line of KEY=VALUE words, result=PASS or FAIL last), FAULTS_KEEP=1 (keep
+# the work directory), BUILD_DIR (a configured build directory to use).
+# In the background:
+#   FAULTS_ROUNDS=250 FAULTS_SEED=1 FAULTS_SUMMARY=/tmp/f1.sum \
+#       scripts/faults.sh >/tmp/f1.log 2>&1 &
 #
 # Every round starts, in the background: a discovery, a deploy of a new
 # repository certificate to 3 regions with --auto-redeploy, a `cert renew`
 # of the previous round's certificate (auto-redeployed), and a `renew` of a
 # private certificate issued by an emulated ACM PCA (auto-redeployed); then
 # kills acmd with SIGKILL 0-3 s later, restarts it and lets it settle.
-# At the end (faults off, one discovery and one sync) it checks:
+# At the end (faults off, acmctl sync until nothing is pending: no
+# deployment in flight or waiting for a key, no renewal or key export
+# left; then one discovery) it checks:
 #   1. every intended deployment (name, region) is in ACM exactly once, at
 #      the recorded ARN, with the recorded version's fingerprint;
 #   2. repository and inventory agree (links, deployment versions);
@@ -27,10 +35,13 @@
 set -u
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${1:-${FAULTS_ROUNDS:-20}}
-TLIMIT=${FAULTS_TIME:-600}
-SEEDN=${FAULTS_SEED_COUNT:-100}
-[ -n "${FAULTS_SEED:-}" ] && RANDOM=$FAULTS_SEED
 case $ROUNDS in ''|*[!0-9]*) echo "usage: $0 [ROUNDS]" >&2; exit 2 ;; esac
+TLIMIT=${FAULTS_TIME:-$((120 + 30 * ROUNDS))}
+SEEDN=${FAULTS_SEED_COUNT:-100}
+SEED=${FAULTS_SEED:-$(( $(date +%s%N) % 32768 ))}
+SUMMARY=${FAULTS_SUMMARY:-}
+case $TLIMIT$SEED in *[!0-9]*) echo "faults: FAULTS_TIME and FAULTS_SEED are numbers" >&2; exit 2 ;; esac
+RANDOM=$SEED
 START=$SECONDS
 PY=/usr/bin/python3
 HELPER=$SRC/scripts/faults_check.py
@@ -85,6 +96,9 @@ BG=()
 
 cleanup() {
 	local p
+	# Stopped before the end: the summary says so.
+	[ -z "$SUMMARY" ] || [ -s "$SUMMARY" ] ||
+	    echo "faults: seed=$SEED rounds=${rounds:-0} kills=${kills:-0} result=FAIL (stopped before the checks)" >"$SUMMARY"
 	for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
 	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null
@@ -96,6 +110,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+[ -z "$SUMMARY" ] || : >"$SUMMARY"
 trap 'exit 130' INT TERM
 
 ctl() { timeout 60 "$ACMCTL" -s "$SOCK" "$@"; }
@@ -173,17 +188,15 @@ bg() {	# bg OUTFILE CMD...: a client command in the background
 	BG+=($!)
 }
 
-# settled: no deployment deploying or with an intent; prints the counts
+# settled: no deployment deploying, waiting for a key or with an intent
+# (status counts those: two calls, however many deployments); prints the
+# counts
 settled_state() {
+	local p
 	ctl --json deploy list >"$T/dl.json" 2>/dev/null || { echo "unreachable"; return 1; }
-	local names n
-	names=$($PY -c "import json; print(' '.join(sorted({r['name'] for r in json.load(open('$T/dl.json'))})))")
-	: >"$T/ds.jsonl"
-	for n in $names; do
-		ctl --json deploy show "$n" >>"$T/ds.jsonl" 2>/dev/null || { echo "unreachable"; return 1; }
-		echo >>"$T/ds.jsonl"
-	done
-	$PY "$HELPER" settle "$T/ds.jsonl"
+	p=$(ctl --json status 2>/dev/null | jget 'd["pending"]["deployments"]' 2>/dev/null) ||
+	    { echo "unreachable"; return 1; }
+	$PY "$HELPER" settle "$T/dl.json" "${p:-0}"
 }
 
 settle() {	# settle SECONDS: poll until settled; sync failures once
@@ -207,8 +220,25 @@ settle() {	# settle SECONDS: poll until settled; sync failures once
 	done
 }
 
+# drain SECONDS: acmctl sync (again every 10 s: work that failed once more
+# backs off again) until nothing is pending; prints what is left
+drain() {
+	local end=$((SECONDS + $1)) next=0 s p
+	while :; do
+		if [ $SECONDS -ge $next ]; then
+			ctl sync >/dev/null 2>&1
+			next=$((SECONDS + 10))
+		fi
+		p=$(ctl --json status 2>/dev/null | jget 'd["pending"]["total"]' 2>/dev/null)
+		s=$(settled_state)
+		case $s in settled*) [ "$p" = 0 ] && { echo "$s, nothing pending"; return 0; } ;; esac
+		[ $SECONDS -ge $end ] && { echo "still pending: ${p:-?} ($s)"; return 1; }
+		sleep 1
+	done
+}
+
 # ------------------------------------------------------------------ setup
-log "faults: work directory $T, build $B, $ROUNDS rounds, time limit ${TLIMIT}s"
+log "faults: work directory $T, build $B, $ROUNDS rounds, time limit ${TLIMIT}s, seed $SEED"
 $PY "$SRC/tests/awsemu/awsemu.py" --port 0 --port-file "$T/emu.port" \
     --quiet >>"$T/emu.log" 2>&1 &
 EMU_PID=$!
@@ -334,11 +364,10 @@ for n in $missing; do
 	log "faults: $n: no deployment record (command killed before acmd took it): deploying again"
 	ctl deploy $n --credential main $rargs --auto-redeploy >/dev/null 2>&1
 done
-ctl sync >/dev/null 2>&1
-st=$(settle 60); log "faults: after sync: $st"
+st=$(drain 300); log "faults: after sync: $st"
 ctl deploy check >/dev/null 2>&1
 sleep 2
-st=$(settle 30); log "faults: after deploy check: $st"
+st=$(drain 120); log "faults: after deploy check: $st"
 ctl discover >"$T/final.discover" 2>&1 || { sleep 2; ctl discover >"$T/final.discover" 2>&1; } ||
     log "faults: final discovery failed: $(tail -1 "$T/final.discover")"
 
@@ -408,8 +437,12 @@ r1=$(sed -n 's/^RESULT deployments //p' "$T/check.out")
 r2=$(sed -n 's/^RESULT repository //p' "$T/check.out")
 r3=$(sed -n 's/^RESULT keys //p' "$T/check.out")
 log "faults: $rounds rounds, $kills kills, $unsettled unsettled, $(elapsed)s, invariants: deployments exactly once ${r1:-FAILED}, repository/inventory ${r2:-FAILED}, keys ${r3:-FAILED}, lmdb $lmdb"
-if [ "$r1" = OK ] && [ "$r2" = OK ] && [ "$r3" = OK ] && [ "$lmdb" = OK ]; then
-	exit 0
-fi
+result=FAIL
+[ "$r1" = OK ] && [ "$r2" = OK ] && [ "$r3" = OK ] && [ "$lmdb" = OK ] && result=PASS
+# One line for scripts: KEY=VALUE words, result last.
+line="faults: seed=$SEED rounds=$rounds kills=$kills unsettled=$unsettled seconds=$(elapsed) deployments=$(sed -n 's/^COUNT deployments //p' "$T/check.out") linked=$(sed -n 's/^COUNT linked //p' "$T/check.out") keys=$(sed -n 's/^COUNT keys //p' "$T/check.out") deployments_once=${r1:-FAILED} repository=${r2:-FAILED} keys_match=${r3:-FAILED} lmdb=$lmdb result=$result"
+log "$line"
+[ -z "$SUMMARY" ] || echo "$line" >"$SUMMARY"
+[ $result = PASS ] && exit 0
 KEEP=1
 exit 1

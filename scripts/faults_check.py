@@ -2,7 +2,7 @@
 """Helpers of scripts/faults.sh: settle state, missing deployments, the
 versions to check for keys, and the invariant checks.
 
-  faults_check.py settle DS.jsonl
+  faults_check.py settle DS.jsonl [PENDING]
   faults_check.py missing INTENDED.txt DL.json
   faults_check.py versions CS.jsonl KEYS.txt
   faults_check.py check INTENDED DL.json DS.jsonl CS.jsonl ACM.json STATE.json ACCOUNT KEYS.result
@@ -48,9 +48,16 @@ def deployments(ds_path):
     return recs
 
 
-def settle(ds_path):
+def settle(ds_path, pending=0):
+    """ds_path: deploy list (or deploy show) answers; pending: the
+    deployments status counts as in flight or waiting for a key."""
     recs = deployments(ds_path)
+    # Waiting for a key is left to the key's work (and the final drain).
+    waiting = [r for r in recs if r.get("state") == "waiting-for-key"]
     flying = [r for r in recs if r.get("state") == "deploying" or r.get("intent")]
+    if not flying and pending - len(waiting) > 0:
+        print("in flight %d (status)" % (pending - len(waiting)))
+        return
     bad = [r for r in recs if r.get("state") in ("failed", "mismatch", "missing", "pending")]
     if flying:
         print("in flight %d (%s)" % (len(flying), " ".join(
@@ -59,7 +66,7 @@ def settle(ds_path):
         print("failed-only %d of %d (%s)" % (len(bad), len(recs), " ".join(
             "%s/%s:%s" % (r.get("name"), r.get("region"), r.get("state")) for r in bad[:4])))
     else:
-        print("settled, %d deployments in sync" % len(recs))
+        print("settled, %d deployments in sync%s" % (len(recs) - len(waiting), ", %d waiting for a key" % len(waiting) if waiting else ""))
 
 
 def missing(intended, dl_path):
@@ -247,6 +254,9 @@ def check(intended, dl_path, ds_path, cs_path, acm_path, state_path, acct, keys_
             print("  - " + b)
         if len(bad) > 40:
             print("  ... %d more" % (len(bad) - 40))
+    print("COUNT deployments %d" % len(seen))
+    print("COUNT linked %d" % nlinked)
+    print("COUNT keys %d" % nok)
     print("RESULT deployments %s" % ("OK" if not bad1 else "FAILED"))
     print("RESULT repository %s" % ("OK" if not bad2 else "FAILED"))
     print("RESULT keys %s" % ("OK" if not bad3 else "FAILED"))
@@ -255,7 +265,7 @@ def check(intended, dl_path, ds_path, cs_path, acm_path, state_path, acct, keys_
 def main():
     cmd = sys.argv[1]
     if cmd == "settle":
-        settle(sys.argv[2])
+        settle(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     elif cmd == "missing":
         missing(sys.argv[2], sys.argv[3])
     elif cmd == "versions":

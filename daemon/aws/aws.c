@@ -63,6 +63,7 @@ struct aws_call {
 	aws_cb				 cb;
 	void				*arg;
 	unsigned			 attempt;
+	unsigned			 reached;	/* may have been carried out */
 	unsigned			 quota_taken;
 	uint64_t			 started;
 	struct event			*timer;
@@ -403,6 +404,7 @@ aws_finish(struct aws_call *call, struct aws_result *r)
 	void	*arg = call->arg;
 
 	r->attempts = call->attempt;
+	r->reached = call->reached;
 	r->region = call->region;
 	r->op = call->op;
 	aws.stats.calls++;
@@ -570,6 +572,15 @@ aws_http_done(struct http_response *resp, void *arg)
 	ratelimit_done(call->bucket);
 	memset(&r, 0, sizeof r);
 	r.status = resp->status;
+	/*
+	 * AWS may have carried this try out: it answered 2xx (whatever
+	 * became of the body), or the request went out and no answer came
+	 * in time.  An error answer, or a connection refused or closed
+	 * without one, says it did not.
+	 */
+	if ((resp->status >= 200 && resp->status < 300) ||
+	    (resp->timed_out && resp->sent))
+		call->reached++;
 	if (resp->failed) {
 		r.err.code = xstrdup(resp->timed_out ? "RequestTimeout" :
 		    "NetworkError");

@@ -50,6 +50,11 @@ struct aws_result {
 	struct xml_node		*xml;	/* query and REST-XML answers */
 	struct aws_error	 err;	/* when !ok */
 	unsigned		 attempts;
+	/*
+	 * Attempts AWS may have carried out: answered 2xx (a body lost on
+	 * the way included), or timed out after the request went out.
+	 */
+	unsigned		 reached;
 	const char		*region;
 	const char		*op;
 };

@@ -443,6 +443,18 @@ http_fill(struct http_engine *eng)
 		http_start(t);
 }
 
+/* Whether the request went out (curl counts what it sent of it). */
+static int
+http_sent(struct http_transfer *t)
+{
+	long	 size = 0;
+
+	if (curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &size) !=
+	    CURLE_OK)
+		return (0);
+	return (size > 0);
+}
+
 static void
 http_call(struct http_transfer *t)
 {
@@ -455,8 +467,10 @@ http_call(struct http_transfer *t)
 
 	if (r->body == NULL)
 		r->body = xstrdup("");
-	if (t->easy != NULL)
+	if (t->easy != NULL) {
 		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		r->sent = http_sent(t);
+	}
 	if (t->started != 0)
 		r->elapsed_ms = now_ms() - t->started;
 

@@ -58,6 +58,7 @@ struct http_response {
 	size_t			 bodylen;
 	int			 failed;	/* transport failure */
 	int			 timed_out;
+	int			 sent;		/* the request went out */
 	char			*error;		/* why failed, else NULL */
 	struct http_header	*headers;	/* of the final answer */
 	size_t			 nheaders;

@@ -15,10 +15,10 @@
 static void
 renewals_job_fn(struct job *j, void *arg)
 {
-	size_t	 pending, failed;
+	size_t	 pending, failed, resumed;
 	char	*cause = NULL, result[64];
 
-	if (renew_resume_due(&pending, &failed, &cause) != 0) {
+	if (renew_resume_due(0, &pending, &failed, &resumed, &cause) != 0) {
 		log_warnx("renewals: %s", cause);
 		free(cause);
 		job_done(j, 0, "store error");

@@ -16,8 +16,9 @@ static void
 requests_job_fn(struct job *j, void *arg)
 {
 	char	*cause = NULL;
+	size_t	 keys;
 
-	if (requests_poll_due(&cause) != 0) {
+	if (requests_poll_due(0, &keys, &cause) != 0) {
 		log_warnx("requests: %s", cause);
 		free(cause);
 		job_done(j, 0, "store error");

@@ -771,6 +771,8 @@ def export_certificate(ctx, p):
             raise AwsError("RequestInProgressException", "Certificate %s is not yet issued." % c["arn"])
         c["exported"] = True
         c["exported_since"] = True
+        # What AWS charges for (the emulator's own count, in /_emu/state).
+        c["export_count"] = c.get("export_count", 0) + 1
         key, cert_pem, chain = c["key"], c["cert_pem"], c["chain_pem"]
     return {"Certificate": cert_pem, "CertificateChain": chain or "",
             "PrivateKey": calib.encrypted_key_pem(key, pw)}
@@ -1102,7 +1104,8 @@ def dump_cert(c):
          "serial": calib.serial_to_aws(c["serial"]) if c["serial"] is not None else None,
          "fingerprint": c["fp"], "not_after": iso8601(c["not_after"]) if c["not_after"] else None,
          "validation_method": c["method"], "in_use_by": c["in_use_by"], "tags": c["tags"],
-         "exported": c["exported"], "resends": c["resends"], "ca_arn": c["ca_arn"],
+         "exported": c["exported"], "export_count": c.get("export_count", 0),
+         "resends": c["resends"], "ca_arn": c["ca_arn"],
          "export_option": c["options"].get("Export", "DISABLED"),
          "renewal_status": c["renewal"]["RenewalStatus"] if c["renewal"] else None}
     if c["method"] == "DNS":

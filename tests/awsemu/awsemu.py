@@ -383,6 +383,17 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+    @staticmethod
+    def apply_json(fn, ctx, body):
+        """Carry out a JSON 1.1 operation: its answer (or its AwsError)."""
+        try:
+            params = json.loads(body.decode("utf-8")) if body.strip() else {}
+            if not isinstance(params, dict):
+                raise ValueError
+        except ValueError:
+            raise AwsError("SerializationException", "Start of structure or map found where not expected.")
+        return fn(ctx, params)
+
     def send_json(self, status, obj, rid=None, extra=()):
         body = json.dumps(obj, separators=(",", ":")).encode()
         hdrs = [("Content-Type", "application/json" if rid is None else "application/x-amz-json-1.1")]
@@ -536,6 +547,9 @@ class Handler(BaseHTTPRequestHandler):
                     EMU.throttled[k] = EMU.throttled.get(k, 0) + 1
                 raise throttle_error(service)
             if random.random() < float(f.get("malformed_rate") or 0):
+                if f.get("applied") and proto == "json":
+                    # A 2xx whose body is lost on the way: AWS did it.
+                    self.apply_json(fn, ctx, body)
                 garbage = b'{"Certificate":{"CertificateArn":"arn:aws:ac' if proto == "json" else \
                     b'<?xml version="1.0"?><Respo\x00\xff'
                 ctype = "application/x-amz-json-1.1" if proto == "json" else "text/xml"
@@ -554,13 +568,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
 
         if proto == "json":
-            try:
-                params = json.loads(body.decode("utf-8")) if body.strip() else {}
-                if not isinstance(params, dict):
-                    raise ValueError
-            except ValueError:
-                raise AwsError("SerializationException", "Start of structure or map found where not expected.")
-            result = fn(ctx, params)
+            result = self.apply_json(fn, ctx, body)
             self.send_json(200, result if result is not None else {}, rid)
         elif proto == "query":
             inner = fn(ctx, params)
@@ -650,6 +658,10 @@ def admin_call(method, path, query, body):
             if mm not in ("truncated", "garbage"):
                 return 400, {"error": "malformed_mode must be truncated or garbage"}
             f["malformed_mode"] = mm
+            # applied: a malformed answer comes after the operation was
+            # carried out (JSON services), as a 2xx whose body is lost
+            # would; otherwise nothing happened.
+            f["applied"] = bool(data.get("applied"))
             if data.get("count") is not None:
                 f["count"] = int(data["count"])
             with e.lock:

@@ -752,6 +752,18 @@ grep -q IncompleteRead "$TMP/raw.err" && ok "fault: truncated body -> Incomplete
 adm POST /_emu/faults '{"service":"acm","operation":"GetCertificate","malformed_rate":1,"malformed_mode":"garbage","count":1}' >/dev/null
 run acm get-certificate --certificate-arn "$ARN"
 grep -q "BEGIN CERTIFICATE" <<<"$OUT" && nok "garbage body" "$OUT" || ok "fault: garbage body carries no certificate"
+adm POST /_emu/faults '{"service":"acm","operation":"AddTagsToCertificate","malformed_rate":1,"malformed_mode":"garbage","count":2}' >/dev/null
+run acm add-tags-to-certificate --certificate-arn "$ARN" --tags Key=lost,Value=answer
+run acm list-tags-for-certificate --certificate-arn "$ARN"
+[ "$(j "[t for t in d['Tags'] if t['Key'] == 'lost']")" = "[]" ] && ok "fault: a malformed answer by default means nothing was done" || nok "malformed not applied" "$OUT"
+adm DELETE /_emu/faults >/dev/null
+adm POST /_emu/faults '{"service":"acm","operation":"AddTagsToCertificate","malformed_rate":1,"malformed_mode":"garbage","applied":true,"count":1}' >/dev/null
+$PY "$HERE/testlib.py" raw "$EP" acm us-east-1 CertificateManager.AddTagsToCertificate "{\"CertificateArn\":\"$ARN\",\"Tags\":[{\"Key\":\"lost\",\"Value\":\"answer\"}]}" >"$TMP/raw.out" 2>&1
+grep -q '^200 ' "$TMP/raw.out" && ok "fault applied: the answer is a 200 whose body is garbage" || nok "applied status" "$(head -c 300 "$TMP/raw.out")"
+run acm list-tags-for-certificate --certificate-arn "$ARN"
+[ "$(j "[t['Value'] for t in d['Tags'] if t['Key'] == 'lost'] == ['answer']")" = True ] && ok "fault applied: the operation was carried out before the answer was lost" || nok "malformed applied" "$OUT"
+expect_ok "remove the tag again" acm remove-tags-from-certificate --certificate-arn "$ARN" --tags Key=lost,Value=answer
+adm DELETE /_emu/faults >/dev/null
 adm POST /_emu/faults '{"service":"acm","operation":"*","throttle_rate":1,"count":1}' >/dev/null
 expect_err ThrottlingException "fault: throttle injected" acm get-account-configuration
 adm POST /_emu/faults '{"service":"sts","operation":"GetCallerIdentity","delay_ms":1500,"count":1}' >/dev/null

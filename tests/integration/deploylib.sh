@@ -122,3 +122,21 @@ dep_is() {	# dep_is NAME REGION FIELD VALUE
 dep_vs() {	# dep_vs NAME REGION "VERSION STATE"
 	[ "$(dep_get "$1" "$2" version) $(dep_get "$1" "$2" state)" = "$3" ]
 }
+
+# Request keys: a private CA's certificates with --with-key ($R, $CA).
+fault() {	# fault JSON: the only fault on ExportCertificate; stats from 0
+	emu DELETE /_emu/faults >/dev/null
+	[ -z "$1" ] || emu POST /_emu/faults "{\"service\":\"acm\",\"operation\":\"ExportCertificate\",$1}" >/dev/null
+	emu POST /_emu/stats/reset >/dev/null
+}
+kx() {	# kx ID EXPR: an expression of the request's key_export (k)
+	ctl --json request show "$1" | jget "(lambda k: $2)(d.get('key_export') or {})"
+}
+request() {	# request NAME: request private --with-key, then one sync
+	local id
+	id=$(ctl --json request private --credential main --region $R \
+	    --ca "$CA" --domain "$1.corp.example" --with-key --name "$1" |
+	    jget 'd["id"]') || return 1
+	ctl request sync "$id" >/dev/null 2>&1
+	echo "$id"
+}

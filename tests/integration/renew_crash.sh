@@ -71,7 +71,7 @@ is "status counts the renewal while it runs" 1 "$(renewals)"
 like "status text shows it" 'renewals=1' "$(ctl status)"
 err=$(ctl renew "$PRIV" --with-key --yes 2>&1); rc=$?
 is "a second renew of the same ARN exits 1" 1 "$rc"
-like "refused as in progress (ESTATE)" 'in progress already \(started [0-9]+ s ago, attempt 1 of 5\).*ESTATE' "$err"
+like "refused as in progress (ESTATE)" 'in progress already \(started [0-9]+ s ago, attempt 1 of 10\).*ESTATE' "$err"
 kill_daemon
 wait "$RENEW_PID" 2>/dev/null
 is "the killed renew's client got no result" 3 "$?"
@@ -129,6 +129,37 @@ is "version 4 is what ACM holds now" "$(emu_serial_fp)" \
     "$(ctl --json cert show "$NAME" | jget '[v for v in d["versions"] if v["version"] == 4][0]["sha256"]')"
 is "one RenewCertificate, one export" "1 1" "$(stat_n RenewCertificate) $(stat_n ExportCertificate)"
 emu POST /_emu/config '{"renewal_delay":0}' >/dev/null
+
+# 5. Restarts cut a resumed renewal short eleven times in a row (each
+# while its GetCertificate is held): no failure of the renewal, which ACM
+# accepted; acmd does not give it up (that lost the key of a version
+# discovery stored without it) and ends with the new version and its key.
+emu POST /_emu/faults '{"service":"acm","operation":"GetCertificate","delay_ms":3000}' >/dev/null
+emu POST /_emu/stats/reset >/dev/null
+ctl renew "$PRIV" --with-key --yes >"$T/renew.out" 2>&1 &
+RENEW_PID=$!
+ok "ACM accepted the renewal" wait_for 30 at_least RenewCertificate 1
+sleep 0.5
+kill_daemon
+wait "$RENEW_PID" 2>/dev/null
+since() {	# since LINE PATTERN: in the log after its first LINE lines
+	tail -n +"$(($1 + 1))" "$DLOG" | grep -q -- "$2"
+}
+for n in 2 3 4 5 6 7 8 9 10 11 12; do
+	from=$(wc -l <"$DLOG")
+	start_daemon >/dev/null 2>&1
+	wait_for 20 since "$from" "resuming the renewal of $PRIV (attempt $n[;) ]" || break
+	sleep 0.5
+	since "$from" "renew: $PRIV renewed" && break
+	kill_daemon
+done
+is "eleven restarts in the middle of the resumed renewal" 12 "$n"
+emu DELETE /_emu/faults >/dev/null
+ok "acmd restarts" start_daemon
+ok "the renewal settles" wait_for 30 settled 5
+check "version 5 has its own key" "$(key_matches 5; echo $?)"
+unlike "the renewal was not given up" "renew: $PRIV: interrupted too often" "$(cat "$DLOG")"
+is "one RenewCertificate" 1 "$(stat_n RenewCertificate)"
 
 # 3. A definitive failure: the certificate is gone from ACM when the
 # renewal is resumed.  Recorded, logged, not retried.
