@@ -108,10 +108,7 @@ r=$(as 48217 "$RO_GID" /usr/bin/python3 "$H" bigfilter "$SOCK" 1000000 1)
 is "a 10 MB acm.list with a million regions: connection dropped" None \
     "$(echo "$r" | jget 'd["results"][0]["answer"]')"
 # The peer may see its connection go before acmd's line is in the log.
-for i in $(seq 1 50); do
-	grep -qE "frame of [0-9]+ bytes exceeds" "$DLOG" && break
-	sleep 0.1
-done
+poll 5 grep -qE "frame of [0-9]+ bytes exceeds" "$DLOG"
 like "  logged with the request limit" "frame of [0-9]+ bytes exceeds the 4194304 byte maximum" "$(cat "$DLOG")"
 /usr/bin/python3 "$H" probe "$SOCK" "$DPID" 3 >"$T/probe4" &
 pp=$!
