@@ -26,7 +26,9 @@ static const char *const log_choices[] = { "auto", "stderr", "journal", NULL };
 const struct conf_entry conf_table[] = {
 	{ .section = "daemon", .key = "socket", .type = CONF_STRING,
 	  .offset = OFF(socket), .def = "/run/acmd/acmd.sock",
-	  .help = "path of the control socket (ignored when systemd passes one)" },
+	  .check = conf_check_absolute,
+	  .help = "absolute path of the control socket (ignored when systemd "
+	  "passes one)" },
 	{ .section = "daemon", .key = "socket_mode", .type = CONF_MODE,
 	  .offset = OFF(socket_mode), .def = "0660",
 	  .help = "permissions of the control socket, octal" },
@@ -50,8 +52,9 @@ const struct conf_entry conf_table[] = {
 	  .help = "vault master key file (default: state_dir/master.key)" },
 	{ .section = "daemon", .key = "backup_dir", .type = CONF_STRING,
 	  .offset = OFF(backup_dir),
-	  .help = "directory of the store's compacted copies (default: "
-	  "state_dir/backup)" },
+	  .check = conf_check_absolute,
+	  .help = "directory of the store's compacted copies, an absolute path "
+	  "(default: state_dir/backup)" },
 	{ .section = "daemon", .key = "log", .type = CONF_ENUM,
 	  .offset = OFF(log), .def = "auto", .choices = log_choices,
 	  .help = "where to log: auto (journal under systemd), stderr, journal" },
@@ -92,7 +95,9 @@ const struct conf_entry conf_table[] = {
 	  .help = "regions to work in: all, or a list of region names" },
 	{ .section = "aws", .key = "ca_path", .type = CONF_STRING,
 	  .offset = OFF(ca_path),
-	  .help = "CA bundle file for TLS verification (default: the system's)" },
+	  .check = conf_check_absolute,
+	  .help = "CA bundle file for TLS verification, an absolute path "
+	  "(default: the system's)" },
 	{ .section = "aws", .key = "max_attempts", .type = CONF_UINT,
 	  .offset = OFF(max_attempts), .def = "3", .min = 1, .max = 10,
 	  .help = "attempts per AWS call (standard retry mode)" },

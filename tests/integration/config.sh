@@ -49,6 +49,8 @@ CASES=(
 	"a webhook_url that is no URL|notify.webhook_url: 'notaurl' is not an http|[notify]|webhook_url = notaurl"
 	"a malformed mail_to|notify.mail_to: 'ops@@example.com' is not a mail address|[notify]|mail_to = sec@example.com ops@@example.com"
 	"a relative state_dir|daemon.state_dir: 'state' is not an absolute path|state_dir = state"
+	"a relative backup_dir|daemon.backup_dir: 'backup' is not an absolute path|backup_dir = backup"
+	"a relative ca_path|aws.ca_path: 'certs' is not an absolute path|[aws]|ca_path = certs"
 	"a setting given twice|daemon.debug: given twice \\(first on line 5\\)|debug = no"
 	"a rate for an operation acmd does not call|aws.rates: unknown operation 'NoSuchOperation'|[aws]|rates = NoSuchOperation=5"
 	"a [watch] path that does not exist|watch.path: $T/nothere: No such file|[watch w]|path = $T/nothere"

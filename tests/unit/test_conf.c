@@ -172,6 +172,7 @@ test_targets(void **state)
 	expect_error("[daemon]\ntarget_dirs = /srv\n[target a]\ncert = /srvx/c.pem\n",
 	    "/srvx/c.pem is outside the directories [daemon] target_dirs allows (/srv)");
 	expect_error("[daemon]\ntarget_dirs = srv\n", "daemon.target_dirs: 'srv' is not an absolute path");
+	expect_error("[daemon]\nsocket = acmd.sock\n", "daemon.socket: 'acmd.sock' is not an absolute path");
 	expect_error("[target a/b]\ncert = /srv/c.pem\n", "a target's name is letters");
 	expect_error("[target a]\ncert = /srv/c.pem\nreload_timeout = 0s\n",
 	    "target.reload_timeout: 0s is out of range");
