@@ -313,7 +313,7 @@ org_note_account(const char *name, const char *account,
 	xasprintf(&msg, "organization %s: account %s%s%s%s is unreachable: %s",
 	    name, account, account_name ? " (" : "", account_name ?
 	    account_name : "", account_name ? ")" : "", error);
-	snprintf(f1, sizeof f1, "ACCOUNT_ID=%s", account);
+	snprintf(f1, sizeof f1, "ACCOUNT=%s", account);
 	snprintf(f2, sizeof f2, "CREDENTIAL=%s", name);
 	log_event(LOG_WARNING, "account-unreachable", msg, f1, f2,
 	    (char *)NULL);
