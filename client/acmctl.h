@@ -95,8 +95,8 @@ void	render_credential(const msgpack_object *, FILE *);
 void	render_request(const msgpack_object *, FILE *);
 void	render_check(const msgpack_object *, FILE *);
 /* render-org.c */
-void	render_discover_unreachable(const msgpack_object *, FILE *);
-void	render_status_orgs(const msgpack_object *, FILE *);
+void	render_discover_org(const msgpack_object *, FILE *);
+void	render_status_org(const msgpack_object *, FILE *);
 void	render_credential_test(const msgpack_object *, FILE *);
 
 #endif

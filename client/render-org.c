@@ -39,10 +39,13 @@ render_unreachable_rows(const msgpack_object *v, FILE *f)
 	}
 }
 
+/* discover's answer, then the accounts it could not reach. */
 void
-render_discover_unreachable(const msgpack_object *o, FILE *f)
+render_discover_org(const msgpack_object *o, FILE *f)
 {
 	const msgpack_object	*v;
+
+	render_discover(o, f);
 
 	if ((v = mp_map_get(o, "unreachable_accounts")) == NULL ||
 	    v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0)
@@ -52,17 +55,20 @@ render_discover_unreachable(const msgpack_object *o, FILE *f)
 	render_unreachable_rows(v, f);
 }
 
+/* status, then each organization's accounts and the unreachable. */
 void
-render_status_orgs(const msgpack_object *o, FILE *f)
+render_status_org(const msgpack_object *o, FILE *f)
 {
 	const msgpack_object	*v, *row, *bad;
 	char			*cred, *role;
 	uint64_t		 active, gone, excluded;
 	uint32_t		 i;
 
+	render_status(o, f);
 	if ((v = mp_map_get(o, "organizations")) == NULL ||
-	    v->type != MSGPACK_OBJECT_ARRAY)
+	    v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0)
 		return;
+	fputc('\n', f);
 	for (i = 0; i < v->via.array.size; i++) {
 		char	*dummy = NULL;
 

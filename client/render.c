@@ -840,7 +840,6 @@ render_status(const msgpack_object *o, FILE *f)
 		format_when(mp_map_get(j, "last_incremental"), b, sizeof b);
 		fprintf(f, "discovery last full %s, last incremental %s\n", a, b);
 	}
-	render_status_orgs(o, f);
 	jobs = mp_map_get(o, "jobs");
 	if (jobs == NULL || jobs->type != MSGPACK_OBJECT_ARRAY)
 		return;
@@ -1006,7 +1005,6 @@ render_discover(const msgpack_object *o, FILE *f)
 		fprintf(f, "\ncredentials that failed:\n");
 		render_table(v, NULL, f);
 	}
-	render_discover_unreachable(o, f);
 }
 
 void

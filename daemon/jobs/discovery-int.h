@@ -86,6 +86,16 @@ struct disc_run {
 	json_t			*cred_errors;
 	json_t			*unreachable;	/* organizations' accounts */
 	struct disc_org		*orgs;
+	/*
+	 * discovery.c's, for discovery-org.c: the account is known, one unit
+	 * per region and one for IAM (tagged with the organization's account),
+	 * how many were added; finish the run if nothing is left to start
+	 * or to end.
+	 */
+	size_t			(*add_units)(struct disc_run *,
+				    struct aws_cred *, const char *,
+				    struct disc_org_acct *);
+	void			(*maybe_finish)(struct disc_run *);
 	int			 full;		/* describe and tag everything */
 	int			 whole;		/* every credential and region */
 };
@@ -118,12 +128,6 @@ json_t	*disc_summary(struct disc_run *);
  * its job run; 1 when nothing failed.
  */
 int	disc_answer(struct disc_run *, json_t *, const char *);
-/* The account is known: one unit per region, and one for IAM (tagged
- * with the organization's account, or NULL); how many were added. */
-size_t	disc_add_units(struct disc_run *, struct aws_cred *, const char *,
-	    struct disc_org_acct *);
-/* Finish the run if nothing is left to start or to end. */
-void	disc_maybe_finish(struct disc_run *);
 /*
  * Organizations (discovery-org.c).  disc_org_start: when the credential
  * is an organization's, list its accounts and discover each (at most

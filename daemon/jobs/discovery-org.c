@@ -122,11 +122,11 @@ disc_org_identified(struct aws_result *res, void *arg)
 	} else {
 		org_note_account(o->name, a->id, rec_str(o->names, a->id),
 		    NULL);
-		a->units = disc_add_units(run, a->cred, a->member, a);
+		a->units = run->add_units(run, a->cred, a->member, a);
 		if (a->units == 0)
 			disc_org_account_end(a);
 	}
-	disc_maybe_finish(run);
+	run->maybe_finish(run);
 }
 
 static void
@@ -173,7 +173,7 @@ disc_org_listed(json_t *listed, const struct aws_error *err, void *arg)
 		disc_org_cred_error(o, "listing the organization's accounts",
 		    err);
 		disc_org_release(o);
-		disc_maybe_finish(run);
+		run->maybe_finish(run);
 		return;
 	}
 	if ((o->work = org_note_listing(o->name, listed, &cause)) == NULL) {
@@ -181,7 +181,7 @@ disc_org_listed(json_t *listed, const struct aws_error *err, void *arg)
 		    "s:s}", "credential", o->name, "error", cause));
 		free(cause);
 		disc_org_release(o);
-		disc_maybe_finish(run);
+		run->maybe_finish(run);
 		return;
 	}
 	json_array_foreach(listed, i, l)
@@ -191,7 +191,7 @@ disc_org_listed(json_t *listed, const struct aws_error *err, void *arg)
 	    "discover", o->name, json_array_size(listed),
 	    json_array_size(o->work));
 	disc_org_pump(o);
-	disc_maybe_finish(run);
+	run->maybe_finish(run);
 }
 
 int

@@ -38,6 +38,7 @@ static void	disc_region_step(struct disc_region *);
 static void	disc_region_pump(struct disc_region *);
 static void	disc_listed(struct aws_result *, void *);
 static void	disc_unit_done(struct disc_region *);
+static void	disc_maybe_finish(struct disc_run *);
 
 /*
  * ACM answers "RSA-2048", "EC-prime256v1" where its API's enum (and what
@@ -627,7 +628,7 @@ disc_unit_done(struct disc_region *r)
 	disc_maybe_finish(run);
 }
 
-void
+static void
 disc_maybe_finish(struct disc_run *run)
 {
 	if (run->units_done == run->nunits && run->starting == 0)
@@ -640,7 +641,7 @@ struct disc_ident {
 	char		*name;
 };
 
-size_t
+static size_t
 disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name,
     struct disc_org_acct *oacct)
 {
@@ -771,6 +772,8 @@ discovery_start(json_t *creds, json_t *regions, int full,
 	run->regions = regions;
 	run->cred_errors = json_array();
 	run->unreachable = json_array();
+	run->add_units = disc_add_units;
+	run->maybe_finish = disc_maybe_finish;
 	run->started_ms = now_ms();
 	run->calls_before = aws_get_stats()->calls;
 	run->whole = whole;
