@@ -3,6 +3,7 @@
  * (organizations:ListAccounts, or ListAccountsForParent for each
  * --include-ou) and kept in the credential's record.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@
 #include "rec.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/*
+ * The most accounts a listing may hold (Organizations' quota is 10 by
+ * default and raised on request; larger organizations exist, not this
+ * large): an endpoint that pages on and on is refused, not followed.
+ */
+#define ORG_MAX_ACCOUNTS	20000
 
 json_t *
 org_rec(const char *name, char **cause)
@@ -53,6 +61,7 @@ struct org_listing {
 	json_t		*parents;	/* NULL: ListAccounts */
 	size_t		 parent;
 	json_t		*accounts;
+	size_t		 pages;
 	org_list_cb	 cb;
 	void		*arg;
 };
@@ -67,6 +76,25 @@ org_listing_end(struct org_listing *l, const struct aws_error *err)
 	json_decref(l->parents);
 	json_decref(l->accounts);
 	free(l);
+}
+
+/* The listing cannot be used: an error of acmd's own, not AWS's. */
+static void __attribute__((format(printf, 2, 3)))
+org_listing_refuse(struct org_listing *l, const char *fmt, ...)
+{
+	struct aws_error	 err;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	memset(&err, 0, sizeof err);
+	err.code = "MalformedAnswer";
+	err.message = msg;
+	err.cls = AWS_ERR_CLIENT;
+	org_listing_end(l, &err);
+	free(msg);
 }
 
 static void
@@ -94,7 +122,14 @@ org_listed(struct aws_result *r, void *arg)
 	}
 	list = json_object_get(r->json, "Accounts");
 	json_array_foreach(list, i, a) {
-		if (rec_str(a, "Id") != NULL)
+		if (json_array_size(l->accounts) >= ORG_MAX_ACCOUNTS) {
+			org_listing_refuse(l, "the organization lists more "
+			    "than %d accounts", ORG_MAX_ACCOUNTS);
+			return;
+		}
+		/* An account id is 12 digits: anything else is not one. */
+		if (rec_str(a, "Id") != NULL && strlen(rec_str(a, "Id")) == 12 &&
+		    strspn(rec_str(a, "Id"), "0123456789") == 12)
 			json_array_append_new(l->accounts, json_pack(
 			    "{s:s, s:s, s:s, s:s}", "Id", rec_str(a, "Id"),
 			    "Name", rec_str(a, "Name") ? rec_str(a, "Name") :
@@ -104,6 +139,12 @@ org_listed(struct aws_result *r, void *arg)
 	}
 	next = rec_str(r->json, "NextToken");
 	if (next != NULL && *next != '\0') {
+		/* Pages of no account, on and on, are refused too. */
+		if (++l->pages > ORG_MAX_ACCOUNTS / 10) {
+			org_listing_refuse(l, "the organization's listing goes "
+			    "on for more than %d pages", ORG_MAX_ACCOUNTS / 10);
+			return;
+		}
 		org_list_next(l, next);
 		return;
 	}

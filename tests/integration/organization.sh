@@ -131,6 +131,13 @@ is "deploy --account with a plain credential: refused (exit 2)" 2 "$rc"
 like "deploy --account with a plain credential: says why" "--account goes with --credential ORG" "$err"
 ctl credential remove plain >/dev/null
 
+# A request in one account of the organization.
+ok "request public --credential org --account" ctl request public --credential org --account $DEV \
+    --region us-east-1 --domain req.org.test --validation dns --manual-dns
+is "the request is in that account" "1 0" \
+    "$(emu GET /_emu/state | jget '"%d %d" % (sum(1 for c in d["accounts"]["'$DEV'"]["regions"]["us-east-1"]["certificates"] if c["domain"] == "req.org.test"), sum(1 for c in d["accounts"]["'$MGMT'"]["regions"]["us-east-1"]["certificates"] if c["domain"] == "req.org.test"))')"
+like "request list: the certificate's ARN is in that account" "^arn:aws:acm:us-east-1:$DEV:certificate/" "$(ctl --json request list | jget '[r["arn"] for r in d if r["domain"] == "req.org.test"][0]')"
+
 # An OU filter: only the accounts directly in that OU.
 ok "credential add --include-ou" addorg inou --organization --role-name $ROLE --external-id $EXT --include-ou "$OU"
 out=$(ctl --json discover --credential inou)
