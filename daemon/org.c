@@ -214,6 +214,7 @@ struct org_op {
 	const char	*account;
 	const char	*account_name;
 	const char	*error;
+	int		 changed;	/* the error is not the last one */
 };
 
 /* Mark an account gone (once: the first time says since when). */
@@ -327,6 +328,9 @@ org_account_fn(struct store_txn *t, void *arg, char **cause)
 		return (0);
 	}
 	json_object_set_new(acct, "checked", json_integer(time(NULL)));
+	op->changed = op->error == NULL ? rec_str(acct, "error") != NULL :
+	    rec_str(acct, "error") == NULL || strcmp(rec_str(acct, "error"),
+	    op->error) != 0;
 	if (op->error != NULL)
 		json_object_set_new(acct, "error", json_string(op->error));
 	else
@@ -349,11 +353,21 @@ org_note_account(const char *name, const char *account,
 		    cause);
 		free(cause);
 	}
-	if (error == NULL)
+	if (error == NULL) {
+		if (op.changed)
+			log_info("organization %s: account %s is reachable "
+			    "again", name, account);
 		return;
+	}
 	xasprintf(&msg, "organization %s: account %s%s%s%s is unreachable: %s",
 	    name, account, account_name ? " (" : "", account_name ?
 	    account_name : "", account_name ? ")" : "", error);
+	/* The journal hears of it when it starts or its error changes. */
+	if (!op.changed) {
+		log_debug("%s", msg);
+		free(msg);
+		return;
+	}
 	snprintf(f1, sizeof f1, "ACCOUNT=%s", account);
 	snprintf(f2, sizeof f2, "CREDENTIAL=%s", name);
 	log_event(LOG_WARNING, "account-unreachable", msg, f1, f2,
