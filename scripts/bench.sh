@@ -208,7 +208,7 @@ throttled() {	# the total, then each throttled operation and region
 }
 
 bench_organization() {
-	local n=${BENCH_ORG_ACCOUNTS:-20} certs=${BENCH_ORG_CERTS:-250} i a regs t0 t1
+	local n=${BENCH_ORG_ACCOUNTS:-20} certs=${BENCH_ORG_CERTS:-250} i a regs t0 t1 c0 e0
 	report "== organization: $n accounts x $NREG regions x $certs certificates, emulator quotas on"
 	bench_emu
 	regs=$(printf '"%s",' "${REGIONS[@]}")
@@ -226,9 +226,11 @@ bench_organization() {
 	    ctl credential add org --access-key AKIDEXAMPLE000000001 \
 	    --organization --role-name bench --exclude-account 111111111111 >/dev/null
 	emu POST /_emu/stats/reset >/dev/null
+	c0=$(cpu_ms "$APID"); e0=$(cpu_ms "$EPID")
 	t0=$(ms)
 	ctl --json discover >"$D/org.json"
 	t1=$(ms)
+	report "CPU during it: acmd $(( $(cpu_ms "$APID") - c0 )) ms, the emulator $(( $(cpu_ms "$EPID") - e0 )) ms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	# One account's minimum: per region, each operation's calls over its
 	# rate after a full bucket; regions and accounts run in parallel.
 	python3 - "$D/org.json" $((t1 - t0)) "$certs" <<'PY' | tee -a "$OUT"
