@@ -236,6 +236,9 @@ bench_organization() {
 	python3 - "$D/org.json" $((t1 - t0)) "$certs" <<'PY' | tee -a "$OUT"
 import json, math, sys
 d = json.load(open(sys.argv[1])); took = int(sys.argv[2]) / 1000; n = int(sys.argv[3])
+if "regions" not in d:	# it failed: the summary comes with the error
+    print("discovery failed: %s" % d.get("error", {}).get("message"))
+    d = d.get("data") or {"regions": [], "found": 0, "errors": 0, "aws_calls": 0}
 ops = {"ListCertificates": (math.ceil(n / 1000), 1), "DescribeCertificate": (n, 10),
        "GetCertificate": (n, 10), "ListTagsForCertificate": (n, 10)}
 minimum = max([(calls - rate) / rate for calls, rate in ops.values() if calls > rate] or [1])
