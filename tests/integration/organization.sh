@@ -144,6 +144,16 @@ out=$(ctl --json discover --credential inou)
 is "--include-ou: only the OU's account discovered" "$OUACCT $OUACCT $OUACCT" "$(echo "$out" | jget '" ".join(sorted(u["account"] for u in d["regions"]))')"
 like "--include-ou: status counts only that account" "organization inou \(role $ROLE\): 1 accounts active, 0 gone, 0 excluded" "$(ctl status)"
 
+# One account of the organization by its credential name, and names
+# that are not one.
+is "discover --credential org/ACCOUNT: that account alone" "$OUACCT $OUACCT $OUACCT" \
+    "$(ctl --json discover --credential org/$OUACCT | jget '" ".join(sorted(u["account"] for u in d["regions"]))')"
+err=$(ctl discover --credential org/12 2>&1); rc=$?
+is "discover --credential org/12: fails" 1 "$rc"
+like "discover --credential org/12: says how an account is named" "an organization's account is named ORG/ACCOUNT, the account 12 digits" "$err"
+err=$(ctl discover --credential nosuch/$DEV 2>&1)
+like "discover --credential nosuch/ACCOUNT: no such organization" "no organization credential named 'nosuch'" "$err"
+
 # Role credentials that expire during a discovery: assumed again, and the
 # discovery goes on without an error.
 emu POST /_emu/faults '{"service":"acm","operation":"ListCertificates","delay_ms":2000,"count":20}' >/dev/null
