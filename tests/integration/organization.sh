@@ -131,6 +131,13 @@ is "deploy --account with a plain credential: refused (exit 2)" 2 "$rc"
 like "deploy --account with a plain credential: says why" "--account goes with --credential ORG" "$err"
 ctl credential remove plain >/dev/null
 
+# Expiry notifications for a certificate in one account of the organization.
+EARN=$(emu GET /_emu/state | jget "[c['arn'] for c in d['accounts']['$LATER']['regions']['us-east-1']['certificates'] if c['domain'] != 'web.org.test'][0]")
+emu POST /_emu/expire "{\"arn\":\"$EARN\",\"days\":5}" >/dev/null
+ctl discover --credential org >/dev/null
+poll 10 grep -q "CERT_ARN=$EARN" "$DLOG"
+like "the expiry job after discovery: the journal's event names the account" "ACMD_EVENT=cert-expiring .*CERT_ARN=$EARN REGION=us-east-1 ACCOUNT=$LATER" "$(cat "$DLOG")"
+
 # A request in one account of the organization.
 ok "request public --credential org --account" ctl request public --credential org --account $DEV \
     --region us-east-1 --domain req.org.test --validation dns --manual-dns
