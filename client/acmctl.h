@@ -94,5 +94,9 @@ void	render_ca_list(const msgpack_object *, FILE *);
 void	render_credential(const msgpack_object *, FILE *);
 void	render_request(const msgpack_object *, FILE *);
 void	render_check(const msgpack_object *, FILE *);
+/* render-org.c */
+void	render_discover_org(const msgpack_object *, FILE *);
+void	render_status_org(const msgpack_object *, FILE *);
+void	render_credential_test(const msgpack_object *, FILE *);
 
 #endif

@@ -18,6 +18,14 @@ static const struct ctl_opt credential_add_opts[] = {
 	{ "env", OPT_FLAG, NULL, "use the keys in acmd's environment" },
 	{ "role-arn", OPT_STR, PROTO_A_ROLE_ARN, "assume this role (another account)" },
 	{ "external-id", OPT_STR, PROTO_A_EXTERNAL_ID, "external id for the role" },
+	{ "organization", OPT_FLAG, NULL, "every account of the organization "
+	  "these keys manage (with --role-name)" },
+	{ "role-name", OPT_STR, PROTO_A_ROLE_NAME, "with --organization: the "
+	  "role assumed in each account" },
+	{ "exclude-account", OPT_LIST, PROTO_A_EXCLUDE_ACCOUNT, "with "
+	  "--organization: leave this account out (repeatable)" },
+	{ "include-ou", OPT_LIST, PROTO_A_INCLUDE_OU, "with --organization: "
+	  "only the accounts directly in this root or OU (repeatable)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -57,6 +65,7 @@ static const struct ctl_opt acm_list_opts[] = {
 	{ "domain", OPT_STR, NULL, "domain or SAN matching this glob" },
 	{ "expiring", OPT_UINT, NULL, "expiring within DAYS (or expired)" },
 	{ "all", OPT_FLAG, NULL, "include certificates gone from AWS" },
+	{ "account", OPT_LIST, NULL, "in this AWS account (repeatable)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -67,6 +76,8 @@ static const struct ctl_opt all_opt[] = {
 
 static const struct ctl_opt deploy_opts[] = {
 	{ "credential", OPT_STR, NULL, "AWS credential to deploy with" },
+	{ "account", OPT_STR, NULL, "with an organization's credential: "
+	  "into this account" },
 	{ "region", OPT_LIST, NULL, "into this region (repeatable)" },
 	{ "all-regions", OPT_FLAG, PROTO_A_ALL_REGIONS, "into every ACM region" },
 	{ "replace", OPT_FLAG, NULL, "re-import onto the ARN acmd deployed to "
@@ -92,6 +103,8 @@ static const struct ctl_opt region_opts[] = {
 
 static const struct ctl_opt request_public_opts[] = {
 	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
+	{ "account", OPT_STR, NULL, "with an organization's credential: "
+	  "in this account" },
 	{ "region", OPT_STR, NULL, "ACM region" },
 	{ "domain", OPT_STR, NULL, "the certificate's first name, its Common "
 	  "Name (64 characters at most; longer names go in --san)" },
@@ -117,6 +130,8 @@ static const struct ctl_opt request_public_opts[] = {
 
 static const struct ctl_opt request_private_opts[] = {
 	{ "credential", OPT_STR, NULL, "AWS credential to request with" },
+	{ "account", OPT_STR, NULL, "with an organization's credential: "
+	  "in this account" },
 	{ "region", OPT_STR, NULL, "ACM region" },
 	{ "ca", OPT_STR, NULL, "ARN of the ACM Private CA" },
 	{ "domain", OPT_STR, NULL, "the certificate's first name, its Common "
@@ -191,7 +206,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .render = render_generic },
 	{ .name = "status", .cmd = PROTO_CMD_STATUS, .args = "",
 	  .help = "daemon version, uptime, store, counts and jobs",
-	  .opts = no_opts, .render = render_status },
+	  .opts = no_opts, .render = render_status_org },
 	{ .name = "audit", .cmd = PROTO_CMD_AUDIT, .args = "",
 	  .help = "the audit log of state-changing commands (admin only)",
 	  .opts = audit_opts, .render = render_audit },
@@ -206,8 +221,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .args = "NAME", .help = "forget a stored credential",
 	  .opts = no_opts, .render = render_generic },
 	{ .name = "credential test", .cmd = PROTO_CMD_CREDENTIAL_TEST, .args = "NAME",
-	  .help = "ask STS who the credential is (account and ARN)",
-	  .opts = no_opts, .render = render_generic },
+	  .help = "ask STS who the credential is (account and ARN); for an "
+	  "organization's, its accounts and which roles could be assumed",
+	  .opts = no_opts, .render = render_credential_test },
 	{ .name = "cert add", .cmd = PROTO_CMD_CERT_ADD, .args = "NAME",
 	  .help = "add a certificate with its key to the repository",
 	  .opts = cert_add_opts, .render = render_generic,
@@ -231,7 +247,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	  .opts = no_opts, .render = render_generic },
 	{ .name = "discover", .cmd = PROTO_CMD_DISCOVER, .args = "",
 	  .help = "find every certificate in ACM and IAM now",
-	  .opts = discover_opts, .render = render_discover },
+	  .opts = discover_opts, .render = render_discover_org },
 	{ .name = "acm list", .cmd = PROTO_CMD_ACM_LIST, .args = "",
 	  .help = "the AWS tab: every certificate discovery found",
 	  .opts = acm_list_opts, .render = render_acm_list },

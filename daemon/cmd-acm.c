@@ -69,6 +69,7 @@ inv_filter_free(struct inv_filter *f)
 {
 	mp_strv_free(f->creds);
 	mp_strv_free(f->regions);
+	mp_strv_free(f->accounts);
 	free(f->type);
 	free(f->status);
 	free(f->domain);
@@ -77,16 +78,25 @@ inv_filter_free(struct inv_filter *f)
 static int
 inv_filter_args(struct cmd_ctx *ctx, struct inv_filter *f)
 {
-	size_t	 n;
+	size_t	 n, i;
 
 	memset(f, 0, sizeof *f);
 	if (cmd_arg_strv(ctx, PROTO_A_CREDENTIAL, 0, &f->creds, &n) != 0 ||
 	    cmd_arg_strv(ctx, PROTO_A_REGION, 0, &f->regions, &n) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_ACCOUNT, 0, &f->accounts, &n) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_TYPE, 0, &f->type) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_STATUS, 0, &f->status) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_DOMAIN, 0, &f->domain) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_ALL, &f->all) != 0)
 		return (-1);
+	for (i = 0; f->accounts != NULL && f->accounts[i] != NULL; i++) {
+		if (strlen(f->accounts[i]) != 12 || strspn(f->accounts[i],
+		    "0123456789") != 12) {
+			cmd_reply_arg_error(ctx, PROTO_A_ACCOUNT, "'%s' is not an "
+			    "AWS account id (12 digits)", f->accounts[i]);
+			return (-1);
+		}
+	}
 	if (mp_map_get(ctx->args, PROTO_A_EXPIRING) != NULL) {
 		if (cmd_arg_uint(ctx, PROTO_A_EXPIRING, &f->expiring) != 0)
 			return (-1);
@@ -119,7 +129,8 @@ cmd_acm_list_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_acm_list_entry = {
 	.name = PROTO_CMD_ACM_LIST,
 	.usage = "acm list [--credential C] [--region R] [--type T] "
-	    "[--status S] [--domain GLOB] [--expiring DAYS] [--all]",
+	    "[--status S] [--domain GLOB] [--expiring DAYS] [--all] "
+	    "[--account ID]...",
 	.flags = CMD_READONLY,
 	.exec = cmd_acm_list_exec,
 };

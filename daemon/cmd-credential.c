@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "creds.h"
 #include "log.h"
+#include "mp.h"
+#include "org.h"
 #include "rec.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -33,7 +35,85 @@ match(const char *re, const char *s)
 struct cred_in {
 	char	*name, *ak, *secret, *token, *profile, *role, *ext;
 	int	 env;
+	int	 org;
+	char	*role_name;
+	char	**exclude, **ous;
+	size_t	 nexclude, nous;
 };
+
+/*
+ * --organization and its options: a role name (IAM's characters, as
+ * CreateRole takes them), account ids of 12 digits, roots and OUs in
+ * Organizations' own patterns.
+ */
+static int
+cred_in_check_org(struct cmd_ctx *ctx, const struct cred_in *in)
+{
+	size_t	 i;
+
+	if (!in->org) {
+		if (in->role_name != NULL || in->nexclude > 0 || in->nous > 0) {
+			cmd_reply_arg_error(ctx, in->role_name != NULL ?
+			    PROTO_A_ROLE_NAME : in->nexclude > 0 ?
+			    PROTO_A_EXCLUDE_ACCOUNT : PROTO_A_INCLUDE_OU,
+			    "--role-name, --exclude-account and --include-ou "
+			    "go with --organization");
+			return (-1);
+		}
+		return (0);
+	}
+	if (in->role != NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_ROLE_ARN, "--organization "
+		    "takes --role-name (the role assumed in each account), "
+		    "not --role-arn");
+		return (-1);
+	}
+	if (in->role_name == NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_ROLE_NAME, "--organization "
+		    "needs --role-name R: the role acmd assumes in each account "
+		    "(arn:aws:iam::ACCOUNT:role/R)");
+		return (-1);
+	}
+	if (!match("^[A-Za-z0-9_+=,.@-]{1,64}$", in->role_name)) {
+		cmd_reply_arg_error(ctx, PROTO_A_ROLE_NAME, "role name '%s': "
+		    "1 to 64 letters, digits or _+=,.@- (a name, not an ARN)",
+		    in->role_name);
+		return (-1);
+	}
+	for (i = 0; i < in->nexclude; i++) {
+		if (!match("^[0-9]{12}$", in->exclude[i])) {
+			cmd_reply_arg_error(ctx, PROTO_A_EXCLUDE_ACCOUNT,
+			    "'%s' is not an AWS account id (12 digits)",
+			    in->exclude[i]);
+			return (-1);
+		}
+	}
+	for (i = 0; i < in->nous; i++) {
+		if (!match("^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
+		    in->ous[i])) {
+			cmd_reply_arg_error(ctx, PROTO_A_INCLUDE_OU, "'%s' is not "
+			    "an organization root (r-...) or OU id (ou-...-...)",
+			    in->ous[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static json_t *
+strv_json(char **v, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && strcmp(v[i], v[j]) != 0; j++)
+			;
+		if (j == i)
+			json_array_append_new(a, json_string(v[i]));
+	}
+	return (a);
+}
 
 /*
  * An access key and its secret: any of 1 to 128 printable characters
@@ -96,9 +176,11 @@ cred_in_check(struct cmd_ctx *ctx, const struct cred_in *in)
 		    "role ARN (arn:aws:iam::123456789012:role/NAME)", in->role);
 		return (-1);
 	}
-	if (in->ext != NULL && in->role == NULL) {
+	if (cred_in_check_org(ctx, in) != 0)
+		return (-1);
+	if (in->ext != NULL && in->role == NULL && !in->org) {
 		cmd_reply_arg_error(ctx, PROTO_A_EXTERNAL_ID, "--external-id goes "
-		    "with --role-arn");
+		    "with --role-arn or --organization");
 		return (-1);
 	}
 	if (in->profile != NULL && !creds_valid_name(in->profile)) {
@@ -125,6 +207,11 @@ cmd_credential_add_exec(struct cmd_ctx *ctx)
 	    cmd_arg_str(ctx, PROTO_A_ROLE_ARN, 0, &in.role) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_EXTERNAL_ID, 0, &in.ext) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_ENV, &in.env) != 0 ||
+	    cmd_arg_bool(ctx, PROTO_A_ORGANIZATION, &in.org) != 0 ||
+	    cmd_arg_str(ctx, PROTO_A_ROLE_NAME, 0, &in.role_name) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_EXCLUDE_ACCOUNT, 0, &in.exclude,
+	    &in.nexclude) != 0 ||
+	    cmd_arg_strv(ctx, PROTO_A_INCLUDE_OU, 0, &in.ous, &in.nous) != 0 ||
 	    cred_in_check(ctx, &in) != 0)
 		goto out;
 	rec = json_object();
@@ -139,6 +226,14 @@ cmd_credential_add_exec(struct cmd_ctx *ctx)
 		json_object_set_new(rec, "role_arn", json_string(in.role));
 	if (in.ext != NULL)
 		json_object_set_new(rec, "external_id", json_string(in.ext));
+	if (in.org) {
+		json_object_set_new(rec, "organization", json_true());
+		json_object_set_new(rec, "role_name", json_string(in.role_name));
+		json_object_set_new(rec, "exclude_accounts",
+		    strv_json(in.exclude, in.nexclude));
+		json_object_set_new(rec, "include_ous", strv_json(in.ous,
+		    in.nous));
+	}
 	json_object_set_new(rec, "created", json_integer(time(NULL)));
 	if (creds_add(rec, in.secret, in.token, &code, &cause) != 0) {
 		cmd_reply_error(ctx, code, "%s", cause);
@@ -147,7 +242,8 @@ cmd_credential_add_exec(struct cmd_ctx *ctx)
 	}
 	log_info("credential %s added (%s%s%s)", in.name, in.ak ? "keys " :
 	    in.profile ? "profile " : "environment", in.ak ? in.ak :
-	    in.profile ? in.profile : "", in.role ? ", assumes a role" : "");
+	    in.profile ? in.profile : "", in.role ? ", assumes a role" :
+	    in.org ? ", an organization's" : "");
 	cmd_reply_json(ctx, rec);
 	rec = NULL;
 out:
@@ -161,12 +257,16 @@ out:
 	free(in.profile);
 	free(in.role);
 	free(in.ext);
+	free(in.role_name);
+	mp_strv_free(in.exclude);
+	mp_strv_free(in.ous);
 }
 
 const struct cmd_entry cmd_credential_add_entry = {
 	.name = PROTO_CMD_CREDENTIAL_ADD,
 	.usage = "credential add NAME (--access-key ID | --profile P | --env) "
-	    "[--role-arn ARN [--external-id ID]]",
+	    "[--role-arn ARN [--external-id ID] | --organization --role-name R "
+	    "[--external-id ID] [--exclude-account ID]... [--include-ou OU]...]",
 	.exec = cmd_credential_add_exec,
 };
 
@@ -223,9 +323,17 @@ cmd_credential_test_exec(struct cmd_ctx *ctx)
 {
 	char	*name = NULL;
 
+	json_t	*org;
+	char	*cause = NULL;
+
 	if (cmd_arg_str(ctx, PROTO_A_NAME, 1, &name) != 0)
 		return;
-	creds_test(name, cmd_op(ctx));
+	if ((org = org_rec(name, &cause)) != NULL)
+		org_test(name, cmd_op(ctx));
+	else
+		creds_test(name, cmd_op(ctx));
+	json_decref(org);
+	free(cause);
 	free(name);
 }
 
@@ -235,3 +343,56 @@ const struct cmd_entry cmd_credential_test_entry = {
 	.flags = CMD_NOAUDIT,	/* calls AWS with the stored keys */
 	.exec = cmd_credential_test_exec,
 };
+
+/*
+ * --account ID with an organization's --credential ORG: *credential
+ * becomes that account's ("ORG/ID"), an account the organization has
+ * (active, as last listed).  0, or -1 after replying why not.
+ */
+int
+cmd_arg_org_account(struct cmd_ctx *ctx, char **credential)
+{
+	json_t	*org = NULL;
+	char	*account = NULL, *state = NULL, *cause = NULL;
+	int	 ret = -1;
+
+	if (cmd_arg_str(ctx, PROTO_A_ACCOUNT, 0, &account) != 0)
+		return (-1);
+	if (account == NULL)
+		return (0);
+	if (!match("^[0-9]{12}$", account)) {
+		cmd_reply_arg_error(ctx, PROTO_A_ACCOUNT, "'%s' is not an AWS "
+		    "account id (12 digits)", account);
+		goto out;
+	}
+	if (*credential == NULL || (org = org_rec(*credential,
+	    &cause)) == NULL) {
+		cmd_reply_arg_error(ctx, PROTO_A_ACCOUNT, "--account goes with "
+		    "--credential ORG, an organization's credential%s%s%s",
+		    *credential ? " ('" : "", *credential ? *credential : "",
+		    *credential ? "' is not one)" : "");
+		goto out;
+	}
+	state = org_account_state(*credential, account);
+	if (state == NULL || strcmp(state, "active") != 0) {
+		cmd_reply_arg_error(ctx, PROTO_A_ACCOUNT, "account %s is %s "
+		    "organization %s (acmctl credential test %s)", account,
+		    state == NULL ? "not (yet) known in" : strcmp(state,
+		    "gone") == 0 ? "gone from" : "excluded from", *credential,
+		    *credential);
+		goto out;
+	}
+	{
+		char *member = org_member(*credential, account);
+
+		free(*credential);
+		*credential = member;
+	}
+	ret = 0;
+out:
+	json_decref(org);
+	free(cause);
+	free(state);
+	free(account);
+	return (ret);
+}

@@ -59,7 +59,8 @@ cmd_deploy_exec(struct cmd_ctx *ctx)
 	    cmd_arg_bool(ctx, PROTO_A_ALL_REGIONS, &s->all_regions) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_REPLACE, &s->replace) != 0 ||
 	    cmd_arg_bool(ctx, PROTO_A_AUTO_REDEPLOY, &s->auto_redeploy) != 0 ||
-	    cmd_arg_tags(ctx, PROTO_A_TAG, &s->tags) != 0)
+	    cmd_arg_tags(ctx, PROTO_A_TAG, &s->tags) != 0 ||
+	    cmd_arg_org_account(ctx, &s->credential) != 0)
 		goto fail;
 	for (i = 0; i < n; i++)
 		json_array_append_new(s->regions, json_string(regions[i]));
@@ -98,7 +99,8 @@ fail:
 
 const struct cmd_entry cmd_deploy_entry = {
 	.name = PROTO_CMD_DEPLOY,
-	.usage = "deploy NAME (--credential C (--region R... | --all-regions) "
+	.usage = "deploy NAME (--credential C [--account ID] (--region R... | "
+	    "--all-regions) "
 	    "[--replace] [--tag K=V]... | --target T...) [--auto-redeploy]",
 	.exec = cmd_deploy_exec,
 };

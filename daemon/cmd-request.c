@@ -47,6 +47,7 @@ req_common_args(struct cmd_ctx *ctx, struct request_spec *s)
 	int	 ret = -1;
 
 	if (cmd_arg_str(ctx, PROTO_A_CREDENTIAL, 1, &s->credential) != 0 ||
+	    cmd_arg_org_account(ctx, &s->credential) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_REGION, 1, &s->region) != 0 ||
 	    cmd_arg_str(ctx, PROTO_A_DOMAIN, 1, &s->domain) != 0 ||
 	    cmd_arg_strv(ctx, PROTO_A_SAN, 0, &sanv, &nsans) != 0 ||
@@ -177,8 +178,8 @@ cmd_request_public_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_request_public_entry = {
 	.name = PROTO_CMD_REQUEST_PUBLIC,
-	.usage = "request public --credential C --region R --domain D "
-	    "[--san S]... --validation dns|email [--key-algorithm A] "
+	.usage = "request public --credential C [--account ID] --region R "
+	    "--domain D [--san S]... --validation dns|email [--key-algorithm A] "
 	    "[--hosted-zone ID | --auto-zone | --manual-dns] [--tag K=V]... "
 	    "[--name NAME] [--exportable [--with-key] [--auto-export]]",
 	.exec = cmd_request_public_exec,
@@ -192,8 +193,8 @@ cmd_request_private_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_request_private_entry = {
 	.name = PROTO_CMD_REQUEST_PRIVATE,
-	.usage = "request private --credential C --region R --ca ARN "
-	    "--domain D [--san S]... [--with-key] [--auto-export] "
+	.usage = "request private --credential C [--account ID] --region R "
+	    "--ca ARN --domain D [--san S]... [--with-key] [--auto-export] "
 	    "[--name NAME]",
 	.exec = cmd_request_private_exec,
 };

@@ -16,6 +16,7 @@
 #include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
+#include "org.h"
 #include "pending.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -65,7 +66,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 {
 	struct mp_buf	*b;
 	uint64_t	 used = 0, mapsize = 0;
-	json_t		*counts, *disc, *pending;
+	json_t		*counts, *disc, *pending, *orgs;
 	char		*cause = NULL;
 
 	if (store_usage(acmd.store, &used, &mapsize, &cause) != 0 ||
@@ -81,7 +82,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		return;
 	}
 	b = mp_buf_new();
-	mp_map(b, 12);
+	mp_map(b, 13);
 	mp_kstr(b, "version", PACKAGE_VERSION);
 	mp_kuint(b, "protocol", PROTO_VERSION);
 	mp_kint(b, "pid", (int64_t)getpid());
@@ -109,6 +110,15 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	disc = discovery_state();
 	mp_pack_json(b, disc);
 	json_decref(disc);
+	/* Organizations: their accounts, and those whose role failed. */
+	mp_str(b, "organizations");
+	if ((orgs = org_status(&cause)) == NULL) {
+		log_warnx("status: %s", cause);
+		free(cause);
+		orgs = json_array();
+	}
+	mp_pack_json(b, orgs);
+	json_decref(orgs);
 	cmd_reply_ok(ctx, b);
 	mp_buf_free(b);
 }

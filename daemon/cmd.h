@@ -135,6 +135,9 @@ void	cmd_reply_json_secret(struct cmd_ctx *, json_t *);
 /* As cmd_arg_str, the copy in the secure heap: free with xfree_secret. */
 int	cmd_arg_secret(struct cmd_ctx *, const char *, int, char **);
 int	cmd_arg_strv(struct cmd_ctx *, const char *, int, char ***, size_t *);
+/* --account ID with an organization's credential (cmd-credential.c):
+ * *credential becomes the account's; -1 after replying why not. */
+int	cmd_arg_org_account(struct cmd_ctx *, char **);
 int	cmd_arg_bool(struct cmd_ctx *, const char *, int *);
 int	cmd_arg_uint(struct cmd_ctx *, const char *, uint64_t *);
 /*

@@ -131,6 +131,11 @@ const struct conf_entry conf_table[] = {
 	  .def = "24h", .min = 0, .max = 30LL * 86400,
 	  .help = "how often a discovery describes every certificate and "
 	  "reads its tags and InUseBy (0: every run is full)" },
+	{ .section = "jobs", .key = "parallel_accounts", .type = CONF_UINT,
+	  .offset = OFF(parallel_accounts), .def = "32", .min = 1,
+	  .max = 1000,
+	  .help = "accounts of an organization discovered at once (each "
+	  "with its regions in parallel, at its own rate limits)" },
 	{ .section = "jobs", .key = "mismatch_interval", .type = CONF_DURATION,
 	  .offset = OFF(mismatch_interval), .def = "1h", .min = 0,
 	  .max = 30LL * 86400,

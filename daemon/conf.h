@@ -103,6 +103,7 @@ struct config {
 	/* [jobs] */
 	uint64_t	 discovery_interval;
 	uint64_t	 full_discovery_interval;
+	uint64_t	 parallel_accounts;
 	uint64_t	 mismatch_interval;
 	uint64_t	 expiry_interval;
 	uint64_t	 backup_interval;

@@ -46,7 +46,10 @@ creds_forget(const char *name)
 	struct creds_cache	**pp, *c;
 
 	for (pp = &cache; (c = *pp) != NULL; ) {
-		if (name == NULL || strcmp(c->name, name) == 0) {
+		/* An organization's name goes with its accounts' (ORG/ID). */
+		if (name == NULL || strcmp(c->name, name) == 0 ||
+		    (strncmp(c->name, name, strlen(name)) == 0 &&
+		    c->name[strlen(name)] == '/')) {
 			*pp = c->next;
 			aws_cred_unref(c->cred);
 			free(c->name);
@@ -204,6 +207,53 @@ creds_build(const char *name, const json_t *rec, char **cause)
 	return (c);
 }
 
+/*
+ * The credential of one account of an organization, "ORG/ACCOUNT": the
+ * organization's role assumed in that account with its keys.
+ */
+static struct aws_cred *
+creds_member(const char *name, char **cause)
+{
+	const char	*slash = strchr(name, '/'), *acct = slash + 1, *role;
+	struct aws_cred	*base, *c;
+	json_t		*rec;
+	char		*org, *arn;
+	size_t		 i;
+
+	for (i = 0; acct[i] != '\0'; i++) {
+		if (!isdigit((unsigned char)acct[i]))
+			break;
+	}
+	if (i != 12 || acct[i] != '\0') {
+		xasprintf(cause, "credential '%s': an organization's account "
+		    "is named ORG/ACCOUNT, the account 12 digits", name);
+		return (NULL);
+	}
+	org = xstrndup(name, slash - name);
+	rec = rec_read(DB_CREDENTIALS, org, cause);
+	if (rec == NULL || !rec_bool(rec, "organization") ||
+	    (role = rec_str(rec, "role_name")) == NULL) {
+		if (*cause == NULL)
+			xasprintf(cause, "no organization credential named "
+			    "'%s' (acmctl credential list)", org);
+		json_decref(rec);
+		free(org);
+		return (NULL);
+	}
+	if ((base = creds_get(org, cause)) == NULL) {
+		json_decref(rec);
+		free(org);
+		return (NULL);
+	}
+	xasprintf(&arn, "arn:aws:iam::%s:role/%s", acct, role);
+	c = aws_cred_assume(name, base, arn, rec_str(rec, "external_id"));
+	aws_cred_unref(base);
+	free(arn);
+	free(org);
+	json_decref(rec);
+	return (c);
+}
+
 int
 creds_seal_secret(json_t *rec, const char *name, const char *field,
     const char *secret, char **cause)
@@ -227,10 +277,15 @@ creds_get(const char *name, char **cause)
 			return (e->cred);
 		}
 	}
-	rec = rec_read(DB_CREDENTIALS, name, cause);
-	if (rec == NULL && *cause != NULL)
+	if (strchr(name, '/') != NULL)
+		rec = NULL;
+	else if ((rec = rec_read(DB_CREDENTIALS, name, cause)) == NULL &&
+	    *cause != NULL)
 		return (NULL);
-	if (rec == NULL) {
+	if (rec == NULL && strchr(name, '/') != NULL) {
+		if ((c = creds_member(name, cause)) == NULL)
+			return (NULL);
+	} else if (rec == NULL) {
 		if (strcmp(name, "default") != 0) {
 			xasprintf(cause, "no credential named '%s' (acmctl "
 			    "credential list)", name);
@@ -432,6 +487,12 @@ creds_list_cb(const char *key, json_t *rec, void *arg)
 	    json_string(rec_str(rec, "account")) : json_null());
 	json_object_set_new(row, "identity", rec_str(rec, "identity") ?
 	    json_string(rec_str(rec, "identity")) : json_null());
+	json_object_set_new(row, "organization", rec_bool(rec, "organization") ?
+	    json_pack("{s:s?, s:O?, s:O?, s:I}", "role_name", rec_str(rec,
+	    "role_name"), "exclude_accounts", json_object_get(rec,
+	    "exclude_accounts"), "include_ous", json_object_get(rec,
+	    "include_ous"), "accounts", (json_int_t)json_object_size(
+	    json_object_get(rec, "accounts"))) : json_null());
 	json_array_append_new(rows, row);
 	return (0);
 }

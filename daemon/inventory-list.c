@@ -585,12 +585,34 @@ inv_warm(void)
 	event_base_once(acmd.base, -1, EV_TIMEOUT, acm_warm_cb, NULL, &tv);
 }
 
+/*
+ * The credential filter: a name, or an organization's name for its
+ * accounts' records ("ORG/ACCOUNT").
+ */
+static int
+cred_in_set(char **v, size_t n, const char *cred)
+{
+	const char	*slash;
+	char		*org;
+	int		 in;
+
+	if (in_set(v, n, cred))
+		return (1);
+	if (cred == NULL || (slash = strchr(cred, '/')) == NULL)
+		return (0);
+	org = xstrndup(cred, slash - cred);
+	in = in_set(v, n, org);
+	free(org);
+	return (in);
+}
+
 static int
 acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
 {
 	if (!f->all && c->gone)
 		return (0);
-	if (!in_set(f->creds, f->ncreds, c->credential) ||
+	if (!cred_in_set(f->creds, f->ncreds, c->credential) ||
+	    !in_set(f->accounts, f->naccounts, c->account) ||
 	    !in_set(f->regions, f->nregions, c->region) ||
 	    !type_matches(f->type, c->type) ||
 	    (f->status != NULL && (c->status == NULL ||
@@ -707,7 +729,9 @@ inv_list(struct inv_filter *f, struct cmd_parts *p, struct inv_answer **out,
 	now = time(NULL);
 	f->ncreds = set_sort(f->creds);
 	f->nregions = set_sort(f->regions);
+	f->naccounts = set_sort(f->accounts);
 	reusable = f->creds == NULL && f->regions == NULL && f->type == NULL &&
+	    f->accounts == NULL &&
 	    f->status == NULL && f->domain == NULL && !f->has_expiring;
 	if ((a = acm_spare) != NULL)
 		acm_spare = NULL;

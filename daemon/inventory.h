@@ -87,8 +87,10 @@ json_t	*inv_iam_rows(int, char **);
 struct inv_filter {
 	char		**creds;	/* NULL: any; sorted by inv_list */
 	char		**regions;
+	char		**accounts;	/* NULL: any */
 	size_t		 ncreds;	/* set by inv_list */
 	size_t		 nregions;
+	size_t		 naccounts;
 	char		*type;		/* "amazon-issued", "Private", ... */
 	char		*status;
 	char		*domain;	/* a glob on the domain and SANs */

@@ -136,6 +136,7 @@ static const struct {
 	{ "deploy-missing",	"a5d512aa13c342f083589feb75e7f179" },
 	{ "notify-test",	"207aea81a8644e24972565964c3e157d" },
 	{ "target-reload",	"98418018bb894baabfdcb1f2ceeeba91" },
+	{ "account-unreachable", "3f0c2b1e9d7a4c58a6e1b4d2c7f90e13" },
 };
 
 /* The MESSAGE_ID= field for an "ACMD_EVENT=kind" field, or NULL. */

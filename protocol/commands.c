@@ -23,6 +23,8 @@
 #define ITEMS_SANS	100		/* ACM's most names on a certificate */
 #define ITEMS_TAGS	50		/* ACM's most tags on a certificate */
 #define ITEMS_TARGETS	64		/* CONF_MAX_TARGETS */
+#define ITEMS_ACCOUNTS	1000		/* an organization's accounts */
+#define ITEMS_OUS	100
 
 #define ARG(k, t, f, len, items) { .key = (k), .type = (t), .flags = (f), \
 	.max_len = (len), .max_items = (items) }
@@ -48,6 +50,10 @@ static const struct proto_arg credential_add_args[] = {
 	STR(PROTO_A_ROLE_ARN, 0, LEN_ARN),
 	STR(PROTO_A_EXTERNAL_ID, 0, 1224),	/* STS's limit */
 	BOOL(PROTO_A_ENV),
+	BOOL(PROTO_A_ORGANIZATION),
+	STR(PROTO_A_ROLE_NAME, 0, LEN_SHORT),
+	STRV(PROTO_A_EXCLUDE_ACCOUNT, 0, LEN_SHORT, ITEMS_ACCOUNTS),
+	STRV(PROTO_A_INCLUDE_OU, 0, LEN_SHORT, ITEMS_OUS),
 	END
 };
 
@@ -90,6 +96,7 @@ static const struct proto_arg acm_list_args[] = {
 	STR(PROTO_A_DOMAIN, 0, LEN_DOMAIN),
 	UINT(PROTO_A_EXPIRING),
 	BOOL(PROTO_A_ALL),
+	STRV(PROTO_A_ACCOUNT, 0, LEN_SHORT, ITEMS_ACCOUNTS),
 	END
 };
 
@@ -108,6 +115,7 @@ static const struct proto_arg delete_args[] = {
 static const struct proto_arg deploy_args[] = {
 	STR(PROTO_A_NAME, REQ, LEN_NAME),
 	STR(PROTO_A_CREDENTIAL, PROTO_ARG_NONEMPTY, LEN_NAME),
+	STR(PROTO_A_ACCOUNT, PROTO_ARG_NONEMPTY, LEN_SHORT),
 	STRV(PROTO_A_REGION, 0, LEN_REGION, ITEMS_REGIONS),
 	STRV(PROTO_A_TARGET, 0, LEN_NAME, ITEMS_TARGETS),
 	BOOL(PROTO_A_ALL_REGIONS),
@@ -129,6 +137,7 @@ static const struct proto_arg deploy_check_args[] = {
 
 #define REQUEST_COMMON \
 	STR(PROTO_A_CREDENTIAL, REQ, LEN_NAME), \
+	STR(PROTO_A_ACCOUNT, PROTO_ARG_NONEMPTY, LEN_SHORT), \
 	STR(PROTO_A_REGION, REQ, LEN_REGION), \
 	STR(PROTO_A_DOMAIN, REQ, LEN_DOMAIN), \
 	STRV(PROTO_A_SAN, 0, LEN_DOMAIN, ITEMS_SANS), \

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION		3
+#define PROTO_VERSION		4
 #define PROTO_MAX_FRAME		(16U * 1024 * 1024)
 #define PROTO_HDR_LEN		4
 #define PROTO_MAX_ITEMS		(1U << 20)	/* objects in one frame */
@@ -139,6 +139,7 @@ const char	*proto_error_text(enum proto_error);
 
 /* Argument keys (the members of a request's args). */
 #define PROTO_A_ACCESS_KEY	"access_key"
+#define PROTO_A_ACCOUNT		"account"
 #define PROTO_A_ALL		"all"
 #define PROTO_A_ALL_REGIONS	"all_regions"
 #define PROTO_A_ARN		"arn"
@@ -151,12 +152,14 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_CREDENTIAL	"credential"
 #define PROTO_A_DOMAIN		"domain"
 #define PROTO_A_ENV		"env"
+#define PROTO_A_EXCLUDE_ACCOUNT	"exclude_account"
 #define PROTO_A_EXPIRING	"expiring"
 #define PROTO_A_EXPORTABLE	"exportable"
 #define PROTO_A_EXTERNAL_ID	"external_id"
 #define PROTO_A_HOSTED_ZONE	"hosted_zone"
 #define PROTO_A_FULL		"full"
 #define PROTO_A_ID		"id"
+#define PROTO_A_INCLUDE_OU	"include_ou"
 #define PROTO_A_KEY_ALGORITHM	"key_algorithm"
 #define PROTO_A_KEY_PEM		"key_pem"
 #define PROTO_A_LIMIT		"limit"
@@ -164,12 +167,14 @@ const char	*proto_error_text(enum proto_error);
 #define PROTO_A_NAME		"name"
 #define PROTO_A_NO_WAIT		"no_wait"
 #define PROTO_A_OFF		"off"
+#define PROTO_A_ORGANIZATION	"organization"
 #define PROTO_A_PASSPHRASE	"passphrase"
 #define PROTO_A_PROFILE		"profile"
 #define PROTO_A_REASON		"reason"
 #define PROTO_A_REGION		"region"
 #define PROTO_A_REPLACE		"replace"
 #define PROTO_A_ROLE_ARN	"role_arn"
+#define PROTO_A_ROLE_NAME	"role_name"
 #define PROTO_A_SAN		"san"
 #define PROTO_A_SECRET		"secret"
 #define PROTO_A_SESSION_TOKEN	"session_token"

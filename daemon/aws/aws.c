@@ -72,6 +72,8 @@ struct aws_call {
 	struct http_transfer		*xfer;
 	int				 waiting;	/* on cred->waiting */
 	int				 waited;
+	unsigned			 generation;	/* of the keys sent */
+	int				 reassumed;	/* after ExpiredToken */
 	struct metrics_aws		*metrics;
 	uint64_t			 queued;	/* for a slot, since */
 	TAILQ_ENTRY(aws_call)		 wentry;
@@ -296,6 +298,7 @@ aws_cred_refreshed(struct aws_result *r, void *arg)
 			c->expires = parse_iso8601(exp);
 			if (c->expires == 0)
 				c->expires = time(NULL) + 900;
+			c->generation++;
 			log_info("aws: credential %s: assumed %s until %s",
 			    c->name, c->role_arn, exp ? exp : "?");
 		}
@@ -559,6 +562,29 @@ aws_retryable(const struct aws_error *e)
 	return (e->cls == AWS_ERR_TRANSIENT || e->cls == AWS_ERR_THROTTLE);
 }
 
+/*
+ * An assumed role's keys expired before the time STS gave (revoked, or
+ * the clocks disagree): assume the role again (once per call, and once
+ * for all the calls those keys were sent with) and send the call again.
+ */
+static int
+aws_reassume(struct aws_call *call, const struct aws_error *e)
+{
+	struct aws_cred	*c = call->cred;
+
+	if (c->role_arn == NULL || call->reassumed || e->code == NULL ||
+	    (strcmp(e->code, "ExpiredToken") != 0 &&
+	    strcmp(e->code, "ExpiredTokenException") != 0))
+		return (0);
+	call->reassumed = 1;
+	if (call->generation == c->generation) {
+		log_info("aws: credential %s: the keys of %s expired early; "
+		    "assuming it again", c->name, c->role_arn);
+		c->expires = 1;
+	}
+	return (1);
+}
+
 static void
 aws_http_done(struct http_response *resp, void *arg)
 {
@@ -635,6 +661,11 @@ aws_http_done(struct http_response *resp, void *arg)
 		aws.stats.throttled++;
 		call->metrics->throttled++;
 	}
+	if (aws_reassume(call, &r.err)) {
+		aws_result_clear(&r);
+		aws_start(call);
+		return;
+	}
 	if (aws_retryable(&r.err) && call->attempt < aws.max_attempts &&
 	    retry_quota_acquire(&aws.quota, resp->timed_out,
 	    &call->quota_taken)) {
@@ -698,6 +729,7 @@ aws_send(struct aws_call *call)
 	sreq.body = call->body;
 	sreq.bodylen = call->bodylen;
 	sc.access_key = call->cred->access_key;
+	call->generation = call->cred->generation;
 	sc.secret_key = call->cred->secret_key;
 	sc.session_token = call->cred->session_token;
 	memset(&sr, 0, sizeof sr);

@@ -76,6 +76,7 @@ struct aws_cred {
 	char			*external_id;
 	struct aws_cred		*base;		/* ... with these keys */
 	int			 refreshing;
+	unsigned		 generation;	/* keys assumed so far */
 	char			*refresh_error;
 	TAILQ_HEAD(, aws_call)	 waiting;
 	int			 refs;

@@ -68,6 +68,14 @@ struct aws_call *route53_change_cname(struct aws_cred *, const char *,
 struct aws_call *route53_get_change(struct aws_cred *, const char *, aws_cb,
 		     void *);
 
+/* AWS Organizations (orgs.c): ListAccounts, or ListAccountsForParent
+ * when a parent (a root r-... or an OU ou-...) is given. */
+extern const struct aws_service aws_svc_orgs;
+struct aws_call *orgs_describe_organization(struct aws_cred *, aws_cb,
+		     void *);
+struct aws_call *orgs_list_accounts(struct aws_cred *, const char *,
+		     const char *, aws_cb, void *);
+
 /* STS (sts.c) */
 struct aws_call *sts_get_caller_identity(struct aws_cred *, aws_cb, void *);
 

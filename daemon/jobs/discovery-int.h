@@ -15,6 +15,8 @@ struct aws_cred;
 struct job;
 
 struct disc_run;
+struct disc_org;
+struct disc_org_acct;
 
 #define DISC_BATCH	250
 /*
@@ -45,6 +47,7 @@ struct disc_region {
 	size_t			 nseen, aseen;
 	int			 outstanding;	/* certificates in progress */
 	int			 iam;		/* the IAM unit of an account */
+	struct disc_org_acct	*oacct;		/* an organization's account */
 	uint64_t		 found, new, changed, gone, errors;
 	uint64_t		 unchanged;	/* kept without a describe */
 	char			*error;		/* the first error */
@@ -81,6 +84,18 @@ struct disc_run {
 	uint64_t		 certs_seen;
 	uint64_t		 calls_before;
 	json_t			*cred_errors;
+	json_t			*unreachable;	/* organizations' accounts */
+	struct disc_org		*orgs;
+	/*
+	 * discovery.c's, for discovery-org.c: the account is known, one unit
+	 * per region and one for IAM (tagged with the organization's account),
+	 * how many were added; finish the run if nothing is left to start
+	 * or to end.
+	 */
+	size_t			(*add_units)(struct disc_run *,
+				    struct aws_cred *, const char *,
+				    struct disc_org_acct *);
+	void			(*maybe_finish)(struct disc_run *);
 	int			 full;		/* describe and tag everything */
 	int			 whole;		/* every credential and region */
 };
@@ -113,6 +128,15 @@ json_t	*disc_summary(struct disc_run *);
  * its job run; 1 when nothing failed.
  */
 int	disc_answer(struct disc_run *, json_t *, const char *);
+/*
+ * Organizations (discovery-org.c).  disc_org_start: when the credential
+ * is an organization's, list its accounts and discover each (at most
+ * parallel_accounts at once): 1; else 0.  disc_org_unit_done: a unit of
+ * an organization's account ended.  disc_org_free: the run ends.
+ */
+int	disc_org_start(struct disc_run *, const char *);
+void	disc_org_unit_done(struct disc_region *);
+void	disc_org_free(struct disc_run *);
 /* Is a full discovery due (none yet, or the last too old)? */
 int	disc_full_due(void);
 /* A whole discovery (full or not) ended without failures now. */

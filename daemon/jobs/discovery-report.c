@@ -56,6 +56,8 @@ disc_summary(struct disc_run *run)
 	json_object_set_new(out, "unchanged", json_integer(unchanged));
 	json_object_set_new(out, "regions", units);
 	json_object_set(out, "credential_errors", run->cred_errors);
+	/* Organizations' accounts whose role could not be assumed. */
+	json_object_set(out, "unreachable_accounts", run->unreachable);
 	return (out);
 }
 

@@ -38,6 +38,7 @@ static void	disc_region_step(struct disc_region *);
 static void	disc_region_pump(struct disc_region *);
 static void	disc_listed(struct aws_result *, void *);
 static void	disc_unit_done(struct disc_region *);
+static void	disc_maybe_finish(struct disc_run *);
 
 /*
  * ACM answers "RSA-2048", "EC-prime256v1" where its API's enum (and what
@@ -592,6 +593,8 @@ disc_finish(struct disc_run *run)
 	json_decref(run->creds);
 	json_decref(run->regions);
 	json_decref(run->cred_errors);
+	json_decref(run->unreachable);
+	disc_org_free(run);
 	free(run);
 	running = NULL;
 	/*
@@ -619,6 +622,15 @@ disc_unit_done(struct disc_region *r)
 	xasprintf(&what, "%s %s done", r->account, r->iam ? "IAM" : r->region);
 	disc_progress(run, what, 1);
 	free(what);
+	/* The account's slot may go to the next account. */
+	if (r->oacct != NULL)
+		disc_org_unit_done(r);
+	disc_maybe_finish(run);
+}
+
+static void
+disc_maybe_finish(struct disc_run *run)
+{
 	if (run->units_done == run->nunits && run->starting == 0)
 		disc_finish(run);
 }
@@ -629,9 +641,9 @@ struct disc_ident {
 	char		*name;
 };
 
-/* The account is known: one unit per region, and one for IAM. */
-static void
-disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name)
+static size_t
+disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name,
+    struct disc_org_acct *oacct)
 {
 	struct disc_region	*r;
 	size_t			 i, j, first = run->nunits;
@@ -650,6 +662,7 @@ disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name)
 		r->cred = cred;
 		aws_cred_ref(cred);
 		r->cred_name = xstrdup(name);
+		r->oacct = oacct;
 		r->account = xstrdup(cred->account);
 		if (i == json_array_size(run->regions)) {
 			r->iam = 1;
@@ -663,6 +676,7 @@ disc_add_units(struct disc_run *run, struct aws_cred *cred, const char *name)
 	}
 	for (i = first; i < run->nunits; i++)
 		disc_region_start(run->units[i]);
+	return (run->nunits - first);
 }
 
 static void
@@ -686,7 +700,7 @@ disc_identified(struct aws_result *res, void *arg)
 		if (id->cred->account == NULL)
 			id->cred->account = xstrdup(account);
 		creds_set_account(id->name, account);
-		disc_add_units(run, id->cred, id->name);
+		disc_add_units(run, id->cred, id->name, NULL);
 	}
 	run->starting--;
 	aws_cred_unref(id->cred);
@@ -757,6 +771,9 @@ discovery_start(json_t *creds, json_t *regions, int full,
 	run->creds = creds;
 	run->regions = regions;
 	run->cred_errors = json_array();
+	run->unreachable = json_array();
+	run->add_units = disc_add_units;
+	run->maybe_finish = disc_maybe_finish;
 	run->started_ms = now_ms();
 	run->calls_before = aws_get_stats()->calls;
 	run->whole = whole;
@@ -770,6 +787,8 @@ discovery_start(json_t *creds, json_t *regions, int full,
 	for (i = 0; i < json_array_size(creds); i++) {
 		const char *name = json_string_value(json_array_get(creds, i));
 
+		if (disc_org_start(run, name))
+			continue;
 		if ((cred = creds_get(name, &why)) == NULL) {
 			json_array_append_new(run->cred_errors, json_pack(
 			    "{s:s, s:s}", "credential", name, "error", why));
