@@ -392,6 +392,31 @@ dep_resume_one(const char *key, json_t *rec, void *arg)
 	json_decref(recs);
 }
 
+static long	dep_deployable(const char *);
+
+/*
+ * An auto-redeploy deployment left behind the newest version with a key
+ * (acmd stopped after storing the version, before starting its
+ * redeploys): started now.  Failed ones wait for their back-off instead.
+ */
+static void
+dep_catch_up(const char *key, const json_t *rec)
+{
+	const char	*st = rec_str(rec, DEP_STATE);
+	long		 target;
+
+	if (!rec_bool(rec, DEP_AUTO_REDEPLOY) ||
+	    json_object_get(rec, DEP_INTENT) != NULL || st == NULL ||
+	    strcmp(st, DEP_S_IN_SYNC) != 0 || dep_active(key) != NULL ||
+	    (target = dep_deployable(rec_str(rec, DEP_NAME))) <=
+	    rec_int(rec, DEP_VERSION))
+		return;
+	log_info("deploy: %s: at version %lld, behind version %ld (acmd "
+	    "stopped before following it): auto-redeploying", key,
+	    rec_int(rec, DEP_VERSION), target);
+	dep_unit_start(NULL, key, rec, target, 0);
+}
+
 void
 deploy_resume(void)
 {
@@ -405,15 +430,21 @@ deploy_resume(void)
 		free(cause);
 		return;
 	}
-	/* Waiting for a key that will not come: not any more. */
+	/*
+	 * Waiting for a key that will not come: not any more.  Behind the
+	 * newest version: following it.
+	 */
 	if (deployments_collect(NULL, &keys, &recs, &cause) != 0) {
 		log_warnx("deploy: %s", cause);
 		free(cause);
 		return;
 	}
-	for (i = 0; i < json_array_size(recs); i++)
+	for (i = 0; i < json_array_size(recs); i++) {
 		dep_still_waiting(json_string_value(json_array_get(keys, i)),
 		    json_array_get(recs, i));
+		dep_catch_up(json_string_value(json_array_get(keys, i)),
+		    json_array_get(recs, i));
+	}
 	json_decref(keys);
 	json_decref(recs);
 }

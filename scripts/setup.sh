@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
  libmsgpack-dev libsystemd-dev libjansson-dev libexpat1-dev libinih-dev
  libcmocka-dev clang llvm libclang-rt-14-dev
  python3 python3-cryptography python3-botocore awscli
- curl procps iproute2 systemd groff-base prometheus"
+ curl procps iproute2 systemd groff-base prometheus gdb"
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: must run as root" >&2
 	exit 1

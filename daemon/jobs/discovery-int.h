@@ -41,6 +41,7 @@ struct disc_region {
 	size_t			 page_pos;	/* the next one to look at */
 	char			*next_token;	/* the page after it */
 	int			 listing;	/* pages still coming */
+	time_t			 list_start;	/* when the first page was asked */
 	int			 pumping;	/* in disc_region_pump */
 	/* What the listing had (64-bit hashes of ids; sorted when done). */
 	uint64_t		*seen;

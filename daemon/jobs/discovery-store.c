@@ -313,6 +313,18 @@ struct disc_gone {
 };
 
 /*
+ * Whether a record the listing did not have is not to be marked gone:
+ * already gone, or written since the listing started (a deploy's import
+ * into this region while discovery ran: the listing could not have it).
+ */
+static int
+disc_spared(const struct disc_region *r, const json_t *rec)
+{
+	return (!json_is_object(rec) || rec_bool(rec, "gone") ||
+	    rec_int(rec, "last_seen") >= (long long)r->list_start);
+}
+
+/*
  * A record the listing did not have (its key is the unit's prefix and
  * the id: only those are read), not marked yet: to be marked.
  */
@@ -330,30 +342,48 @@ disc_gone_cb(const void *k, size_t klen, const void *v, size_t vlen,
 	if (r->nseen > 0 && bsearch(&h, r->seen, r->nseen, sizeof *r->seen,
 	    u64_cmp) != NULL)
 		return (0);
-	if ((rec = mp_decode_json(v, vlen)) == NULL || !json_is_object(rec) ||
-	    rec_bool(rec, "gone")) {
+	if ((rec = mp_decode_json(v, vlen)) == NULL || disc_spared(g->r, rec)) {
 		json_decref(rec);
 		return (0);
 	}
-	json_object_set_new(rec, "gone", json_true());
-	json_object_set_new(rec, "gone_since", json_integer(time(NULL)));
 	key = xstrndup(k, klen);
 	json_object_set_new(g->gone, key, rec);
 	free(key);
 	return (0);
 }
 
+/*
+ * Each record is read again in the write transaction: one written since
+ * the read (a deploy's import, its link) is spared, never overwritten by
+ * the copy read before.
+ */
 static int
 disc_gone_fn(struct store_txn *t, void *arg, char **cause)
 {
 	struct disc_gone	*g = arg;
+	enum store_db		 db = g->r->iam ? DB_IAM : DB_ACM;
 	const char		*key;
-	json_t			*rec;
+	json_t			*rec, *now;
+	void			*tmp;
 	char			*lkey, *prefix = disc_key(g->r, "");
 	int			 ret;
 
-	json_object_foreach(g->gone, key, rec) {
-		if (rec_put(t, g->r->iam ? DB_IAM : DB_ACM, key, rec, cause) != 0) {
+	*cause = NULL;
+	json_object_foreach_safe(g->gone, tmp, key, rec) {
+		if ((now = rec_get(t, db, key, cause)) == NULL && *cause != NULL) {
+			free(prefix);
+			return (-1);
+		}
+		if (now == NULL || disc_spared(g->r, now)) {
+			json_decref(now);
+			json_object_del(g->gone, key);
+			continue;
+		}
+		json_object_set_new(now, "gone", json_true());
+		json_object_set_new(now, "gone_since", json_integer(time(NULL)));
+		json_object_set(g->gone, key, now);
+		json_decref(now);
+		if (rec_put(t, db, key, now, cause) != 0) {
 			free(prefix);
 			return (-1);
 		}

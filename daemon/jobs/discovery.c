@@ -538,6 +538,7 @@ disc_region_start(struct disc_region *r)
 {
 	r->batch = json_object();
 	r->listing = 1;
+	r->list_start = time(NULL);
 	if (r->iam)
 		iam_list_server_certificates(r->cred, NULL, disc_iam_listed, r);
 	else
