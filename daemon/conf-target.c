@@ -9,12 +9,14 @@
  * reload_timeout (default 30s).  Every file's directory must be one of
  * [daemon] target_dirs or below one.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -300,6 +302,64 @@ conf_targets_check(struct config *c, const char *file, char **error)
 		}
 	}
 	return (0);
+}
+
+/*
+ * The [target] sections for acmd -n, every setting with its value; on
+ * warn, what will make its deployments fail although the file is right
+ * (a directory or the reload program not there yet).
+ */
+void
+conf_targets_dump(const struct config *c, FILE *f, FILE *warn)
+{
+	const struct conf_target	*t;
+	const char			*paths[4], *names[4] = { "cert", "chain",
+					    "fullchain", "key" };
+	char				*dir;
+	struct stat			 st;
+	size_t				 i, j, k;
+
+	for (i = 0; i < c->ntargets; i++) {
+		t = &c->targets[i];
+		paths[0] = t->cert;
+		paths[1] = t->chain;
+		paths[2] = t->fullchain;
+		paths[3] = t->key;
+		fprintf(f, "\n[target %s]\n", t->id);
+		for (j = 0; j < 4; j++)
+			fprintf(f, "%s = %s\n", names[j], paths[j] ? paths[j] : "");
+		fprintf(f, "owner = %s\ngroup = %s\nmode = %04o\nkey_mode = "
+		    "%04o\nreload = %s\nreload_user = %s\nreload_timeout = "
+		    "%llu\n", t->owner ? t->owner : "", t->group ? t->group : "",
+		    (unsigned)t->mode, (unsigned)t->key_mode, t->reload ?
+		    t->reload : "", t->reload_user ? t->reload_user : "",
+		    (unsigned long long)t->reload_timeout);
+		for (j = 0; j < 4; j++) {
+			if (paths[j] == NULL)
+				continue;
+			dir = xstrndup(paths[j], strrchr(paths[j], '/') -
+			    paths[j]);
+			/* Once a directory (the files are in one, mostly). */
+			for (k = 0; k < j; k++) {
+				if (paths[k] != NULL && strncmp(paths[k], dir,
+				    strlen(dir)) == 0 && strchr(paths[k] +
+				    strlen(dir) + 1, '/') == NULL)
+					break;
+			}
+			if (k == j && (stat(*dir == '\0' ? "/" : dir, &st) ==
+			    -1 || !S_ISDIR(st.st_mode)))
+				fprintf(warn, "acmd: warning: [target %s]: the "
+				    "directory %s is not there: deploying into "
+				    "it fails until it is\n", t->id, dir);
+			free(dir);
+		}
+		if (t->reload_argv != NULL && access(t->reload_argv[0],
+		    X_OK) == -1)
+			fprintf(warn, "acmd: warning: [target %s]: reload "
+			    "program %s: %s: every deployment into it fails "
+			    "(the previous files are put back)\n", t->id,
+			    t->reload_argv[0], strerror(errno));
+	}
 }
 
 void

@@ -75,6 +75,18 @@ last_error() { ctl --json deploy show www | jget '[r for r in d if r["region"] =
 state_is() { [ "$(state "$1")" = "$2" ]; }
 runs_are() { [ "$(wc -l <"$T/runs")" = "$1" ]; }
 
+# --- acmd -n: the targets printed, what is not there yet named ----------------------
+printf '%s\n' "[daemon]" "target_dirs = $TG" "[target later]" "fullchain = $TG/notyet/full.pem" \
+    "key = $TG/notyet/key.pem" "key_mode = 0640" "reload = /usr/sbin/no-such-server -s reload" >"$T/n.conf"
+out=$("$ACMD" -n -c "$T/n.conf" 2>"$T/n.err"); rc=$?
+is "acmd -n with a target whose directory and reload program are not there: exits 0" 0 "$rc"
+like "  prints the target's settings" "\[target later\] cert = chain = fullchain = $TG/notyet/full.pem key = $TG/notyet/key.pem owner = group = mode = 0644 key_mode = 0640 reload = /usr/sbin/no-such-server -s reload reload_user = reload_timeout = 30" "$(echo $out)"
+like "  warns once about the directory" "^acmd: warning: \[target later\]: the directory $TG/notyet is not there" "$(cat "$T/n.err")"
+is "  once" 1 "$(grep -c 'is not there' "$T/n.err")"
+like "  and about the reload program" "reload program /usr/sbin/no-such-server: No such file or directory" "$(cat "$T/n.err")"
+out=$("$ACMD" -n -c "$CONF" 2>&1 >/dev/null)
+is "acmd -n of this test's configuration: no warning" "" "$out"
+
 ok "acmd starts" start_daemon
 ok "cert add www (version 1)" ctl cert add www --cert "$T/v1.crt" --key "$T/v1.key" --chain "$T/ca.crt"
 ok "deploy www --target web --auto-redeploy" ctl deploy www --target web --auto-redeploy
