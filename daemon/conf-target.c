@@ -272,6 +272,52 @@ target_path_ok(const struct config *c, const char *path, char **cause)
 	return (ok ? 0 : -1);
 }
 
+/* Whether t's file i is path. */
+static int
+target_has(const struct conf_target *t, size_t i, const char *path)
+{
+	const char	*p[4] = { t->cert, t->chain, t->fullchain, t->key };
+
+	return (p[i] != NULL && strcmp(p[i], path) == 0);
+}
+
+/*
+ * Each file has one writer: a path given twice, in target n (paths) or in
+ * it and an earlier one, would have two versions written over each other.
+ * -1 with cause.
+ */
+static int
+target_path_taken(const struct config *c, size_t n, const char **paths,
+    char **cause)
+{
+	static const char *const names[4] = { "cert", "chain", "fullchain",
+	    "key" };
+	size_t		 i, j, k;
+
+	for (j = 0; j < 4; j++) {
+		if (paths[j] == NULL)
+			continue;
+		for (k = 0; k < j; k++) {
+			if (target_has(&c->targets[n], k, paths[j])) {
+				xasprintf(cause, "%s and %s are the same file "
+				    "(%s)", names[k], names[j], paths[j]);
+				return (-1);
+			}
+		}
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < 4; k++) {
+				if (!target_has(&c->targets[i], k, paths[j]))
+					continue;
+				xasprintf(cause, "%s %s is the %s of [target "
+				    "%s] too (one target per file)", names[j],
+				    paths[j], names[k], c->targets[i].id);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
 int
 conf_targets_check(struct config *c, const char *file, char **error)
 {
@@ -299,6 +345,12 @@ conf_targets_check(struct config *c, const char *file, char **error)
 				free(cause);
 				return (-1);
 			}
+		}
+		if (target_path_taken(c, i, paths, &cause) != 0) {
+			xasprintf(error, "%s:%d: [target %s]: %s", file,
+			    t->line, t->id, cause);
+			free(cause);
+			return (-1);
 		}
 	}
 	return (0);

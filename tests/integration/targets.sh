@@ -113,6 +113,8 @@ conf_err "a reload through the shell" "must be an absolute path" "[target x]" "c
 conf_err "an unclosed quote" "quote is not closed" "[target x]" "cert = $TG/c.pem" "reload = /bin/echo \"oops"
 conf_err "an unknown user" "no user 'no-such-user-x'" "[target x]" "cert = $TG/c.pem" "owner = no-such-user-x"
 conf_err "a bad mode" "not an octal mode" "[target x]" "cert = $TG/c.pem" "key_mode = 0999"
+conf_err "one path for two files of a target" "cert and fullchain are the same file" "[target x]" "cert = $TG/a.pem" "fullchain = $TG/a.pem"
+conf_err "one path in two targets" "key $TG/k.pem is the key of \[target x\] too" "[target x]" "key = $TG/k.pem" "[target y]" "key = $TG/k.pem"
 conf_err "an unknown setting" "unknown setting 'keyfile' in \[target x\]" "[target x]" "keyfile = $TG/k.pem"
 printf '%s\n' "[target x]" "cert = $TG/c.pem" >"$T/bad.conf"
 out=$("$ACMD" -n -c "$T/bad.conf" 2>&1); rc=$?
