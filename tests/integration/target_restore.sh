@@ -11,7 +11,9 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 TG=$T/tgt
-mkdir -p "$TG/web" "$TG/fresh"
+mkdir -p "$TG/web" "$TG/fresh" "$T/outside"
+# A directory inside target_dirs by its name, outside by where it leads.
+ln -s "$T/outside" "$TG/escape"
 TUSER=acmdtgt
 if [ "$(id -u)" = 0 ]; then
 	getent group $TUSER >/dev/null || groupadd -r $TUSER
@@ -46,6 +48,10 @@ mode = 0640
 key_mode = 0600
 reload = $T/reload.sh $T
 reload_timeout = 2s
+
+[target escape]
+cert = $TG/escape/cert.pem
+key = $TG/escape/key.pem
 
 [target fresh]
 fullchain = $TG/fresh/fullchain.pem
@@ -138,6 +144,13 @@ is "  its key" "$(openssl pkey -in "$T/v2.key" -pubout)" "$(openssl pkey -in "$T
 is "  reloaded once" "ok" "$(echo $(cat "$T/runs"))"
 is "  nothing kept aside any more" "cert.pem chain.pem fullchain.pem privkey.pem" "$(echo $(ls -A "$TG/web"))"
 is "  the check finds it in sync" in-sync "$(ctl --json deploy check | jget '[r for r in d if r["deployment"] == "www/target/web"][0]["state"]')"
+
+# --- a directory that leads outside target_dirs --------------------------------------
+out=$(ctl deploy www --target escape 2>&1); rc=$?
+is "a target directory that is a link out of target_dirs: exits 1" 1 "$rc"
+like "  naming where it leads" "directory $TG/escape \($T/outside\) is outside \[daemon\] target_dirs" "$out"
+is "  nothing written there" "" "$(ls -A "$T/outside")"
+is "  failed" failed "$(state escape)"
 
 # --- a first deployment whose reload fails: there were no files ------------------------
 echo fail >"$T/mode"
