@@ -31,13 +31,14 @@ case $(cat "$1/mode") in
 ok) exit 0 ;;
 fail) echo "nginx: [emerg] cannot load certificate" >&2; exit 1 ;;
 hang) sleep 60 ;;
-slowfail) sleep 4; exit 1 ;;
+slowfail) sleep 10; exit 1 ;;
 esac
 EOF
 chmod 755 "$T/reload.sh"
 echo ok >"$T/mode"
 : >"$T/runs"
 
+conf() {	# conf RELOAD_TIMEOUT
 write_conf "target_dirs = $TG" "[target web]
 cert = $TG/web/cert.pem
 chain = $TG/web/chain.pem
@@ -47,7 +48,7 @@ $OWNER_LINES
 mode = 0640
 key_mode = 0600
 reload = $T/reload.sh $T
-reload_timeout = 2s
+reload_timeout = $1
 
 [target escape]
 cert = $TG/escape/cert.pem
@@ -58,6 +59,8 @@ fullchain = $TG/fresh/fullchain.pem
 key = $TG/fresh/privkey.pem
 reload = $T/reload.sh $T
 reload_timeout = 2s"
+}
+conf 2s
 
 mk_leaf() {	# mk_leaf NAME CN
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -159,6 +162,10 @@ is "a first deployment whose reload fails exits 1" 1 "$rc"
 is "  no file left (there was none before)" "" "$(ls -A "$TG/fresh")"
 
 # --- acmd killed while the new files' reload runs, the reload failing after ----------------
+# (a reload_timeout the slow reload does not reach, however slow the machine)
+ok "acmd stopped" stop_daemon
+conf 60s
+ok "acmd starts with reload_timeout = 60s" start_daemon
 echo ok >"$T/mode"
 before=$(snapshot)
 echo slowfail >"$T/mode"; : >"$T/runs"
