@@ -272,12 +272,27 @@ target_path_ok(const struct config *c, const char *path, char **cause)
 	return (ok ? 0 : -1);
 }
 
+#define TARGET_NFILES	4
+static const char *const target_file_names[TARGET_NFILES] = { "cert",
+    "chain", "fullchain", "key" };
+
+/* t's file paths (NULL: not written), as target_file_names names them. */
+static void
+target_paths_of(const struct conf_target *t, const char **p)
+{
+	p[0] = t->cert;
+	p[1] = t->chain;
+	p[2] = t->fullchain;
+	p[3] = t->key;
+}
+
 /* Whether t's file i is path. */
 static int
 target_has(const struct conf_target *t, size_t i, const char *path)
 {
-	const char	*p[4] = { t->cert, t->chain, t->fullchain, t->key };
+	const char	*p[TARGET_NFILES];
 
+	target_paths_of(t, p);
 	return (p[i] != NULL && strcmp(p[i], path) == 0);
 }
 
@@ -290,11 +305,10 @@ static int
 target_path_taken(const struct config *c, size_t n, const char **paths,
     char **cause)
 {
-	static const char *const names[4] = { "cert", "chain", "fullchain",
-	    "key" };
-	size_t		 i, j, k;
+	const char *const	*names = target_file_names;
+	size_t			 i, j, k;
 
-	for (j = 0; j < 4; j++) {
+	for (j = 0; j < TARGET_NFILES; j++) {
 		if (paths[j] == NULL)
 			continue;
 		for (k = 0; k < j; k++) {
@@ -305,7 +319,7 @@ target_path_taken(const struct config *c, size_t n, const char **paths,
 			}
 		}
 		for (i = 0; i < n; i++) {
-			for (k = 0; k < 4; k++) {
+			for (k = 0; k < TARGET_NFILES; k++) {
 				if (!target_has(&c->targets[i], k, paths[j]))
 					continue;
 				xasprintf(cause, "%s %s is the %s of [target "
@@ -322,22 +336,19 @@ int
 conf_targets_check(struct config *c, const char *file, char **error)
 {
 	struct conf_target	*t;
-	const char		*paths[4];
+	const char		*paths[TARGET_NFILES];
 	char			*cause = NULL;
 	size_t			 i, j;
 
 	for (i = 0; i < c->ntargets; i++) {
 		t = &c->targets[i];
-		paths[0] = t->cert;
-		paths[1] = t->chain;
-		paths[2] = t->fullchain;
-		paths[3] = t->key;
+		target_paths_of(t, paths);
 		if (!t->cert && !t->chain && !t->fullchain && !t->key) {
 			xasprintf(error, "%s:%d: [target %s] has no file (cert, "
 			    "chain, fullchain or key)", file, t->line, t->id);
 			return (-1);
 		}
-		for (j = 0; j < 4; j++) {
+		for (j = 0; j < TARGET_NFILES; j++) {
 			if (paths[j] != NULL &&
 			    target_path_ok(c, paths[j], &cause) != 0) {
 				xasprintf(error, "%s:%d: [target %s]: %s", file,
@@ -365,20 +376,17 @@ void
 conf_targets_dump(const struct config *c, FILE *f, FILE *warn)
 {
 	const struct conf_target	*t;
-	const char			*paths[4], *names[4] = { "cert", "chain",
-					    "fullchain", "key" };
+	const char			*paths[TARGET_NFILES];
+	const char *const		*names = target_file_names;
 	char				*dir;
 	struct stat			 st;
 	size_t				 i, j, k;
 
 	for (i = 0; i < c->ntargets; i++) {
 		t = &c->targets[i];
-		paths[0] = t->cert;
-		paths[1] = t->chain;
-		paths[2] = t->fullchain;
-		paths[3] = t->key;
+		target_paths_of(t, paths);
 		fprintf(f, "\n[target %s]\n", t->id);
-		for (j = 0; j < 4; j++)
+		for (j = 0; j < TARGET_NFILES; j++)
 			fprintf(f, "%s = %s\n", names[j], paths[j] ? paths[j] : "");
 		fprintf(f, "owner = %s\ngroup = %s\nmode = %04o\nkey_mode = "
 		    "%04o\nreload = %s\nreload_user = %s\nreload_timeout = "
@@ -386,7 +394,7 @@ conf_targets_dump(const struct config *c, FILE *f, FILE *warn)
 		    (unsigned)t->mode, (unsigned)t->key_mode, t->reload ?
 		    t->reload : "", t->reload_user ? t->reload_user : "",
 		    (unsigned long long)t->reload_timeout);
-		for (j = 0; j < 4; j++) {
+		for (j = 0; j < TARGET_NFILES; j++) {
 			if (paths[j] == NULL)
 				continue;
 			dir = xstrndup(paths[j], strrchr(paths[j], '/') -

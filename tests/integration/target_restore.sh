@@ -9,20 +9,12 @@
 # reload runs and a reload failing after the restart puts back the files
 # of before the interrupted deployment, not the half-done one's.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/targetlib.sh"
 
 TG=$T/tgt
 mkdir -p "$TG/web" "$TG/fresh" "$T/outside"
 # A directory inside target_dirs by its name, outside by where it leads.
 ln -s "$T/outside" "$TG/escape"
-TUSER=acmdtgt
-if [ "$(id -u)" = 0 ]; then
-	getent group $TUSER >/dev/null || groupadd -r $TUSER
-	getent passwd $TUSER >/dev/null || useradd -r -g $TUSER -M -d / -s /usr/sbin/nologin $TUSER
-	OWNER_LINES="owner = $TUSER
-group = $TUSER"
-else
-	OWNER_LINES=
-fi
 # The reload: what it does is read from $T/mode (ok, fail, hang, slowfail).
 cat >"$T/reload.sh" <<'EOF'
 #!/bin/sh
@@ -62,15 +54,7 @@ reload_timeout = 2s"
 }
 conf 2s
 
-mk_leaf() {	# mk_leaf NAME CN
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/$1.key" -subj "/CN=$2" -out "$T/$1.csr" 2>/dev/null
-	printf 'subjectAltName=DNS:%s\n' "$2" >"$T/$1.ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	    -CAcreateserial -days 90 -extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
-}
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.crt" \
-    -days 365 -subj "/CN=Restore Test CA" 2>/dev/null
+mk_ca "Restore Test CA"
 for v in v1 v2 v3 v4; do mk_leaf $v www.example.com; done
 
 # What the target's directory holds: every file's name, bytes, mode, owner.

@@ -6,22 +6,13 @@
 # missing directory, the mismatch check of the files and its repair, a new
 # version reaching auto-redeploy targets, kill -9 during a reload.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/targetlib.sh"
 
 TG=$T/tgt
 mkdir -p "$TG/web" "$TG/bad" "$TG/slow" "$TG/plain" "$T/outside"
-# A real user and group for the files when we are root (CI is).
-TUSER=acmdtgt
 if [ "$(id -u)" = 0 ]; then
-	getent group $TUSER >/dev/null || groupadd -r $TUSER
-	getent passwd $TUSER >/dev/null || useradd -r -g $TUSER -M -d / -s /usr/sbin/nologin $TUSER
-	OWNER_LINES="owner = $TUSER
-group = $TUSER"
-	RUSER_LINE="reload_user = $TUSER"
 	chmod 755 "$T"
 	chgrp $TUSER "$TG/web" && chmod 775 "$TG/web"
-else
-	OWNER_LINES=
-	RUSER_LINE=
 fi
 # The reload command: counts its runs, says who it runs as.
 cat >"$T/reload.sh" <<'EOF'
@@ -84,15 +75,7 @@ EOF
 write_conf "target_dirs = $TG" "$(targets)"
 
 # Certificates: a CA, a leaf with its chain, and a second version.
-mk_leaf() {	# mk_leaf NAME CN
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/$1.key" -subj "/CN=$2" -out "$T/$1.csr" 2>/dev/null
-	printf 'subjectAltName=DNS:%s\n' "$2" >"$T/$1.ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	    -CAcreateserial -days 90 -extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
-}
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.crt" \
-    -days 365 -subj "/CN=Target Test CA" 2>/dev/null
+mk_ca "Target Test CA"
 mk_leaf v1 www.example.com
 mk_leaf v2 www.example.com
 
