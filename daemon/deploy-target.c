@@ -1,4 +1,6 @@
 /* Deployments into file targets (deploy-target.h). */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,16 +53,22 @@ deploy_target_version_free(struct target_version *tv)
 
 /* One deployment's files switched, their reload running. */
 struct dt_run {
+	LIST_ENTRY(dt_run)	 entry;
 	char			*id;		/* the target */
 	char			*label;
 	char			*error;		/* the new files' reload's */
+	const char		*restored;	/* what went back */
 	deploy_target_cb	 cb;
 	void			*arg;
 };
 
+/* Held here (a reload killed at shutdown never answers). */
+static LIST_HEAD(, dt_run) dt_runs = LIST_HEAD_INITIALIZER(dt_runs);
+
 static void
 dt_end(struct dt_run *d, const char *error)
 {
+	LIST_REMOVE(d, entry);
 	d->cb(d->arg, error);
 	free(d->id);
 	free(d->label);
@@ -75,9 +83,8 @@ dt_rereloaded(void *arg, int ran, const char *error)
 	struct dt_run	*d = arg;
 	char		*msg;
 
-	xasprintf(&msg, "%s; the previous files are back in place, reloaded "
-	    "again: %s", d->error, error != NULL ? error : "ok");
-	log_warnx("deploy: %s: %s", d->label, msg);
+	xasprintf(&msg, "%s; %s, reloaded again: %s", d->error, d->restored,
+	    error != NULL ? error : "ok");
 	dt_end(d, msg);
 	free(msg);
 }
@@ -93,6 +100,7 @@ dt_reloaded(void *arg, int ran, const char *error)
 	struct dt_run			*d = arg;
 	const struct conf_target	*t;
 	char				*cause = NULL, *msg;
+	int				 r;
 
 	t = config_target(acmd.conf, d->id);
 	if (error == NULL || t == NULL) {
@@ -101,26 +109,26 @@ dt_reloaded(void *arg, int ran, const char *error)
 		dt_end(d, error);
 		return;
 	}
-	if (target_restore(t, &cause) != 0) {
+	if ((r = target_restore(t, &cause)) == -1) {
 		xasprintf(&msg, "%s; %s (the new files stay)", error, cause);
 		free(cause);
-		log_warnx("deploy: %s: %s", d->label, msg);
 		dt_end(d, msg);
 		free(msg);
 		return;
 	}
-	log_info("deploy: target %s: its previous files are back in place "
-	    "(%s)", d->id, error);
+	d->restored = r == 0 ? "the previous files are back in place" :
+	    "there were no files before: the new ones are removed";
+	log_info("deploy: target %s: %s (%s)", d->id, d->restored, error);
 	if (!ran) {
-		xasprintf(&msg, "%s; the previous files are back in place",
-		    error);
+		xasprintf(&msg, "%s; %s", error, d->restored);
 		dt_end(d, msg);
 		free(msg);
 		return;
 	}
 	d->error = xstrdup(error);
 	free(d->label);
-	xasprintf(&d->label, "its previous files (after a failed reload)");
+	xasprintf(&d->label, r == 0 ? "its previous files (after a failed "
+	    "reload)" : "no files (after a failed reload)");
 	target_reload(t, d->label, dt_rereloaded, d);
 }
 
@@ -147,6 +155,7 @@ deploy_target_write(const char *id, const char *label, const json_t *v,
 	d->label = xstrdup(label);
 	d->cb = cb;
 	d->arg = arg;
+	LIST_INSERT_HEAD(&dt_runs, d, entry);
 	target_reload(t, label, dt_reloaded, d);
 }
 

@@ -263,8 +263,9 @@ target_keep(const struct conf_target *t, struct target_file *f,
 }
 
 /*
- * Put f's kept previous file back in its place (or remove f's file when
- * there was none), atomically; nothing kept: nothing done.  -1 with cause.
+ * Put f's kept previous file back in its place (0), or remove f's file
+ * when there was none (1), atomically; nothing kept: nothing done (0).
+ * -1 with cause.
  */
 static int
 target_put_back(const struct conf_target *t, struct target_file *f,
@@ -289,7 +290,7 @@ target_put_back(const struct conf_target *t, struct target_file *f,
 	if ((unlinkat(f->dirfd, f->base, 0) == -1 && errno != ENOENT) ||
 	    unlinkat(f->dirfd, f->absent, 0) == -1)
 		goto fail;
-	return (0);
+	return (1);
 fail:
 	xasprintf(cause, "target %s: putting the previous %s back: %s", t->id,
 	    f->path, strerror(errno));
@@ -365,7 +366,7 @@ out:
 	 * stays (it is what is in place) until a deployment ends well.
 	 */
 	for (i = 0; ret != 0 && i < n; i++) {
-		if (f[i].switched && target_put_back(t, &f[i], &c2) != 0) {
+		if (f[i].switched && target_put_back(t, &f[i], &c2) == -1) {
 			log_warnx("%s", c2);
 			free(c2);
 			c2 = NULL;
@@ -399,17 +400,19 @@ int
 target_restore(const struct conf_target *t, char **cause)
 {
 	struct target_file	 f[TARGET_FILES];
-	size_t			 n, i;
-	int			 ret = 0;
+	size_t			 n, i, removed = 0;
+	int			 r = 0;
 
 	if (target_open_all(t, f, &n, cause) != 0)
 		return (-1);
-	for (i = 0; i < n && ret == 0; i++)
-		ret = target_put_back(t, &f[i], cause);
-	if (ret == 0)
-		ret = target_sync_dirs(t, f, n, cause);
+	for (i = 0; i < n && r != -1; i++) {
+		if ((r = target_put_back(t, &f[i], cause)) == 1)
+			removed++;
+	}
+	if (r != -1)
+		r = target_sync_dirs(t, f, n, cause);
 	target_files_free(f, n);
-	return (ret);
+	return (r == -1 ? -1 : removed == n ? 1 : 0);
 }
 
 void

@@ -44,7 +44,10 @@ struct target_version {
  */
 int	target_write(const struct conf_target *, const struct target_version *,
 	    char **);
-/* Put t's kept previous files back, each atomically: 0, or -1 with cause. */
+/*
+ * Put t's kept previous files back, each atomically: 0, 1 when there were
+ * none (the new ones are removed), or -1 with cause.
+ */
 int	target_restore(const struct conf_target *, char **);
 /* The new files stay: what was kept aside goes. */
 void	target_forget(const struct conf_target *);

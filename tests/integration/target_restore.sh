@@ -98,7 +98,7 @@ is "  its key still matches its certificate" "$(openssl x509 -in "$TG/web/cert.p
 like "  deploy show: the reason" "reload of target web failed: exit status 1; the previous files are back in place, reloaded again: reload of target web failed: exit status 1" "$(last_error web)"
 like "  deploy list shows it failed" "www +target +target +web +1 +failed" "$(ctl deploy list www)"
 is "  the reload ran for the new files, then for the previous ones" "fail fail" "$(echo $(cat "$T/runs"))"
-like "  the journal says the previous files are back" "target web: its previous files are back in place" "$(cat "$DLOG")"
+like "  the journal says the previous files are back" "deploy: target web: the previous files are back in place \(reload of target web failed" "$(cat "$DLOG")"
 json=$(ctl --json deploy show www | jget '[r for r in d if r["region"] == "web"][0]')
 check "  retried with back-off: next_retry in the future" "$(echo "$json" | jget 'int(d["next_retry"] > __import__("time").time())' | grep -qx 1; echo $?)" "$json"
 
@@ -144,6 +144,7 @@ echo fail >"$T/mode"
 out=$(ctl deploy www --target fresh 2>&1); rc=$?
 is "a first deployment whose reload fails exits 1" 1 "$rc"
 is "  no file left (there was none before)" "" "$(ls -A "$TG/fresh")"
+like "  and says so" "exit status 1; there were no files before: the new ones are removed, reloaded again" "$out"
 
 # --- acmd killed while the new files' reload runs, the reload failing after ----------------
 # (a reload_timeout the slow reload does not reach, however slow the machine)
@@ -181,5 +182,12 @@ if [ "$(id -u)" = 0 ]; then
 	is "  and the certificate's owner $TUSER:$TUSER again" "$TUSER:$TUSER" "$(stat -c %U:%G "$TG/web/cert.pem")"
 fi
 unlike "no key in the log" "PRIVATE KEY" "$(cat "$DLOG")"
+
+# --- acmd stopped while a reload runs -------------------------------------------------
+echo slowfail >"$T/mode"; : >"$T/runs"
+ctl deploy www --target web >/dev/null 2>&1 &
+poll 30 runs_are 1
+ok "acmd stops (SIGTERM) while a reload runs" stop_daemon
+wait
 
 finish
