@@ -198,11 +198,16 @@ reload_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static void
 reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct reload	*r, *next;
+	struct reload	*r;
 	int		 st, n;
 
-	for (r = LIST_FIRST(&reloads); r != NULL; r = next) {
-		next = LIST_NEXT(r, entry);
+	/*
+	 * From the start again after each one reaped: whoever hears of it
+	 * may start another reload (a failed one's previous files are
+	 * reloaded), which reaps and frees others in this same list.
+	 */
+again:
+	LIST_FOREACH(r, &reloads, entry) {
 		if (r->exited || waitpid(r->pid, &st, WNOHANG) != r->pid)
 			continue;
 		r->exited = 1;
@@ -221,6 +226,7 @@ reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 			r->fd = -1;
 		}
 		reload_finish(r);
+		goto again;
 	}
 }
 
