@@ -9,12 +9,14 @@
  * reload_timeout (default 30s).  Every file's directory must be one of
  * [daemon] target_dirs or below one.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -270,26 +272,83 @@ target_path_ok(const struct config *c, const char *path, char **cause)
 	return (ok ? 0 : -1);
 }
 
+#define TARGET_NFILES	4
+static const char *const target_file_names[TARGET_NFILES] = { "cert",
+    "chain", "fullchain", "key" };
+
+/* t's file paths (NULL: not written), as target_file_names names them. */
+static void
+target_paths_of(const struct conf_target *t, const char **p)
+{
+	p[0] = t->cert;
+	p[1] = t->chain;
+	p[2] = t->fullchain;
+	p[3] = t->key;
+}
+
+/* Whether t's file i is path. */
+static int
+target_has(const struct conf_target *t, size_t i, const char *path)
+{
+	const char	*p[TARGET_NFILES];
+
+	target_paths_of(t, p);
+	return (p[i] != NULL && strcmp(p[i], path) == 0);
+}
+
+/*
+ * Each file has one writer: a path given twice, in target n (paths) or in
+ * it and an earlier one, would have two versions written over each other.
+ * -1 with cause.
+ */
+static int
+target_path_taken(const struct config *c, size_t n, const char **paths,
+    char **cause)
+{
+	const char *const	*names = target_file_names;
+	size_t			 i, j, k;
+
+	for (j = 0; j < TARGET_NFILES; j++) {
+		if (paths[j] == NULL)
+			continue;
+		for (k = 0; k < j; k++) {
+			if (target_has(&c->targets[n], k, paths[j])) {
+				xasprintf(cause, "%s and %s are the same file "
+				    "(%s)", names[k], names[j], paths[j]);
+				return (-1);
+			}
+		}
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < TARGET_NFILES; k++) {
+				if (!target_has(&c->targets[i], k, paths[j]))
+					continue;
+				xasprintf(cause, "%s %s is the %s of [target "
+				    "%s] too (one target per file)", names[j],
+				    paths[j], names[k], c->targets[i].id);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
 int
 conf_targets_check(struct config *c, const char *file, char **error)
 {
 	struct conf_target	*t;
-	const char		*paths[4];
+	const char		*paths[TARGET_NFILES];
 	char			*cause = NULL;
 	size_t			 i, j;
 
 	for (i = 0; i < c->ntargets; i++) {
 		t = &c->targets[i];
-		paths[0] = t->cert;
-		paths[1] = t->chain;
-		paths[2] = t->fullchain;
-		paths[3] = t->key;
+		target_paths_of(t, paths);
 		if (!t->cert && !t->chain && !t->fullchain && !t->key) {
 			xasprintf(error, "%s:%d: [target %s] has no file (cert, "
 			    "chain, fullchain or key)", file, t->line, t->id);
 			return (-1);
 		}
-		for (j = 0; j < 4; j++) {
+		for (j = 0; j < TARGET_NFILES; j++) {
 			if (paths[j] != NULL &&
 			    target_path_ok(c, paths[j], &cause) != 0) {
 				xasprintf(error, "%s:%d: [target %s]: %s", file,
@@ -298,8 +357,69 @@ conf_targets_check(struct config *c, const char *file, char **error)
 				return (-1);
 			}
 		}
+		if (target_path_taken(c, i, paths, &cause) != 0) {
+			xasprintf(error, "%s:%d: [target %s]: %s", file,
+			    t->line, t->id, cause);
+			free(cause);
+			return (-1);
+		}
 	}
 	return (0);
+}
+
+/*
+ * The [target] sections for acmd -n, every setting with its value; on
+ * warn, what will make its deployments fail although the file is right
+ * (a directory or the reload program not there yet).
+ */
+void
+conf_targets_dump(const struct config *c, FILE *f, FILE *warn)
+{
+	const struct conf_target	*t;
+	const char			*paths[TARGET_NFILES];
+	const char *const		*names = target_file_names;
+	char				*dir;
+	struct stat			 st;
+	size_t				 i, j, k;
+
+	for (i = 0; i < c->ntargets; i++) {
+		t = &c->targets[i];
+		target_paths_of(t, paths);
+		fprintf(f, "\n[target %s]\n", t->id);
+		for (j = 0; j < TARGET_NFILES; j++)
+			fprintf(f, "%s = %s\n", names[j], paths[j] ? paths[j] : "");
+		fprintf(f, "owner = %s\ngroup = %s\nmode = %04o\nkey_mode = "
+		    "%04o\nreload = %s\nreload_user = %s\nreload_timeout = "
+		    "%llu\n", t->owner ? t->owner : "", t->group ? t->group : "",
+		    (unsigned)t->mode, (unsigned)t->key_mode, t->reload ?
+		    t->reload : "", t->reload_user ? t->reload_user : "",
+		    (unsigned long long)t->reload_timeout);
+		for (j = 0; j < TARGET_NFILES; j++) {
+			if (paths[j] == NULL)
+				continue;
+			dir = xstrndup(paths[j], strrchr(paths[j], '/') -
+			    paths[j]);
+			/* Once a directory (the files are in one, mostly). */
+			for (k = 0; k < j; k++) {
+				if (paths[k] != NULL && strncmp(paths[k], dir,
+				    strlen(dir)) == 0 && strchr(paths[k] +
+				    strlen(dir) + 1, '/') == NULL)
+					break;
+			}
+			if (k == j && (stat(*dir == '\0' ? "/" : dir, &st) ==
+			    -1 || !S_ISDIR(st.st_mode)))
+				fprintf(warn, "acmd: warning: [target %s]: the "
+				    "directory %s is not there: deploying into "
+				    "it fails until it is\n", t->id, dir);
+			free(dir);
+		}
+		if (t->reload_argv != NULL && access(t->reload_argv[0],
+		    X_OK) == -1)
+			fprintf(warn, "acmd: warning: [target %s]: reload "
+			    "program %s: %s: every deployment into it fails "
+			    "(the previous files are put back)\n", t->id,
+			    t->reload_argv[0], strerror(errno));
+	}
 }
 
 void

@@ -801,7 +801,7 @@ config_dump(const struct config *c, FILE *f)
 			    (unsigned)*FIELD(c, e->offset, mode_t));
 			break;
 		}
-	}
+	}	conf_targets_dump(c, f, stderr);
 }
 
 json_t *

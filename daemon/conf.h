@@ -175,6 +175,7 @@ int		 conf_target_set(struct config *, const char *, int,
 /* After the file: every target complete and inside target_dirs. */
 int		 conf_targets_check(struct config *, const char *, char **);
 void		 conf_targets_free(struct config *);
+void		 conf_targets_dump(const struct config *, FILE *, FILE *);
 /* The target called id, or NULL. */
 const struct conf_target *config_target(const struct config *, const char *);
 /*

@@ -1,4 +1,6 @@
 /* Deployments into file targets (deploy-target.h). */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include "conf.h"
 #include "deploy-target.h"
 #include "deployments.h"
+#include "log.h"
 #include "rec.h"
 #include "repo.h"
 #include "xmalloc.h"
@@ -48,12 +51,94 @@ deploy_target_version_free(struct target_version *tv)
 		xfree_secret((char *)tv->key, tv->keylen);
 }
 
+/* One deployment's files switched, their reload running. */
+struct dt_run {
+	LIST_ENTRY(dt_run)	 entry;
+	char			*id;		/* the target */
+	char			*label;
+	char			*error;		/* the new files' reload's */
+	const char		*restored;	/* what went back */
+	deploy_target_cb	 cb;
+	void			*arg;
+};
+
+/* Held here (a reload killed at shutdown never answers). */
+static LIST_HEAD(, dt_run) dt_runs = LIST_HEAD_INITIALIZER(dt_runs);
+
+static void
+dt_end(struct dt_run *d, const char *error)
+{
+	LIST_REMOVE(d, entry);
+	d->cb(d->arg, error);
+	free(d->id);
+	free(d->label);
+	free(d->error);
+	free(d);
+}
+
+/* The previous files are back and were reloaded (error: not well). */
+static void
+dt_rereloaded(void *arg, int ran, const char *error)
+{
+	struct dt_run	*d = arg;
+	char		*msg;
+
+	xasprintf(&msg, "%s; %s, reloaded again: %s", d->error, d->restored,
+	    error != NULL ? error : "ok");
+	dt_end(d, msg);
+	free(msg);
+}
+
+/*
+ * The new files' reload ended: well, the kept previous files go; not,
+ * they are put back and, when the command ran at all (it may have made
+ * the server take part of the new files), it runs again for them.
+ */
+static void
+dt_reloaded(void *arg, int ran, const char *error)
+{
+	struct dt_run			*d = arg;
+	const struct conf_target	*t;
+	char				*cause = NULL, *msg;
+	int				 r;
+
+	t = config_target(acmd.conf, d->id);
+	if (error == NULL || t == NULL) {
+		if (t != NULL)
+			target_forget(t);
+		dt_end(d, error);
+		return;
+	}
+	if ((r = target_restore(t, &cause)) == -1) {
+		xasprintf(&msg, "%s; %s (the new files stay)", error, cause);
+		free(cause);
+		dt_end(d, msg);
+		free(msg);
+		return;
+	}
+	d->restored = r == 0 ? "the previous files are back in place" :
+	    "there were no files before: the new ones are removed";
+	log_info("deploy: target %s: %s (%s)", d->id, d->restored, error);
+	if (!ran) {
+		xasprintf(&msg, "%s; %s", error, d->restored);
+		dt_end(d, msg);
+		free(msg);
+		return;
+	}
+	d->error = xstrdup(error);
+	free(d->label);
+	xasprintf(&d->label, r == 0 ? "its previous files (after a failed "
+	    "reload)" : "no files (after a failed reload)");
+	target_reload(t, d->label, dt_rereloaded, d);
+}
+
 void
 deploy_target_write(const char *id, const char *label, const json_t *v,
-    target_reload_cb cb, void *arg)
+    deploy_target_cb cb, void *arg)
 {
 	const struct conf_target	*t;
 	struct target_version		 tv;
+	struct dt_run			*d;
 	char				*cause = NULL;
 
 	if ((t = deploy_target_version(id, v, &tv, &cause)) == NULL ||
@@ -65,7 +150,13 @@ deploy_target_write(const char *id, const char *label, const json_t *v,
 	}
 	deploy_target_version_free(&tv);
 	/* Written and synced: now the server may take them. */
-	target_reload(t, label, cb, arg);
+	d = xcalloc(1, sizeof *d);
+	d->id = xstrdup(id);
+	d->label = xstrdup(label);
+	d->cb = cb;
+	d->arg = arg;
+	LIST_INSERT_HEAD(&dt_runs, d, entry);
+	target_reload(t, label, dt_reloaded, d);
 }
 
 const char *

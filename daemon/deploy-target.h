@@ -11,14 +11,19 @@
 
 #include "targets.h"
 
+/* Done: error NULL when the files are in place and reloaded. */
+typedef void (*deploy_target_cb)(void *, const char *);
+
 /*
  * Write version v (a repository version record) into target id, then
  * reload it, for label (the log's); cb(arg, error) once, error NULL when
  * both went well.  A target gone from the configuration, a key missing, a
- * write that fails: cb at once, nothing run.
+ * write that fails: cb at once, nothing run.  A reload that fails: the
+ * previous files are put back and, if the command ran, reloaded again
+ * (error says both).
  */
 void		 deploy_target_write(const char *, const char *, const json_t *,
-		     target_reload_cb, void *);
+		     deploy_target_cb, void *);
 /*
  * The files of deployment rec against the version it holds: a state
  * (in-sync, mismatch, missing), or NULL with *error.

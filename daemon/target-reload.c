@@ -44,6 +44,7 @@ struct reload {
 	int			 timed_out;
 	char			 line[RELOAD_LINE_MAX + 1];
 	size_t			 linelen;
+	char			*first;		/* its first line of output */
 	int			 lines;
 	target_reload_cb	 cb;
 	void			*arg;
@@ -65,6 +66,7 @@ reload_free(struct reload *r)
 		close(r->fd);
 	free(r->id);
 	free(r->label);
+	free(r->first);
 	free(r);
 }
 
@@ -98,24 +100,27 @@ static void
 reload_finish(struct reload *r)
 {
 	char		*err = NULL;
-	int		 st = r->status;
+	int		 st = r->status, ran = 1;
 
 	if (!r->exited || r->fd != -1)
 		return;
 	if (r->timed_out)
 		xasprintf(&err, "reload of target %s did not end within its "
 		    "reload_timeout: killed", r->id);
-	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && r->lines == 0)
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		/* reload_child's exec failed, or a command not found. */
+		ran = 0;
 		xasprintf(&err, "reload of target %s: the command could not be "
-		    "run (exit status 127)", r->id);
-	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		    "run (exit status 127%s%s)", r->id, r->first != NULL ?
+		    ": " : "", r->first != NULL ? r->first : "");
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
 		xasprintf(&err, "reload of target %s failed: exit status %d",
 		    r->id, WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
 		xasprintf(&err, "reload of target %s killed by signal %d",
 		    r->id, WTERMSIG(st));
 	reload_event(r, err);
-	r->cb(r->arg, err);
+	r->cb(r->arg, ran, err);
 	free(err);
 	reload_free(r);
 }
@@ -124,6 +129,8 @@ static void
 reload_log_line(struct reload *r)
 {
 	r->line[r->linelen] = '\0';
+	if (r->first == NULL)
+		r->first = xstrdup(r->line);
 	if (r->lines++ < RELOAD_LINES_MAX)
 		log_info("target %s: reload: %s", r->id, r->line);
 	else if (r->lines == RELOAD_LINES_MAX + 1)
@@ -191,11 +198,16 @@ reload_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static void
 reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct reload	*r, *next;
+	struct reload	*r;
 	int		 st, n;
 
-	for (r = LIST_FIRST(&reloads); r != NULL; r = next) {
-		next = LIST_NEXT(r, entry);
+	/*
+	 * From the start again after each one reaped: whoever hears of it
+	 * may start another reload (a failed one's previous files are
+	 * reloaded), which reaps and frees others in this same list.
+	 */
+again:
+	LIST_FOREACH(r, &reloads, entry) {
 		if (r->exited || waitpid(r->pid, &st, WNOHANG) != r->pid)
 			continue;
 		r->exited = 1;
@@ -214,6 +226,7 @@ reload_chld_cb(evutil_socket_t sig, short what, void *arg)
 			r->fd = -1;
 		}
 		reload_finish(r);
+		goto again;
 	}
 }
 
@@ -257,7 +270,7 @@ reload_none_cb(evutil_socket_t fd, short what, void *arg)
 	if (r->status != 0)
 		xasprintf(&err, "reload of target %s: the command could not be "
 		    "started", r->id);
-	r->cb(r->arg, err);
+	r->cb(r->arg, r->status == 0, err);
 	free(err);
 	reload_free(r);
 }

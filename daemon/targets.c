@@ -17,16 +17,20 @@
 
 #include "acmd.h"
 #include "conf.h"
+#include "log.h"
 #include "targets.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define TARGET_FILES	4
+enum { TF_CERT, TF_CHAIN, TF_FULLCHAIN, TF_KEY, TARGET_FILES };
 #define TARGET_TMP	".acmd-new"	/* suffix of the temporary files */
+#define TARGET_OLD	".acmd-old"	/* the previous file, kept aside */
+#define TARGET_ABSENT	".acmd-absent"	/* kept aside: there was none */
 #define TARGET_READ_MAX	(1024 * 1024)	/* a file bigger is not ours */
 
 struct target_file {
 	const char	*path;		/* from the configuration */
+	int		 kind;		/* TF_* */
 	const char	*what;		/* "cert", ..., in messages */
 	char		*data;		/* what it is to hold */
 	size_t		 len;
@@ -35,7 +39,10 @@ struct target_file {
 	int		 dirfd;
 	char		*base;		/* the file's name in its directory */
 	char		*tmp;		/* the temporary one's */
+	char		*old;		/* the previous one's, kept aside */
+	char		*absent;	/* the marker: there was none */
 	int		 written;	/* tmp is there */
+	int		 switched;	/* renamed into place */
 };
 
 static void
@@ -54,6 +61,8 @@ target_files_free(struct target_file *f, size_t n)
 			free(f[i].data);
 		free(f[i].base);
 		free(f[i].tmp);
+		free(f[i].old);
+		free(f[i].absent);
 	}
 }
 
@@ -69,6 +78,34 @@ target_join(const char *a, const char *b)
 }
 
 /*
+ * The files of t, in the order they are switched: the certificate files
+ * first, the key last (a server reads its certificate, then its key).
+ */
+static void
+target_paths(const struct conf_target *t, struct target_file *f, size_t *n)
+{
+	const char	*path[TARGET_FILES] = { t->cert, t->chain,
+			    t->fullchain, t->key };
+	const char	*what[TARGET_FILES] = { "cert", "chain", "fullchain",
+			    "key" };
+	size_t		 i;
+
+	*n = 0;
+	memset(f, 0, TARGET_FILES * sizeof *f);
+	for (i = 0; i < TARGET_FILES; i++) {
+		f[i].dirfd = -1;
+		if (path[i] == NULL)
+			continue;
+		f[*n].path = path[i];
+		f[*n].kind = (int)i;
+		f[*n].what = what[i];
+		f[*n].secret = i == TF_KEY;
+		f[*n].mode = f[*n].secret ? t->key_mode : t->mode;
+		(*n)++;
+	}
+}
+
+/*
  * The files of t with what each is to hold (the key in secure memory).
  * -1 with cause when v lacks what t needs (the key).
  */
@@ -78,45 +115,28 @@ target_files(const struct conf_target *t, const struct target_version *v,
 {
 	size_t	 i;
 
-	*n = 0;
-	memset(f, 0, TARGET_FILES * sizeof *f);
-	for (i = 0; i < TARGET_FILES; i++)
-		f[i].dirfd = -1;
+	target_paths(t, f, n);
 	if (t->key != NULL && v->key == NULL) {
 		xasprintf(cause, "target %s wants a key and this version has "
 		    "none (acmctl fetch-key, or cert renew with --key)", t->id);
+		*n = 0;
 		return (-1);
 	}
-	if (t->cert != NULL) {
-		f[*n].path = t->cert;
-		f[*n].what = "cert";
-		f[(*n)++].data = xstrdup(v->cert);
-	}
-	if (t->chain != NULL) {
-		f[*n].path = t->chain;
-		f[*n].what = "chain";
-		f[(*n)++].data = xstrdup(v->chain != NULL ? v->chain : "");
-	}
-	if (t->fullchain != NULL) {
-		f[*n].path = t->fullchain;
-		f[*n].what = "fullchain";
-		f[(*n)++].data = target_join(v->cert, v->chain != NULL ?
-		    v->chain : "");
-	}
 	for (i = 0; i < *n; i++) {
-		f[i].len = strlen(f[i].data);
-		f[i].mode = t->mode;
-	}
-	if (t->key != NULL) {
-		f[*n].path = t->key;
-		f[*n].what = "key";
-		f[*n].secret = 1;
-		f[*n].mode = t->key_mode;
-		f[*n].len = v->keylen;
-		f[*n].data = xmalloc_secret(v->keylen + 1);
-		memcpy(f[*n].data, v->key, v->keylen);
-		f[*n].data[v->keylen] = '\0';
-		(*n)++;
+		if (f[i].secret) {
+			f[i].len = v->keylen;
+			f[i].data = xmalloc_secret(v->keylen + 1);
+			memcpy(f[i].data, v->key, v->keylen);
+			f[i].data[v->keylen] = '\0';
+		} else if (f[i].kind == TF_CERT)
+			f[i].data = xstrdup(v->cert);
+		else if (f[i].kind == TF_CHAIN)
+			f[i].data = xstrdup(v->chain != NULL ? v->chain : "");
+		else
+			f[i].data = target_join(v->cert, v->chain != NULL ?
+			    v->chain : "");
+		if (!f[i].secret)
+			f[i].len = strlen(f[i].data);
 	}
 	return (0);
 }
@@ -154,6 +174,8 @@ target_open_dir(const struct conf_target *t, struct target_file *f,
 	}
 	f->base = xstrdup(strrchr(f->path, '/') + 1);
 	xasprintf(&f->tmp, ".%s%s", f->base, TARGET_TMP);
+	xasprintf(&f->old, ".%s%s", f->base, TARGET_OLD);
+	xasprintf(&f->absent, ".%s%s", f->base, TARGET_ABSENT);
 	ret = 0;
 out:
 	free(dir);
@@ -211,12 +233,103 @@ fail0:
 	return (-1);
 }
 
+/*
+ * Keep f's previous file aside until the reload has gone well: a second
+ * link .NAME.acmd-old to it (the same inode: its bytes, owner and mode),
+ * or an empty .NAME.acmd-absent when there was none.  What an unfinished
+ * deployment kept (acmd killed before its end, a restore that failed) is
+ * kept as it is: it is what the target held before.
+ */
+static int
+target_keep(const struct conf_target *t, struct target_file *f,
+    char **cause)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (fstatat(f->dirfd, f->old, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    fstatat(f->dirfd, f->absent, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return (0);
+	if (linkat(f->dirfd, f->base, f->dirfd, f->old, 0) == 0)
+		return (0);
+	if (errno == ENOENT && (fd = openat(f->dirfd, f->absent, O_WRONLY |
+	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+		close(fd);
+		return (0);
+	}
+	xasprintf(cause, "target %s: %s: keeping the previous file aside (as "
+	    "%s): %s", t->id, f->path, f->old, strerror(errno));
+	return (-1);
+}
+
+/*
+ * Put f's kept previous file back in its place (0), or remove f's file
+ * when there was none (1), atomically; nothing kept: nothing done (0).
+ * -1 with cause.
+ */
+static int
+target_put_back(const struct conf_target *t, struct target_file *f,
+    char **cause)
+{
+	struct stat	 st;
+
+	if (renameat(f->dirfd, f->old, f->dirfd, f->base) == 0) {
+		/* Two links of one file: rename does nothing. */
+		unlinkat(f->dirfd, f->old, 0);
+		unlinkat(f->dirfd, f->absent, 0);
+		return (0);
+	}
+	if (errno != ENOENT)
+		goto fail;
+	/* There was none: the file goes first, the marker after it. */
+	if (fstatat(f->dirfd, f->absent, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return (0);	/* nothing kept */
+		goto fail;
+	}
+	if ((unlinkat(f->dirfd, f->base, 0) == -1 && errno != ENOENT) ||
+	    unlinkat(f->dirfd, f->absent, 0) == -1)
+		goto fail;
+	return (1);
+fail:
+	xasprintf(cause, "target %s: putting the previous %s back: %s", t->id,
+	    f->path, strerror(errno));
+	return (-1);
+}
+
+/* What f kept aside goes. */
+static void
+target_drop(struct target_file *f)
+{
+	unlinkat(f->dirfd, f->old, 0);
+	unlinkat(f->dirfd, f->absent, 0);
+}
+
+/* Sync the directories of f (each once is enough; n is at most 4). */
+static int
+target_sync_dirs(const struct conf_target *t, struct target_file *f,
+    size_t n, char **cause)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (fsync(f[i].dirfd) == -1) {
+			xasprintf(cause, "target %s: syncing the directory of "
+			    "%s: %s", t->id, f[i].path, strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* long: every file written, the previous ones kept, then the switch */
 int
 target_write(const struct conf_target *t, const struct target_version *v,
     char **cause)
 {
 	struct target_file	 f[TARGET_FILES];
 	size_t			 n, i;
+	char			*c2 = NULL;
 	int			 ret = -1;
 
 	if (target_files(t, v, f, &n, cause) != 0)
@@ -226,28 +339,97 @@ target_write(const struct conf_target *t, const struct target_version *v,
 		    target_write_tmp(t, &f[i], cause) != 0)
 			goto out;
 	}
+	for (i = 0; i < n; i++) {
+		if (target_keep(t, &f[i], cause) != 0)
+			goto out;
+	}
+	if (target_sync_dirs(t, f, n, cause) != 0)
+		goto out;
 	/* Every file is written: now they switch, one right after another. */
 	for (i = 0; i < n; i++) {
 		if (renameat(f[i].dirfd, f[i].tmp, f[i].dirfd, f[i].base) ==
 		    -1) {
 			xasprintf(cause, "target %s: renaming into %s: %s "
-			    "(%zu of %zu files switched; acmd writes them all "
-			    "again)", t->id, f[i].path, strerror(errno), i, n);
+			    "(the previous files are put back)", t->id,
+			    f[i].path, strerror(errno));
 			goto out;
 		}
 		f[i].written = 0;
+		f[i].switched = 1;
 	}
-	for (i = 0; i < n; i++) {
-		if (fsync(f[i].dirfd) == -1) {
-			xasprintf(cause, "target %s: syncing the directory of "
-			    "%s: %s", t->id, f[i].path, strerror(errno));
-			goto out;
-		}
-	}
+	if (target_sync_dirs(t, f, n, cause) != 0)
+		goto out;
 	ret = 0;
 out:
+	/*
+	 * Failed: what switched goes back.  What was kept for the others
+	 * stays (it is what is in place) until a deployment ends well.
+	 */
+	for (i = 0; ret != 0 && i < n; i++) {
+		if (f[i].switched && target_put_back(t, &f[i], &c2) == -1) {
+			log_warnx("%s", c2);
+			free(c2);
+			c2 = NULL;
+		}
+	}
 	target_files_free(f, n);
 	return (ret);
+}
+
+/*
+ * t's files without their data, each with its directory open: -1 with
+ * cause (the directory gone or not allowed).
+ */
+static int
+target_open_all(const struct conf_target *t, struct target_file *f,
+    size_t *n, char **cause)
+{
+	size_t	 i;
+
+	target_paths(t, f, n);
+	for (i = 0; i < *n; i++) {
+		if (target_open_dir(t, &f[i], cause) != 0) {
+			target_files_free(f, *n);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+target_restore(const struct conf_target *t, char **cause)
+{
+	struct target_file	 f[TARGET_FILES];
+	size_t			 n, i, removed = 0;
+	int			 r = 0;
+
+	if (target_open_all(t, f, &n, cause) != 0)
+		return (-1);
+	for (i = 0; i < n && r != -1; i++) {
+		if ((r = target_put_back(t, &f[i], cause)) == 1)
+			removed++;
+	}
+	if (r != -1)
+		r = target_sync_dirs(t, f, n, cause);
+	target_files_free(f, n);
+	return (r == -1 ? -1 : removed == n ? 1 : 0);
+}
+
+void
+target_forget(const struct conf_target *t)
+{
+	struct target_file	 f[TARGET_FILES];
+	size_t			 n, i;
+	char			*cause = NULL;
+
+	if (target_open_all(t, f, &n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		target_drop(&f[i]);
+	target_files_free(f, n);
 }
 
 /*

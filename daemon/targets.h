@@ -6,12 +6,14 @@
  * targets.c writes and checks the files.  One version's files are
  * written together: every file goes to a temporary file beside its
  * place (created new, never through a symbolic link, owner and mode set,
- * synced), and only when all of them are written are they renamed into
- * place, one after the other, and the directories synced.  A failure
- * before the renames leaves the previous files as they were; a crash
- * between two renames leaves the deployment's intent on disk, and acmd
- * writes the whole version again when it starts (the check below finds
- * such a half-switched target too).  A directory is used only when its
+ * synced), the previous files are kept aside under a second name, and
+ * only then are the new ones renamed into place, one right after the
+ * other (certificate files first, the key last), and the directories
+ * synced.  A failure before the renames leaves the previous files as
+ * they were; a reload that fails puts the kept ones back (a rename each);
+ * a crash between two renames leaves the deployment's intent on disk,
+ * and acmd writes the whole version again when it starts (the check
+ * below finds such a half-switched target too).  A directory is used only when its
  * resolved path is inside [daemon] target_dirs.
  *
  * target-reload.c runs the reload command: forked and executed without
@@ -34,9 +36,21 @@ struct target_version {
 	size_t		 keylen;
 };
 
-/* Write v into t's files: 0, or -1 with cause (nothing replaced). */
+/*
+ * Write v into t's files: 0, or -1 with cause (nothing replaced).  The
+ * previous files are kept aside (.NAME.acmd-old, a second link; or
+ * .NAME.acmd-absent: there was none) until target_forget or
+ * target_restore; what an unfinished deployment kept is kept.
+ */
 int	target_write(const struct conf_target *, const struct target_version *,
 	    char **);
+/*
+ * Put t's kept previous files back, each atomically: 0, 1 when there were
+ * none (the new ones are removed), or -1 with cause.
+ */
+int	target_restore(const struct conf_target *, char **);
+/* The new files stay: what was kept aside goes. */
+void	target_forget(const struct conf_target *);
 /*
  * Compare t's files with v: 0 the same, 1 different (*why says which
  * and how), 2 missing (*why), -1 with *why when they cannot be read.
@@ -44,8 +58,12 @@ int	target_write(const struct conf_target *, const struct target_version *,
 int	target_check(const struct conf_target *, const struct target_version *,
 	    char **);
 
-/* Reload done: error NULL on exit status 0, else what went wrong. */
-typedef void (*target_reload_cb)(void *, const char *);
+/*
+ * Reload done: error NULL on exit status 0, else what went wrong; ran 0
+ * when the command could not be run at all (not started, or exit status
+ * 127: not found or not executable).
+ */
+typedef void (*target_reload_cb)(void *, int, const char *);
 /*
  * Run t's reload command (none: cb at once, from the event loop).  cb is
  * called exactly once, unless target_reload_shutdown comes first.

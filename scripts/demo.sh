@@ -115,8 +115,8 @@ ctl deploy list
 
 bold "a server outside AWS: an exportable public certificate, re-exported on every renewal"
 mkdir -p "$D/srv/tls"
-printf '#!/bin/sh\necho "web server reloaded: $(openssl x509 -in %s -noout -serial)"\n' \
-    "$D/srv/tls/fullchain.pem" >"$D/reload-web"
+printf '#!/bin/sh\n[ -e %s ] && { echo "web server: configuration test failed"; exit 1; }\necho "web server reloaded: $(openssl x509 -in %s -noout -serial)"\n' \
+    "$D/srv/reload-fails" "$D/srv/tls/fullchain.pem" >"$D/reload-web"
 chmod 755 "$D/reload-web"
 say "[target web] in acmd.conf: fullchain and key in $D/srv/tls, reload = $D/reload-web"
 printf '\033[36m$ acmctl request public --credential main --region us-east-1 --domain web.demo.test --validation dns --auto-zone --exportable --auto-export --name edge\033[0m\n'
@@ -146,6 +146,23 @@ grep -E 'auto-export|reload: web server reloaded' "$D/acmd.log" | sed 's/^/   /'
 ctl deploy list edge
 say "every export AWS charges for is in the audit log:"
 q audit | grep -i ExportCertificate | sed 's/^/   /'
+
+bold "a reload that fails: the previous files go back, the server keeps its certificate"
+serial() { openssl x509 -in "$D/srv/tls/fullchain.pem" -noout -serial; }
+say "on disk: $(serial); the web server's reload now fails, and ACM renews again:"
+touch "$D/srv/reload-fails"
+curl -sf -X POST "$EMU/_emu/renew" -d "{\"arn\":\"$WARN\"}" >/dev/null
+ctl discover --region us-east-1 >/dev/null
+for i in $(seq 1 60); do
+	q --json deploy list edge | grep -q '"state": "failed"' && break
+	sleep 0.5
+done
+ctl deploy list edge
+say "on disk: $(serial) (the previous files, put back); fixed, acmctl sync retries at once:"
+rm -f "$D/srv/reload-fails"
+ctl sync edge >/dev/null
+ctl deploy list edge
+say "on disk: $(serial)"
 
 bold "an expiry warning"
 curl -sf -X POST "$EMU/_emu/expire" -d "{\"arn\":\"$(q --json acm list --region eu-west-1 | sed -n 's/.*"arn": "\([^"]*\)".*/\1/p' | head -1)\",\"days\":5}" >/dev/null
