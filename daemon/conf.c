@@ -190,6 +190,12 @@ const struct conf_entry conf_table[] = {
 	  .max = 1024,
 	  .help = "connections to the metrics listener served at once; more "
 	  "wait to be accepted" },
+	{ .section = "metrics", .key = "stuck_after", .type = CONF_DURATION,
+	  .offset = OFF(metrics_stuck_after), .def = "30m", .min = 1,
+	  .max = 30LL * 86400,
+	  .help = "a job running this long without a step forward (a page "
+	  "listed, a certificate described, a deployment checked) is stuck: "
+	  "/healthz answers 503" },
 };
 const size_t conf_table_size = sizeof conf_table / sizeof conf_table[0];
 

@@ -122,6 +122,7 @@ struct config {
 	char		*metrics_listen;	/* NULL: no listener */
 	char		*metrics_allow;		/* NULL: anyone */
 	uint64_t	 metrics_max_connections;
+	uint64_t	 metrics_stuck_after;	/* seconds */
 };
 
 enum conf_type {

@@ -179,6 +179,38 @@ loop_monitor(struct event_base *base)
 }
 
 /*
+ * The loop runs callbacks by priority: what a client or a scrape waits for
+ * (the control socket, the metrics listener, signals, timers) at the
+ * default, 1; AWS answers and the work they carry (a discovery's pages,
+ * its batches into the store) at the lowest, 2 (aws/http.c), and then for
+ * at most LOOP_SLICE_MS before the loop looks for new events again.  A
+ * ping waits for one callback of that work, not for all that were ready.
+ */
+#define LOOP_PRIORITIES	3
+#define LOOP_SLICE_MS	5
+
+static struct event_base *
+loop_new(void)
+{
+	struct event_config	*cfg;
+	struct event_base	*base = NULL;
+	struct timeval		 tv = { 0, LOOP_SLICE_MS * 1000 };
+
+	if ((cfg = event_config_new()) == NULL)
+		return (NULL);
+	if (event_config_set_max_dispatch_interval(cfg, &tv, -1,
+	    LOOP_PRIORITIES - 1) == 0)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base != NULL && event_base_priority_init(base,
+	    LOOP_PRIORITIES) != 0) {
+		event_base_free(base);
+		base = NULL;
+	}
+	return (base);
+}
+
+/*
  * The secure heap holds the master key and the secrets acmd works with
  * (credentials, private keys while they are used): locked in memory and
  * left out of core files.  Past its size, secrets go to the ordinary
@@ -235,7 +267,7 @@ start(void)
 	char	*cause = NULL;
 
 	acmd.started = time(NULL);
-	if ((acmd.base = event_base_new()) == NULL)
+	if ((acmd.base = loop_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if (server_start(&cause) != 0)
 		fatalx("server: %s", cause);

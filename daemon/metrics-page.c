@@ -28,6 +28,7 @@
 #include "acmd.h"
 #include "aws/aws.h"
 #include "certs.h"
+#include "conf.h"
 #include "deployments.h"
 #include "inventory.h"
 #include "jobs/sched.h"
@@ -438,6 +439,8 @@ families_render(struct mtext *t, const struct family *f, size_t n,
 /* The jobs' families (NJOBF), then the AWS calls' (NAWSF). */
 static const struct family families[] = {
 	{ "acmd_job_running", "gauge", "1 while the job runs." },
+	{ "acmd_job_last_progress_timestamp_seconds", "gauge",
+	  "When the job last moved a step forward, or started (0: never)." },
 	{ "acmd_job_interval_seconds", "gauge",
 	  "How often the job runs (0: on demand only)." },
 	{ "acmd_job_last_start_timestamp_seconds", "gauge",
@@ -465,7 +468,7 @@ static const struct family families[] = {
 	{ "acmd_aws_call_seconds_total", "counter",
 	  "Time from the start of calls to their end, retries included." },
 };
-#define NJOBF	8
+#define NJOBF	9
 #define NAWSF	(sizeof families / sizeof families[0] - NJOBF)
 
 static void
@@ -473,7 +476,9 @@ job_cb(const struct job_view *v, void *arg)
 {
 	struct family_pass	*jp = arg;
 	/* In the order of the jobs' families. */
-	const double		 val[] = { v->running, (double)v->interval,
+	const double		 val[] = { v->running,
+				    (double)v->last_progress,
+				    (double)v->interval,
 				    (double)v->last_run,
 				    (double)v->last_success,
 				    (double)v->last_duration_ms / 1000.0,
@@ -620,13 +625,29 @@ metrics_page(struct evbuffer *out, size_t conns)
 	part_send(out, &page.req);
 }
 
+/*
+ * A job is stuck when it has run for stuck_after without a step forward
+ * (sched.h: job_progress); a job that is not running is late when its
+ * timer has not fired 5 minutes after it was due (the scheduler is not
+ * ticking), or not scheduled at all.
+ */
 static void
 health_job_cb(const struct job_view *v, void *arg)
 {
 	struct mtext	*why = arg;
 	time_t		 now = time(NULL);
+	uint64_t	 bound = acmd.conf->metrics_stuck_after;
 
-	if (v->interval == 0 || v->running)
+	if (v->running) {
+		if (v->still_ms / 1000 >= bound)
+			mtext_printf(why, "job %s: stuck: running for %llu s, "
+			    "no step forward for %llu s (stuck_after %llu s)\n",
+			    v->name, (unsigned long long)(v->running_ms / 1000),
+			    (unsigned long long)(v->still_ms / 1000),
+			    (unsigned long long)bound);
+		return;
+	}
+	if (v->interval == 0)
 		return;
 	if (v->next_run == 0)
 		mtext_printf(why, "job %s: not scheduled\n", v->name);

@@ -51,8 +51,11 @@ dep_check_release(struct dep_check_run *run)
 {
 	char	 result[64];
 
-	if (--run->pending > 0)
+	if (--run->pending > 0) {
+		if (run->job != NULL)
+			job_progress(run->job);
 		return;
+	}
 	snprintf(result, sizeof result, "%zu deployment%s checked",
 	    json_array_size(run->rows), json_array_size(run->rows) == 1 ? "" :
 	    "s");

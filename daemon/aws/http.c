@@ -4,6 +4,12 @@
  * we hand events back with curl_multi_socket_action.  Finished transfers
  * are collected first and called back afterwards, outside every curl
  * callback, so a callback may submit or cancel freely.
+ *
+ * The engine's events run at the base's lowest priority: an answer, and
+ * the work its callback carries, waits while a client's or a scrape's
+ * events are ready (main.c).  So that busy clients cannot starve it, a
+ * timer at the default priority drives curl itself when none of the
+ * engine's events has run for HTTP_KICK_MS while transfers are under way.
  */
 #include <sys/queue.h>
 
@@ -61,11 +67,16 @@ struct http_sock {
 	LIST_ENTRY(http_sock)	 entry;
 };
 
+#define HTTP_KICK_MS	100
+
 struct http_engine {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
 	struct event		*deliver;
+	struct event		*kick;
+	int			 prio;		/* of the engine's events */
+	int			 served;	/* one ran since the last kick */
 
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
@@ -135,6 +146,7 @@ http_event_cb(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
+	eng->served = 1;
 	curl_multi_socket_action(eng->multi, fd, action, &running);
 	http_deliver(eng);
 }
@@ -171,6 +183,7 @@ http_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 	if (what & CURL_POLL_OUT)
 		events |= EV_WRITE;
 	hs->ev = event_new(eng->base, fd, events, http_event_cb, eng);
+	event_priority_set(hs->ev, eng->prio);
 	event_add(hs->ev, NULL);
 	return (0);
 }
@@ -181,6 +194,39 @@ http_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct http_engine	*eng = arg;
 	int			 running;
 
+	eng->served = 1;
+	curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_deliver(eng);
+}
+
+/*
+ * No event of the engine ran for a whole tick while transfers were under
+ * way: the loop was kept busy at a higher priority.  Let curl look at
+ * every socket itself (an event mask of 0), then call back.
+ */
+static void
+http_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_engine	*eng = arg;
+	struct http_sock	*hs;
+	curl_socket_t		*fds;
+	size_t			 n = 0, i;
+	int			 running;
+
+	if (eng->served) {
+		eng->served = 0;
+		return;
+	}
+	LIST_FOREACH(hs, &eng->socks, entry)
+		n++;
+	fds = xreallocarray(NULL, n + 1, sizeof *fds);
+	n = 0;
+	LIST_FOREACH(hs, &eng->socks, entry)
+		fds[n++] = hs->fd;
+	/* A socket curl closed meanwhile is not known to it: nothing done. */
+	for (i = 0; i < n; i++)
+		curl_multi_socket_action(eng->multi, fds[i], 0, &running);
+	free(fds);
 	curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	http_deliver(eng);
 }
@@ -204,7 +250,10 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 static void
 http_deliver_cb(evutil_socket_t fd, short what, void *arg)
 {
-	http_deliver(arg);
+	struct http_engine	*eng = arg;
+
+	eng->served = 1;
+	http_deliver(eng);
 }
 
 static size_t
@@ -420,6 +469,11 @@ http_start(struct http_transfer *t)
 	eng->nrunning++;
 	t->state = HTTP_RUNNING;
 	t->started = now_ms();
+	if (!evtimer_pending(eng->kick, NULL)) {
+		struct timeval	tv = ms_to_tv(HTTP_KICK_MS);
+
+		evtimer_add(eng->kick, &tv);
+	}
 
 	if ((mc = curl_multi_add_handle(eng->multi, e)) != CURLM_OK) {
 		TAILQ_REMOVE(&eng->running, t, entry);
@@ -520,6 +574,8 @@ http_deliver(struct http_engine *eng)
 
 	while ((t = TAILQ_FIRST(&eng->done)) != NULL)
 		http_call(t);
+	if (eng->nrunning == 0)
+		evtimer_del(eng->kick);
 }
 
 struct http_engine *
@@ -551,6 +607,10 @@ http_engine_new(struct event_base *base, const struct http_options *o)
 
 	eng->timer = evtimer_new(base, http_timeout_cb, eng);
 	eng->deliver = event_new(base, -1, 0, http_deliver_cb, eng);
+	eng->kick = event_new(base, -1, EV_PERSIST, http_kick_cb, eng);
+	eng->prio = event_base_get_npriorities(base) - 1;
+	event_priority_set(eng->timer, eng->prio);
+	event_priority_set(eng->deliver, eng->prio);
 
 	http_set_options(eng, o);
 	return (eng);
@@ -589,6 +649,7 @@ http_engine_free(struct http_engine *eng)
 	}
 	event_free(eng->timer);
 	event_free(eng->deliver);
+	event_free(eng->kick);
 	free(eng->ca_path);
 	free(eng);
 }

@@ -219,6 +219,8 @@ disc_cert_done(struct disc_cert *c)
 {
 	struct disc_region	*r = c->r;
 
+	if (r->run->job != NULL)
+		job_progress(r->run->job);
 	if (--c->pending > 0)
 		return;
 	/* When describe failed, the record from before stays (listed: seen). */
@@ -523,6 +525,9 @@ disc_iam_listed(struct aws_result *res, void *arg)
 static void
 disc_region_step(struct disc_region *r)
 {
+	/* A listing's answers come through here, a certificate's below. */
+	if (r->run->job != NULL)
+		job_progress(r->run->job);
 	if (r->done || r->listing || r->outstanding > 0)
 		return;
 	r->done = 1;

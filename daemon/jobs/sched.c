@@ -29,6 +29,8 @@ struct job {
 	int			 last_ok;
 	time_t			 last_success;
 	uint64_t		 started_ms;	/* monotonic, of the last run */
+	uint64_t		 progress_ms;	/* monotonic, of its last step */
+	time_t			 last_progress;
 	uint64_t		 last_duration_ms;
 	uint64_t		 runs;
 	uint64_t		 failures;
@@ -57,7 +59,8 @@ job_mark_running(struct job *j, const char *how)
 {
 	j->running = 1;
 	j->last_run = time(NULL);
-	j->started_ms = now_ms();
+	j->started_ms = j->progress_ms = now_ms();
+	j->last_progress = j->last_run;
 	log_debug("job %s: %s", j->name, how);
 	sdx_status("%s running", j->name);
 }
@@ -150,6 +153,15 @@ sched_job_begin(struct job *j)
 	return (0);
 }
 
+void
+job_progress(struct job *j)
+{
+	if (!j->running)
+		return;
+	j->progress_ms = now_ms();
+	j->last_progress = time(NULL);
+}
+
 int
 job_running(const struct job *j)
 {
@@ -233,11 +245,15 @@ void
 sched_foreach(void (*fn)(const struct job_view *, void *), void *arg)
 {
 	struct job	*j;
+	uint64_t	 now = now_ms();
 
 	TAILQ_FOREACH(j, &jobs, entry) {
 		fn(&(struct job_view){ .name = j->name,
 		    .interval = j->interval, .running = j->running,
 		    .last_run = j->last_run, .last_end = j->last_end,
+		    .running_ms = j->running ? now - j->started_ms : 0,
+		    .still_ms = j->running ? now - j->progress_ms : 0,
+		    .last_progress = j->last_progress,
 		    .next_run = j->next_run, .last_success = j->last_success,
 		    .last_ok = j->last_ok,
 		    .last_duration_ms = j->last_duration_ms, .runs = j->runs,

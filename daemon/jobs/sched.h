@@ -27,6 +27,13 @@ int		 job_running(const struct job *);
  */
 int		 sched_job_begin(struct job *);
 void		 job_done(struct job *, int, const char *);
+/*
+ * The running job moved a step (a page listed, a certificate described, a
+ * deployment checked): a run that goes on moving is not stuck, however
+ * long it takes (metrics_health).  A job that never says so is judged by
+ * its start.
+ */
+void		 job_progress(struct job *);
 const char	*job_name(const struct job *);
 /* An array of maps: name, state, interval, last_run, next_run, result. */
 void		 sched_pack(struct mp_buf *);
@@ -36,6 +43,9 @@ struct job_view {
 	uint64_t	 interval;
 	int		 running;
 	time_t		 last_run;	/* started; 0: never */
+	uint64_t	 running_ms;	/* running: since it started */
+	uint64_t	 still_ms;	/* running: since its last step */
+	time_t		 last_progress;	/* its start or its last step */
 	time_t		 last_end;
 	time_t		 next_run;	/* 0: not scheduled */
 	time_t		 last_success;	/* 0: never */

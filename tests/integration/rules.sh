@@ -13,7 +13,7 @@ fi
 R=$top_srcdir/contrib/acmd.rules.yml
 ok "promtool check rules: the shipped rules are valid" promtool check rules "$R"
 out=$(promtool check rules "$R" 2>&1)
-like "promtool check rules: 11 rules" 'SUCCESS: 11 rules found' "$out"
+like "promtool check rules: 12 rules" 'SUCCESS: 12 rules found' "$out"
 ok "promtool test rules: each alert fires when it should, not before" \
     promtool test rules "$top_srcdir/tests/integration/rules.test.yml"
 
@@ -32,6 +32,7 @@ mutant() {	# mutant DESCRIPTION SED-EXPRESSION
 }
 mutant "a warning at 40 days instead of 30 is caught" 's/< 30 \* 86400/< 40 * 86400/'
 mutant "a mismatch reported at once is caught" '/AcmdDeploymentMismatch/,/for:/s/for: 1h/for: 0m/'
+mutant "a job stuck for 30 minutes left out is caught" 's/time() - acmd_job_last_progress_timestamp_seconds > 1800/time() - acmd_job_last_progress_timestamp_seconds > 7200/'
 mutant "throttling left out is caught" 's/rate(acmd_aws_throttled_total\[10m\])) > 0/rate(acmd_aws_throttled_total[10m])) > 1/'
 mutant "a pending certificate warned about is caught" 's/{status=~"ISSUED|"}/{status=~".*"}/g'
 finish

@@ -1,7 +1,8 @@
 /*
  * The HTTP engine against a local test server (tests/unit/httpd_test.py):
  * round trips, connection reuse, the queue, timeouts, transport failures,
- * cancel, shutdown, status codes and the body cap.
+ * cancel, shutdown, status codes, the body cap, and transfers that go on
+ * while the loop is kept busy at a higher priority.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -785,6 +786,64 @@ test_set_options(void **state)
 	}
 }
 
+/*
+ * acmd's loop has three priorities and the engine's events run at the
+ * lowest: clients that keep the default priority busy at every turn of
+ * the loop (here a socket always readable, never read) must not starve
+ * the transfers (the engine drives curl from a timer then).
+ */
+struct hog {
+	struct event	*ev;
+	int		*done;
+	int		 expired;
+	unsigned long	 turns;
+};
+
+static void
+hog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hog	*h = arg;
+
+	h->turns++;
+	if (*h->done > 0 || h->expired)
+		event_del(h->ev);
+}
+
+static void
+test_busy_loop(void **state)
+{
+	struct fixture		*f = *state;
+	struct result		 res = { 0 };
+	struct hog		 h = { .done = &f->done };
+	struct event		*safety;
+	struct timeval		 tv = { SAFETY_MS / 1000, 0 };
+	int			 sv[2];
+
+	event_base_free(f->base);
+	f->base = event_base_new();
+	assert_int_equal(event_base_priority_init(f->base, 3), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "x", 1), 1);
+	engine(f, 5000, 4, 0);
+	h.ev = event_new(f->base, sv[0], EV_READ | EV_PERSIST, hog_cb, &h);
+	event_add(h.ev, NULL);
+	safety = evtimer_new(f->base, safety_cb, &h.expired);
+	evtimer_add(safety, &tv);
+	assert_non_null(submit(f, "GET", "/echo", NULL, 0, NULL, &res));
+	while (f->done == 0 && !h.expired)
+		event_base_loop(f->base, EVLOOP_ONCE);
+	event_free(h.ev);
+	event_free(safety);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(h.expired, 0);
+	assert_int_equal(res.called, 1);
+	assert_int_equal(res.status, 200);
+	/* The loop was busy all along. */
+	assert_true(h.turns > 100);
+	result_clear(&res);
+}
+
 int
 main(void)
 {
@@ -804,6 +863,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tls_failure, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_set_options, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop, setup,
 		    teardown),
 	};
 
