@@ -401,16 +401,25 @@ struct ctl_parts {
 	msgpack_object		 joined;
 };
 
-/* Keep m when it is a part of a list (1); 0 when it is not. */
+/* Whether m is a part of a list. */
 static int
-parts_add(struct ctl_parts *p, msgpack_unpacked *m)
+parts_is(const msgpack_unpacked *m)
 {
 	const msgpack_object	*part = mp_map_get(&m->data, PROTO_F_PART);
 	const msgpack_object	*data = mp_map_get(&m->data, PROTO_F_DATA);
 
-	if (part == NULL || part->type != MSGPACK_OBJECT_BOOLEAN ||
-	    !part->via.boolean || data == NULL ||
-	    data->type != MSGPACK_OBJECT_ARRAY)
+	return (part != NULL && part->type == MSGPACK_OBJECT_BOOLEAN &&
+	    part->via.boolean && data != NULL &&
+	    data->type == MSGPACK_OBJECT_ARRAY);
+}
+
+/* Keep m when it is a part of a list (1); 0 when it is not. */
+static int
+parts_add(struct ctl_parts *p, msgpack_unpacked *m)
+{
+	const msgpack_object	*data = mp_map_get(&m->data, PROTO_F_DATA);
+
+	if (!parts_is(m))
 		return (0);
 	p->u = xreallocarray(p->u, p->n + 1, sizeof *p->u);
 	p->u[p->n++] = *m;
@@ -517,6 +526,9 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	msgpack_unpacked	 m;
 	const msgpack_object	*o;
 	uint64_t		 done, total;
+	struct table_stream	*table = NULL;
+	size_t			 streamed = 0;
+	int			 streaming = 0;
 	int			 fd, ret = EXIT_FAILED;
 	char			*what, *cause = NULL;
 	json_t			*args;
@@ -570,6 +582,24 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			free(what);
 		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
 			render_progress_end();
+			/*
+			 * --json writes a list's parts as they come, acm
+			 * list's table keeps their text only.
+			 */
+			if (parts_is(&m) && (ctl_json ||
+			    c->render == render_acm_list)) {
+				o = mp_map_get(&m.data, PROTO_F_DATA);
+				if (ctl_json)
+					render_json_rows(o, &streamed, stdout);
+				else {
+					if (table == NULL)
+						table = render_acm_list_stream();
+					table_stream_rows(table, o);
+				}
+				streaming = 1;
+				msgpack_unpacked_destroy(&m);
+				continue;
+			}
 			if (parts_add(&parts, &m))
 				continue;	/* kept: the list goes on */
 			if ((o = mp_map_get(&m.data, PROTO_F_DATA)) != NULL) {
@@ -584,15 +614,32 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
 				o = parts_join(&parts, mp_map_get(&m.data,
 				    PROTO_F_DATA));
-				if (o != NULL && o->type != MSGPACK_OBJECT_NIL) {
+				if (table != NULL) {
+					if (o != NULL)
+						table_stream_rows(table, o);
+					table_stream_end(table, stdout);
+					table = NULL;
+				} else if (streaming) {
+					if (o != NULL)
+						render_json_rows(o, &streamed,
+						    stdout);
+					render_json_rows_end(streamed, stdout);
+				} else if (o != NULL &&
+				    o->type != MSGPACK_OBJECT_NIL) {
 					if (ctl_json)
 						render_json(o, stdout);
 					else
 						c->render(o, stdout);
 				}
 				ret = EXIT_OK;
-			} else
+			} else {
+				/* What came before the error, whole. */
+				if (table != NULL)
+					table_stream_end(table, stdout);
+				else if (streaming)
+					render_json_rows_end(streamed, stdout);
 				ret = print_error(c, &m.data);
+			}
 			print_note(&m.data);
 			msgpack_unpacked_destroy(&m);
 			parts_free(&parts);
