@@ -399,6 +399,10 @@ struct ctl_parts {
 	size_t			 n;
 	size_t			 rows;
 	msgpack_object		 joined;
+	/* Or written as they come (--json), or their text kept (a table). */
+	int			 streaming;
+	size_t			 streamed;	/* rows written */
+	struct table_stream	*table;
 };
 
 /* Whether m is a part of a list. */
@@ -450,6 +454,59 @@ parts_join(struct ctl_parts *p, const msgpack_object *last)
 	memcpy(p->joined.via.array.ptr + at, last->via.array.ptr,
 	    last->via.array.size * sizeof *last->via.array.ptr);
 	return (&p->joined);
+}
+
+/*
+ * A part of a list (1; 0 when m is none): with --json written at once,
+ * for acm list's table its text kept, else kept whole.
+ */
+static int
+parts_take(const struct ctl_cmd *c, struct ctl_parts *p, msgpack_unpacked *m)
+{
+	const msgpack_object	*o = mp_map_get(&m->data, PROTO_F_DATA);
+
+	if (!parts_is(m))
+		return (0);
+	if (!ctl_json && c->render != render_acm_list)
+		return (parts_add(p, m));
+	if (ctl_json)
+		render_json_rows(o, &p->streamed, stdout);
+	else {
+		if (p->table == NULL)
+			p->table = render_acm_list_stream();
+		table_stream_rows(p->table, o);
+	}
+	p->streaming = 1;
+	msgpack_unpacked_destroy(m);
+	return (1);
+}
+
+/*
+ * The answer: the list's parts and last, the result's data; on an error
+ * (ok 0) the parts written so far, whole.
+ */
+static void
+parts_print(const struct ctl_cmd *c, struct ctl_parts *p,
+    const msgpack_object *last, int ok)
+{
+	const msgpack_object	*o;
+
+	if (p->table != NULL) {
+		if (ok && last != NULL)
+			table_stream_rows(p->table, last);
+		table_stream_end(p->table, stdout);
+		p->table = NULL;
+	} else if (p->streaming) {
+		if (ok && last != NULL)
+			render_json_rows(last, &p->streamed, stdout);
+		render_json_rows_end(p->streamed, stdout);
+	} else if (ok && (o = parts_join(p, last)) != NULL &&
+	    o->type != MSGPACK_OBJECT_NIL) {
+		if (ctl_json)
+			render_json(o, stdout);
+		else
+			c->render(o, stdout);
+	}
 }
 
 static void
@@ -526,9 +583,6 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	msgpack_unpacked	 m;
 	const msgpack_object	*o;
 	uint64_t		 done, total;
-	struct table_stream	*table = NULL;
-	size_t			 streamed = 0;
-	int			 streaming = 0;
 	int			 fd, ret = EXIT_FAILED;
 	char			*what, *cause = NULL;
 	json_t			*args;
@@ -582,26 +636,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			free(what);
 		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
 			render_progress_end();
-			/*
-			 * --json writes a list's parts as they come, acm
-			 * list's table keeps their text only.
-			 */
-			if (parts_is(&m) && (ctl_json ||
-			    c->render == render_acm_list)) {
-				o = mp_map_get(&m.data, PROTO_F_DATA);
-				if (ctl_json)
-					render_json_rows(o, &streamed, stdout);
-				else {
-					if (table == NULL)
-						table = render_acm_list_stream();
-					table_stream_rows(table, o);
-				}
-				streaming = 1;
-				msgpack_unpacked_destroy(&m);
-				continue;
-			}
-			if (parts_add(&parts, &m))
-				continue;	/* kept: the list goes on */
+			if (parts_take(c, &parts, &m))
+				continue;	/* the list goes on */
 			if ((o = mp_map_get(&m.data, PROTO_F_DATA)) != NULL) {
 				if (ctl_json)
 					render_json(o, stdout);
@@ -612,32 +648,11 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			render_progress_end();
 			if ((o = mp_map_get(&m.data, PROTO_F_OK)) != NULL &&
 			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
-				o = parts_join(&parts, mp_map_get(&m.data,
-				    PROTO_F_DATA));
-				if (table != NULL) {
-					if (o != NULL)
-						table_stream_rows(table, o);
-					table_stream_end(table, stdout);
-					table = NULL;
-				} else if (streaming) {
-					if (o != NULL)
-						render_json_rows(o, &streamed,
-						    stdout);
-					render_json_rows_end(streamed, stdout);
-				} else if (o != NULL &&
-				    o->type != MSGPACK_OBJECT_NIL) {
-					if (ctl_json)
-						render_json(o, stdout);
-					else
-						c->render(o, stdout);
-				}
+				parts_print(c, &parts, mp_map_get(&m.data,
+				    PROTO_F_DATA), 1);
 				ret = EXIT_OK;
 			} else {
-				/* What came before the error, whole. */
-				if (table != NULL)
-					table_stream_end(table, stdout);
-				else if (streaming)
-					render_json_rows_end(streamed, stdout);
+				parts_print(c, &parts, NULL, 0);
 				ret = print_error(c, &m.data);
 			}
 			print_note(&m.data);

@@ -236,9 +236,9 @@ disc_flush(struct disc_region *r)
 	enum store_db		 db = r->iam ? DB_IAM : DB_ACM;
 	uint64_t		 gen;
 
+	disc_txn_end(r);	/* what it read may change now */
 	if (json_object_size(r->batch) == 0)
 		return;
-	disc_txn_end(r);	/* what it read may change now */
 	f.renewed = json_array();
 	gen = store_generation(acmd.store, db);
 	if (store_write(acmd.store, disc_flush_fn, &f, &cause) != 0) {

@@ -566,6 +566,7 @@ disc_region_free(struct disc_region *r)
 	free(r->cred_name);
 	free(r->account);
 	free(r->region);
+	disc_txn_end(r);
 	json_decref(r->batch);
 	json_decref(r->page);
 	free(r->next_token);
