@@ -312,6 +312,9 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
 		int	 iam = 0;
 
+		log_debug("acm list: cache rebuilt (acm %s, iam %s)",
+		    acm_cache_gen[0] == g0 ? "current" : "moved",
+		    acm_cache_gen[1] == g1 ? "current" : "moved");
 		acm_epoch++;
 		acm_cache_clear();
 		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;

@@ -778,6 +778,16 @@ discovery_start(json_t *creds, json_t *regions, int full,
 	run->whole = whole;
 	run->full = full || disc_full_due();
 	running = run;
+	/*
+	 * acm list's cache follows the discovery batch by batch only if it
+	 * is current when the discovery starts: made so now (the rebuild the
+	 * first list after the discovery would pay; nothing when empty).
+	 */
+	if (inv_cache_stale() && inv_cache_update(&why) != 0) {
+		log_warnx("discovery: acm list cache: %s", why);
+		free(why);
+		why = NULL;
+	}
 	log_info("discovery: starting (%s): %zu credential%s, %zu region%s",
 	    run->full ? "full" : "incremental",
 	    json_array_size(creds), json_array_size(creds) == 1 ? "" : "s",
