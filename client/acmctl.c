@@ -399,18 +399,31 @@ struct ctl_parts {
 	size_t			 n;
 	size_t			 rows;
 	msgpack_object		 joined;
+	/* Or written as they come (--json), or their text kept (a table). */
+	int			 streaming;
+	size_t			 streamed;	/* rows written */
+	struct table_stream	*table;
 };
+
+/* Whether m is a part of a list. */
+static int
+parts_is(const msgpack_unpacked *m)
+{
+	const msgpack_object	*part = mp_map_get(&m->data, PROTO_F_PART);
+	const msgpack_object	*data = mp_map_get(&m->data, PROTO_F_DATA);
+
+	return (part != NULL && part->type == MSGPACK_OBJECT_BOOLEAN &&
+	    part->via.boolean && data != NULL &&
+	    data->type == MSGPACK_OBJECT_ARRAY);
+}
 
 /* Keep m when it is a part of a list (1); 0 when it is not. */
 static int
 parts_add(struct ctl_parts *p, msgpack_unpacked *m)
 {
-	const msgpack_object	*part = mp_map_get(&m->data, PROTO_F_PART);
 	const msgpack_object	*data = mp_map_get(&m->data, PROTO_F_DATA);
 
-	if (part == NULL || part->type != MSGPACK_OBJECT_BOOLEAN ||
-	    !part->via.boolean || data == NULL ||
-	    data->type != MSGPACK_OBJECT_ARRAY)
+	if (!parts_is(m))
 		return (0);
 	p->u = xreallocarray(p->u, p->n + 1, sizeof *p->u);
 	p->u[p->n++] = *m;
@@ -441,6 +454,59 @@ parts_join(struct ctl_parts *p, const msgpack_object *last)
 	memcpy(p->joined.via.array.ptr + at, last->via.array.ptr,
 	    last->via.array.size * sizeof *last->via.array.ptr);
 	return (&p->joined);
+}
+
+/*
+ * A part of a list (1; 0 when m is none): with --json written at once,
+ * for acm list's table its text kept, else kept whole.
+ */
+static int
+parts_take(const struct ctl_cmd *c, struct ctl_parts *p, msgpack_unpacked *m)
+{
+	const msgpack_object	*o = mp_map_get(&m->data, PROTO_F_DATA);
+
+	if (!parts_is(m))
+		return (0);
+	if (!ctl_json && c->render != render_acm_list)
+		return (parts_add(p, m));
+	if (ctl_json)
+		render_json_rows(o, &p->streamed, stdout);
+	else {
+		if (p->table == NULL)
+			p->table = render_acm_list_stream();
+		table_stream_rows(p->table, o);
+	}
+	p->streaming = 1;
+	msgpack_unpacked_destroy(m);
+	return (1);
+}
+
+/*
+ * The answer: the list's parts and last, the result's data; on an error
+ * (ok 0) the parts written so far, whole.
+ */
+static void
+parts_print(const struct ctl_cmd *c, struct ctl_parts *p,
+    const msgpack_object *last, int ok)
+{
+	const msgpack_object	*o;
+
+	if (p->table != NULL) {
+		if (ok && last != NULL)
+			table_stream_rows(p->table, last);
+		table_stream_end(p->table, stdout);
+		p->table = NULL;
+	} else if (p->streaming) {
+		if (ok && last != NULL)
+			render_json_rows(last, &p->streamed, stdout);
+		render_json_rows_end(p->streamed, stdout);
+	} else if (ok && (o = parts_join(p, last)) != NULL &&
+	    o->type != MSGPACK_OBJECT_NIL) {
+		if (ctl_json)
+			render_json(o, stdout);
+		else
+			c->render(o, stdout);
+	}
 }
 
 static void
@@ -570,8 +636,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			free(what);
 		} else if (mp_obj_is_str(o, PROTO_KIND_DATA)) {
 			render_progress_end();
-			if (parts_add(&parts, &m))
-				continue;	/* kept: the list goes on */
+			if (parts_take(c, &parts, &m))
+				continue;	/* the list goes on */
 			if ((o = mp_map_get(&m.data, PROTO_F_DATA)) != NULL) {
 				if (ctl_json)
 					render_json(o, stdout);
@@ -582,17 +648,13 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 			render_progress_end();
 			if ((o = mp_map_get(&m.data, PROTO_F_OK)) != NULL &&
 			    o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean) {
-				o = parts_join(&parts, mp_map_get(&m.data,
-				    PROTO_F_DATA));
-				if (o != NULL && o->type != MSGPACK_OBJECT_NIL) {
-					if (ctl_json)
-						render_json(o, stdout);
-					else
-						c->render(o, stdout);
-				}
+				parts_print(c, &parts, mp_map_get(&m.data,
+				    PROTO_F_DATA), 1);
 				ret = EXIT_OK;
-			} else
+			} else {
+				parts_print(c, &parts, NULL, 0);
 				ret = print_error(c, &m.data);
+			}
 			print_note(&m.data);
 			msgpack_unpacked_destroy(&m);
 			parts_free(&parts);

@@ -59,6 +59,14 @@ extern int			ctl_color;
 
 /* render.c */
 void	render_json(const msgpack_object *, FILE *);
+void	render_json_rows(const msgpack_object *, size_t *, FILE *);
+void	render_json_rows_end(size_t, FILE *);
+/* A table that comes in parts (render_acm_list's, for acm list). */
+struct table_stream;
+struct table_stream *table_stream_new(const char *const *);
+void	table_stream_rows(struct table_stream *, const msgpack_object *);
+void	table_stream_end(struct table_stream *, FILE *);
+struct table_stream *render_acm_list_stream(void);
 void	render_generic(const msgpack_object *, FILE *);
 void	render_table(const msgpack_object *, const char *const *, FILE *);
 void	render_status(const msgpack_object *, FILE *);

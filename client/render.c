@@ -338,6 +338,33 @@ render_json(const msgpack_object *o, FILE *f)
 	ob_done(&ob);
 }
 
+/*
+ * --json of a list that comes in parts, part by part as it arrives (each
+ * part's memory is let go before the next one is read): the same text
+ * render_json writes for the whole array.  *n counts the rows so far.
+ */
+void
+render_json_rows(const msgpack_object *rows, size_t *n, FILE *f)
+{
+	struct obuf	 ob;
+	uint32_t	 i;
+
+	if (rows->type != MSGPACK_OBJECT_ARRAY || rows->via.array.size == 0)
+		return;
+	ob_init(&ob, f);
+	for (i = 0; i < rows->via.array.size; i++) {
+		ob_write(&ob, (*n)++ == 0 ? "[\n  " : ",\n  ", 4);
+		json_out(&rows->via.array.ptr[i], 2, &ob);
+	}
+	ob_done(&ob);
+}
+
+void
+render_json_rows_end(size_t n, FILE *f)
+{
+	fputs(n == 0 ? "[]\n" : "\n]\n", f);
+}
+
 char *
 render_scalar(const msgpack_object *o)
 {
@@ -712,6 +739,120 @@ render_table(const msgpack_object *rows, const char *const *cols, FILE *f)
 	}
 }
 
+/*
+ * A table that comes in parts (acm list of 100,000 rows): each part's
+ * rows are kept as their cells' text, the part itself let go, and the
+ * table written at the end, as render_table writes it.  The text is a
+ * fifth of the decoded rows' size.
+ */
+struct table_stream {
+	struct table	 t;
+	char		*buf;	/* per row: red or not, then each cell: */
+	size_t		 len;	/* its length (4 bytes), its text */
+	size_t		 size;
+	size_t		 nrows;
+};
+
+static void
+ts_put(struct table_stream *ts, const void *p, size_t len)
+{
+	if (ts->size - ts->len < len) {
+		while (ts->size - ts->len < len)
+			ts->size = ts->size == 0 ? 1 << 20 : ts->size * 2;
+		ts->buf = xreallocarray(ts->buf, ts->size, 1);
+	}
+	memcpy(ts->buf + ts->len, p, len);
+	ts->len += len;
+}
+
+struct table_stream *
+table_stream_new(const char *const *cols)
+{
+	struct table_stream	*ts = xcalloc(1, sizeof *ts);
+	size_t			 c;
+
+	ts->t.names = cols;
+	for (ts->t.ncols = 0; cols[ts->t.ncols] != NULL; ts->t.ncols++)
+		;
+	ts->t.width = xcalloc(ts->t.ncols, sizeof *ts->t.width);
+	ts->t.nlen = xcalloc(ts->t.ncols, sizeof *ts->t.nlen);
+	ts->t.is_time = xcalloc(ts->t.ncols, sizeof *ts->t.is_time);
+	for (c = 0; c < ts->t.ncols; c++) {
+		ts->t.width[c] = ts->t.nlen[c] = strlen(cols[c]);
+		ts->t.is_time[c] = is_time_key(cols[c], ts->t.nlen[c]);
+	}
+	return (ts);
+}
+
+void
+table_stream_rows(struct table_stream *ts, const msgpack_object *rows)
+{
+	const msgpack_object	*row;
+	const char		*text;
+	uint32_t		 r, len32;
+	size_t			 c, len;
+	char			*s, buf[32], red;
+
+	if (rows->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (r = 0; r < rows->via.array.size; r++) {
+		row = &rows->via.array.ptr[r];
+		red = row_color(row) != NULL;
+		ts_put(ts, &red, 1);
+		for (c = 0; c < ts->t.ncols; c++) {
+			text = table_cell(&ts->t, row, c, buf, sizeof buf, &len,
+			    &s);
+			if (len > ts->t.width[c])
+				ts->t.width[c] = len;
+			len32 = (uint32_t)len;
+			ts_put(ts, &len32, sizeof len32);
+			ts_put(ts, text, len);
+			free(s);
+		}
+		ts->nrows++;
+	}
+}
+
+void
+table_stream_end(struct table_stream *ts, FILE *f)
+{
+	struct obuf	 ob;
+	const char	*p = ts->buf;
+	uint32_t	 len;
+	size_t		 r, c;
+	int		 red;
+
+	if (ts->nrows == 0)
+		fprintf(f, "(none)\n");
+	else {
+		ob_init(&ob, f);
+		table_header(&ob, &ts->t);
+		for (r = 0; r < ts->nrows; r++) {
+			if ((red = *p++) != 0)
+				ob_puts(&ob, RED);
+			for (c = 0; c < ts->t.ncols; c++) {
+				memcpy(&len, p, sizeof len);
+				p += sizeof len;
+				ob_write(&ob, p, len);
+				p += len;
+				if (c + 1 < ts->t.ncols) {
+					if (len < ts->t.width[c])
+						ob_spaces(&ob, ts->t.width[c] -
+						    len);
+					ob_write(&ob, "  ", 2);
+				}
+			}
+			ob_puts(&ob, red ? RESET "\n" : "\n");
+		}
+		ob_done(&ob);
+	}
+	free(ts->t.width);
+	free(ts->t.nlen);
+	free(ts->t.is_time);
+	free(ts->buf);
+	free(ts);
+}
+
 static void
 render_map(const msgpack_object *o, int indent, FILE *f)
 {
@@ -1007,14 +1148,19 @@ render_discover(const msgpack_object *o, FILE *f)
 	}
 }
 
+static const char *const acm_list_cols[] = { "domain", "type", "status",
+    "region", "days_left", "in_use", "linked", "deployment", "arn", NULL };
+
 void
 render_acm_list(const msgpack_object *o, FILE *f)
 {
-	static const char *const cols[] = { "domain", "type", "status",
-	    "region", "days_left", "in_use", "linked", "deployment", "arn",
-	    NULL };
+	render_table(o, acm_list_cols, f);
+}
 
-	render_table(o, cols, f);
+struct table_stream *
+render_acm_list_stream(void)
+{
+	return (table_stream_new(acm_list_cols));
 }
 
 void

@@ -18,9 +18,9 @@
 #include "cmd.h"
 #include "deployments.h"
 #include "inventory.h"
+#include "inventory-rows.h"
 #include "log.h"
 #include "mp.h"
-#include "mpjson.h"
 #include "pem.h"
 #include "rec.h"
 #include "repo.h"
@@ -116,73 +116,14 @@ type_matches(const char *want, const char *type)
 	return (norm[i] == '\0');
 }
 
-static json_t *
-acm_row(const json_t *rec, const json_t *deploy)
-{
-	json_t		*row, *in_use = json_object_get(rec, "in_use_by");
-	json_t		*linked = json_object_get(rec, "linked"), *d;
-	const char	*arn = rec_str(rec, "arn");
-
-	row = json_object();
-	json_object_set_new(row, "domain", json_string(rec_str(rec, "domain") ?
-	    rec_str(rec, "domain") : ""));
-	json_object_set_new(row, "type", json_string(rec_str(rec, "type")));
-	json_object_set_new(row, "status", json_string(rec_str(rec, "status")));
-	json_object_set_new(row, "region", json_string(rec_str(rec, "region") ?
-	    rec_str(rec, "region") : "global"));
-	if (json_object_get(rec, "not_after") != NULL)
-		json_object_set_new(row, "days_left",
-		    json_integer(inv_days_left(rec)));
-	else
-		json_object_set_new(row, "days_left", json_null());
-	json_object_set_new(row, "in_use", json_boolean(json_array_size(in_use)
-	    > 0));
-	json_object_set_new(row, "linked", linked != NULL ?
-	    json_string(rec_str(linked, "name")) : json_null());
-	d = arn != NULL ? json_object_get(deploy, arn) : NULL;
-	json_object_set_new(row, "deployment", d != NULL ? json_incref(d) :
-	    json_null());
-	json_object_set_new(row, "account", json_string(rec_str(rec,
-	    "account")));
-	json_object_set_new(row, "credential", json_string(rec_str(rec,
-	    "credential")));
-	json_object_set_new(row, "arn", json_string(arn));
-	if (rec_bool(rec, "gone"))
-		json_object_set_new(row, "gone", json_true());
-	return (row);
-}
-
 /*
  * acm list answers from a cache of every inventory row, rebuilt only when
- * the acm or iam database changed.  Each row is kept packed (msgpack) but
- * for the two columns that move on their own (days left, deployment), so
- * 10,000 rows go out with a copy each.  The filters look at fields taken
- * out of the record once, not at the record.
+ * the acm or iam database changed and otherwise kept current record by
+ * record (inv_cache_note).  The rows are compact (inventory-rows.h); the
+ * filters look at their fields, and the answer is packed from them.
  */
-struct acm_cached {
-	char		*mem;		/* the packed row, then the strings */
-	size_t		 plen;		/* the row's fixed columns */
-	uint32_t	 nfixed;
-	int		 iam;		/* DB_IAM's (after DB_ACM's) */
-	const char	*key;		/* the store's key: the order */
-	const char	*credential;	/* NULL when the record has none */
-	const char	*region;
-	const char	*type;
-	const char	*status;
-	const char	*domain;
-	const char	*arn;
-	const char	*account;
-	const char	*sans;		/* nsans strings, one after another */
-	size_t		 nsans;
-	int		 has_not_after;	/* days_left is not null */
-	int		 not_after_num;	/* else days_left is 0 */
-	time_t		 not_after;
-	int		 gone;
-	const char	*deployment;	/* state, from acm_deploy */
-};
-
 /* Sorted by (database, key), as a rebuild reads them. */
-static struct acm_cached	**acm_cache;
+static struct inv_crow		**acm_cache;
 static size_t			 acm_ncache, acm_acache;
 static uint64_t			 acm_cache_gen[2] = { UINT64_MAX, UINT64_MAX };
 /* Deployment state by ARN, rebuilt when the deployments change. */
@@ -194,102 +135,14 @@ static uint64_t			 acm_epoch;
 static void
 acm_cache_clear(void)
 {
-	size_t	 i;
-
-	for (i = 0; i < acm_ncache; i++) {
-		free(acm_cache[i]->mem);
-		free(acm_cache[i]);
-	}
+	crow_clear();
 	free(acm_cache);
 	acm_cache = NULL;
 	acm_ncache = acm_acache = 0;
 }
 
-static size_t
-acm_strsize(const char *s)
-{
-	return (s != NULL ? strlen(s) + 1 : 0);
-}
-
-/* Copy s to *p, moving *p past it. */
-static const char *
-acm_strput(char **p, const char *s)
-{
-	char	*d = *p;
-	size_t	 len;
-
-	if (s == NULL)
-		return (NULL);
-	len = strlen(s) + 1;
-	memcpy(d, s, len);
-	*p += len;
-	return (d);
-}
-
-/* A cache entry for the record at key of the acm (or iam) database. */
-static struct acm_cached *
-acm_entry_new(int iam, const char *key, const json_t *rec, struct mp_buf *b)
-{
-	static const char *const fields[] = { "credential", "region", "type",
-	    "status", "domain", "arn", "account", NULL };
-	const char		*str[7];
-	struct acm_cached	*c;
-	json_t			*row, *v, *sans;
-	const char		*k;
-	size_t			 i, size;
-	char			*p;
-
-	c = xcalloc(1, sizeof *c);
-	c->iam = iam;
-	row = acm_row(rec, NULL);
-	json_object_del(row, "days_left");
-	json_object_del(row, "deployment");
-	mp_buf_reset(b);
-	json_object_foreach(row, k, v) {
-		mp_str(b, k);
-		mp_pack_json(b, v);
-		c->nfixed++;
-	}
-	json_decref(row);
-
-	/* The row and what the filters look at, in one allocation. */
-	size = b->sb.size + acm_strsize(key);
-	for (i = 0; fields[i] != NULL; i++)
-		size += acm_strsize(str[i] = rec_str(rec, fields[i]));
-	sans = json_object_get(rec, "sans");
-	json_array_foreach(sans, i, v)
-		size += acm_strsize(json_string_value(v));
-	p = c->mem = xmalloc(size);
-	memcpy(p, b->sb.data, b->sb.size);
-	c->plen = b->sb.size;
-	p += c->plen;
-	c->key = acm_strput(&p, key);
-	c->credential = acm_strput(&p, str[0]);
-	c->region = acm_strput(&p, str[1]);
-	c->type = acm_strput(&p, str[2]);
-	c->status = acm_strput(&p, str[3]);
-	c->domain = acm_strput(&p, str[4]);
-	c->arn = acm_strput(&p, str[5]);
-	c->account = acm_strput(&p, str[6]);
-	c->sans = p;
-	json_array_foreach(sans, i, v) {
-		if (acm_strput(&p, json_string_value(v)) != NULL)
-			c->nsans++;
-	}
-
-	if ((v = json_object_get(rec, "not_after")) != NULL) {
-		c->has_not_after = 1;
-		if (json_is_integer(v)) {
-			c->not_after_num = 1;
-			c->not_after = (time_t)json_integer_value(v);
-		}
-	}
-	c->gone = rec_bool(rec, "gone");
-	return (c);
-}
-
 static void
-acm_cache_append(struct acm_cached *c)
+acm_cache_append(struct inv_crow *c)
 {
 	if (acm_ncache == acm_acache) {
 		acm_acache = acm_acache == 0 ? 1024 : acm_acache * 2;
@@ -299,35 +152,31 @@ acm_cache_append(struct acm_cached *c)
 	acm_cache[acm_ncache++] = c;
 }
 
-struct acm_build {
-	struct mp_buf	*b;
-	int		 iam;
-};
-
 static int
 acm_cache_cb(const char *key, json_t *rec, void *arg)
 {
-	struct acm_build	*ab = arg;
-
-	acm_cache_append(acm_entry_new(ab->iam, key, rec, ab->b));
+	acm_cache_append(crow_new(*(int *)arg, key, rec));
 	return (0);
 }
 
 /* Order of the cache: (database, key). */
 static int
-acm_order(int iam, const char *key, const struct acm_cached *c)
+acm_order(int iam, const char *key, const struct inv_crow *c)
 {
-	if (iam != c->iam)
-		return (iam - c->iam);
-	return (strcmp(key, c->key));
+	int	 ciam = (c->flags & CROW_IAM) != 0;
+
+	if (iam != ciam)
+		return (iam - ciam);
+	return (strcmp(key, c->str));
 }
 
 static int
 acm_entry_cmp(const void *a, const void *b)
 {
-	const struct acm_cached	*x = *(struct acm_cached *const *)a;
+	const struct inv_crow	*x = *(struct inv_crow *const *)a;
 
-	return (acm_order(x->iam, x->key, *(struct acm_cached *const *)b));
+	return (acm_order((x->flags & CROW_IAM) != 0, x->str,
+	    *(struct inv_crow *const *)b));
 }
 
 /* Where (iam, key) is in the cache, or would go (*found 0). */
@@ -354,9 +203,9 @@ acm_cache_find(int iam, const char *key, int *found)
 
 /* Merge the n new entries (sorted) into the cache, in one pass. */
 static void
-acm_cache_merge(struct acm_cached **add, size_t n)
+acm_cache_merge(struct inv_crow **add, size_t n)
 {
-	struct acm_cached	**out;
+	struct inv_crow		**out;
 	size_t			 i = 0, j = 0, k = 0;
 
 	if (n == 0)
@@ -364,8 +213,8 @@ acm_cache_merge(struct acm_cached **add, size_t n)
 	acm_acache = acm_ncache + n;
 	out = xreallocarray(NULL, acm_acache, sizeof *out);
 	while (i < acm_ncache || j < n) {
-		if (j == n || (i < acm_ncache && acm_order(acm_cache[i]->iam,
-		    acm_cache[i]->key, add[j]) < 0))
+		if (j == n || (i < acm_ncache && acm_order((acm_cache[i]->flags &
+		    CROW_IAM) != 0, acm_cache[i]->str, add[j]) < 0))
 			out[k++] = acm_cache[i++];
 		else
 			out[k++] = add[j++];
@@ -386,25 +235,23 @@ acm_cache_merge(struct acm_cached **add, size_t n)
 void
 inv_cache_note(enum store_db db, uint64_t gen_before, const json_t *batch)
 {
-	struct acm_cached	**add, *c;
-	struct mp_buf		*b;
-	const char		*key;
+	struct inv_crow		**add, *c;
+	const char		*key, *arn;
 	json_t			*rec, *d;
 	size_t			 nadd = 0, at;
 	int			 iam = db == DB_IAM, found;
 
 	if ((db != DB_ACM && db != DB_IAM) || acm_cache_gen[iam] != gen_before)
 		return;
-	b = mp_buf_new();
 	add = xreallocarray(NULL, json_object_size(batch) + 1, sizeof *add);
 	json_object_foreach((json_t *)batch, key, rec) {
-		c = acm_entry_new(iam, key, rec, b);
-		d = c->arn != NULL ? json_object_get(acm_deploy, c->arn) : NULL;
+		c = crow_new(iam, key, rec);
+		arn = crow_str(c, c->arn);
+		d = arn != NULL ? json_object_get(acm_deploy, arn) : NULL;
 		c->deployment = json_string_value(d);
 		at = acm_cache_find(iam, key, &found);
 		if (found) {
-			free(acm_cache[at]->mem);
-			free(acm_cache[at]);
+			crow_free(acm_cache[at]);
 			acm_cache[at] = c;
 		} else
 			add[nadd++] = c;
@@ -412,8 +259,11 @@ inv_cache_note(enum store_db db, uint64_t gen_before, const json_t *batch)
 	qsort(add, nadd, sizeof *add, acm_entry_cmp);
 	acm_cache_merge(add, nadd);
 	free(add);
-	mp_buf_free(b);
+	crow_compact(acm_cache, acm_ncache);
 	acm_cache_gen[iam] = store_generation(acmd.store, db);
+	/* Strings no row uses any more are dropped at the next rebuild. */
+	if (crow_nstrings() > 4 * acm_ncache + 1024)
+		acm_cache_gen[iam] = UINT64_MAX;
 	acm_epoch++;
 }
 
@@ -450,6 +300,7 @@ static int
 acm_cache_refresh(struct store_txn *t, char **cause)
 {
 	json_t		*d;
+	const char	*arn;
 	uint64_t	 g0 = store_generation(acmd.store, DB_ACM);
 	uint64_t	 g1 = store_generation(acmd.store, DB_IAM);
 	/* Deployment states shown depend on the repository's versions too. */
@@ -459,19 +310,20 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	int		 changed = 0;
 
 	if (acm_cache_gen[0] != g0 || acm_cache_gen[1] != g1) {
-		struct acm_build	 ab = { mp_buf_new(), 0 };
+		int	 iam = 0;
 
+		log_debug("acm list: cache rebuilt (acm %s, iam %s)",
+		    acm_cache_gen[0] == g0 ? "current" : "moved",
+		    acm_cache_gen[1] == g1 ? "current" : "moved");
 		acm_epoch++;
 		acm_cache_clear();
 		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
-		if (inv_foreach(t, NULL, 1, acm_cache_cb, &ab, cause) != 0 ||
-		    (ab.iam = 1, rec_foreach(t, DB_IAM, NULL, acm_cache_cb, &ab,
+		if (inv_foreach(t, NULL, 1, acm_cache_cb, &iam, cause) != 0 ||
+		    (iam = 1, rec_foreach(t, DB_IAM, NULL, acm_cache_cb, &iam,
 		    cause)) != 0) {
-			mp_buf_free(ab.b);
 			acm_cache_clear();
 			return (-1);
 		}
-		mp_buf_free(ab.b);
 		acm_cache_gen[0] = g0;
 		acm_cache_gen[1] = g1;
 		changed = 1;
@@ -494,8 +346,8 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 	}
 	if (changed) {
 		for (i = 0; i < acm_ncache; i++) {
-			d = acm_cache[i]->arn != NULL ? json_object_get(acm_deploy,
-			    acm_cache[i]->arn) : NULL;
+			arn = crow_str(acm_cache[i], acm_cache[i]->arn);
+			d = arn != NULL ? json_object_get(acm_deploy, arn) : NULL;
 			acm_cache[i]->deployment = json_string_value(d);
 		}
 	}
@@ -513,19 +365,19 @@ inv_cache_each(int (*cb)(const struct inv_cert *, void *), void *arg,
     char **cause)
 {
 	struct inv_cert		 ic;
-	const struct acm_cached	*c;
+	const struct inv_crow	*c;
 	size_t			 i;
 
 	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
 		return (-1);
 	for (i = 0; i < acm_ncache; i++) {
 		c = acm_cache[i];
-		if (c->gone || !c->not_after_num)
+		if ((c->flags & CROW_GONE) || !(c->flags & CROW_NOT_AFTER_NUM))
 			continue;
-		ic.iam = c->iam;
-		ic.key = c->key;
-		ic.arn = c->arn;
-		ic.domain = c->domain;
+		ic.iam = (c->flags & CROW_IAM) != 0;
+		ic.key = c->str;
+		ic.arn = crow_str(c, c->arn);
+		ic.domain = crow_str(c, c->domain);
 		ic.region = c->region;
 		ic.account = c->account;
 		ic.not_after = c->not_after;
@@ -537,20 +389,20 @@ inv_cache_each(int (*cb)(const struct inv_cert *, void *), void *arg,
 
 /* inv_days_left of the record, at now. */
 static long long
-acm_days_left(const struct acm_cached *c, time_t now)
+acm_days_left(const struct inv_crow *c, time_t now)
 {
-	if (!c->not_after_num)
+	if (!(c->flags & CROW_NOT_AFTER_NUM))
 		return (0);
 	return (pem_days_left(c->not_after, now));
 }
 
 /* Until when (excluded) acm_days_left stays what it is at now. */
 static time_t
-acm_days_until(const struct acm_cached *c, time_t now)
+acm_days_until(const struct inv_crow *c, time_t now)
 {
 	long long	 diff, rem;
 
-	if (!c->not_after_num)
+	if (!(c->flags & CROW_NOT_AFTER_NUM))
 		return (now + 86400);
 	if (__builtin_sub_overflow((long long)c->not_after, (long long)now,
 	    &diff))
@@ -607,9 +459,9 @@ cred_in_set(char **v, size_t n, const char *cred)
 }
 
 static int
-acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
+acm_matches(const struct inv_filter *f, const struct inv_crow *c, time_t now)
 {
-	if (!f->all && c->gone)
+	if (!f->all && (c->flags & CROW_GONE))
 		return (0);
 	if (!cred_in_set(f->creds, f->ncreds, c->credential) ||
 	    !in_set(f->accounts, f->naccounts, c->account) ||
@@ -617,10 +469,11 @@ acm_matches(const struct inv_filter *f, const struct acm_cached *c, time_t now)
 	    !type_matches(f->type, c->type) ||
 	    (f->status != NULL && (c->status == NULL ||
 	    strcasecmp(f->status, c->status) != 0)) ||
-	    !domain_matches(c->domain, c->sans, c->nsans, f->domain))
+	    !domain_matches(crow_str(c, c->domain), c->str + c->sans, c->nsans,
+	    f->domain))
 		return (0);
 	/* Days over LLONG_MAX hold every certificate with a date. */
-	if (f->has_expiring && (!c->has_not_after ||
+	if (f->has_expiring && (!(c->flags & CROW_HAS_NOT_AFTER) ||
 	    (f->expiring <= (uint64_t)LLONG_MAX &&
 	    acm_days_left(c, now) > (long long)f->expiring)))
 		return (0);
@@ -650,16 +503,17 @@ struct inv_answer {
 	time_t		 until;		/* and before */
 };
 static struct inv_answer	*acm_spare;
+/*
+ * A big spare is kept for the lists that follow it (scripts run them
+ * back to back), not for good: ACM_SPARE_SECS after it was last sent it
+ * goes (26 MB at 100,000 rows).  Each keeping has its number.
+ */
+#define ACM_SPARE_SECS	5
+static uintptr_t		 acm_spare_seq;
 
-void
-inv_answer_sent(const void *data, size_t len, void *arg)
+static void
+acm_answer_free(struct inv_answer *a)
 {
-	struct inv_answer	*a = arg;
-
-	if (acm_spare == NULL) {
-		acm_spare = a;
-		return;
-	}
 	mp_buf_free(a->b);
 	free(a->cuts);
 	free(a->counts);
@@ -667,12 +521,95 @@ inv_answer_sent(const void *data, size_t len, void *arg)
 }
 
 static void
+acm_spare_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (acm_spare != NULL && (uintptr_t)arg == acm_spare_seq) {
+		acm_answer_free(acm_spare);
+		acm_spare = NULL;
+	}
+}
+
+void
+inv_answer_sent(const void *data, size_t len, void *arg)
+{
+	struct inv_answer	*a = arg;
+	struct timeval		 tv = { ACM_SPARE_SECS, 0 };
+
+	if (acm_spare != NULL) {
+		acm_answer_free(a);
+		return;
+	}
+	acm_spare = a;
+	acm_spare_seq++;
+	if (a->b->sb.size >= PROTO_PART_BYTES)
+		event_base_once(acmd.base, -1, EV_TIMEOUT, acm_spare_cb,
+		    (void *)acm_spare_seq, &tv);
+}
+
+/* A string column, left out when the record has none (as jansson did). */
+static void
+acm_kstr(struct mp_buf *b, const char *k, size_t klen, const char *v)
+{
+	if (v == NULL)
+		return;
+	mp_strn(b, k, klen);
+	mp_str(b, v);
+}
+
+/*
+ * One row, its columns in the order acm list has always sent them; the
+ * days left move with the clock (*until: when they change next), the
+ * deployments' states often.
+ */
+static void
+acm_pack_row(struct mp_buf *b, const struct inv_crow *c, time_t now,
+    time_t *until)
+{
+	const char	*domain = crow_str(c, c->domain);
+	const char	*linked = crow_str(c, c->linked);
+	time_t		 t;
+
+	/* domain, region, in_use, days_left, deployment, and those present */
+	mp_map(b, 5 + (c->type != NULL) + (c->status != NULL) +
+	    (!(c->flags & CROW_LINKED) || linked != NULL) +
+	    (c->account != NULL) + (c->credential != NULL) +
+	    (c->arn != CROW_NONE) + ((c->flags & CROW_GONE) != 0));
+	mp_strn(b, "domain", 6);
+	mp_str(b, domain != NULL ? domain : "");
+	acm_kstr(b, "type", 4, c->type);
+	acm_kstr(b, "status", 6, c->status);
+	mp_strn(b, "region", 6);
+	mp_str(b, c->region != NULL ? c->region : "global");
+	mp_strn(b, "in_use", 6);
+	mp_bool(b, (c->flags & CROW_IN_USE) != 0);
+	if (!(c->flags & CROW_LINKED)) {
+		mp_strn(b, "linked", 6);
+		mp_nil(b);
+	} else
+		acm_kstr(b, "linked", 6, linked);
+	acm_kstr(b, "account", 7, c->account);
+	acm_kstr(b, "credential", 10, c->credential);
+	acm_kstr(b, "arn", 3, crow_str(c, c->arn));
+	if (c->flags & CROW_GONE) {
+		mp_strn(b, "gone", 4);
+		mp_bool(b, 1);
+	}
+	mp_strn(b, "days_left", 9);
+	if (c->flags & CROW_HAS_NOT_AFTER) {
+		mp_int(b, acm_days_left(c, now));
+		if ((t = acm_days_until(c, now)) < *until)
+			*until = t;
+	} else
+		mp_nil(b);
+	mp_strn(b, "deployment", 10);
+	mp_str(b, c->deployment);
+}
+
+static void
 acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 {
 	struct mp_buf		*b = a->b;
-	const struct acm_cached	*c;
 	size_t			 i, n = 0, *match;
-	time_t			 t;
 
 	match = xcalloc(acm_ncache + 1, sizeof *match);
 	for (i = 0; i < acm_ncache; i++) {
@@ -698,19 +635,7 @@ acm_answer_build(struct inv_answer *a, const struct inv_filter *f, time_t now)
 			a->counts[a->nparts++] = 0;
 		}
 		a->counts[a->nparts - 1]++;
-		c = acm_cache[match[i]];
-		mp_map(b, c->nfixed + 2);
-		mp_raw(b, c->mem, c->plen);
-		/* Days left move with the clock; deployments change often. */
-		mp_strn(b, "days_left", 9);
-		if (c->has_not_after) {
-			mp_int(b, acm_days_left(c, now));
-			if ((t = acm_days_until(c, now)) < a->until)
-				a->until = t;
-		} else
-			mp_nil(b);
-		mp_strn(b, "deployment", 10);
-		mp_str(b, c->deployment);
+		acm_pack_row(b, acm_cache[match[i]], now, &a->until);
 	}
 	free(match);
 }
@@ -780,15 +705,16 @@ inv_cache_epoch(void)
 void
 inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
 {
-	const struct acm_cached	*c;
+	const struct inv_crow	*c;
 	size_t			 i;
 
 	for (i = 0; i < acm_ncache; i++) {
 		c = acm_cache[i];
 		fn(&(struct inv_row){ .credential = c->credential,
 		    .region = c->region, .type = c->type, .status = c->status,
-		    .domain = c->domain, .arn = c->arn, .gone = c->gone,
-		    .has_not_after = c->not_after_num,
+		    .domain = crow_str(c, c->domain), .arn = crow_str(c, c->arn),
+		    .gone = (c->flags & CROW_GONE) != 0,
+		    .has_not_after = (c->flags & CROW_NOT_AFTER_NUM) != 0,
 		    .not_after = c->not_after, .deployment = c->deployment },
 		    arg);
 	}

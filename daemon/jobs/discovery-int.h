@@ -11,6 +11,8 @@
 
 #include "op.h"
 
+struct store_txn;
+
 struct aws_cred;
 struct job;
 
@@ -55,6 +57,12 @@ struct disc_region {
 	int			 network;	/* every error: AWS not reached */
 	int			 incomplete;	/* the listing failed */
 	int			 done;
+	/*
+	 * The read transaction the listing's certificates are looked up in,
+	 * open while a page is worked (disc_region_pump), ended before the
+	 * unit writes (disc_flush); see disc_txn.
+	 */
+	struct store_txn	*txn;
 };
 
 struct disc_cert {
@@ -111,6 +119,9 @@ void	disc_record(struct disc_region *, const char *, json_t *,
 void	disc_flush(struct disc_region *);
 /* The unit's record from before of a certificate (a reference), or NULL. */
 json_t	*disc_old(struct disc_region *, const char *);
+/* The unit's read transaction (NULL if none can begin), and its end. */
+struct store_txn *disc_txn(struct disc_region *);
+void	disc_txn_end(struct disc_region *);
 /* The listing has the certificate: not gone. */
 void	disc_seen(struct disc_region *, const char *);
 /* Mark what a complete listing no longer has as gone. */

@@ -236,6 +236,7 @@ disc_flush(struct disc_region *r)
 	enum store_db		 db = r->iam ? DB_IAM : DB_ACM;
 	uint64_t		 gen;
 
+	disc_txn_end(r);	/* what it read may change now */
 	if (json_object_size(r->batch) == 0)
 		return;
 	f.renewed = json_array();
@@ -259,13 +260,35 @@ disc_flush(struct disc_region *r)
 	json_decref(f.renewed);
 }
 
+struct store_txn *
+disc_txn(struct disc_region *r)
+{
+	char	*cause = NULL;
+
+	if (r->txn == NULL &&
+	    (r->txn = store_begin(acmd.store, 0, &cause)) == NULL) {
+		log_warnx("discovery: %s", cause);
+		free(cause);
+	}
+	return (r->txn);
+}
+
+void
+disc_txn_end(struct disc_region *r)
+{
+	store_abort(r->txn);
+	r->txn = NULL;
+}
+
 json_t *
 disc_old(struct disc_region *r, const char *id)
 {
-	json_t	*rec;
-	char	*key = disc_key(r, id), *cause = NULL;
+	struct store_txn	*t;
+	json_t			*rec = NULL;
+	char			*key = disc_key(r, id), *cause = NULL;
 
-	rec = rec_read(r->iam ? DB_IAM : DB_ACM, key, &cause);
+	if ((t = disc_txn(r)) != NULL)
+		rec = rec_get(t, r->iam ? DB_IAM : DB_ACM, key, &cause);
 	if (cause != NULL) {
 		log_warnx("discovery: %s", cause);
 		free(cause);
@@ -495,7 +518,7 @@ disc_unchanged(const json_t *old, const json_t *s)
  * with its fingerprint, or none): a version added since moves it.
  */
 static int
-disc_link_holds(const json_t *old)
+disc_link_holds(struct disc_region *r, const json_t *old)
 {
 	struct store_txn	*t;
 	json_t			*linked = json_object_get(old, "linked");
@@ -505,11 +528,10 @@ disc_link_holds(const json_t *old)
 
 	if (rec_str(old, "sha256") == NULL)
 		return (linked == NULL);
-	if ((t = store_begin(acmd.store, 0, &cause)) != NULL) {
-		found = repo_find_fingerprint(t, rec_str(old, "sha256"), &name,
-		    &version, &cause);
-		store_abort(t);
-	}
+	if ((t = disc_txn(r)) == NULL)
+		return (0);
+	found = repo_find_fingerprint(t, rec_str(old, "sha256"), &name,
+	    &version, &cause);
 	if (cause != NULL) {
 		free(cause);
 		return (0);
@@ -535,7 +557,7 @@ disc_keep(struct disc_region *r, const char *arn, const json_t *old)
 	r->unchanged++;
 	/* IAM's few are written again: iam list shows their last_seen. */
 	if (!r->iam && rec_str(old, "credential") != NULL && strcmp(rec_str(
-	    old, "credential"), r->cred_name) == 0 && disc_link_holds(old)) {
+	    old, "credential"), r->cred_name) == 0 && disc_link_holds(r, old)) {
 		r->found++;
 		r->run->certs_seen++;
 		return;

@@ -312,6 +312,34 @@ disc_got_tags(struct aws_result *res, void *arg)
 	disc_cert_done(c);
 }
 
+/*
+ * A certificate of the listing (id: an ARN, or an IAM name) with old, its
+ * record from before (taken over): kept as it was when an incremental
+ * pass may (same), NULL; else under way, with pending answers to come.
+ */
+static struct disc_cert *
+disc_cert_start(struct disc_region *r, const char *id, json_t *old, int same,
+    int pending)
+{
+	struct disc_cert	*c;
+
+	if (!r->run->full && same) {
+		disc_keep(r, id, old);
+		json_decref(old);
+		return (NULL);
+	}
+	c = xcalloc(1, sizeof *c);
+	c->r = r;
+	if (r->iam)
+		c->name = xstrdup(id);
+	else
+		c->arn = xstrdup(id);
+	c->old = old;
+	c->pending = pending;
+	r->outstanding++;
+	return (c);
+}
+
 /* Look at one summary of the listing: keep, or describe (and tag). */
 static void
 disc_summarised(struct disc_region *r, const json_t *s)
@@ -324,18 +352,10 @@ disc_summarised(struct disc_region *r, const json_t *s)
 		return;
 	disc_seen(r, arn);
 	old = disc_old(r, arn);
-	if (!r->run->full && disc_unchanged(old, s)) {
-		disc_keep(r, arn, old);
-		json_decref(old);
+	if ((c = disc_cert_start(r, arn, old, disc_unchanged(old, s),
+	    r->run->full ? 2 : 1)) == NULL)
 		return;
-	}
-	c = xcalloc(1, sizeof *c);
-	c->r = r;
-	c->arn = xstrdup(arn);
-	c->old = old;
 	c->summary = json_incref((json_t *)s);
-	c->pending = r->run->full ? 2 : 1;
-	r->outstanding++;
 	acm_describe_certificate(r->cred, r->region, arn, disc_described, c);
 	/* Tags (and InUseBy of the unchanged) on a full pass only. */
 	if (r->run->full)
@@ -356,9 +376,11 @@ disc_region_pump(struct disc_region *r)
 	}
 	do {
 		r->pumping = 1;
+		/* One read transaction for what the page's answers start. */
 		while (r->page != NULL && r->page_pos < json_array_size(r->page) &&
 		    r->outstanding < DISC_INFLIGHT)
 			disc_summarised(r, json_array_get(r->page, r->page_pos++));
+		disc_txn_end(r);
 		if (r->page != NULL && r->page_pos >= json_array_size(r->page)) {
 			json_decref(r->page);
 			r->page = NULL;
@@ -495,22 +517,15 @@ disc_iam_listed(struct aws_result *res, void *arg)
 		 * A server certificate cannot change: another one under the
 		 * name has another id.  An incremental pass keeps the known.
 		 */
-		if (!r->run->full && old != NULL && !rec_bool(old, "gone") &&
+		if ((c = disc_cert_start(r, name, old, old != NULL &&
+		    !rec_bool(old, "gone") &&
 		    disc_same_str(old, "id", m, "ServerCertificateId") &&
 		    disc_same_str(old, "arn", m, "Arn") &&
-		    disc_same_str(old, "path", m, "Path")) {
-			disc_keep(r, name, old);
-			json_decref(old);
-			continue;
-		}
-		c = xcalloc(1, sizeof *c);
-		c->r = r;
-		c->name = xstrdup(name);
-		c->old = old;
-		c->pending = 1;
-		r->outstanding++;
-		iam_get_server_certificate(r->cred, name, disc_iam_got, c);
+		    disc_same_str(old, "path", m, "Path"), 1)) != NULL)
+			iam_get_server_certificate(r->cred, name, disc_iam_got,
+			    c);
 	}
+	disc_txn_end(r);
 	marker = xml_text(res->xml, "ListServerCertificatesResult/Marker");
 	if (marker != NULL && *marker != '\0' && xml_text(res->xml,
 	    "ListServerCertificatesResult/IsTruncated") != NULL &&
@@ -558,6 +573,7 @@ disc_region_free(struct disc_region *r)
 	free(r->cred_name);
 	free(r->account);
 	free(r->region);
+	disc_txn_end(r);
 	json_decref(r->batch);
 	json_decref(r->page);
 	free(r->next_token);
@@ -785,6 +801,16 @@ discovery_start(json_t *creds, json_t *regions, int full,
 	run->whole = whole;
 	run->full = full || disc_full_due();
 	running = run;
+	/*
+	 * acm list's cache follows the discovery batch by batch only if it
+	 * is current when the discovery starts: made so now (the rebuild the
+	 * first list after the discovery would pay; nothing when empty).
+	 */
+	if (inv_cache_stale() && inv_cache_update(&why) != 0) {
+		log_warnx("discovery: acm list cache: %s", why);
+		free(why);
+		why = NULL;
+	}
 	log_info("discovery: starting (%s): %zu credential%s, %zu region%s",
 	    run->full ? "full" : "incremental",
 	    json_array_size(creds), json_array_size(creds) == 1 ? "" : "s",

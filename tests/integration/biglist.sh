@@ -1,7 +1,7 @@
 #!/bin/bash
 # A list longer than a frame should carry: acm list of 6,000 certificates
 # goes out in parts (data frames marked part, about 1 MiB each, then the
-# result), and acmctl joins them into one list, for --json and the table.
+# result), and acmctl makes one list of them, for --json and the table.
 # A client that leaves after the first part costs acmd nothing: the next
 # list is whole.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -66,6 +66,29 @@ for i in 1 2 3; do
 done
 ok "acmd still answers after clients left halfway through lists" ctl ping
 is "  and the next list is whole" "$N" "$(ctl --json acm list | jget 'len(d)')"
+
+# acmctl writes --json part by part and keeps the table's text only:
+# the table has the rows of --json, in their order.
+is "  the table's rows are --json's, in its order" \
+    "$(jget '"\n".join(x["arn"] for x in d)' <"$T/list.json")" \
+    "$(ctl acm list | awk 'NR > 1 { print $NF }')"
+
+# The cache follows a full rediscovery batch by batch: every row replaced
+# (the rows moved to fresh blocks once the room they left is a third of
+# the cache) and some changed behind acmd's back.  A restart rebuilds it
+# from the store: the same list.
+emu_py "'\n'.join(sorted(c['arn'] for c in certs('$R'))[::500])" |
+while read -r arn; do
+	emu POST /_emu/expire "{\"arn\":\"$arn\",\"days\":300}" >/dev/null
+done
+ok "discover --full rewrites every record" ctl discover --full
+ctl --json acm list --all >"$T/kept.json"
+is "  12 certificates now expire in 300 days" 12 \
+    "$(jget 'sum(1 for x in d if x["days_left"] in (299, 300))' <"$T/kept.json")"
+ok "acmd stops" stop_daemon
+ok "acmd starts again" start_daemon
+is "  acm list --all from the cache rebuilt from the store is the kept one" \
+    "$(cat "$T/kept.json")" "$(ctl --json acm list --all)"
 
 ok "acmd stopped" stop_daemon
 finish
