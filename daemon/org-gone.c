@@ -41,14 +41,14 @@ org_gone_cb(const char *key, json_t *rec, void *arg)
 }
 
 int
-org_certs_gone(struct store_txn *t, const char *org, const char *account,
+org_certs_gone(struct store_txn *t, const char *member, const char *account,
     time_t since, size_t *n, char **cause)
 {
 	static const enum store_db dbs[] = { DB_ACM, DB_IAM };
 	struct org_gone	 g;
 	const char	*key;
 	json_t		*rec;
-	char		*prefix, *member = org_member(org, account);
+	char		*prefix;
 	size_t		 i;
 	int		 ret = 0;
 
@@ -69,6 +69,5 @@ org_certs_gone(struct store_txn *t, const char *org, const char *account,
 		json_decref(g.mark);
 	}
 	free(prefix);
-	free(member);
 	return (ret);
 }

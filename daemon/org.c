@@ -238,14 +238,19 @@ org_listing_gone(struct store_txn *t, const char *name, json_t *accts,
 {
 	const char	*id;
 	json_t		*acct;
+	char		*member;
 	size_t		 n;
+	int		 ret;
 
 	json_object_foreach(accts, id, acct) {
 		if (strcmp(rec_str(acct, "state") ? rec_str(acct, "state") :
 		    "", "gone") != 0)
 			continue;
-		if (org_certs_gone(t, name, id, (time_t)rec_int(acct,
-		    "gone_since"), &n, cause) != 0)
+		member = org_member(name, id);
+		ret = org_certs_gone(t, member, id, (time_t)rec_int(acct,
+		    "gone_since"), &n, cause);
+		free(member);
+		if (ret != 0)
 			return (-1);
 		if (n > 0)
 			log_info("organization %s: %zu certificates of account "

@@ -42,7 +42,7 @@ void	 org_list(const char *, const json_t *, org_list_cb, void *);
 json_t	*org_note_listing(const char *, const json_t *, char **);
 /*
  * In t, mark gone (since then) the certificates (acm and iam) found
- * through organization org's credential for an account that is gone;
+ * through credential ORG/ACCOUNT (org_member) for an account that is gone;
  * *n gets how many were marked.
  */
 struct store_txn;
