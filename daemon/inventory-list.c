@@ -131,6 +131,10 @@ static json_t			*acm_deploy;
 static uint64_t			 acm_deploy_gen = UINT64_MAX;
 /* Moves whenever the cache or the deployment states change. */
 static uint64_t			 acm_epoch;
+/* Entries noted since the cache was last built (inv_cache_note), and
+ * how many make acm_warm_cb build it again. */
+#define ACM_COMPACT_MIN	2000
+static size_t			 acm_noted;
 
 static void
 acm_cache_clear(void)
@@ -256,6 +260,7 @@ inv_cache_note(enum store_db db, uint64_t gen_before, const json_t *batch)
 		} else
 			add[nadd++] = c;
 	}
+	acm_noted += json_object_size(batch);
 	qsort(add, nadd, sizeof *add, acm_entry_cmp);
 	acm_cache_merge(add, nadd);
 	free(add);
@@ -324,6 +329,7 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 			acm_cache_clear();
 			return (-1);
 		}
+		acm_noted = 0;
 		acm_cache_gen[0] = g0;
 		acm_cache_gen[1] = g1;
 		changed = 1;
@@ -423,6 +429,14 @@ acm_warm_cb(evutil_socket_t fd, short what, void *arg)
 {
 	char			*cause = NULL;
 
+	/*
+	 * Entries noted a batch at a time during a large discovery lie
+	 * scattered among what its units held meanwhile, now freed: the heap
+	 * cannot give those pages back.  When they are most of the cache,
+	 * build it again in one piece (the old entries freed first).
+	 */
+	if (acm_noted >= ACM_COMPACT_MIN && acm_noted * 2 >= acm_ncache)
+		acm_cache_gen[0] = acm_cache_gen[1] = UINT64_MAX;
 	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, &cause) != 0) {
 		log_debug("acm list: cache not rebuilt: %s", cause);
 		free(cause);

@@ -231,6 +231,34 @@ org_gone(json_t *acct, const char *reason, time_t now)
 	json_object_set_new(acct, "reason", json_string(reason));
 }
 
+/* The certificates of every gone account marked gone too (org-gone.c). */
+static int
+org_listing_gone(struct store_txn *t, const char *name, json_t *accts,
+    char **cause)
+{
+	const char	*id;
+	json_t		*acct;
+	char		*member;
+	size_t		 n;
+	int		 ret;
+
+	json_object_foreach(accts, id, acct) {
+		if (strcmp(rec_str(acct, "state") ? rec_str(acct, "state") :
+		    "", "gone") != 0)
+			continue;
+		member = org_member(name, id);
+		ret = org_certs_gone(t, member, id, (time_t)rec_int(acct,
+		    "gone_since"), &n, cause);
+		free(member);
+		if (ret != 0)
+			return (-1);
+		if (n > 0)
+			log_info("organization %s: %zu certificates of account "
+			    "%s marked gone with it", name, n, id);
+	}
+	return (0);
+}
+
 /* long: merges one listing into the account list, every case named */
 static int
 org_listing_fn(struct store_txn *t, void *arg, char **cause)
@@ -294,8 +322,10 @@ org_listing_fn(struct store_txn *t, void *arg, char **cause)
 			    "organization", now);
 		json_object_del(acct, "listed");
 	}
+	ret = org_listing_gone(t, op->name, accts, cause);
 	json_object_set_new(rec, "listed", json_integer(now));
-	ret = rec_put(t, DB_CREDENTIALS, op->name, rec, cause);
+	if (ret == 0)
+		ret = rec_put(t, DB_CREDENTIALS, op->name, rec, cause);
 	json_decref(rec);
 	return (ret);
 }

@@ -12,6 +12,8 @@
 #ifndef ACMD_ORG_H
 #define ACMD_ORG_H
 
+#include <time.h>
+
 #include <jansson.h>
 
 #include "op.h"
@@ -38,6 +40,14 @@ void	 org_list(const char *, const json_t *, org_list_cb, void *);
  * with cause.
  */
 json_t	*org_note_listing(const char *, const json_t *, char **);
+/*
+ * In t, mark gone (since then) the certificates (acm and iam) found
+ * through credential ORG/ACCOUNT (org_member) for an account that is gone;
+ * *n gets how many were marked.
+ */
+struct store_txn;
+int	 org_certs_gone(struct store_txn *, const char *, const char *,
+	    time_t, size_t *, char **);
 /* An account's role could (error NULL) or could not be assumed. */
 void	 org_note_account(const char *, const char *, const char *,
 	    const char *);

@@ -26,7 +26,11 @@
 #            on, through one credential add --organization: the first
 #            discovery against one account's quota minimum (accounts in
 #            parallel), throttled answers, the incremental rediscovery
-#            against its floor, RSS after each
+#            against its floor, RSS after each.  ACM's four discovery
+#            quotas are scaled by BENCH_ORG_SCALE (0.1), in the emulator
+#            and in acmd's [aws] rates alike, and so is the minimum: at
+#            AWS's rates 20 accounts ask for 2,400 calls a second, more
+#            than the one-process emulator answers on a small machine
 # metrics    the Prometheus page at 10,000 and 100,000 certificates
 #            (BENCH_METRICS_SIZES): scrape time idle and during full
 #            rediscoveries, and root's ping latency with and without a
@@ -73,6 +77,7 @@ ${BENCH_DAEMON_EXTRA:-}
 endpoint_url = $EMU
 regions = ${REGIONS[*]}
 rate_limits = $1
+${BENCH_AWS_EXTRA:-}
 [jobs]
 discovery_interval = 0
 mismatch_interval = 0
@@ -220,8 +225,16 @@ throttled() {	# the total, then each throttled operation and region
 
 bench_organization() {
 	local n=${BENCH_ORG_ACCOUNTS:-20} certs=${BENCH_ORG_CERTS:-250} i a regs t0 t1 c0 e0
-	report "== organization: $n accounts x $NREG regions x $certs certificates, emulator quotas on"
+	local scale=${BENCH_ORG_SCALE:-0.1} rates
+	report "== organization: $n accounts x $NREG regions x $certs certificates, emulator quotas on, ACM's discovery quotas x $scale"
 	bench_emu
+	# The emulator's quotas and acmd's pace scaled alike (see above).
+	rates=$(python3 -c "import sys; s = float(sys.argv[1]); print(' '.join(
+	    '%s=%g' % (op, r * s) for op, r in (('ListCertificates', 1), ('DescribeCertificate', 10),
+	    ('GetCertificate', 10), ('ListTagsForCertificate', 10))))" "$scale")
+	emu POST /_emu/quotas "{\"enabled\": true, \"rates\": {$(echo "$rates" |
+	    sed 's/\([A-Za-z]*\)=\([0-9.e-]*\)/"\1": \2,/g; s/,$//')}}" >/dev/null || {
+		report "the emulator refused the scaled quotas"; return 1; }
 	regs=$(printf '"%s",' "${REGIONS[@]}")
 	emu POST /_emu/org '{"management_account":"111111111111"}' >/dev/null
 	for i in $(seq 1 "$n"); do
@@ -231,7 +244,7 @@ bench_organization() {
 		    \"count_per_region\":$certs,\"types\":[\"AMAZON_ISSUED\",\"IMPORTED\",\"PRIVATE\"],
 		    \"statuses\":[\"ISSUED\"]}" >/dev/null
 	done
-	BENCH_CONF_EXTRA="parallel_accounts = $n" start_acmd yes
+	BENCH_CONF_EXTRA="parallel_accounts = $n" BENCH_AWS_EXTRA="rates = $rates" start_acmd yes
 	ctl credential remove main >/dev/null
 	echo emusecret0000000000000000000000000000001 |
 	    ctl credential add org --access-key AKIDEXAMPLE000000001 \
@@ -244,15 +257,18 @@ bench_organization() {
 	report "CPU during it: acmd $(( $(cpu_ms "$APID") - c0 )) ms, the emulator $(( $(cpu_ms "$EPID") - e0 )) ms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	# One account's minimum: per region, each operation's calls over its
 	# rate after a full bucket; regions and accounts run in parallel.
-	python3 - "$D/org.json" $((t1 - t0)) "$certs" <<'PY' | tee -a "$OUT"
+	python3 - "$D/org.json" $((t1 - t0)) "$certs" "$scale" <<'PY' | tee -a "$OUT"
 import json, math, sys
 d = json.load(open(sys.argv[1])); took = int(sys.argv[2]) / 1000; n = int(sys.argv[3])
+s = float(sys.argv[4])
 if "regions" not in d:	# it failed: the summary comes with the error
     print("discovery failed: %s" % d.get("error", {}).get("message"))
     d = d.get("data") or {"regions": [], "found": 0, "errors": 0, "aws_calls": 0}
-ops = {"ListCertificates": (math.ceil(n / 1000), 1), "DescribeCertificate": (n, 10),
-       "GetCertificate": (n, 10), "ListTagsForCertificate": (n, 10)}
-minimum = max([(calls - rate) / rate for calls, rate in ops.values() if calls > rate] or [1])
+ops = {"ListCertificates": (math.ceil(n / 1000), 1 * s), "DescribeCertificate": (n, 10 * s),
+       "GetCertificate": (n, 10 * s), "ListTagsForCertificate": (n, 10 * s)}
+# the emulator's bucket holds one second of quota, one request at least
+minimum = max([(calls - max(rate, 1)) / rate for calls, rate in ops.values()
+               if calls > max(rate, 1)] or [1])
 accounts = len({u["account"] for u in d["regions"]})
 print(f"first discovery: {accounts} accounts, {d['found']} certificates, {d['errors']} errors, "
       f"{len(d.get('unreachable_accounts', []))} unreachable, {d['aws_calls']} calls")
@@ -261,7 +277,8 @@ PY
 	report "throttled answers: $(throttled)"
 	idle
 	report "RSS after the first discovery: $(rss "$APID")"
-	sleep 2	# full buckets
+	# full buckets (ListCertificates refills one request in 1 / its rate)
+	sleep "$(python3 -c "print(max(2, 1.1 / float('$scale')))")"
 	# The floor, as for one account: its regions' single page at once
 	# after a full bucket, 1 s by convention (scripts/bench.sh rediscovery).
 	rediscover "organization, unchanged" 1

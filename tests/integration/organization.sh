@@ -111,7 +111,11 @@ is "rediscovery: the new account's certificates found, nobody touched acmd" 4 \
 is "rediscovery: no account unreachable once the role exists" 0 "$(echo "$out" | jget 'len(d["unreachable_accounts"])')"
 is "rediscovery: the removed account is not discovered" 0 "$(echo "$out" | jget 'len([u for u in d["regions"] if u["account"] == "'$PROD'"])')"
 like "status: the removed account counted gone" "organization org \(role $ROLE\): 4 accounts active, 2 gone, 1 excluded, 0 unreachable" "$(ctl status)"
-is "the removed account's certificates are kept" 3 "$(ctl --json acm list --account $PROD | jget 'len(d)')"
+is "the removed account's certificates are no longer listed as current" 0 "$(ctl --json acm list --account $PROD | jget 'len(d)')"
+is "the removed account's certificates are kept, marked gone (acm list --all)" "3 gone" \
+    "$(ctl --json acm list --all --account $PROD | jget '"%d %s" % (len(d), " ".join(sorted({"gone" if r.get("gone") else "current" for r in d})))')"
+like "the log says its certificates are gone with it" "organization org: 3 certificates of account $PROD marked gone with it" "$(cat "$DLOG")"
+is "the other accounts' certificates stay current" 7 "$(ctl --json acm list --account $DEV | jget 'len(d)')"
 like "the log says the account is gone" "account $PROD is gone: no longer in the organization" "$(cat "$DLOG")"
 
 # Deploy into one account of the organization.
@@ -174,5 +178,17 @@ is "discovery across the expiry: no errors" 0 "$(jget 'd["errors"]' <"$T/expiry.
 is "discovery across the expiry: the account's certificates all seen (and the one requested)" 8 "$(jget 'sum(u["found"] for u in d["regions"] if u["account"] == "'$DEV'")' <"$T/expiry.json")"
 like "the log says the role was assumed again" "expired early; assuming it again" "$(cat "$DLOG")"
 emu DELETE /_emu/faults >/dev/null
+
+# An account suspended after it was discovered: its certificates marked
+# gone with it; active again, they are current again.
+is "before the suspension: the OU account's certificates current" 2 "$(ctl --json acm list --account $OUACCT | jget 'len(d)')"
+ok "emulator: the OU account is suspended" emu POST /_emu/org/account-status "{\"account\":\"$OUACCT\",\"status\":\"SUSPENDED\"}"
+ctl discover --credential org >/dev/null
+is "suspended: its certificates no longer current" 0 "$(ctl --json acm list --account $OUACCT | jget 'len(d)')"
+is "suspended: its certificates kept, marked gone" "2 gone" \
+    "$(ctl --json acm list --all --account $OUACCT | jget '"%d %s" % (len(d), " ".join(sorted({"gone" if r.get("gone") else "current" for r in d})))')"
+ok "emulator: the OU account is active again" emu POST /_emu/org/account-status "{\"account\":\"$OUACCT\",\"status\":\"ACTIVE\"}"
+ctl discover --credential org >/dev/null
+is "active again: its certificates current again" 2 "$(ctl --json acm list --account $OUACCT | jget 'len(d)')"
 
 finish
