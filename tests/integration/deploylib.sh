@@ -140,3 +140,14 @@ request() {	# request NAME: request private --with-key, then one sync
 	ctl request sync "$id" >/dev/null 2>&1
 	echo "$id"
 }
+
+# Key exports (keybilling.sh, keyrefused.sh, request_crash.sh).
+billed() {	# billed ARN: the exports the emulator carried out
+	emu GET /_emu/state | jget "[c.get('export_count', 0) for a in d['accounts'].values() for r in a['regions'].values() for c in r['certificates'] if c['arn'] == '$1'][0]"
+}
+billed_is() { [ "$(billed "$1")" = "$2" ]; }
+has_key() { ctl --json cert show "$1" | jget 'd["has_key"]'; }
+keyed() { [ "$(has_key "$1")" = True ]; }
+export_settled() {	# export_settled ID N: attempt N made and over (failed, stored or waiting)
+	[ "$(kx "$1" "k.get('attempts') == $2 and (k.get('state') in ('failed', 'stored') or 'next_retry' in k)")" = True ]
+}

@@ -18,15 +18,6 @@ write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
 ok "acmd starts" start_daemon
 ok "credential added" add_credential
 
-billed() {	# billed ARN: the exports the emulator carried out
-	emu GET /_emu/state | jget "[c.get('export_count', 0) for a in d['accounts'].values() for r in a['regions'].values() for c in r['certificates'] if c['arn'] == '$1'][0]"
-}
-billed_is() { [ "$(billed "$1")" = "$2" ]; }
-has_key() { ctl --json cert show "$1" | jget 'd["has_key"]'; }
-keyed() { [ "$(has_key "$1")" = True ]; }
-settled() {	# settled ID N: attempt N made and over (failed or waiting)
-	[ "$(kx "$1" "k.get('attempts') == $2 and (k.get('state') in ('failed', 'stored') or 'next_retry' in k)")" = True ]
-}
 
 CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Billing CA\"}" | jget 'd["arn"]')
 like "emulator created a CA" '^arn:aws:acm-pca:' "$CA"
@@ -42,7 +33,7 @@ for c in 'error:"error_rate":1,"error_status":500' \
 	fault "${c#*:}"
 	ID=$(request "r$what")
 	ARN=$(ctl --json request show "$ID" | jget 'd["arn"]')
-	ok "$what: the first attempt fails" wait_for 30 settled "$ID" 1
+	ok "$what: the first attempt fails" wait_for 30 export_settled "$ID" 1
 	is "$what: AWS carried out no export" 0 "$(billed "$ARN")"
 	is "$what: none counted (3 tries refused)" "1 0 exporting" "$(kx "$ID" '"%s %s %s" % (k.get("attempts"), k.get("exports"), k.get("state"))')"
 	fault ""
@@ -60,7 +51,7 @@ for c in 'timeout:"delay_ms":3000' \
 	ID=$(request "m$what")
 	ARN=$(ctl --json request show "$ID" | jget 'd["arn"]')
 	ok "$what: the key is stored (the second try)" wait_for 30 keyed "m$what"
-	wait_for 10 settled "$ID" 1
+	wait_for 10 export_settled "$ID" 1
 	# The delayed one is carried out when its delay is over.
 	wait_for 10 billed_is "$ARN" 2
 	is "$what: AWS carried out two exports" 2 "$(billed "$ARN")"
@@ -72,10 +63,10 @@ done
 fault '"malformed_rate":1,"malformed_mode":"garbage","applied":true'
 ID=$(request lost)
 ARN=$(ctl --json request show "$ID" | jget 'd["arn"]')
-ok "lost: the first attempt fails" wait_for 30 settled "$ID" 1
+ok "lost: the first attempt fails" wait_for 30 export_settled "$ID" 1
 is "lost: 3 exports counted, as AWS carried out" "3 3" "$(kx "$ID" 'k.get("exports")') $(billed "$ARN")"
 ok "lost: request sync: attempt 2" ctl request sync "$ID"
-ok "lost: attempt 2 fails" wait_for 30 settled "$ID" 2
+ok "lost: attempt 2 fails" wait_for 30 export_settled "$ID" 2
 is "lost: given up at 6 exports" "failed 6 6" "$(kx "$ID" '"%s %s" % (k.get("state"), k.get("exports"))') $(billed "$ARN")"
 like "lost: the log says why" "giving up on this key export after 2 attempts, 6 exports that may have reached ACM" "$(cat "$DLOG")"
 ok "lost: request sync after giving up" ctl request sync "$ID"

@@ -58,14 +58,6 @@ write_conf "[aws]" "endpoint_url = http://127.0.0.1:$PROXY_PORT" \
 ok "acmd starts" start_daemon
 ok "credential added" add_credential
 
-billed() {	# billed ARN: the exports the emulator carried out
-	emu GET /_emu/state | jget "[c.get('export_count', 0) for a in d['accounts'].values() for r in a['regions'].values() for c in r['certificates'] if c['arn'] == '$1'][0]"
-}
-has_key() { ctl --json cert show "$1" | jget 'd["has_key"]'; }
-keyed() { [ "$(has_key "$1")" = True ]; }
-settled() {	# settled ID N: attempt N made and over (failed or waiting)
-	[ "$(kx "$1" "k.get('attempts') == $2 and (k.get('state') in ('failed', 'stored') or 'next_retry' in k)")" = True ]
-}
 state() { kx "$1" '"%s %s %s" % (k.get("attempts"), k.get("exports"), k.get("state"))'; }
 
 CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Refused CA\"}" | jget 'd["arn"]')
@@ -77,14 +69,14 @@ fault '"drop_rate":1'
 ID=$(request refused)
 ARN=$(ctl --json request show "$ID" | jget 'd["arn"]')
 like "the certificate was requested" '^arn:aws:acm:' "$ARN"
-ok "attempt 1 fails" wait_for 30 settled "$ID" 1
+ok "attempt 1 fails" wait_for 30 export_settled "$ID" 1
 is "attempt 1: nothing exported, nothing counted" "1 0 exporting 0" "$(state "$ID") $(billed "$ARN")"
 fault ""
 
 # Attempt 2: the endpoint does not listen at all.
 stop_proxy
 ok "request sync: attempt 2" ctl request sync "$ID"
-ok "attempt 2 fails" wait_for 30 settled "$ID" 2
+ok "attempt 2 fails" wait_for 30 export_settled "$ID" 2
 is "attempt 2: refused connections counted as nothing" "2 0 exporting 0" "$(state "$ID") $(billed "$ARN")"
 like "the log says the connection was refused" "ExportCertificate.*(refused|connect)" "$(cat "$DLOG")"
 
