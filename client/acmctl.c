@@ -255,7 +255,8 @@ check_required(const struct ctl_cmd *c, json_t *args)
 static json_t *
 build_args(const struct ctl_cmd *c, int argc, char **argv, json_t *local)
 {
-	struct option		*lopts;
+	/* Static: a usage error exits from the loop with it still held. */
+	static struct option	*lopts;
 	json_t			*args, *list;
 	size_t			 nopts = 0, i;
 	int			 ch, idx, npos, maxpos, optional, rest;
@@ -290,6 +291,7 @@ build_args(const struct ctl_cmd *c, int argc, char **argv, json_t *local)
 			take_option(c, &c->opts[ch - 1000], optarg, args, local);
 	}
 	free(lopts);
+	lopts = NULL;
 	npos = argc - optind;
 	maxpos = count_words(c->args);
 	optional = strchr(c->args, '[') != NULL;
