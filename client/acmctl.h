@@ -57,6 +57,12 @@ extern const struct ctl_cmd	ctl_cmds[];
 extern int			ctl_json;
 extern int			ctl_color;
 
+/* The colours of human output (when ctl_color). */
+#define RED	"\033[31m"
+#define YELLOW	"\033[33m"
+#define GREEN	"\033[32m"
+#define RESET	"\033[0m"
+
 /* render.c */
 void	render_json(const msgpack_object *, FILE *);
 void	render_json_rows(const msgpack_object *, size_t *, FILE *);

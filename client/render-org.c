@@ -11,9 +11,6 @@
 #include "acmctl.h"
 #include "mp.h"
 
-#define ORG_RED		"\033[31m"
-#define ORG_RESET	"\033[0m"
-
 /* Each unreachable account on a line of its own, in red: why. */
 static void
 render_unreachable_rows(const msgpack_object *v, FILE *f)
@@ -28,10 +25,10 @@ render_unreachable_rows(const msgpack_object *v, FILE *f)
 		acct = mp_obj_str(mp_map_get(row, "account"));
 		name = mp_obj_str(mp_map_get(row, "name"));
 		err = mp_obj_str(mp_map_get(row, "error"));
-		fprintf(f, "  %s%s%s%s %s%s%s%s: %s%s\n", ctl_color ? ORG_RED :
+		fprintf(f, "  %s%s%s%s %s%s%s%s: %s%s\n", ctl_color ? RED :
 		    "", cred ? cred : "", cred ? " " : "", acct ? acct : "?",
 		    name && *name ? "(" : "", name ? name : "", name && *name ?
-		    ")" : "", "", err ? err : "?", ctl_color ? ORG_RESET : "");
+		    ")" : "", "", err ? err : "?", ctl_color ? RESET : "");
 		free(cred);
 		free(acct);
 		free(name);

@@ -28,11 +28,6 @@ json_t	*ctl_local;
 /* Set when acmctl's own part failed (a file not written). */
 int	 ctl_exit;
 
-#define RED	"\033[31m"
-#define YELLOW	"\033[33m"
-#define GREEN	"\033[32m"
-#define RESET	"\033[0m"
-
 /*
  * Output of the big renderers goes through one buffer, written out with
  * fwrite a block at a time: 10,000 inventory rows are some 200,000 small
