@@ -92,10 +92,17 @@ CONF
 }
 
 idle() {	# wait until no job of acmd's runs (those after a discovery)
-	local i
+	local i quiet=0
+	# Three looks in a row: the jobs a discovery starts follow it within
+	# moments, and one look can fall between them.
 	for i in $(seq 1 600); do
-		ctl --json status | jq_ 'sum(1 for j in d.get("jobs", []) if j.get("state") == "running")' |
-		    grep -qx 0 && break
+		if ctl --json status | jq_ 'sum(1 for j in d.get("jobs", []) if j.get("state") == "running")' |
+		    grep -qx 0; then
+			quiet=$((quiet + 1))
+			[ "$quiet" -ge 3 ] && break
+		else
+			quiet=0
+		fi
 		sleep 0.2
 	done
 	sleep 0.3	# acmd gives memory back 100 ms after the last job ends
