@@ -57,8 +57,16 @@ static const struct rec_count_spec status_counted[] = {
 static json_t *
 status_counts(char **cause)
 {
-	return (rec_counts(status_counted, sizeof status_counted /
-	    sizeof status_counted[0], cause));
+	json_t	*counts;
+
+	counts = rec_counts(status_counted, sizeof status_counted /
+	    sizeof status_counted[0], cause);
+	/*
+	 * Counting the PEM records walks their keys, and the kernel maps the
+	 * file's pages around each leaf read: they go back as after a job.
+	 */
+	sched_idle_soon();
+	return (counts);
 }
 
 static void

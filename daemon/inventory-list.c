@@ -19,6 +19,7 @@
 #include "deployments.h"
 #include "inventory.h"
 #include "inventory-rows.h"
+#include "jobs/sched.h"
 #include "log.h"
 #include "mp.h"
 #include "pem.h"
@@ -330,6 +331,8 @@ acm_cache_refresh(struct store_txn *t, char **cause)
 			return (-1);
 		}
 		acm_noted = 0;
+		/* It read every record: the pages go back as after a job. */
+		sched_idle_soon();
 		acm_cache_gen[0] = g0;
 		acm_cache_gen[1] = g1;
 		changed = 1;

@@ -83,7 +83,7 @@ discovery_interval = 0
 mismatch_interval = 0
 ${BENCH_CONF_EXTRA:-}
 CONF
-	"$ACMD" -c "$D/acmd.conf" 2>"$D/acmd.log" &
+	"$ACMD" ${BENCH_ACMD_FLAGS:-} -c "$D/acmd.conf" 2>"$D/acmd.log" &
 	APID=$!
 	for i in $(seq 1 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.05; done
 	[ -n "${KEEP_STATE:-}" ] && return

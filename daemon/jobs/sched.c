@@ -190,13 +190,12 @@ sched_idle_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	store_drop_pages(acmd.store);
 	malloc_trim(0);
+	log_debug("jobs: none running: the store's pages and free heap given back");
 }
 
 void
 job_done(struct job *j, int ok, const char *result)
 {
-	struct timeval	 tv = { 0, 100 * 1000 };
-
 	j->running = 0;
 	j->last_end = time(NULL);
 	j->last_ok = ok;
@@ -214,6 +213,14 @@ job_done(struct job *j, int ok, const char *result)
 	    (ok ? "ok" : "failed"));
 	if (j->interval > 0)
 		job_arm(j, j->interval);
+	sched_idle_soon();
+}
+
+void
+sched_idle_soon(void)
+{
+	struct timeval	 tv = { 0, 100 * 1000 };
+
 	event_base_once(acmd.base, -1, EV_TIMEOUT, sched_idle_cb, NULL, &tv);
 }
 

@@ -28,6 +28,11 @@ int		 job_running(const struct job *);
 int		 sched_job_begin(struct job *);
 void		 job_done(struct job *, int, const char *);
 /*
+ * Work outside the jobs touched the store or the heap (a rebuild of acm
+ * list's cache): give them back shortly, as after a job, once none runs.
+ */
+void		 sched_idle_soon(void);
+/*
  * The running job moved a step (a page listed, a certificate described, a
  * deployment checked): a run that goes on moving is not stuck, however
  * long it takes (metrics_health).  A job that never says so is judged by
