@@ -9,15 +9,8 @@
 # finish the rendering itself, whatever the machine's speed.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
-
-if ! command -v promtool >/dev/null 2>&1; then
-	echo "1..0 # SKIP promtool is not installed (Debian package prometheus; scripts/setup.sh installs it)"
-	rm -rf "$T"
-	exit 0
-fi
-MC="/usr/bin/python3 $top_srcdir/tests/integration/metrics_client.py"
-MPORT=$($MC freeport)
-M=http://127.0.0.1:$MPORT
+. "$top_srcdir/tests/integration/metricslib.sh"
+need_prometheus promtool
 R=us-east-1
 N=2500
 
