@@ -539,7 +539,7 @@ bench_loop() {
 	    { report "loop: needs perf and root"; return 1; }
 	report "== the event loop during rediscoveries of $n certificates (one region, quotas off, a scrape a second)"
 	for f in $LOOP_FUNCS; do
-		perf probe -q -x "$ACMD" -a "acmdloop:$f=$f" -a "acmdloop:${f}__return=$f%return" 2>/dev/null
+		perf probe -q -x "$ACMD" -a "acmdloop:$f=$f" -a "acmdloop:$f=$f%return" 2>/dev/null
 	done
 	ev=$(perf probe -l 'acmdloop:*' 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
 	port=$(python3 tests/integration/metrics_client.py freeport)
