@@ -719,20 +719,49 @@ inv_cache_epoch(void)
 	return (acm_epoch);
 }
 
-void
-inv_cache_foreach(void (*fn)(const struct inv_row *, void *), void *arg)
+static void
+acm_row_visit(const struct inv_crow *c, void (*fn)(const struct inv_row *,
+    void *), void *arg)
 {
-	const struct inv_crow	*c;
-	size_t			 i;
+	fn(&(struct inv_row){ .credential = c->credential,
+	    .region = c->region, .type = c->type, .status = c->status,
+	    .domain = crow_str(c, c->domain), .arn = crow_str(c, c->arn),
+	    .gone = (c->flags & CROW_GONE) != 0,
+	    .has_not_after = (c->flags & CROW_NOT_AFTER_NUM) != 0,
+	    .not_after = c->not_after, .deployment = c->deployment }, arg);
+}
 
-	for (i = 0; i < acm_ncache; i++) {
-		c = acm_cache[i];
-		fn(&(struct inv_row){ .credential = c->credential,
-		    .region = c->region, .type = c->type, .status = c->status,
-		    .domain = crow_str(c, c->domain), .arn = crow_str(c, c->arn),
-		    .gone = (c->flags & CROW_GONE) != 0,
-		    .has_not_after = (c->flags & CROW_NOT_AFTER_NUM) != 0,
-		    .not_after = c->not_after, .deployment = c->deployment },
-		    arg);
+/*
+ * The next rows after the cursor's (database, key): the cache may have
+ * been merged into or rebuilt since the last step, so the place is found
+ * again by key, and no row is visited twice.
+ */
+int
+inv_cache_step(struct inv_cursor *cur, size_t max,
+    void (*fn)(const struct inv_row *, void *), void *arg)
+{
+	size_t	 at = 0, n;
+	int	 found;
+
+	if (cur->key != NULL) {
+		at = acm_cache_find(cur->iam, cur->key, &found);
+		if (found)
+			at++;
 	}
+	for (n = 0; n < max && at < acm_ncache; n++, at++)
+		acm_row_visit(acm_cache[at], fn, arg);
+	if (n > 0) {
+		free(cur->key);
+		cur->key = xstrdup(acm_cache[at - 1]->str);
+		cur->iam = (acm_cache[at - 1]->flags & CROW_IAM) != 0;
+	}
+	cur->rows += n;
+	return (at >= acm_ncache);
+}
+
+void
+inv_cursor_clear(struct inv_cursor *cur)
+{
+	free(cur->key);
+	memset(cur, 0, sizeof *cur);
 }

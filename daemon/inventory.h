@@ -133,7 +133,7 @@ void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
  * The metrics page reads the acm list cache as it stands (read-only):
  * whether the store moved since it was built, a rebuild now, and an epoch
  * that moves whenever the rows may have changed, and a visit of every
- * row (gone ones too).  A row's strings live until the next
+ * row (gone ones too), in steps.  A row's strings live until the next
  * rebuild.
  */
 struct inv_row {
@@ -151,6 +151,19 @@ struct inv_row {
 int	 inv_cache_stale(void);
 int	 inv_cache_update(char **);
 uint64_t inv_cache_epoch(void);
-void	 inv_cache_foreach(void (*)(const struct inv_row *, void *), void *);
+/*
+ * A visit of the rows a few at a time (between steps the cache may move):
+ * up to max rows after the cursor's, which then points at the last one
+ * visited; 1 once the end is reached.  A cursor starts zeroed and is
+ * given back with inv_cursor_clear.
+ */
+struct inv_cursor {
+	int		 iam;
+	char		*key;		/* of the last row visited, or NULL */
+	size_t		 rows;		/* visited so far */
+};
+int	 inv_cache_step(struct inv_cursor *, size_t,
+	    void (*)(const struct inv_row *, void *), void *);
+void	 inv_cursor_clear(struct inv_cursor *);
 
 #endif

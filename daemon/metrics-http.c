@@ -60,6 +60,7 @@ struct mconn {
 	char			 peer[64];
 	int			 answered;	/* closing once written */
 	int			 draining;	/* written; reading to the end */
+	int			 waiting;	/* for the first page (HEAD: 2) */
 	TAILQ_ENTRY(mconn)	 entry;
 };
 
@@ -74,6 +75,7 @@ static struct {
 	int			 paused;	/* not accepting: at the limit */
 	time_t			 last_refusal;
 	TAILQ_HEAD(, mconn)	 conns;
+	struct event		*ready;		/* the first page is ready */
 } mh = { .conns = TAILQ_HEAD_INITIALIZER(mh.conns) };
 
 static void
@@ -208,15 +210,59 @@ output_waiting(void)
 	return (n);
 }
 
+/*
+ * The page; the first one may not be ready yet (its inventory lines are
+ * being rendered): the connection waits for it, with the deadline of an
+ * answer.
+ */
+static void
+conn_page(struct mconn *c, int head)
+{
+	struct evbuffer	*body;
+	uint64_t	 t0 = now_ms();
+
+	if ((body = evbuffer_new()) == NULL)
+		fatalx("metrics: out of memory");
+	if (metrics_page(body, mh.nconns) != 0) {
+		evbuffer_free(body);
+		c->waiting = head ? 2 : 1;
+		bufferevent_disable(c->bev, EV_READ);
+		conn_arm(c, METRICS_REPLY_TIMEOUT);
+		log_debug("metrics: %s: waiting for the first page", c->peer);
+		return;
+	}
+	c->waiting = 0;
+	log_debug("metrics: %s: a page of %zu bytes in %llu ms", c->peer,
+	    evbuffer_get_length(body), (unsigned long long)(now_ms() - t0));
+	conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, body, head);
+}
+
+/* A page is ready (metrics_page_on_ready): to those waiting for it. */
+static void
+page_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mconn	*c;
+
+	TAILQ_FOREACH(c, &mh.conns, entry) {
+		if (c->waiting)
+			conn_page(c, c->waiting == 2);
+	}
+}
+
+static void
+page_ready(void)
+{
+	if (mh.ready != NULL)
+		event_active(mh.ready, EV_TIMEOUT, 1);
+}
+
 /* Answer a request line: METHOD TARGET HTTP/1.x. */
 static void
 conn_request(struct mconn *c, char *line)
 {
 	char		*method, *target, *version, *p = line;
 	struct mtext	 t = { 0 };
-	struct evbuffer	*body;
 	int		 head, code;
-	uint64_t	 t0;
 
 	method = strsep(&p, " ");
 	target = strsep(&p, " ");
@@ -250,16 +296,8 @@ conn_request(struct mconn *c, char *line)
 	else if (output_waiting() > METRICS_MAX_OUTPUT)
 		conn_reply_text(c, 503, "Service Unavailable", NULL,
 		    "busy: earlier pages are still being read", head);
-	else {
-		t0 = now_ms();
-		if ((body = evbuffer_new()) == NULL)
-			fatalx("metrics: out of memory");
-		metrics_page(body, mh.nconns);
-		log_debug("metrics: %s: a page of %zu bytes in %llu ms", c->peer,
-		    evbuffer_get_length(body),
-		    (unsigned long long)(now_ms() - t0));
-		conn_reply(c, 200, "OK", METRICS_CONTENT_TYPE, NULL, body, head);
-	}
+	else
+		conn_page(c, head);
 }
 
 /* Wait for the whole head (up to its empty line); answer its first line. */
@@ -462,6 +500,10 @@ metrics_http_start(char **cause)
 		return (-1);
 	}
 	evconnlistener_set_error_cb(mh.listener, accept_error_cb);
+	if ((mh.ready = event_new(acmd.base, -1, 0, page_ready_cb, NULL)) ==
+	    NULL)
+		fatalx("metrics: cannot make an event");
+	metrics_page_on_ready(page_ready);
 	mh.listen = xstrdup(listen);
 	mh.paused = 0;
 	allow_load();
@@ -479,6 +521,10 @@ metrics_http_stop(void)
 	mh.listener = NULL;
 	while ((c = TAILQ_FIRST(&mh.conns)) != NULL)
 		conn_free(c);
+	metrics_page_on_ready(NULL);
+	if (mh.ready != NULL)
+		event_free(mh.ready);
+	mh.ready = NULL;
 	if (mh.path != NULL)
 		unlink(mh.path);
 	free(mh.path);

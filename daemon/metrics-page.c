@@ -2,19 +2,10 @@
  * The metrics page (Prometheus text exposition format 0.0.4) and the
  * health check.  The page is built from what acmd keeps anyway: the AWS
  * counters (metrics.c), the scheduler's jobs, the store's usage and the
- * acm list cache of the inventory (inventory-list.c).  What comes from
- * records (certificate lines, deployments, requests, repository) is
+ * acm list cache of the inventory (metrics-inv.c, rendered in slices).
+ * What comes from records (deployments, requests, repository) is
  * rendered once and kept until the store generation it came from moves,
  * so a scrape costs a copy of text, not a scan of the store.
- *
- * The inventory's cache is rebuilt for the page when the inventory
- * changed, but not while a discovery runs (the inventory moves all the
- * time then, and acmd rebuilds the cache itself when it ends) unless the
- * page never had it, and at most every METRICS_INV_REFRESH_MS and never
- * more often than 20 times its last rebuild took (5% of the loop at
- * most); between, the page shows the rows as they were, and says so
- * (acmd_inventory_stale).  Where the cache follows a discovery batch by
- * batch, the lines are rendered again at most as often (inv_render).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,131 +25,31 @@
 #include "jobs/sched.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics-int.h"
 #include "rec.h"
 #include "requests.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define METRICS_INV_REFRESH_MS	30000
 /* A write refused for room this recently makes acmd unhealthy. */
 #define METRICS_FULL_WINDOW	300
 /* A job whose run is this late makes acmd unhealthy. */
 #define METRICS_JOB_LATE	300
 
-#define NOT_AFTER	"acmd_certificate_not_after_timestamp_seconds"
-
-/*
- * A part of the page kept until what it came from moves.  Its text goes
- * out by reference (a 100,000-certificate page is 28 MB): counted, so a
- * part rendered again while an earlier page is still being sent is freed
- * once that page has gone.
- */
-struct blob {
-	char		*p;
-	size_t		 len;
-	unsigned	 refs;
-};
-
-struct part {
-	struct blob	*b;
-	uint64_t	 gen;
-	int		 valid;
-};
-
-static void
-blob_unref(struct blob *b)
-{
-	if (b == NULL || --b->refs > 0)
-		return;
-	free(b->p);
-	free(b);
-}
-
-static void
-blob_sent_cb(const void *data, size_t len, void *arg)
-{
-	blob_unref(arg);
-}
-
-/* The part's text from t (taken over). */
-static void
-part_set(struct part *p, struct mtext *t, uint64_t gen)
-{
-	blob_unref(p->b);
-	p->b = xcalloc(1, sizeof *p->b);
-	p->b->p = t->p;
-	p->b->len = t->len;
-	p->b->refs = 1;
-	t->p = NULL;
-	t->len = t->cap = 0;
-	p->gen = gen;
-	p->valid = 1;
-}
-
-/* The part's text onto out, by reference. */
-static void
-part_send(struct evbuffer *out, struct part *p)
-{
-	if (p->b == NULL || p->b->len == 0)
-		return;
-	p->b->refs++;
-	if (evbuffer_add_reference(out, p->b->p, p->b->len, blob_sent_cb,
-	    p->b) != 0)
-		blob_unref(p->b);
-}
-
 static struct {
-	struct part	 inv;		/* inventory not_after lines */
-	struct part	 inv_counts;	/* acmd_inventory_certificates */
 	struct part	 repo;		/* repository not_after lines */
 	struct part	 deploy;
 	struct part	 req;
-	uint64_t	 inv_updated;	/* monotonic ms of our last rebuild */
-	uint64_t	 inv_cost;	/* ms it took */
-	int		 inv_tried;
-	uint64_t	 rendered;	/* monotonic ms of the last lines */
-	uint64_t	 render_cost;	/* ms they took */
 } page;
-
-static void
-part_free(struct part *p)
-{
-	blob_unref(p->b);
-	p->b = NULL;
-	p->valid = 0;
-}
 
 void
 metrics_page_free(void)
 {
-	part_free(&page.inv);
-	part_free(&page.inv_counts);
+	metrics_inv_free();
 	part_free(&page.repo);
 	part_free(&page.deploy);
 	part_free(&page.req);
-}
-
-/* The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
-static const char *
-arn_account(const char *arn, char *buf, size_t size)
-{
-	const char	*p = arn;
-	size_t		 i, len;
-
-	if (arn == NULL)
-		return (NULL);
-	for (i = 0; i < 4; i++) {
-		if ((p = strchr(p, ':')) == NULL)
-			return (NULL);
-		p++;
-	}
-	len = strcspn(p, ":");
-	if (len == 0 || len >= size)
-		return (NULL);
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	return (buf);
 }
 
 /* Counts by a label's value: made with every known value at 0. */
@@ -171,15 +62,6 @@ counts_new(const char *const *keys)
 	for (i = 0; keys != NULL && keys[i] != NULL; i++)
 		json_object_set_new(counts, keys[i], json_integer(0));
 	return (counts);
-}
-
-static void
-count_one(json_t *counts, const char *key)
-{
-	json_t	*n = json_object_get(counts, key);
-
-	json_object_set_new(counts, key, json_integer(n == NULL ? 1 :
-	    json_integer_value(n) + 1));
 }
 
 /* A family of counts by label; counts is freed. */
@@ -209,119 +91,6 @@ rows_or_none(json_t *rows, const char *what, char **cause)
 	return (json_array());
 }
 
-/* Inventory. */
-
-struct inv_render {
-	struct mtext	*text;
-	json_t		*counts;	/* "source\037region\037type\037status" */
-};
-
-static void
-inv_row_cb(const struct inv_row *r, void *arg)
-{
-	struct inv_render	*ir = arg;
-	const char		*source = r->region == NULL ? "iam" : "acm";
-	const char		*region = r->region == NULL ? "global" :
-				    r->region;
-	char			 acct[64], *key;
-
-	if (r->gone)
-		return;
-	xasprintf(&key, "%s\037%s\037%s\037%s", source, region,
-	    r->type ? r->type : "", r->status ? r->status : "");
-	count_one(ir->counts, key);
-	free(key);
-	if (!r->has_not_after)
-		return;
-	metrics_sample(ir->text, NOT_AFTER, (const char *const []){
-	    "source", source, "account", arn_account(r->arn, acct,
-	    sizeof acct), "region", region, "arn", r->arn, "domain", r->domain,
-	    "type", r->type, "status", r->status, NULL }, (double)r->not_after);
-}
-
-static void
-inv_counts_render(struct mtext *t, json_t *counts)
-{
-	const char	*key;
-	json_t		*n;
-	char		*copy, *f[4], *p;
-	size_t		 i;
-
-	metrics_family(t, "acmd_inventory_certificates", "gauge",
-	    "Certificates acmd knows in AWS (not gone), by source, region, "
-	    "type and status.");
-	json_object_foreach(counts, key, n) {
-		p = copy = xstrdup(key);
-		for (i = 0; i < 4; i++)
-			f[i] = strsep(&p, "\037");
-		metrics_sample(t, "acmd_inventory_certificates",
-		    (const char *const []){ "source", f[0], "region", f[1],
-		    "type", f[2], "status", f[3], NULL },
-		    (double)json_integer_value(n));
-		free(copy);
-	}
-}
-
-/* The cache as it stands, rebuilt when stale and not rebuilt lately. */
-static int
-inv_refresh(void)
-{
-	uint64_t	 t0 = now_ms(), wait;
-	char		*cause = NULL;
-	struct job	*disc = sched_find("discovery");
-
-	if (!inv_cache_stale())
-		return (0);
-	/* acmd rebuilds it itself once a discovery ends (inv_warm). */
-	if (page.inv_tried && disc != NULL && job_running(disc))
-		return (1);
-	wait = page.inv_cost * 20 > METRICS_INV_REFRESH_MS ?
-	    page.inv_cost * 20 : METRICS_INV_REFRESH_MS;
-	if (page.inv_tried && t0 - page.inv_updated < wait)
-		return (1);
-	page.inv_tried = 1;
-	if (inv_cache_update(&cause) != 0) {
-		log_warnx("metrics: inventory: %s", cause);
-		free(cause);
-	}
-	page.inv_updated = now_ms();
-	page.inv_cost = page.inv_updated - t0;
-	log_debug("metrics: inventory cache rebuilt in %llu ms",
-	    (unsigned long long)page.inv_cost);
-	return (inv_cache_stale());
-}
-
-/*
- * The certificate lines, rendered again when the cache moved; while a
- * discovery runs (the cache moves with every batch it writes) at most
- * every METRICS_INV_REFRESH_MS and 20 times what the last render took.
- */
-static void
-inv_render(void)
-{
-	struct inv_render	 ir;
-	struct mtext		 lines = { 0 }, counts = { 0 };
-	uint64_t		 epoch = inv_cache_epoch(), t0 = now_ms(), wait;
-	struct job		*disc = sched_find("discovery");
-
-	if (page.inv.valid && page.inv.gen == epoch)
-		return;
-	wait = page.render_cost * 20 > METRICS_INV_REFRESH_MS ?
-	    page.render_cost * 20 : METRICS_INV_REFRESH_MS;
-	if (page.inv.valid && disc != NULL && job_running(disc) &&
-	    t0 - page.rendered < wait)
-		return;
-	ir.text = &lines;
-	ir.counts = json_object();
-	inv_cache_foreach(inv_row_cb, &ir);
-	inv_counts_render(&counts, ir.counts);
-	json_decref(ir.counts);
-	part_set(&page.inv, &lines, epoch);
-	part_set(&page.inv_counts, &counts, epoch);
-	page.rendered = now_ms();
-	page.render_cost = page.rendered - t0;
-}
-
 /* Records: repository, deployments, requests. */
 
 static void
@@ -335,7 +104,7 @@ repo_render(struct mtext *t)
 	json_array_foreach(rows, i, row) {
 		if (rec_int(row, "not_after") == 0)
 			continue;
-		metrics_sample(t, NOT_AFTER, (const char *const []){
+		metrics_sample(t, METRICS_NOT_AFTER, (const char *const []){
 		    "source", "repository", "name", rec_str(row, "name"),
 		    "domain", rec_str(row, "domain"), NULL },
 		    (double)rec_int(row, "not_after"));
@@ -587,16 +356,20 @@ process_render(struct mtext *t, size_t conns)
 	    "(0: never).", (double)full);
 }
 
-/* The page, its parts in order: what moves copied, the rest by reference. */
-void
+/*
+ * The page, its parts in order: what moves copied, the rest by reference;
+ * -1 when there is no inventory part yet (the first page: it is being
+ * rendered; metrics_page_on_ready says when).
+ */
+int
 metrics_page(struct evbuffer *out, size_t conns)
 {
 	struct mtext	 t = { 0 };
 	int		 stale;
 
-	stale = inv_refresh();
-	inv_render();
-	stale = stale || page.inv.gen != inv_cache_epoch();
+	stale = metrics_inv_update();
+	if (!metrics_inv_ready())
+		return (-1);
 	part_update(&page.repo, store_generation(acmd.store, DB_CERTS),
 	    repo_render);
 	part_update(&page.deploy, store_generation(acmd.store,
@@ -609,20 +382,26 @@ metrics_page(struct evbuffer *out, size_t conns)
 	families_render(&t, families, NJOBF, jobs_visit);
 	aws_render(&t);
 	simple(&t, "acmd_inventory_stale", "gauge", "1 when the inventory has "
-	    "changed since the rows on this page (not rebuilt for the page "
-	    "while a discovery runs).", stale);
-	if (page.inv_counts.b != NULL)
-		mtext_add(&t, page.inv_counts.b->p, page.inv_counts.b->len);
-	metrics_family(&t, NOT_AFTER, "gauge", "When a certificate expires "
-	    "(notAfter), seconds since the epoch: every certificate in the "
-	    "inventory (source acm or iam) and the current version of every "
+	    "changed since the rows on this page (a newer rendering is in "
+	    "progress, or none is made while a discovery runs).", stale);
+	metrics_inv_counts(&t);
+	metrics_family(&t, METRICS_NOT_AFTER, "gauge", "When a certificate "
+	    "expires (notAfter), seconds since the epoch: every certificate in "
+	    "the inventory (source acm or iam) and the current version of every "
 	    "repository certificate (source repository).");
 	evbuffer_add(out, t.p, t.len);
 	mtext_free(&t);
-	part_send(out, &page.inv);
+	metrics_inv_lines(out);
 	part_send(out, &page.repo);
 	part_send(out, &page.deploy);
 	part_send(out, &page.req);
+	return (0);
+}
+
+void
+metrics_page_on_ready(void (*fn)(void))
+{
+	metrics_inv_on_ready(fn);
 }
 
 /*

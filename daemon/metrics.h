@@ -59,10 +59,14 @@ void	 metrics_escape(struct mtext *, const char *);
 
 /*
  * metrics-page.c: the page onto a buffer (given the listener's open
- * connections; kept parts go by reference), and the health check (200 or
- * 503).
+ * connections; kept parts go by reference): 0, or -1 when the first page
+ * is not ready yet (nothing written; the function given to
+ * metrics_page_on_ready is called when a page is, from the loop), and
+ * the health check (200 or 503).
  */
-void	 metrics_page(struct evbuffer *, size_t);
+#define METRICS_NOT_AFTER "acmd_certificate_not_after_timestamp_seconds"
+int	 metrics_page(struct evbuffer *, size_t);
+void	 metrics_page_on_ready(void (*)(void));
 int	 metrics_health(struct mtext *);
 void	 metrics_page_free(void);
 

@@ -2,7 +2,7 @@
 # Benchmarks of acmd against the local AWS emulator.  Figures go to
 # standard output (and bench-results.txt); README.md keeps the latest.
 #
-#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|organization|all]
+#   BENCH_CERTS=2500 BENCH_REGIONS=4 scripts/bench.sh [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|loop|organization|all]
 #
 # discovery  2,500 certificates in each of 4 regions, emulator quotas on:
 #            time against the minimum the quotas allow, throttled answers
@@ -36,6 +36,11 @@
 #            rediscoveries, and root's ping latency with and without a
 #            scrape every second, idle and during those rediscoveries
 #            (BENCH_METRICS_ROUNDS=2: one rediscovery of each kind)
+# loop       what holds acmd's event loop during a rediscovery of
+#            BENCH_LOOP_CERTS (25,000: a region of the 100,000 above) in
+#            one region, full then incremental, a scrape a second: how
+#            long each call of acmd's longer callbacks took (perf uprobes
+#            on them, as root) and root's ping meanwhile
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -508,6 +513,68 @@ listen = 127.0.0.1:$port" start_acmd no
 	done
 }
 
+# The callbacks bench_loop times: a listing's page, a described
+# certificate, a batch into the store, the end of a region, the cache's
+# note of a batch, its rebuild, the page's slices, the expiry scan.
+LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone inv_cache_note
+    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn"
+
+loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
+	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '
+import collections, sys
+st, d = collections.defaultdict(list), collections.defaultdict(list)
+for line in sys.stdin:
+    p = line.split()
+    if len(p) < 2:
+        continue
+    t, ev = float(p[0].rstrip(":")), p[1].rstrip(":").split(":")[-1]
+    if ev.endswith("__return"):
+        if st[ev[:-8]]:
+            d[ev[:-8]].append((t - st[ev[:-8]].pop()) * 1000)
+    else:
+        st[ev].append(t)
+for f, v in sorted(d.items(), key=lambda x: -max(x[1])):
+    v.sort()
+    print("  %-21s calls %6d  p50 %7.2f  p99 %7.2f  max %7.2f  sum %8.1f ms" % (
+        f, len(v), v[len(v) // 2], v[int(len(v) * 0.99)], v[-1], sum(v)))'
+}
+
+bench_loop() {
+	local n=${BENCH_LOOP_CERTS:-25000} port url f ev kind dp pp lp
+	local REGIONS=(us-east-1)
+	command -v perf >/dev/null && [ "$(id -u)" = 0 ] ||
+	    { report "loop: needs perf and root"; return 1; }
+	report "== the event loop during rediscoveries of $n certificates (one region, quotas off, a scrape a second)"
+	for f in $LOOP_FUNCS; do
+		perf probe -q -x "$ACMD" -a "acmdloop:$f=$f" -a "acmdloop:$f=$f%return" 2>/dev/null
+	done
+	ev=$(perf probe -l 'acmdloop:*' 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
+	port=$(python3 tests/integration/metrics_client.py freeport)
+	url=http://127.0.0.1:$port/metrics
+	bench_emu --no-quotas
+	seed "$n" us-east-1
+	BENCH_CONF_EXTRA="[metrics]
+listen = 127.0.0.1:$port" start_acmd no
+	ctl discover >/dev/null
+	curl -s -o /dev/null "$url"
+	idle
+	for kind in --full --incremental; do
+		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
+		sleep 1
+		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
+		else ctl discover >/dev/null & dp=$!; fi
+		: >"$D/scrapes"
+		scrape_loop "$url" "$dp" "$D/scrapes" & lp=$!
+		probe_ping "discovery $kind" "$dp"
+		wait "$dp" $lp
+		idle
+		kill -INT "$pp"; wait "$pp"
+		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		loop_durations "$D/loop.data" | tee -a "$OUT"
+	done
+	perf probe -q -d 'acmdloop:*' 2>/dev/null
+}
+
 mkcert() {	# mkcert NAME DAYS KEYFILE
 	openssl req -x509 -new -key "$3" -subj "/CN=$1" -days "$2" \
 	    -addext "subjectAltName=DNS:$1" -out "$D/$1.$2.crt" 2>/dev/null
@@ -602,8 +669,9 @@ attacks) bench_attacks ;;
 rediscovery) bench_rediscovery ;;
 scale) bench_scale ;;
 metrics) bench_metrics ;;
+loop) bench_loop ;;
 organization) bench_organization ;;
 all) bench_discovery; bench_list; bench_rediscovery; bench_scale; bench_cli; bench_deploy
      bench_redeploy; bench_load; bench_attacks ;;
-*) echo "usage: $0 [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|organization|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [discovery|rediscovery|scale|cli|list|deploy|redeploy|load|attacks|metrics|loop|organization|all]" >&2; exit 2 ;;
 esac

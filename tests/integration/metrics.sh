@@ -10,15 +10,8 @@
 # POST, many connections) while acmd keeps answering ping.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
-
-if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
-	echo "1..0 # SKIP prometheus is not installed (Debian package prometheus; scripts/setup.sh installs it)"
-	rm -rf "$T"
-	exit 0
-fi
-MC="/usr/bin/python3 $top_srcdir/tests/integration/metrics_client.py"
-MPORT=$($MC freeport)
-M=http://127.0.0.1:$MPORT
+. "$top_srcdir/tests/integration/metricslib.sh"
+need_prometheus promtool prometheus
 PROM_PID=
 trap '_cleanup; [ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null; true' EXIT
 
