@@ -98,7 +98,7 @@ idle() {	# wait until no job of acmd's runs (those after a discovery)
 		    grep -qx 0 && break
 		sleep 0.2
 	done
-	sleep 0.3	# acmd gives memory back 100 ms after the last job ends
+	sleep 1.3	# acmd gives memory back once no request came for 1 s
 }
 
 rss() {	# rss PID: resident memory, heap and the store's mapped pages apart
