@@ -777,9 +777,10 @@ ts_room(struct table_stream *ts, size_t len)
 	if (b != NULL && b->size - b->used >= len)
 		return ((char *)b + b->used);
 	if (len + ts_header() > size)
-		size = (len + ts_header() + TS_BLOCK - 1) & ~(size_t)(TS_BLOCK - 1);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
+		size = (len + ts_header() + TS_BLOCK - 1) &
+		    ~(size_t)(TS_BLOCK - 1);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "acmctl: out of memory\n");
 		exit(1);
@@ -788,7 +789,8 @@ ts_room(struct table_stream *ts, size_t len)
 	madvise(p, size, MADV_HUGEPAGE);
 #endif
 #ifdef MADV_POPULATE_WRITE
-	madvise(p, size, MADV_POPULATE_WRITE);	/* may fail: faults then */
+	/* May fail: the pages fault in as they are written then. */
+	madvise(p, size, MADV_POPULATE_WRITE);
 #endif
 	b = p;
 	b->next = NULL;
