@@ -3,6 +3,7 @@
 #define ACMD_ACMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct event_base;
@@ -19,6 +20,7 @@ struct acmd {
 	const char		*conf_path;
 	int			 conf_explicit;
 	size_t			 clients;	/* connected to the socket */
+	uint64_t		 last_client_ms; /* the last request or answer */
 };
 
 extern struct acmd	acmd;

@@ -188,13 +188,13 @@ crow_free(struct inv_crow *r)
 }
 
 void
-crow_compact(struct inv_crow **v, size_t n)
+crow_compact(struct inv_crow **v, size_t n, int always)
 {
 	struct crow_block	*old = crow_blocks;
 	struct inv_crow		*r;
 	size_t			 i;
 
-	if (crow_freed < CROW_BLOCK || crow_freed * 2 < crow_live)
+	if (!always && (crow_freed < CROW_BLOCK || crow_freed * 2 < crow_live))
 		return;
 	crow_blocks = NULL;
 	crow_live = crow_freed = 0;

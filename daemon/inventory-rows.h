@@ -53,10 +53,11 @@ struct inv_crow	*crow_new(int, const char *, const json_t *);
 /* A row no longer in the cache (its room is reused at the next compact). */
 void		 crow_free(struct inv_crow *);
 /*
- * When over a third of the arena is rows freed, move the n rows of v
- * (every row there is) into fresh blocks and give the old ones back.
+ * When over a third of the arena is rows freed (or always), move the n
+ * rows of v (every row there is) into fresh blocks, in v's order, and
+ * give the old ones back.
  */
-void		 crow_compact(struct inv_crow **, size_t);
+void		 crow_compact(struct inv_crow **, size_t, int);
 /* Every row and kept string gone. */
 void		 crow_clear(void);
 /* How many distinct strings are kept (bounded by the caller). */

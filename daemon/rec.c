@@ -17,6 +17,13 @@
 json_t *
 rec_get(struct store_txn *t, enum store_db db, const char *key, char **cause)
 {
+	return (rec_get_keys(t, db, key, NULL, cause));
+}
+
+json_t *
+rec_get_keys(struct store_txn *t, enum store_db db, const char *key,
+    const char *const *keys, char **cause)
+{
 	const void	*v;
 	size_t		 vlen;
 	json_t		*j;
@@ -26,7 +33,8 @@ rec_get(struct store_txn *t, enum store_db db, const char *key, char **cause)
 	ret = store_gets(t, db, key, &v, &vlen, cause);
 	if (ret != 1)
 		return (NULL);
-	if ((j = mp_decode_json(v, vlen)) == NULL || !json_is_object(j)) {
+	if ((j = mp_decode_json_keys(v, vlen, keys)) == NULL ||
+	    !json_is_object(j)) {
 		json_decref(j);
 		xasprintf(cause, "store: %s record '%s' is corrupt",
 		    store_db_name(db), key);

@@ -15,6 +15,9 @@
 
 /* NULL with *cause NULL when absent; NULL with *cause on error. */
 json_t	*rec_get(struct store_txn *, enum store_db, const char *, char **);
+/* The same with only the fields named in keys (NULL-terminated). */
+json_t	*rec_get_keys(struct store_txn *, enum store_db, const char *,
+	     const char *const *, char **);
 int	 rec_put(struct store_txn *, enum store_db, const char *,
 	     const json_t *, char **);
 /*

@@ -314,6 +314,7 @@ client_request(struct client *c, const msgpack_object *m)
 		    (long)c->pid);
 		return (-1);
 	}
+	acmd.last_client_ms = now_ms();
 	if (mp_get_uint(m, PROTO_F_ID, &id, &cause) != 1 ||
 	    mp_get_str(m, PROTO_F_CMD, &cmd, &cause) != 1) {
 		log_warnx("server: pid %ld sent a request without id or cmd%s%s",
@@ -888,6 +889,7 @@ server_io_finish(struct cmd_ctx *ctx)
 		}
 		ctx->client->npending--;
 		ctx->client->last_active = now_ms();
+		acmd.last_client_ms = ctx->client->last_active;
 		client_resume(ctx->client);
 		client_arm_timer(ctx->client);
 	}

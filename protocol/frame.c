@@ -11,6 +11,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "mp.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -62,21 +63,10 @@ frame_check_len(uint32_t len, char **cause)
 #define FRAME_PREFAULT	(512 * 1024)
 
 static void
-frame_madvise(char *p, size_t len, int advice)
-{
-	uintptr_t	 page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
-
-	start = ((uintptr_t)p + page - 1) & ~(page - 1);
-	end = ((uintptr_t)p + len) & ~(page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, advice);
-}
-
-static void
 frame_hugepages(char *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
-	frame_madvise(p, len, MADV_HUGEPAGE);
+	mp_madvise(p, len, MADV_HUGEPAGE);
 #endif
 }
 
@@ -84,7 +74,7 @@ static void
 frame_prefault(char *p, size_t len)
 {
 #ifdef MADV_POPULATE_WRITE
-	frame_madvise(p, len, MADV_POPULATE_WRITE);
+	mp_madvise(p, len, MADV_POPULATE_WRITE);
 #endif
 }
 

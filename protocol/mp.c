@@ -1,5 +1,9 @@
+#include <sys/mman.h>
+
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <msgpack.h>
 
@@ -206,6 +210,40 @@ mp_buf_free(struct mp_buf *b)
 		return;
 	msgpack_sbuffer_destroy(&b->sb);
 	free(b);
+}
+
+/*
+ * Room for size bytes in all, in one allocation made now: a big answer
+ * is not copied again at each doubling, and its fresh pages are mapped
+ * in one call (huge pages where the kernel gives them) rather than one
+ * fault at a time as it is written.  Hints: a kernel without them faults.
+ */
+void
+mp_buf_reserve(struct mp_buf *b, size_t size)
+{
+	if (b->sb.alloc >= size)
+		return;
+	b->sb.data = xreallocarray(b->sb.data, size, 1);
+	b->sb.alloc = size;
+#ifdef MADV_HUGEPAGE
+	mp_madvise(b->sb.data + b->sb.size, size - b->sb.size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_WRITE
+	mp_madvise(b->sb.data + b->sb.size, size - b->sb.size,
+	    MADV_POPULATE_WRITE);
+#endif
+}
+
+/* madvise the whole pages inside [p, p + len): a hint, its failure ignored. */
+void
+mp_madvise(void *p, size_t len, int advice)
+{
+	uintptr_t	 page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+
+	start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	end = ((uintptr_t)p + len) & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, advice);
 }
 
 void

@@ -39,6 +39,10 @@ void		 mp_buf_free(struct mp_buf *);
 struct mp_buf	*mp_buf_new_secret(size_t);
 void		 mp_buf_free_secret(struct mp_buf *);
 void		 mp_buf_reset(struct mp_buf *);
+/* Room for so many bytes in all, allocated (and mapped) at once. */
+void		 mp_buf_reserve(struct mp_buf *, size_t);
+/* madvise the whole pages inside a range (a hint: failure ignored). */
+void		 mp_madvise(void *, size_t, int);
 
 void	mp_map(struct mp_buf *, size_t);
 void	mp_array(struct mp_buf *, size_t);

@@ -110,8 +110,37 @@ mp_pack_json(struct mp_buf *b, const json_t *j)
  * cost more than the record itself (malloc consolidated its free lists
  * every time).
  */
+/* A map with only those of its string keys that are in keys. */
+static json_t *
+mp_to_json_keys(const msgpack_object *o, const char *const *keys)
+{
+	const msgpack_object_kv	*kv;
+	json_t			*j = json_object();
+	char			*k;
+	uint32_t		 i;
+	size_t			 n;
+
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR)
+			continue;
+		for (n = 0; keys[n] != NULL; n++) {
+			if (strlen(keys[n]) == kv->key.via.str.size &&
+			    memcmp(keys[n], kv->key.via.str.ptr,
+			    kv->key.via.str.size) == 0)
+				break;
+		}
+		if (keys[n] == NULL)
+			continue;
+		k = xstrndup(kv->key.via.str.ptr, kv->key.via.str.size);
+		json_object_set_new(j, k, mp_to_json(&kv->val));
+		free(k);
+	}
+	return (j);
+}
+
 json_t *
-mp_decode_json(const void *buf, size_t len)
+mp_decode_json_keys(const void *buf, size_t len, const char *const *keys)
 {
 	static msgpack_zone	*zone;
 	msgpack_object		 obj;
@@ -124,7 +153,14 @@ mp_decode_json(const void *buf, size_t len)
 		fatalx("mp_decode_json: out of memory");
 	ret = msgpack_unpack(buf, len, &off, zone, &obj);
 	if (ret == MSGPACK_UNPACK_SUCCESS || ret == MSGPACK_UNPACK_EXTRA_BYTES)
-		j = mp_to_json(&obj);
+		j = keys != NULL && obj.type == MSGPACK_OBJECT_MAP ?
+		    mp_to_json_keys(&obj, keys) : mp_to_json(&obj);
 	msgpack_zone_clear(zone);
 	return (j);
+}
+
+json_t *
+mp_decode_json(const void *buf, size_t len)
+{
+	return (mp_decode_json_keys(buf, len, NULL));
 }

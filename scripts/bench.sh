@@ -110,7 +110,7 @@ idle() {	# wait until no job of acmd's runs (those after a discovery)
 		fi
 		sleep 0.2
 	done
-	sleep 0.3	# acmd gives memory back 100 ms after the last job ends
+	sleep 1.3	# acmd gives memory back once no request came for 1 s
 }
 
 rss() {	# rss PID: resident memory, heap and the store's mapped pages apart
@@ -203,9 +203,11 @@ bench_scale() {
 	spare_gone
 	report "RSS after the discovery (the answer let go $SPARE_SECS s after it was sent): $(rss "$APID")"
 	for i in $(seq 1 10); do
+		a0=$(cpu_ms "$APID"); e0=$(cpu_ms "$EPID")
 		t0=$(ms); ctl discover >/dev/null; t1=$(ms)
+		a1=$(cpu_ms "$APID"); e1=$(cpu_ms "$EPID")
 		idle
-		[ "$i" = 1 ] && report "rediscovery (incremental, unchanged): $((t1 - t0)) ms; RSS $(rss "$APID")"
+		[ "$i" = 1 ] && report "rediscovery (incremental, unchanged): $((t1 - t0)) ms (CPU: acmd $((a1 - a0)) ms, the emulator $((e1 - e0)) ms); RSS $(rss "$APID")"
 	done
 	report "RSS after 10 rediscoveries: $(rss "$APID")"
 	first_list

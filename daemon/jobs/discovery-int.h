@@ -117,8 +117,13 @@ void	disc_record(struct disc_region *, const char *, json_t *,
 	    const json_t *, const char *, const char *);
 /* Write the batch into the inventory. */
 void	disc_flush(struct disc_region *);
-/* The unit's record from before of a certificate (a reference), or NULL. */
-json_t	*disc_old(struct disc_region *, const char *);
+/*
+ * The unit's record from before of a certificate (a reference), or NULL;
+ * only the fields in keys when it is not NULL.
+ */
+json_t	*disc_old(struct disc_region *, const char *, const char *const *);
+/* The fields disc_unchanged and disc_keep look at. */
+extern const char *const disc_keep_keys[];
 /* The unit's read transaction (NULL if none can begin), and its end. */
 struct store_txn *disc_txn(struct disc_region *);
 void	disc_txn_end(struct disc_region *);
@@ -131,7 +136,10 @@ void	disc_mark_gone(struct disc_region *);
  * the certificate ListCertificates summarised so (no describe needed).
  */
 int	disc_unchanged(const json_t *, const json_t *);
-/* Keep the record from before (seen now), into the batch. */
+/*
+ * Keep the record from before (seen now; old may be its disc_keep_keys
+ * alone), into the batch when it must be written again.
+ */
 void	disc_keep(struct disc_region *, const char *, const json_t *);
 /* The run's summary (the answer's data), unit by unit. */
 json_t	*disc_summary(struct disc_run *);

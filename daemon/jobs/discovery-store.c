@@ -280,15 +280,24 @@ disc_txn_end(struct disc_region *r)
 	r->txn = NULL;
 }
 
+/*
+ * What an incremental discovery reads of a certificate it may keep
+ * (disc_unchanged, disc_keep): a tenth of the record, whose decoding was
+ * a fifth of an unchanged rediscovery's time.
+ */
+const char *const disc_keep_keys[] = { "gone", "summary", "credential",
+    "sha256", "linked", NULL };
+
 json_t *
-disc_old(struct disc_region *r, const char *id)
+disc_old(struct disc_region *r, const char *id, const char *const *keys)
 {
 	struct store_txn	*t;
 	json_t			*rec = NULL;
 	char			*key = disc_key(r, id), *cause = NULL;
 
 	if ((t = disc_txn(r)) != NULL)
-		rec = rec_get(t, r->iam ? DB_IAM : DB_ACM, key, &cause);
+		rec = rec_get_keys(t, r->iam ? DB_IAM : DB_ACM, key, keys,
+		    &cause);
 	if (cause != NULL) {
 		log_warnx("discovery: %s", cause);
 		free(cause);
@@ -552,7 +561,7 @@ disc_link_holds(struct disc_region *r, const json_t *old)
 void
 disc_keep(struct disc_region *r, const char *arn, const json_t *old)
 {
-	json_t	*rec;
+	json_t	*rec, *whole;
 
 	r->unchanged++;
 	/* IAM's few are written again: iam list shows their last_seen. */
@@ -562,9 +571,13 @@ disc_keep(struct disc_region *r, const char *arn, const json_t *old)
 		r->run->certs_seen++;
 		return;
 	}
-	rec = json_deep_copy(old);
+	/* old may be disc_keep_keys' part: the whole record is written. */
+	if ((whole = disc_old(r, arn, NULL)) == NULL)
+		whole = json_incref((json_t *)old);
+	rec = json_deep_copy(whole);
 	json_object_set_new(rec, "credential", json_string(r->cred_name));
-	disc_record(r, arn, rec, old, NULL, NULL);
+	disc_record(r, arn, rec, whole, NULL, NULL);
+	json_decref(whole);
 	if (json_object_size(r->batch) >= DISC_BATCH)
 		disc_flush(r);
 }

@@ -347,13 +347,20 @@ disc_summarised(struct disc_region *r, const json_t *s)
 	struct disc_cert	*c;
 	const char		*arn;
 	json_t			*old;
+	int			 same;
 
 	if ((arn = rec_str(s, "CertificateArn")) == NULL)
 		return;
 	disc_seen(r, arn);
-	old = disc_old(r, arn);
-	if ((c = disc_cert_start(r, arn, old, disc_unchanged(old, s),
-	    r->run->full ? 2 : 1)) == NULL)
+	/* An incremental pass reads what it may keep by first. */
+	old = disc_old(r, arn, r->run->full ? NULL : disc_keep_keys);
+	same = disc_unchanged(old, s);
+	if (!r->run->full && !same && old != NULL) {
+		json_decref(old);
+		old = disc_old(r, arn, NULL);
+	}
+	if ((c = disc_cert_start(r, arn, old, same, r->run->full ? 2 : 1)) ==
+	    NULL)
 		return;
 	c->summary = json_incref((json_t *)s);
 	acm_describe_certificate(r->cred, r->region, arn, disc_described, c);
@@ -512,7 +519,7 @@ disc_iam_listed(struct aws_result *res, void *arg)
 		if ((name = xml_text(m, "ServerCertificateName")) == NULL)
 			continue;
 		disc_seen(r, name);
-		old = disc_old(r, name);
+		old = disc_old(r, name, NULL);
 		/*
 		 * A server certificate cannot change: another one under the
 		 * name has another id.  An incremental pass keeps the known.

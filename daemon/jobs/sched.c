@@ -178,15 +178,40 @@ job_name(const struct job *j)
  * Once no job runs, what they used goes back: freed heap to the system
  * and the store's pages read (the inventory lives in the store, which
  * the kernel keeps in its page cache, not in acmd).
+ *
+ * malloc_trim walks every free chunk of the heap and gives their pages
+ * back one madvise at a time: 0.2-1 s after a large discovery, during
+ * which the loop answers nobody.  So it waits until no request came nor
+ * answer went for SCHED_QUIET_MS (a script's list right after its
+ * discover is not held up behind it), but not past SCHED_TRIM_LATEST_MS
+ * (clients that never pause do not keep the memory from going back).
+ * arg: that deadline.
  */
+#define SCHED_QUIET_MS		1000
+#define SCHED_TRIM_LATEST_MS	10000
+
 static void
 sched_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job	*j;
+	struct timeval	 tv = { 0, 0 };
+	uint64_t	 now = now_ms(), quiet = now - acmd.last_client_ms;
+	uint64_t	 latest = (uintptr_t)arg;
 
 	TAILQ_FOREACH(j, &jobs, entry) {
 		if (j->running)
 			return;
+	}
+	if (latest == 0)
+		latest = now + SCHED_TRIM_LATEST_MS;
+	if (acmd.last_client_ms != 0 && quiet < SCHED_QUIET_MS &&
+	    now < latest) {
+		tv.tv_usec = (suseconds_t)(SCHED_QUIET_MS - quiet) * 1000;
+		tv.tv_sec = tv.tv_usec / 1000000;
+		tv.tv_usec %= 1000000;
+		event_base_once(acmd.base, -1, EV_TIMEOUT, sched_idle_cb,
+		    (void *)(uintptr_t)latest, &tv);
+		return;
 	}
 	store_drop_pages(acmd.store);
 	malloc_trim(0);

@@ -161,6 +161,23 @@ ok "the IAM server certificate deleted (awscli)" \
 rediscover
 is "  an incremental pass marks it gone" 1 "$(echo "$json" | jget 'd["gone"]')"
 
+# --- a repository version added since: the kept record linked, whole ---------------
+# Its summary unchanged, the incremental pass keeps the certificate; its
+# link to the repository moved, so the record is written again, every
+# field as it was (the pass reads a few fields first, the whole record
+# for a write).
+whole='json.dumps({k: v for k, v in d.items() if k not in ("last_seen", "linked", "prev_linked", "days_left")}, sort_keys=True)'
+before=$(field "$new" "$whole")
+rediscover
+described=$(calls DescribeCertificate)	# those described on every pass
+ok "cert add of the P-384 certificate imported behind acmd's back" \
+    ctl cert add p384 --cert "$T/p384.crt" --key "$T/p384.key" --chain "$T/ca.crt"
+rediscover
+is "  an incremental pass links it to the repository, without a describe" \
+    "$described p384" "$(calls DescribeCertificate) $(field "$new" 'd["linked"]["name"]')"
+is "  and writes the rest of its record as it was" "$before" "$(field "$new" "$whole")"
+like "  (the record is a whole one: serial, dates, names)" '"first_seen".*"not_after".*"serial"' "$before"
+
 # --- status ---------------------------------------------------------------------
 st=$(ctl --json status)
 is "status --json: the last full and the last incremental run" "True True" \
