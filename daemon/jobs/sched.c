@@ -185,34 +185,46 @@ job_name(const struct job *j)
  * answer went for SCHED_QUIET_MS (a script's list right after its
  * discover is not held up behind it), but not past SCHED_TRIM_LATEST_MS
  * (clients that never pause do not keep the memory from going back).
- * arg: that deadline.
  */
 #define SCHED_QUIET_MS		1000
 #define SCHED_TRIM_LATEST_MS	10000
+
+static void	sched_idle_cb(evutil_socket_t, short, void *);
+
+/* One give-back pending at a time, however many ask (a status loop). */
+static struct event	*idle_ev;
+static uint64_t		 idle_latest;	/* 0: none pending */
+
+static void
+sched_idle_arm(uint64_t ms)
+{
+	struct timeval	 tv = { (time_t)(ms / 1000),
+			    (suseconds_t)(ms % 1000) * 1000 };
+
+	if (idle_ev == NULL)
+		idle_ev = evtimer_new(acmd.base, sched_idle_cb, NULL);
+	evtimer_add(idle_ev, &tv);
+}
 
 static void
 sched_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job	*j;
-	struct timeval	 tv = { 0, 0 };
 	uint64_t	 now = now_ms(), quiet = now - acmd.last_client_ms;
-	uint64_t	 latest = (uintptr_t)arg;
 
 	TAILQ_FOREACH(j, &jobs, entry) {
-		if (j->running)
+		if (j->running) {
+			/* Its job_done asks again. */
+			idle_latest = 0;
 			return;
+		}
 	}
-	if (latest == 0)
-		latest = now + SCHED_TRIM_LATEST_MS;
 	if (acmd.last_client_ms != 0 && quiet < SCHED_QUIET_MS &&
-	    now < latest) {
-		tv.tv_usec = (suseconds_t)(SCHED_QUIET_MS - quiet) * 1000;
-		tv.tv_sec = tv.tv_usec / 1000000;
-		tv.tv_usec %= 1000000;
-		event_base_once(acmd.base, -1, EV_TIMEOUT, sched_idle_cb,
-		    (void *)(uintptr_t)latest, &tv);
+	    now < idle_latest) {
+		sched_idle_arm(SCHED_QUIET_MS - quiet);
 		return;
 	}
+	idle_latest = 0;
 	store_drop_pages(acmd.store);
 	malloc_trim(0);
 	log_debug("jobs: none running: the store's pages and free heap given back");
@@ -244,9 +256,10 @@ job_done(struct job *j, int ok, const char *result)
 void
 sched_idle_soon(void)
 {
-	struct timeval	 tv = { 0, 100 * 1000 };
-
-	event_base_once(acmd.base, -1, EV_TIMEOUT, sched_idle_cb, NULL, &tv);
+	if (idle_latest != 0)
+		return;
+	idle_latest = now_ms() + SCHED_TRIM_LATEST_MS;
+	sched_idle_arm(100);
 }
 
 void
@@ -305,4 +318,8 @@ sched_free_all(void)
 		free(j->last_result);
 		free(j);
 	}
+	if (idle_ev != NULL)
+		event_free(idle_ev);
+	idle_ev = NULL;
+	idle_latest = 0;
 }
