@@ -87,6 +87,16 @@ is "acm list --account: that account's certificates" 7 "$(ctl --json acm list --
 is "acm list --account twice" 10 "$(ctl --json acm list --account $DEV --account $PROD | jget 'len(d)')"
 is "acm list --credential ORG: every account's" 12 "$(ctl --json acm list --credential org | jget 'len(d)')"
 is "acm list: found with the account's credential" "org/$PROD" "$(ctl --json acm list --account $PROD | jget 'd[0]["credential"]')"
+# The table (not --json): every row says its account, which is the one
+# in its ARN, and the rows of several accounts are told apart by it.
+tab=$(ctl acm list --credential org)
+like "acm list (table): an ACCOUNT column, after STATUS" "^DOMAIN +TYPE +STATUS +ACCOUNT +REGION " "$(echo "$tab" | head -1)"
+is "acm list (table): each row's ACCOUNT is its ARN's" "12 0" \
+    "$(echo "$tab" | awk 'NR > 1 { n++; split($NF, a, ":"); if ($4 != a[5]) bad++ } END { print n, bad + 0 }')"
+is "acm list (table): the organization's three accounts told apart" "$DEV $PROD $OUACCT" \
+    "$(echo "$tab" | awk 'NR > 1 { print $4 }' | sort -u | xargs)"
+is "acm list --account (table): that account's rows only" "$PROD $PROD $PROD" \
+    "$(ctl acm list --account $PROD | awk 'NR > 1 { print $4 }' | xargs)"
 err=$(ctl acm list --account 12345 2>&1); rc=$?
 is "acm list --account 12345: a usage error" 2 "$rc"
 like "acm list --account 12345: says why" "not an AWS account id" "$err"
