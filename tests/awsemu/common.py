@@ -97,6 +97,10 @@ class Emu:
             self.buckets = {}
             self.stats = {}
             self.throttled = {}
+            # Client connections that carried an AWS request, open now and
+            # the most at once since the stats were reset (awsemu.Handler).
+            self.conns_max = getattr(self, "conns_open", 0)
+            self.conns_open = getattr(self, "conns_open", 0)
             self.revoked = {}    # ca arn -> {serial int: {reason, at}}
             self.validation_delay = self.opts.validation_delay
             self.change_delay = self.opts.change_delay
