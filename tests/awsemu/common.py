@@ -112,6 +112,9 @@ class Emu:
             # account -> org id for every account that is in one.
             self.orgs = {}
             self.org_of = {}
+            # Accounts closed and removed from their organization
+            # (/_emu/org/remove "closed"): AssumeRole refuses them (sts.py).
+            self.closed_accounts = set()
             # IAM roles that STS AssumeRole checks (sts.py): account ->
             # {role name: role}.  An account with no entry here accepts
             # any role ARN unless strict_roles is set.
