@@ -5,30 +5,19 @@
 # request, open at once), a reload changes the bound, and acmd -n refuses
 # a value out of its range with the setting named.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/orglib.sh"
 
-AKID=AKIDEXAMPLE000000001
-SECRET=emusecret0000000000000000000000000000001
-MGMT=111111111111
 ACCTS="300000000001 300000000002 300000000003"
 
-conf() {	# conf MAX_CONNECTIONS
-	write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
-	    "regions = us-east-1, eu-west-1" "rate_limits = no" \
-	    "max_connections = $1" \
-	    "[jobs]" "discovery_interval = 0" "parallel_accounts = 3"
-}
 stat() {	# stat FIELD: from the emulator's /_emu/stats
 	emu GET /_emu/stats | jget "d['$1']"
 }
 
-ok "emulator starts" start_emulator --no-quotas
-conf 3
-ok "acmd starts with max_connections = 3" start_daemon
-
-# Three member accounts (roles accepted: none defined), each with
-# certificates in two regions: 9 units (2 regions and IAM per account)
-# that run at once, each describing its certificates.
-ok "emulator: organization" emu POST /_emu/org "{\"management_account\":\"$MGMT\"}"
+# acmd with max_connections = 3; three member accounts (roles accepted:
+# none defined), each with certificates in two regions: 9 units (2
+# regions and IAM per account) that run at once, each describing its
+# certificates.
+start_org "us-east-1, eu-west-1" 3 "max_connections = 3"
 for a in $ACCTS; do
 	emu POST /_emu/org/accounts "{\"account\":\"$a\"}" >/dev/null
 	emu POST /_emu/seed "{\"account\":\"$a\",\"regions\":[\"us-east-1\",\"eu-west-1\"],\"count_per_region\":6,\"types\":[\"IMPORTED\"],\"domain_prefix\":\"c$a\"}" >/dev/null
@@ -49,7 +38,7 @@ check "max_connections = 3: at most 3 still open after the discovery ($(stat con
     "$([ "$(stat connections_open)" -le 3 ]; echo $?)"
 
 # A reload raises the bound: the same discovery opens more.
-conf 12
+sed -i 's/^max_connections = 3$/max_connections = 12/' "$CONF"
 kill -HUP "$DPID"
 poll 10 grep -q "configuration reloaded" "$DLOG"
 emu POST /_emu/stats/reset >/dev/null

@@ -8,23 +8,15 @@
 # discovery, acm list --account, deploy --account, credential test ORG.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
+. "$top_srcdir/tests/integration/orglib.sh"
 
-AKID=AKIDEXAMPLE000000001
-SECRET=emusecret0000000000000000000000000000001
-MGMT=111111111111
 DEV=200000000001 PROD=200000000002 NOROLE=200000000003 OLD=200000000004
 OUACCT=200000000005 LATER=200000000006
 ROLE=acmd-org EXT=ext-org-1
 
-ok "emulator starts" start_emulator --no-quotas
-write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
-    "regions = us-east-1, eu-west-1" "rate_limits = no" \
-    "[jobs]" "discovery_interval = 0" "parallel_accounts = 2"
-ok "acmd starts" start_daemon
-
 # The organization: the management account, members (one in an OU, one
 # suspended, one where the role does not exist); roles checked strictly.
-ok "emulator: organization" emu POST /_emu/org "{\"management_account\":\"$MGMT\"}"
+start_org "us-east-1, eu-west-1" 2
 OU=$(emu POST /_emu/org/ous '{"name":"Workloads"}' | jget 'd["id"]')
 like "emulator: an OU" '^ou-' "$OU"
 member() {	# member ACCOUNT NAME [JSON members...]

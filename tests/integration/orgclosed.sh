@@ -9,22 +9,15 @@
 # role is refused stays merely unreachable.  The next discovery sees it
 # gone in the listing and does not try its role again.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/orglib.sh"
 
-AKID=AKIDEXAMPLE000000001
-SECRET=emusecret0000000000000000000000000000001
-MGMT=111111111111
 A=400000000001 B=400000000002 C=400000000003 D=400000000004
 ROLE=acmd-org
 
-ok "emulator starts" start_emulator --no-quotas
-write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
-    "regions = us-east-1" "rate_limits = no" \
-    "[jobs]" "discovery_interval = 0" "parallel_accounts = 1"
-ok "acmd starts" start_daemon
+start_org us-east-1 1
 
 # Four members, listed in this order (one account at a time: A first).
 # D has roles, but not acmd's: its role is refused while it is active.
-ok "emulator: organization" emu POST /_emu/org "{\"management_account\":\"$MGMT\"}"
 for x in "$A a" "$B b" "$C c" "$D d"; do
 	set -- $x
 	emu POST /_emu/org/accounts "{\"account\":\"$1\",\"name\":\"$2\"}" >/dev/null
