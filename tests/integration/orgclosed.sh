@@ -34,11 +34,12 @@ is "D (its role refused, the account active): not marked gone" "None" \
     "$(echo "$out" | jget '[u.get("gone") for u in d["unreachable_accounts"]][0]')"
 
 # The next discovery lists all four active.  While A is being discovered
-# (its GetCallerIdentity held 2 s), C is suspended and B closed and removed
+# (its GetCallerIdentity held 8 s: room for the changes on a loaded
+# machine), C is suspended and B closed and removed
 # (AWS removes a closed account after 90 days), and their role
 # credentials expire: acmd must assume their roles again, after the
 # listing, and AWS refuses.
-emu POST /_emu/faults '{"service":"sts","operation":"GetCallerIdentity","delay_ms":2000,"count":1}' >/dev/null
+emu POST /_emu/faults '{"service":"sts","operation":"GetCallerIdentity","delay_ms":8000,"count":1}' >/dev/null
 emu POST /_emu/stats/reset >/dev/null
 ctl --json discover >"$T/d2.json" 2>&1 &
 cpid=$!
@@ -46,9 +47,10 @@ sts_calls() { emu GET /_emu/stats | jget "sum(d['requests'].get('sts', {}).get('
 arrived() { [ "$(sts_calls GetCallerIdentity)" -ge 1 ]; }
 ok "A's GetCallerIdentity arrived" poll 20 arrived
 ok "emulator: C suspended" emu POST /_emu/org/account-status "{\"account\":\"$C\",\"status\":\"SUSPENDED\"}"
+emu POST /_emu/expire-credentials "{\"account\":\"$C\"}" >/dev/null
 ok "emulator: B closed and removed" emu POST /_emu/org/remove "{\"account\":\"$B\",\"closed\":true}"
 emu POST /_emu/expire-credentials "{\"account\":\"$B\"}" >/dev/null
-emu POST /_emu/expire-credentials "{\"account\":\"$C\"}" >/dev/null
+check "the changes were made while A's call was held" "$([ "$(sts_calls GetCallerIdentity)" -eq 1 ]; echo $?)"
 wait $cpid; rc=$?
 emu DELETE /_emu/faults >/dev/null
 is "discover exits 0 (the refused accounts do not fail the others)" 0 "$rc"
