@@ -659,7 +659,7 @@ cond "admin move: the OU is empty again" "d['Accounts'] == []"
 expect_ok "AssumeRole into an active member account" sts assume-role --role-arn "arn:aws:iam::$A4:role/OrganizationAccountAccessRole" --role-session-name org
 expect_err AccessDenied "AssumeRole into a SUSPENDED account -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A3:role/OrganizationAccountAccessRole" --role-session-name org
 grep -q "User: arn:aws:iam::$A1:user/[^ ]* is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$A3:role/OrganizationAccountAccessRole" <<<"$ERR" && ok "... with the text of any refused role" || nok "suspended text" "$ERR"
-rawquery_status() { $PY "$HERE/testlib.py" rawquery "$EP" sts "$1" | cut -d' ' -f1; }
+rawquery_status() { $PY "$HERE/testlib.py" rawquery "$EP" sts "$1" | head -1 | cut -d' ' -f1; }
 is "... HTTP 403" "$(rawquery_status "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A$A3%3Arole%2Fr&RoleSessionName=sess")" 403
 adm POST /_emu/org/account-status "{\"account\":\"$A3\",\"state\":\"CLOSED\"}" >/dev/null
 expect_err AccessDenied "AssumeRole into a CLOSED (state) account -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A3:role/r" --role-session-name org
