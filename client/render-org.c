@@ -11,12 +11,13 @@
 #include "acmctl.h"
 #include "mp.h"
 
-/* Each unreachable account on a line of its own, in red: why. */
+/* Each unreachable account on a line of its own, in red: why (and, for
+ * one the organization no longer has active, that it is marked gone). */
 static void
 render_unreachable_rows(const msgpack_object *v, FILE *f)
 {
 	const msgpack_object	*row;
-	char			*cred, *acct, *name, *err;
+	char			*cred, *acct, *name, *err, *gone;
 	uint32_t		 i;
 
 	for (i = 0; i < v->via.array.size; i++) {
@@ -25,14 +26,18 @@ render_unreachable_rows(const msgpack_object *v, FILE *f)
 		acct = mp_obj_str(mp_map_get(row, "account"));
 		name = mp_obj_str(mp_map_get(row, "name"));
 		err = mp_obj_str(mp_map_get(row, "error"));
-		fprintf(f, "  %s%s%s%s %s%s%s%s: %s%s\n", ctl_color ? RED :
-		    "", cred ? cred : "", cred ? " " : "", acct ? acct : "?",
-		    name && *name ? "(" : "", name ? name : "", name && *name ?
-		    ")" : "", "", err ? err : "?", ctl_color ? RESET : "");
+		gone = mp_obj_str(mp_map_get(row, "gone"));
+		fprintf(f, "  %s%s%s%s %s%s%s%s: %s%s%s%s%s\n", ctl_color ?
+		    RED : "", cred ? cred : "", cred ? " " : "", acct ? acct :
+		    "?", name && *name ? "(" : "", name ? name : "", name &&
+		    *name ? ")" : "", "", err ? err : "?", gone ? " -- marked "
+		    "gone: " : "", gone ? gone : "", "", ctl_color ? RESET :
+		    "");
 		free(cred);
 		free(acct);
 		free(name);
 		free(err);
+		free(gone);
 	}
 }
 

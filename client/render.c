@@ -1223,8 +1223,14 @@ render_discover(const msgpack_object *o, FILE *f)
 	}
 }
 
+/*
+ * The account always has its column: an inventory of several accounts
+ * (an organization, roles in others) reads by it, and the columns do not
+ * change when a second account appears.
+ */
 static const char *const acm_list_cols[] = { "domain", "type", "status",
-    "region", "days_left", "in_use", "linked", "deployment", "arn", NULL };
+    "account", "region", "days_left", "in_use", "linked", "deployment",
+    "arn", NULL };
 
 void
 render_acm_list(const msgpack_object *o, FILE *f)

@@ -110,6 +110,11 @@ const struct conf_entry conf_table[] = {
 	{ .section = "aws", .key = "max_transfers", .type = CONF_UINT,
 	  .offset = OFF(max_transfers), .def = "64", .min = 1, .max = 1024,
 	  .help = "HTTP transfers in flight at once" },
+	{ .section = "aws", .key = "max_connections", .type = CONF_UINT,
+	  .offset = OFF(max_connections), .def = "64", .min = 1, .max = 1024,
+	  .help = "connections to AWS (and to notification endpoints) open "
+	  "at once, in use or kept for reuse; transfers in flight are at "
+	  "most this many too" },
 
 	{ .section = "aws", .key = "rate_limits", .type = CONF_BOOL,
 	  .offset = OFF(rate_limits), .def = "yes",

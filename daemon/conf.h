@@ -97,6 +97,7 @@ struct config {
 	uint64_t	 connect_timeout;
 	uint64_t	 request_timeout;
 	uint64_t	 max_transfers;
+	uint64_t	 max_connections;
 	int		 rate_limits;
 	char		*rates;
 

@@ -214,6 +214,7 @@ struct org_op {
 	const char	*account;
 	const char	*account_name;
 	const char	*error;
+	const char	*reason;	/* why the account is gone */
 	int		 changed;	/* the error is not the last one */
 };
 
@@ -229,6 +230,9 @@ org_gone(json_t *acct, const char *reason, time_t now)
 	}
 	json_object_set_new(acct, "state", json_string("gone"));
 	json_object_set_new(acct, "reason", json_string(reason));
+	/* An error of before is no longer news (org_account_gone tells one
+	 * that comes with going). */
+	json_object_del(acct, "error");
 }
 
 /* The certificates of every gone account marked gone too (org-gone.c). */
@@ -328,6 +332,42 @@ org_listing_fn(struct store_txn *t, void *arg, char **cause)
 		ret = rec_put(t, DB_CREDENTIALS, op->name, rec, cause);
 	json_decref(rec);
 	return (ret);
+}
+
+static int
+org_account_gone_fn(struct store_txn *t, void *arg, char **cause)
+{
+	struct org_op	*op = arg;
+	json_t		*rec, *accts, *acct;
+	int		 ret;
+
+	if ((rec = rec_get(t, DB_CREDENTIALS, op->name, cause)) == NULL)
+		return (*cause != NULL ? -1 : 0);
+	accts = json_object_get(rec, "accounts");
+	if ((acct = json_object_get(accts, op->account)) == NULL) {
+		json_decref(rec);
+		return (0);
+	}
+	org_gone(acct, op->reason, time(NULL));
+	ret = org_listing_gone(t, op->name, accts, cause);
+	if (ret == 0)
+		ret = rec_put(t, DB_CREDENTIALS, op->name, rec, cause);
+	json_decref(rec);
+	return (ret);
+}
+
+void
+org_account_gone(const char *name, const char *account, const char *reason)
+{
+	struct org_op	 op = { .name = name, .account = account,
+			    .reason = reason };
+	char		*cause = NULL;
+
+	if (store_write(acmd.store, org_account_gone_fn, &op, &cause) != 0) {
+		log_warnx("organization %s: account %s: %s", name, account,
+		    cause);
+		free(cause);
+	}
 }
 
 json_t *
@@ -440,10 +480,15 @@ org_status_cb(const char *key, json_t *rec, void *arg)
 			gone++;
 		else
 			excluded++;
-		if (strcmp(state, "active") == 0 && rec_str(acct, "error"))
+		/* Active ones, and gone ones whose going came with an
+		 * error (org_account_gone; the next listing forgets it). */
+		if ((strcmp(state, "active") == 0 || strcmp(state, "gone") ==
+		    0) && rec_str(acct, "error"))
 			json_array_append_new(bad, json_pack("{s:s, s:s?, "
-			    "s:s}", "account", id, "name", rec_str(acct,
-			    "name"), "error", rec_str(acct, "error")));
+			    "s:s, s:s?}", "account", id, "name", rec_str(acct,
+			    "name"), "error", rec_str(acct, "error"), "gone",
+			    strcmp(state, "gone") == 0 ? rec_str(acct,
+			    "reason") : NULL));
 	}
 	row = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:o}", "credential", key,
 	    "role_name", rec_str(rec, "role_name"), "active", active, "gone",

@@ -48,6 +48,12 @@ json_t	*org_note_listing(const char *, const json_t *, char **);
 struct store_txn;
 int	 org_certs_gone(struct store_txn *, const char *, const char *,
 	    time_t, size_t *, char **);
+/*
+ * An account whose role was refused and which the organization no longer
+ * has active (suspended, closing, removed: reason says which): marked gone
+ * now, as the next listing would, and the certificates found in it too.
+ */
+void	 org_account_gone(const char *, const char *, const char *);
 /* An account's role could (error NULL) or could not be assumed. */
 void	 org_note_account(const char *, const char *, const char *,
 	    const char *);

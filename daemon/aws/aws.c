@@ -105,6 +105,7 @@ aws_http_options(const struct config *c, struct http_options *o)
 	o->connect_timeout_ms = (long)c->connect_timeout * 1000;
 	o->timeout_ms = (long)c->request_timeout * 1000;
 	o->max_transfers = (unsigned)c->max_transfers;
+	o->max_connections = (unsigned)c->max_connections;
 	o->ca_path = c->ca_path;
 }
 

@@ -80,7 +80,8 @@ struct http_engine {
 
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
-	unsigned		 max_transfers;
+	unsigned		 max_transfers;	/* in flight: the lesser */
+	unsigned		 max_connections;
 	size_t			 max_body;
 	char			*ca_path;
 	int			 verbose;
@@ -103,11 +104,10 @@ static void	http_deliver(struct http_engine *);
 static void
 http_set_options(struct http_engine *eng, const struct http_options *o)
 {
-	long	maxconns;
-
 	eng->connect_timeout_ms = HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
 	eng->timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
 	eng->max_transfers = HTTP_DEFAULT_MAX_TRANSFERS;
+	eng->max_connections = HTTP_DEFAULT_MAX_CONNECTIONS;
 	eng->max_body = HTTP_DEFAULT_MAX_BODY;
 	free(eng->ca_path);
 	eng->ca_path = NULL;
@@ -119,6 +119,8 @@ http_set_options(struct http_engine *eng, const struct http_options *o)
 			eng->timeout_ms = o->timeout_ms;
 		if (o->max_transfers > 0)
 			eng->max_transfers = o->max_transfers;
+		if (o->max_connections > 0)
+			eng->max_connections = o->max_connections;
 		if (o->max_body > 0)
 			eng->max_body = o->max_body;
 		if (o->ca_path != NULL && *o->ca_path != '\0')
@@ -126,11 +128,19 @@ http_set_options(struct http_engine *eng, const struct http_options *o)
 		eng->verbose = o->verbose;
 	}
 
-	/* Keep enough idle connections for every slot, to every host. */
-	maxconns = (long)eng->max_transfers * 2;
-	if (maxconns < 8)
-		maxconns = 8;
-	curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS, maxconns);
+	/*
+	 * No more transfers in flight than connections: one that waited
+	 * inside curl for a connection would spend its timeout waiting.
+	 * The connections open, to every host together, in use or kept for
+	 * reuse, are at most max_connections (curl closes the oldest idle
+	 * one to open another).
+	 */
+	if (eng->max_transfers > eng->max_connections)
+		eng->max_transfers = eng->max_connections;
+	curl_multi_setopt(eng->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)eng->max_connections);
+	curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS,
+	    (long)eng->max_connections);
 	curl_multi_setopt(eng->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)eng->max_transfers);
 }

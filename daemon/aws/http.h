@@ -1,7 +1,9 @@
 /*
  * Asynchronous HTTP(S) on the daemon's event base: libcurl's multi
  * interface driven by libevent.  Nothing here blocks.  Transfers beyond
- * max_transfers wait in a FIFO queue; connections are kept and reused.
+ * max_transfers (or max_connections, if fewer) wait in a FIFO queue;
+ * connections are kept and reused, at most max_connections open at once
+ * (in use or idle, to every host together).
  *
  * Callbacks are never called from inside http_submit, http_cancel or
  * http_engine_set_options, only from the event loop (or from
@@ -21,6 +23,7 @@ struct http_transfer;
 #define HTTP_DEFAULT_CONNECT_TIMEOUT_MS	10000L
 #define HTTP_DEFAULT_TIMEOUT_MS		60000L
 #define HTTP_DEFAULT_MAX_TRANSFERS	16U
+#define HTTP_DEFAULT_MAX_CONNECTIONS	32U
 #define HTTP_DEFAULT_MAX_BODY		((size_t)64 << 20)
 
 /* A zero field means its default; options are copied. */
@@ -28,6 +31,7 @@ struct http_options {
 	long		 connect_timeout_ms;
 	long		 timeout_ms;	/* whole transfer, once started */
 	unsigned	 max_transfers;	/* in flight at once */
+	unsigned	 max_connections; /* open at once, idle ones too */
 	size_t		 max_body;	/* larger answers fail */
 	const char	*ca_path;	/* CA bundle; NULL: system default */
 	int		 verbose;	/* curl's trace to log_debug */

@@ -21,6 +21,14 @@ orgs_describe_organization(struct aws_cred *c, aws_cb cb, void *arg)
 }
 
 struct aws_call *
+orgs_describe_account(struct aws_cred *c, const char *account, aws_cb cb,
+    void *arg)
+{
+	return (aws_json(c, &aws_svc_orgs, "us-east-1", "DescribeAccount",
+	    json_pack("{s:s}", "AccountId", account), cb, arg));
+}
+
+struct aws_call *
 orgs_list_accounts(struct aws_cred *c, const char *parent,
     const char *next_token, aws_cb cb, void *arg)
 {

@@ -75,6 +75,9 @@ struct aws_call *orgs_describe_organization(struct aws_cred *, aws_cb,
 		     void *);
 struct aws_call *orgs_list_accounts(struct aws_cred *, const char *,
 		     const char *, aws_cb, void *);
+/* One account of the organization (its State now). */
+struct aws_call *orgs_describe_account(struct aws_cred *, const char *,
+		     aws_cb, void *);
 
 /* STS (sts.c) */
 struct aws_call *sts_get_caller_identity(struct aws_cred *, aws_cb, void *);

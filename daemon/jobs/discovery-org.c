@@ -5,7 +5,10 @@
  * credential of its own would be ("ORG/ACCOUNT"), at most
  * parallel_accounts accounts at once.  An account whose role cannot be
  * assumed is reported (the summary's unreachable_accounts, status, the
- * journal) and the others go on.
+ * journal) and the others go on.  AWS refuses the role of an account
+ * suspended or closing since the listing, as it refuses a role that does
+ * not exist: the organization is asked (DescribeAccount) and an account
+ * it no longer has active is marked gone at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@ struct disc_org_acct {
 	char			*id;
 	char			*member;	/* ORG/ACCOUNT */
 	struct aws_cred		*cred;
+	char			*error;		/* the role's, while asked */
 	size_t			 units;		/* not yet done */
 	struct disc_org_acct	*next;
 };
@@ -74,19 +78,33 @@ disc_org_cred_error(struct disc_org *o, const char *what,
 	free(msg);
 }
 
+/* The account's role was refused (msg); gone: the organization no longer
+ * has it active (why), or NULL. */
+static void
+disc_org_refused(struct disc_org_acct *a, const char *msg, const char *gone)
+{
+	struct disc_org	*o = a->org;
+	const char	*name = rec_str(o->names, a->id);
+	json_t		*row;
+
+	row = json_pack("{s:s, s:s, s:s?, s:s}", "credential", o->name,
+	    "account", a->id, "name", name, "error", msg);
+	if (gone != NULL) {
+		json_object_set_new(row, "gone", json_string(gone));
+		org_account_gone(o->name, a->id, gone);
+	}
+	json_array_append_new(o->run->unreachable, row);
+	org_note_account(o->name, a->id, name, msg);
+}
+
 static void
 disc_org_unreachable(struct disc_org_acct *a, const char *code,
     const char *message)
 {
-	struct disc_org	*o = a->org;
-	const char	*name = rec_str(o->names, a->id);
-	char		*msg;
+	char	*msg;
 
 	xasprintf(&msg, "%s: %s", code, message);
-	json_array_append_new(o->run->unreachable, json_pack("{s:s, s:s, "
-	    "s:s?, s:s}", "credential", o->name, "account", a->id, "name",
-	    name, "error", msg));
-	org_note_account(o->name, a->id, name, msg);
+	disc_org_refused(a, msg, NULL);
 	free(msg);
 }
 
@@ -100,6 +118,58 @@ disc_org_account_end(struct disc_org_acct *a)
 	disc_org_pump(o);
 }
 
+/* What the organization says of an account whose role was refused. */
+static void
+disc_org_described(struct aws_result *res, void *arg)
+{
+	struct disc_org_acct	*a = arg;
+	struct disc_run		*run = a->org->run;
+	const char		*state = NULL;
+	char			*gone = NULL;
+
+	if (res->ok) {
+		state = rec_str(json_object_get(res->json, "Account"), "State");
+		if (state == NULL || *state == '\0')
+			state = rec_str(json_object_get(res->json, "Account"),
+			    "Status");
+		if (state != NULL && strcmp(state, "ACTIVE") != 0)
+			xasprintf(&gone, "%s in the organization, its role "
+			    "refused", state);
+	} else if (strcmp(res->err.code, "AccountNotFoundException") == 0)
+		gone = xstrdup("no longer in the organization, its role "
+		    "refused");
+	disc_org_refused(a, a->error, gone);
+	free(gone);
+	free(a->error);
+	a->error = NULL;
+	disc_org_account_end(a);
+	run->maybe_finish(run);
+}
+
+/*
+ * The role was refused with an answer of AWS's: is the account still an
+ * active one of the organization?  (Its slot is kept meanwhile.)  0, or
+ * -1 when the organization cannot be asked.
+ */
+static int
+disc_org_ask(struct disc_org_acct *a, const struct aws_error *err)
+{
+	struct aws_cred	*org;
+	char		*cause = NULL;
+
+	if (err->network || err->cls == AWS_ERR_TRANSIENT ||
+	    err->cls == AWS_ERR_THROTTLE)
+		return (-1);
+	if ((org = creds_get(a->org->name, &cause)) == NULL) {
+		free(cause);
+		return (-1);
+	}
+	xasprintf(&a->error, "%s: %s", err->code, err->message);
+	orgs_describe_account(org, a->id, disc_org_described, a);
+	aws_cred_unref(org);
+	return (0);
+}
+
 static void
 disc_org_identified(struct aws_result *res, void *arg)
 {
@@ -110,6 +180,8 @@ disc_org_identified(struct aws_result *res, void *arg)
 
 	account = res->ok ? xml_text(res->xml,
 	    "GetCallerIdentityResult/Account") : NULL;
+	if (!res->ok && disc_org_ask(a, &res->err) == 0)
+		return;
 	if (account == NULL || strcmp(account, a->id) != 0) {
 		if (res->ok)
 			disc_org_unreachable(a, "STS", account == NULL ?
@@ -242,6 +314,7 @@ disc_org_free(struct disc_run *run)
 		while ((a = o->accts) != NULL) {
 			o->accts = a->next;
 			aws_cred_unref(a->cred);
+			free(a->error);
 			free(a->id);
 			free(a->member);
 			free(a);

@@ -339,10 +339,28 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         BaseHTTPRequestHandler.setup(self)
+        self.aws_conn = False
         try:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
+
+    def finish(self):
+        if self.aws_conn:
+            with EMU.lock:
+                EMU.conns_open -= 1
+        BaseHTTPRequestHandler.finish(self)
+
+    def count_conn(self):
+        """A connection counts in /_emu/stats (connections_open, its peak
+        connections_max) from its first AWS request until it closes: the
+        admin API's connections are not a client's."""
+        if self.aws_conn:
+            return
+        self.aws_conn = True
+        with EMU.lock:
+            EMU.conns_open += 1
+            EMU.conns_max = max(EMU.conns_max, EMU.conns_open)
 
     def send_error(self, code, message=None, explain=None):
         # Protocol-level errors (bad request line, oversized headers...): JSON, never HTML.
@@ -456,6 +474,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, obj = 500, {"error": "%s: %s" % (type(e).__name__, e)}
             self.send_json(status, obj)
             return
+        self.count_conn()
         service = None
         try:
             try:
@@ -713,11 +732,13 @@ def admin_call(method, path, query, body):
                 for (svc, op, reg), n in e.throttled.items():
                     thr.setdefault(svc, {}).setdefault(op, {})[reg] = n
                 return 200, {"requests": out, "throttled": thr,
-                             "total": sum(e.stats.values()), "throttled_total": sum(e.throttled.values())}
+                             "total": sum(e.stats.values()), "throttled_total": sum(e.throttled.values()),
+                             "connections_open": e.conns_open, "connections_max": e.conns_max}
     if p == "/_emu/stats/reset" and method == "POST":
         with e.lock:
             e.stats = {}
             e.throttled = {}
+            e.conns_max = e.conns_open
         return 200, {"ok": True}
     if p == "/_emu/state" and method == "GET":
         return 200, state_dump()

@@ -97,6 +97,10 @@ class Emu:
             self.buckets = {}
             self.stats = {}
             self.throttled = {}
+            # Client connections that carried an AWS request, open now and
+            # the most at once since the stats were reset (awsemu.Handler).
+            self.conns_max = getattr(self, "conns_open", 0)
+            self.conns_open = getattr(self, "conns_open", 0)
             self.revoked = {}    # ca arn -> {serial int: {reason, at}}
             self.validation_delay = self.opts.validation_delay
             self.change_delay = self.opts.change_delay
@@ -108,6 +112,9 @@ class Emu:
             # account -> org id for every account that is in one.
             self.orgs = {}
             self.org_of = {}
+            # Accounts closed and removed from their organization
+            # (/_emu/org/remove "closed"): AssumeRole refuses them (sts.py).
+            self.closed_accounts = set()
             # IAM roles that STS AssumeRole checks (sts.py): account ->
             # {role name: role}.  An account with no entry here accepts
             # any role ARN unless strict_roles is set.

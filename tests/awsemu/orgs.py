@@ -360,6 +360,8 @@ def _admin(emu, method, sub, data):
     if sub == "accounts":
         org = _pick_org(emu, data)
         acct = _acct(data)
+        if acct in emu.closed_accounts:
+            return 409, {"error": "account %s is closed" % acct}
         if acct in emu.org_of:
             return 409, {"error": "account %s is already in organization %s" % (acct, emu.org_of[acct])}
         status, state = _status_state(data, "ACTIVE")
@@ -400,10 +402,15 @@ def _admin(emu, method, sub, data):
         org = _member_org(emu, acct)
         if acct == org["management"]:
             raise ValueError("the management account cannot leave its organization")
+        closed = data.get("closed", False)
+        if not isinstance(closed, bool):
+            raise ValueError("closed must be true or false")
         del org["accounts"][acct]
         org["delegated"].pop(acct, None)
         del emu.org_of[acct]
-        return 200, {"account": acct, "removed_from": org["id"]}
+        if closed:
+            emu.closed_accounts.add(acct)
+        return 200, {"account": acct, "removed_from": org["id"], "closed": closed}
     if sub == "delegated-admin":
         acct = _acct(data)
         org = _member_org(emu, acct)

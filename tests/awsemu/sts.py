@@ -41,6 +41,33 @@ def role_arn(acct, path, name):
     return "arn:aws:iam::%s:role%s%s" % (acct, path, name)
 
 
+# An account in these Organizations states refuses every role.  AWS
+# documents no error of its own for AssumeRole into a suspended or closing
+# account; what callers get is the AccessDenied of a role that cannot be
+# assumed, same code, same text (public reports: aws-samples/
+# aws-security-reference-architecture-examples#218 -- 403 AccessDenied
+# "User: ... is not authorized to perform: sts:AssumeRole on resource:
+# arn:aws:iam::<suspended account>:role/..."; awslabs/
+# landing-zone-accelerator-on-aws#726 and CrowdStrike/
+# cloud-resource-estimator#25 alike; aws-samples/
+# experimental-programmatic-access-ccft#21: "It is not possible to assume
+# a role in an account in state suspended or pending closure").  So does
+# an account closed and then removed from its organization (POST
+# /_emu/org/remove with "closed": true: AWS removes a closed account 90
+# days after closure, Organizations User Guide, "Closing a member
+# account").  An account that merely left its organization is a
+# standalone account whose roles still work as their trust policies say.
+CLOSED_STATES = ("SUSPENDED", "PENDING_CLOSURE", "CLOSED")
+
+
+def _account_closed(emu, acct):
+    oid = emu.org_of.get(acct)
+    if oid is not None:
+        a = emu.orgs[oid]["accounts"].get(acct) or {}
+        return a.get("State") in CLOSED_STATES or a.get("Status") in CLOSED_STATES
+    return acct in emu.closed_accounts
+
+
 def assume_role(ctx, p):
     """AssumeRole (STS API reference).  An account for which roles were
     defined (POST /_emu/roles), and every account once strict_roles is
@@ -59,7 +86,8 @@ def assume_role(ctx, p):
     assumed role (role chaining; STS API reference, DurationSeconds).
     An account where no role was ever defined accepts any role ARN (and
     any ExternalId), up to 43200 s: what the emulator always did, which
-    the project's tests rely on."""
+    the project's tests rely on.  An account suspended, closing or closed
+    refuses every role (CLOSED_STATES, above)."""
     role = p.get("RoleArn")
     sess = p.get("RoleSessionName")
     if not role:
@@ -93,6 +121,10 @@ def assume_role(ctx, p):
         roles = emu.roles.get(acct)
         strict = emu.strict_roles
         r = roles.get(rname) if roles else None
+        closed = _account_closed(emu, acct)
+    if closed:
+        raise AwsError("AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
+                       "resource: %s" % (caller_arn(ctx), role), 403)
     if roles is None and not strict:
         max_dur = LENIENT_MAX
     else:

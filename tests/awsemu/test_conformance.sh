@@ -654,10 +654,28 @@ cond "... maps to that member account" "d['Account'] == '$A4'"
 adm POST /_emu/org/move "{\"account\":\"$A2\",\"destination\":\"$ROOT\"}" >/dev/null
 run organizations list-accounts-for-parent --parent-id "$OU"
 cond "admin move: the OU is empty again" "d['Accounts'] == []"
+# AssumeRole into a suspended or closing account: refused as a role that
+# cannot be assumed is (AWS documents nothing else; see sts.py).
+expect_ok "AssumeRole into an active member account" sts assume-role --role-arn "arn:aws:iam::$A4:role/OrganizationAccountAccessRole" --role-session-name org
+expect_err AccessDenied "AssumeRole into a SUSPENDED account -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A3:role/OrganizationAccountAccessRole" --role-session-name org
+grep -q "User: arn:aws:iam::$A1:user/[^ ]* is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$A3:role/OrganizationAccountAccessRole" <<<"$ERR" && ok "... with the text of any refused role" || nok "suspended text" "$ERR"
+rawquery_status() { $PY "$HERE/testlib.py" rawquery "$EP" sts "$1" | head -1 | cut -d' ' -f1; }
+is "... HTTP 403" "$(rawquery_status "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A$A3%3Arole%2Fr&RoleSessionName=sess")" 403
+adm POST /_emu/org/account-status "{\"account\":\"$A3\",\"state\":\"CLOSED\"}" >/dev/null
+expect_err AccessDenied "AssumeRole into a CLOSED (state) account -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A3:role/r" --role-session-name org
+adm POST /_emu/org/account-status "{\"account\":\"$A3\",\"status\":\"SUSPENDED\"}" >/dev/null
 adm POST /_emu/org/account-status "{\"account\":\"$A4\",\"status\":\"PENDING_CLOSURE\"}" >/dev/null
 rawcall organizations AWSOrganizationsV20161128.DescribeAccount "{\"AccountId\":\"$A4\"}"
 cond "admin account-status: PENDING_CLOSURE shown as Status and State" "d['Account']['Status'] == 'PENDING_CLOSURE' and d['Account']['State'] == 'PENDING_CLOSURE'"
+expect_err AccessDenied "AssumeRole into a PENDING_CLOSURE account -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::$A4:role/OrganizationAccountAccessRole" --role-session-name org
 adm POST /_emu/org/remove "{\"account\":\"$A4\"}" >/dev/null
+expect_ok "AssumeRole into an account that left its organization (standalone, not closed) works" sts assume-role --role-arn "arn:aws:iam::$A4:role/OrganizationAccountAccessRole" --role-session-name org
+adm POST /_emu/org/accounts '{"account":"500000000099","name":"closing"}' >/dev/null
+R=$(adm POST /_emu/org/remove '{"account":"500000000099","closed":true}')
+grep -q '"closed": *true' <<<"$R" && ok "admin: remove with closed" || nok "remove closed" "$R"
+expect_err AccessDenied "AssumeRole into an account closed and removed -> AccessDenied" sts assume-role --role-arn "arn:aws:iam::500000000099:role/OrganizationAccountAccessRole" --role-session-name org
+R=$(adm POST /_emu/org/accounts '{"account":"500000000099"}'); [ $? -ne 0 ] && ok "admin: a closed account cannot join again (409)" || nok "closed rejoin" "$R"
+R=$(adm POST /_emu/org/remove '{"account":"500000000010","closed":"yes"}'); [ $? -ne 0 ] && ok "admin: remove with closed not a boolean -> 400" || nok "closed not bool" "$R"
 AWS_ACCESS_KEY_ID=$K4 AWS_SECRET_ACCESS_KEY=$S4 expect_err AWSOrganizationsNotInUseException "removed account -> AWSOrganizationsNotInUseException" organizations describe-organization
 run organizations list-accounts
 cond "removed account no longer listed" "len(d['Accounts']) == 28 and '$A4' not in [a['Id'] for a in d['Accounts']]"

@@ -8,23 +8,15 @@
 # discovery, acm list --account, deploy --account, credential test ORG.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
+. "$top_srcdir/tests/integration/orglib.sh"
 
-AKID=AKIDEXAMPLE000000001
-SECRET=emusecret0000000000000000000000000000001
-MGMT=111111111111
 DEV=200000000001 PROD=200000000002 NOROLE=200000000003 OLD=200000000004
 OUACCT=200000000005 LATER=200000000006
 ROLE=acmd-org EXT=ext-org-1
 
-ok "emulator starts" start_emulator --no-quotas
-write_conf "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" \
-    "regions = us-east-1, eu-west-1" "rate_limits = no" \
-    "[jobs]" "discovery_interval = 0" "parallel_accounts = 2"
-ok "acmd starts" start_daemon
-
 # The organization: the management account, members (one in an OU, one
 # suspended, one where the role does not exist); roles checked strictly.
-ok "emulator: organization" emu POST /_emu/org "{\"management_account\":\"$MGMT\"}"
+start_org "us-east-1, eu-west-1" 2
 OU=$(emu POST /_emu/org/ous '{"name":"Workloads"}' | jget 'd["id"]')
 like "emulator: an OU" '^ou-' "$OU"
 member() {	# member ACCOUNT NAME [JSON members...]
@@ -87,6 +79,16 @@ is "acm list --account: that account's certificates" 7 "$(ctl --json acm list --
 is "acm list --account twice" 10 "$(ctl --json acm list --account $DEV --account $PROD | jget 'len(d)')"
 is "acm list --credential ORG: every account's" 12 "$(ctl --json acm list --credential org | jget 'len(d)')"
 is "acm list: found with the account's credential" "org/$PROD" "$(ctl --json acm list --account $PROD | jget 'd[0]["credential"]')"
+# The table (not --json): every row says its account, which is the one
+# in its ARN, and the rows of several accounts are told apart by it.
+tab=$(ctl acm list --credential org)
+like "acm list (table): an ACCOUNT column, after STATUS" "^DOMAIN +TYPE +STATUS +ACCOUNT +REGION " "$(echo "$tab" | head -1)"
+is "acm list (table): each row's ACCOUNT is its ARN's" "12 0" \
+    "$(echo "$tab" | awk 'NR > 1 { n++; split($NF, a, ":"); if ($4 != a[5]) bad++ } END { print n, bad + 0 }')"
+is "acm list (table): the organization's three accounts told apart" "$DEV $PROD $OUACCT" \
+    "$(echo "$tab" | awk 'NR > 1 { print $4 }' | sort -u | xargs)"
+is "acm list --account (table): that account's rows only" "$PROD $PROD $PROD" \
+    "$(ctl acm list --account $PROD | awk 'NR > 1 { print $4 }' | xargs)"
 err=$(ctl acm list --account 12345 2>&1); rc=$?
 is "acm list --account 12345: a usage error" 2 "$rc"
 like "acm list --account 12345: says why" "not an AWS account id" "$err"
