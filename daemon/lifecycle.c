@@ -151,7 +151,9 @@ lc_fail(struct lc *lc, enum proto_error code, char *cause)
 
 /*
  * An AWS error answer.  One that refuses the request for good (not found,
- * invalid) is definitive; RequestInProgressException is not.
+ * invalid) is definitive; RequestInProgressException is not, nor is an
+ * answer to a retry of a call an earlier try of which may have been
+ * carried out (aws_result.reached): it may be about that one's effect.
  */
 void
 lc_aws(struct lc *lc, struct aws_result *res)
@@ -160,7 +162,7 @@ lc_aws(struct lc *lc, struct aws_result *res)
 	char		*msg, *full;
 	int		 definitive;
 
-	definitive = res->err.cls == AWS_ERR_CLIENT &&
+	definitive = res->err.cls == AWS_ERR_CLIENT && res->reached == 0 &&
 	    strcmp(res->err.code, "RequestInProgressException") != 0;
 	xasprintf(&msg, "%s: %s", res->err.code, res->err.message);
 	note = lc_failed(lc, msg, definitive);
@@ -495,6 +497,25 @@ lc_hold(struct lc *lc)
 	lc->holding = 1;
 }
 
+/*
+ * After intent_attempt or intent_attempt_next gave r: -1 (not recorded)
+ * and 1 (each start died in it) fail lc.  Returns r.
+ */
+static int
+lc_attempt_counted(struct lc *lc, int r, char *cause)
+{
+	if (r == -1) {
+		log_warnx("%s: recording the %s: %s", lc->ilabel,
+		    lc->work->kind->what, cause);
+		free(cause);
+		lc_free(lc);
+	} else if (r == 1) {
+		/* Each start died in it: stop trying. */
+		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
+	}
+	return (r);
+}
+
 int
 lc_attempt(struct lc *lc, const json_t *in)
 {
@@ -502,21 +523,23 @@ lc_attempt(struct lc *lc, const json_t *in)
 	int	 r;
 
 	lc_hold(lc);
-	if ((r = intent_attempt(lc->work->kind, lc->ikey, in, &lc->attempts,
-	    &cause)) == -1) {
-		log_warnx("%s: recording the %s: %s", lc->ilabel,
-		    lc->work->kind->what, cause);
-		free(cause);
-		lc_free(lc);
-		return (-1);
+	r = intent_attempt(lc->work->kind, lc->ikey, in, &lc->attempts,
+	    &cause);
+	if (r != -1) {
+		lc->intent = 1;
+		lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
+		lc->failures = (int)rec_int(in, "failures");
 	}
-	lc->intent = 1;
-	lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
-	lc->failures = (int)rec_int(in, "failures");
-	if (r == 1) {
-		/* Each start died in it: stop trying. */
-		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
-		return (-1);
-	}
-	return (0);
+	return (lc_attempt_counted(lc, r, cause) != 0 ? -1 : 0);
+}
+
+int
+lc_attempt_next(struct lc *lc)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	r = intent_attempt_next(lc->work->kind, lc->ikey, &lc->attempts,
+	    &cause);
+	return (lc_attempt_counted(lc, r, cause) != 0 ? -1 : 0);
 }

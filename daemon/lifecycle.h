@@ -131,5 +131,7 @@ void		 lc_hold(struct lc *);
  * on disk before AWS hears of it.  -1 after failing lc.
  */
 int		 lc_attempt(struct lc *, const json_t *);
+/* The next attempt within this run (held already): -1 after failing lc. */
+int		 lc_attempt_next(struct lc *);
 
 #endif
