@@ -423,13 +423,16 @@ renew_got_old(struct aws_result *res, void *arg)
 		pem_certinfo_free(ci);
 	}
 	free(cause);
-	/* The intent is on disk before ACM hears of the renewal. */
+	/*
+	 * The intent is on disk before ACM hears of the renewal (nothing
+	 * sent yet: renew_send says when it may have been).
+	 */
 	if (lc_intent_put(lc, json_pack("{s:s, s:s, s:s, s:b, s:s?, "
-	    "s:s?, s:I, s:s, s:i}", "arn", lc->arn, "credential", lc->credname,
-	    "region", lc->region, "with_key", lc->with_key, "old_serial",
-	    lc->old_serial, "old_sha256", *lc->old_fp != '\0' ? lc->old_fp :
-	    NULL, "started", (json_int_t)time(NULL), "state", "renewing",
-	    "attempts", 1), 1) != 0) {
+	    "s:s?, s:I, s:s, s:i, s:b}", "arn", lc->arn, "credential",
+	    lc->credname, "region", lc->region, "with_key", lc->with_key,
+	    "old_serial", lc->old_serial, "old_sha256", *lc->old_fp != '\0' ?
+	    lc->old_fp : NULL, "started", (json_int_t)time(NULL), "state",
+	    "renewing", "attempts", 1, RENEW_REACHED, 0), 1) != 0) {
 		lc_fail(lc, PROTO_EINTERNAL, xstrdup("cannot record the "
 		    "renewal in the store: not renewed (acmd's log says why)"));
 		return;

@@ -5,7 +5,9 @@
 # arrive: ACM may have renewed), acmd waits for the new certificate first,
 # stores it when ACM did renew, and sends RenewCertificate again once the
 # wait is over when it did not.  A renewal already under way in ACM
-# (RequestInProgressException) is waited for, not refused.
+# (RequestInProgressException) is waited for, not refused.  Killed before
+# RenewCertificate went out, a resumed renewal sends it at once.  A
+# refusal waiting cannot fix ends the renewal before it began.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, awsc, add_credential, wait_for
 R=us-east-1
@@ -162,12 +164,31 @@ check "  the log says so" "$(in_log "renew: a renewal is in progress in ACM alre
 ok "  and it settles with version 6" wait_for 10 settled 6
 is "  version 6 is what ACM holds now" "$(acm_fp)" "$(newest_fp)"
 
-# 6. A refusal waiting cannot fix, on the first call: the renewal never
+# 6. acmd killed after recording the renewal, before RenewCertificate
+# went out (gdb stops it there): the intent says nothing was sent, so
+# the renewal resumed at the next start sends it at once.
+gdb -p "$DPID" -batch -ex 'break renew_send' -ex 'continue' -ex 'kill' \
+    >"$T/gdb.out" 2>&1 &
+GDB=$!
+ok "gdb holds acmd" poll 20 grep -q "^Breakpoint 1 at" "$T/gdb.out"
+emu POST /_emu/stats/reset >/dev/null
+out=$(ctl renew "$PRIV" --with-key --yes 2>&1)
+check "renew loses acmd on the way" "$([ $? -ne 0 ]; echo $?)" "$out"
+wait "$GDB"
+like "gdb stopped it before RenewCertificate" "Breakpoint 1, renew_send" "$(cat "$T/gdb.out")"
+DPID=
+is "  no RenewCertificate went out" 0 "$(stat_n RenewCertificate)"
+ok "acmd restarts" start_daemon
+ok "  the resumed renewal settles with version 7" wait_for 30 settled 7
+is "  RenewCertificate sent once" 1 "$(stat_n RenewCertificate)"
+is "  version 7 is what ACM holds now" "$(acm_fp)" "$(newest_fp)"
+
+# 7. A refusal waiting cannot fix, on the first call: the renewal never
 # began, nothing is recorded, nothing is sent again.  (ACM renews only a
 # certificate exported since its last renewal.)
 out=$(ctl --json renew "$PRIV" --yes 2>&1); rc=$?
 is "renew without the key: exit 0" 0 "$rc"
-is "  version 7" 7 "$(nversions)"
+is "  version 8" 8 "$(nversions)"
 emu POST /_emu/stats/reset >/dev/null
 err=$(ctl renew "$PRIV" --yes 2>&1); rc=$?
 is "renew of a certificate not exported since: exit 1" 1 "$rc"
