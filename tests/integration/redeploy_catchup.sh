@@ -48,15 +48,8 @@ like "  6 deployments, each certificate read once" \
     "$(grep "deploy: catch-up pass: " "$DLOG" | head -1)"
 
 # Killed where the auto-redeploys of web's version 2 would start.
-gdb -p "$DPID" -batch -ex 'break deploy_new_version' -ex 'continue' \
-    -ex 'kill' >"$T/gdb.out" 2>&1 &
-GDB=$!
-ok "gdb holds acmd" poll 20 grep -q "^Breakpoint 1 at" "$T/gdb.out"
-out=$(ctl cert renew web --cert "$T/web2.crt" --key "$T/web.key" --chain "$T/ca.crt" 2>&1)
-check "cert renew web loses acmd on the way" "$([ $? -ne 0 ]; echo $?)" "$out"
-wait "$GDB"
-like "gdb stopped it at deploy_new_version" "Breakpoint 1, deploy_new_version" "$(cat "$T/gdb.out")"
-DPID=
+killed_at deploy_new_version "cert renew web" \
+    ctl cert renew web --cert "$T/web2.crt" --key "$T/web.key" --chain "$T/ca.crt"
 : >"$DLOG"
 ok "acmd starts again" start_daemon
 is "web version 2 was stored" 2 "$(ctl --json cert show web | jget 'max(v["version"] for v in d["versions"])')"
