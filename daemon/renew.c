@@ -34,8 +34,10 @@
 #define LC_RENEW_WAIT_MAX 30	/* ... growing to this */
 #define LC_RENEW_LIMIT	900	/* seconds of polling in one attempt */
 
-/* In the intent: the last RenewCertificate's time, and whether it may
- * have reached ACM (aws_result.reached; 1 until its answer says). */
+/*
+ * In the intent: the last RenewCertificate's time, and whether it may
+ * have reached ACM (aws_result.reached; 1 until its answer says).
+ */
 #define RENEW_SENT	"sent"
 #define RENEW_REACHED	"reached"
 
