@@ -573,7 +573,7 @@ PY
 
 # The redeploy job's catch-up pass (every 30 s) over those deployments,
 # all in sync: acmd again on the same store, its debug log on; its CPU
-# over BENCH_PASSES (2) periods of the job, and what the pass read.
+# over BENCH_PASSES (2) periods of the job, and what each pass read.
 bench_catch_up() {
 	local n=${BENCH_PASSES:-2} i last c0 c1
 	KEEP_STATE=1 BENCH_DAEMON_EXTRA="debug = yes" start_acmd yes
@@ -587,7 +587,7 @@ bench_catch_up() {
 	done
 	c1=$(cpu_ms "$APID")
 	report "redeploy job, $n more passes over the $(ctl --json deploy list | jq_ 'len(d)') deployments: acmd CPU $((c1 - c0)) ms"
-	report "its last pass (debug log): $(grep "deploy: catch-up pass: " "$D/acmd.log" | tail -1 | sed 's/.*catch-up pass: //')"
+	report "its passes (debug log): $(grep "deploy: catch-up pass: " "$D/acmd.log" | sed 's/.*catch-up pass: //' | paste -sd ';')"
 }
 
 bench_load() {
