@@ -11,7 +11,9 @@
 # list       acmctl acm list over the whole inventory (ms), daemon RSS
 # deploy     one certificate into every ACM region vs the slowest region
 # redeploy   auto-redeploy of 200 deployments over 4 regions at the
-#            ImportCertificate quota (1/s per region)
+#            ImportCertificate quota (1/s per region); then the redeploy
+#            job's catch-up passes over them (BENCH_PASSES, 2): acmd's
+#            CPU, each pass's repository reads and time (debug log)
 # load       200 clients reading while a discovery runs: errors, p99
 # rediscovery  the same inventory rediscovered with quotas on: unchanged
 #            and with 1% changed, against the ListCertificates floor; RSS
