@@ -74,6 +74,9 @@ const struct lc_work lc_request_key = {
 static const char *lc_attempt_failed(struct lc *, const char *, int);
 static int	 lc_exports_spent(const struct lc *);
 
+/* Every live struct lc: a renewal polling on a timer has no other owner. */
+static LIST_HEAD(, lc) lc_live = LIST_HEAD_INITIALIZER(lc_live);
+
 struct lc *
 lc_new(struct op_reply reply, const char *arn)
 {
@@ -82,7 +85,19 @@ lc_new(struct op_reply reply, const char *arn)
 	lc = xcalloc(1, sizeof *lc);
 	lc->reply = reply;
 	lc->arn = xstrdup(arn);
+	LIST_INSERT_HEAD(&lc_live, lc, entry);
 	return (lc);
+}
+
+void
+lc_shutdown(void)
+{
+	struct lc	*lc;
+
+	while ((lc = LIST_FIRST(&lc_live)) != NULL) {
+		lc->reply = OP_NONE;
+		lc_free(lc);
+	}
 }
 
 void
@@ -90,6 +105,7 @@ lc_free(struct lc *lc)
 {
 	if (lc == NULL)
 		return;
+	LIST_REMOVE(lc, entry);
 	if (lc->holding)
 		intent_release(lc->work->kind, lc->ikey);
 	if (lc->timer != NULL)
