@@ -20,6 +20,7 @@
 #include "rec.h"
 #include "repo.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* deploy NAME ... */
@@ -395,12 +396,31 @@ dep_resume_one(const char *key, json_t *rec, void *arg)
 static long	dep_deployable(const char *);
 
 /*
+ * dep_deployable of name, read once per pass however many deployments
+ * the certificate has: newest holds the pass's answers (name -> version).
+ */
+static long
+dep_deployable_once(json_t *newest, const char *name)
+{
+	json_t	*v;
+	long	 n;
+
+	if (name == NULL)
+		return (-1);
+	if ((v = json_object_get(newest, name)) != NULL)
+		return ((long)json_integer_value(v));
+	n = dep_deployable(name);
+	json_object_set_new(newest, name, json_integer(n));
+	return (n);
+}
+
+/*
  * An auto-redeploy deployment left behind the newest version with a key
  * (acmd stopped after storing the version, before starting its
  * redeploys): started now.  Failed ones wait for their back-off instead.
  */
 static void
-dep_catch_up(const char *key, const json_t *rec)
+dep_catch_up(const char *key, const json_t *rec, json_t *newest)
 {
 	const char	*st = rec_str(rec, DEP_STATE);
 	long		 target;
@@ -408,7 +428,7 @@ dep_catch_up(const char *key, const json_t *rec)
 	if (!rec_bool(rec, DEP_AUTO_REDEPLOY) ||
 	    json_object_get(rec, DEP_INTENT) != NULL || st == NULL ||
 	    strcmp(st, DEP_S_IN_SYNC) != 0 || dep_active(key) != NULL ||
-	    (target = dep_deployable(rec_str(rec, DEP_NAME))) <=
+	    (target = dep_deployable_once(newest, rec_str(rec, DEP_NAME))) <=
 	    rec_int(rec, DEP_VERSION))
 		return;
 	log_info("deploy: %s: at version %lld, behind version %ld (acmd "
@@ -420,9 +440,10 @@ dep_catch_up(const char *key, const json_t *rec)
 void
 deploy_resume(void)
 {
-	json_t	*keys, *recs;
-	char	*cause = NULL;
-	size_t	 i;
+	json_t		*keys, *recs, *newest;
+	char		*cause = NULL;
+	size_t		 i;
+	uint64_t	 t0 = now_ms();
 
 	if (intent_walk_due(&deploy_intent, 0, dep_resume_want, dep_resume_one,
 	    NULL, &cause) != 0) {
@@ -439,12 +460,17 @@ deploy_resume(void)
 		free(cause);
 		return;
 	}
+	newest = json_object();
 	for (i = 0; i < json_array_size(recs); i++) {
 		dep_still_waiting(json_string_value(json_array_get(keys, i)),
 		    json_array_get(recs, i));
 		dep_catch_up(json_string_value(json_array_get(keys, i)),
-		    json_array_get(recs, i));
+		    json_array_get(recs, i), newest);
 	}
+	log_debug("deploy: catch-up pass: %zu deployments, %zu certificates "
+	    "read, %llu ms", json_array_size(recs), json_object_size(newest),
+	    (unsigned long long)(now_ms() - t0));
+	json_decref(newest);
 	json_decref(keys);
 	json_decref(recs);
 }

@@ -122,10 +122,18 @@ int
 intent_attempt(const struct intent_kind *k, const char *key,
     const json_t *in, int *n, char **cause)
 {
+	*n = (int)rec_int(in, INTENT_ATTEMPTS);
+	return (intent_attempt_next(k, key, n, cause));
+}
+
+int
+intent_attempt_next(const struct intent_kind *k, const char *key, int *n,
+    char **cause)
+{
 	json_t	*set;
 	int	 lim;
 
-	*n = (int)rec_int(in, INTENT_ATTEMPTS) + 1;
+	++*n;
 	set = json_pack("{s:i, s:s, s:n}", INTENT_ATTEMPTS, *n, INTENT_STATE,
 	    k->running, INTENT_NEXT_RETRY);
 	if (intent_put(k, key, set, 0, cause) != 0)

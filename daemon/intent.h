@@ -65,6 +65,9 @@ int	intent_put(const struct intent_kind *, const char *, json_t *, int,
  */
 int	intent_attempt(const struct intent_kind *, const char *,
 	    const json_t *, int *, char **);
+/* The same, for work that runs on: attempt *n + 1 (*n becomes it). */
+int	intent_attempt_next(const struct intent_kind *, const char *, int *,
+	    char **);
 /*
  * Failure n (n >= 1) with msg: the intent waits (next_retry set), or,
  * when the failure is definitive or n is max_attempts, is given up.

@@ -74,6 +74,9 @@ const struct lc_work lc_request_key = {
 static const char *lc_attempt_failed(struct lc *, const char *, int);
 static int	 lc_exports_spent(const struct lc *);
 
+/* Every live struct lc: a renewal polling on a timer has no other owner. */
+static LIST_HEAD(, lc) lc_live = LIST_HEAD_INITIALIZER(lc_live);
+
 struct lc *
 lc_new(struct op_reply reply, const char *arn)
 {
@@ -82,7 +85,19 @@ lc_new(struct op_reply reply, const char *arn)
 	lc = xcalloc(1, sizeof *lc);
 	lc->reply = reply;
 	lc->arn = xstrdup(arn);
+	LIST_INSERT_HEAD(&lc_live, lc, entry);
 	return (lc);
+}
+
+void
+lc_shutdown(void)
+{
+	struct lc	*lc;
+
+	while ((lc = LIST_FIRST(&lc_live)) != NULL) {
+		lc->reply = OP_NONE;
+		lc_free(lc);
+	}
 }
 
 void
@@ -90,6 +105,7 @@ lc_free(struct lc *lc)
 {
 	if (lc == NULL)
 		return;
+	LIST_REMOVE(lc, entry);
 	if (lc->holding)
 		intent_release(lc->work->kind, lc->ikey);
 	if (lc->timer != NULL)
@@ -151,7 +167,9 @@ lc_fail(struct lc *lc, enum proto_error code, char *cause)
 
 /*
  * An AWS error answer.  One that refuses the request for good (not found,
- * invalid) is definitive; RequestInProgressException is not.
+ * invalid) is definitive; RequestInProgressException is not, nor is an
+ * answer to a retry of a call an earlier try of which may have been
+ * carried out (aws_result.reached): it may be about that one's effect.
  */
 void
 lc_aws(struct lc *lc, struct aws_result *res)
@@ -160,7 +178,7 @@ lc_aws(struct lc *lc, struct aws_result *res)
 	char		*msg, *full;
 	int		 definitive;
 
-	definitive = res->err.cls == AWS_ERR_CLIENT &&
+	definitive = res->err.cls == AWS_ERR_CLIENT && res->reached == 0 &&
 	    strcmp(res->err.code, "RequestInProgressException") != 0;
 	xasprintf(&msg, "%s: %s", res->err.code, res->err.message);
 	note = lc_failed(lc, msg, definitive);
@@ -495,6 +513,25 @@ lc_hold(struct lc *lc)
 	lc->holding = 1;
 }
 
+/*
+ * After intent_attempt or intent_attempt_next gave r: -1 (not recorded)
+ * and 1 (each start died in it) fail lc.  Returns r.
+ */
+static int
+lc_attempt_counted(struct lc *lc, int r, char *cause)
+{
+	if (r == -1) {
+		log_warnx("%s: recording the %s: %s", lc->ilabel,
+		    lc->work->kind->what, cause);
+		free(cause);
+		lc_free(lc);
+	} else if (r == 1) {
+		/* Each start died in it: stop trying. */
+		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
+	}
+	return (r);
+}
+
 int
 lc_attempt(struct lc *lc, const json_t *in)
 {
@@ -502,21 +539,23 @@ lc_attempt(struct lc *lc, const json_t *in)
 	int	 r;
 
 	lc_hold(lc);
-	if ((r = intent_attempt(lc->work->kind, lc->ikey, in, &lc->attempts,
-	    &cause)) == -1) {
-		log_warnx("%s: recording the %s: %s", lc->ilabel,
-		    lc->work->kind->what, cause);
-		free(cause);
-		lc_free(lc);
-		return (-1);
+	r = intent_attempt(lc->work->kind, lc->ikey, in, &lc->attempts,
+	    &cause);
+	if (r != -1) {
+		lc->intent = 1;
+		lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
+		lc->failures = (int)rec_int(in, "failures");
 	}
-	lc->intent = 1;
-	lc->exports = (int)rec_int(in, LC_EXPORTS_FIELD);
-	lc->failures = (int)rec_int(in, "failures");
-	if (r == 1) {
-		/* Each start died in it: stop trying. */
-		lc_failx(lc, PROTO_ESTATE, xstrdup("interrupted too often"), 1);
-		return (-1);
-	}
-	return (0);
+	return (lc_attempt_counted(lc, r, cause) != 0 ? -1 : 0);
+}
+
+int
+lc_attempt_next(struct lc *lc)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	r = intent_attempt_next(lc->work->kind, lc->ikey, &lc->attempts,
+	    &cause);
+	return (lc_attempt_counted(lc, r, cause) != 0 ? -1 : 0);
 }

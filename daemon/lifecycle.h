@@ -8,6 +8,8 @@
 #ifndef ACMD_LIFECYCLE_H
 #define ACMD_LIFECYCLE_H
 
+#include <sys/queue.h>
+
 #include <time.h>
 
 #include <jansson.h>
@@ -79,10 +81,13 @@ struct lc {
 	aws_cb		 exported;	/* lc_export's callback */
 	int		 holding;	/* the work is held (intent_hold) */
 	time_t		 poll_started;
+	LIST_ENTRY(lc)	 entry;		/* every live one (lc_shutdown) */
 };
 
 struct lc	*lc_new(struct op_reply, const char *);
 void		 lc_free(struct lc *);
+/* At exit, once AWS calls are gone: what still waits is freed. */
+void		 lc_shutdown(void);
 /* A failure, to whoever asked (cause taken over); lc is freed. */
 void		 lc_fail(struct lc *, enum proto_error, char *);
 /* definitive: recorded work that failed so is not tried again. */
@@ -131,5 +136,7 @@ void		 lc_hold(struct lc *);
  * on disk before AWS hears of it.  -1 after failing lc.
  */
 int		 lc_attempt(struct lc *, const json_t *);
+/* The next attempt within this run (held already): -1 after failing lc. */
+int		 lc_attempt_next(struct lc *);
 
 #endif

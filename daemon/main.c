@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "jobs/jobs.h"
 #include "keycheck.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
 #include "mismatch.h"
@@ -305,6 +306,7 @@ acmd_shutdown(void)
 	server_stop();
 	creds_forget_all();
 	aws_shutdown();
+	lc_shutdown();
 	metrics_free();
 	jobs_free();
 	sdx_watchdog_stop();

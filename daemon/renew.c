@@ -34,7 +34,15 @@
 #define LC_RENEW_WAIT_MAX 30	/* ... growing to this */
 #define LC_RENEW_LIMIT	900	/* seconds of polling in one attempt */
 
+/*
+ * In the intent: the last RenewCertificate's time, and whether it may
+ * have reached ACM (aws_result.reached; 1 until its answer says).
+ */
+#define RENEW_SENT	"sent"
+#define RENEW_REACHED	"reached"
+
 static void	renew_poll(struct lc *);
+static void	renew_send(struct lc *);
 
 /* A renewal of lc->arn is under way already: refuse (1) after replying. */
 static int
@@ -260,15 +268,22 @@ renew_again(struct lc *lc)
 		lc->reply = OP_NONE;
 	}
 	if (time(NULL) - lc->poll_started >= LC_RENEW_LIMIT) {
-		/* Never accepted, as far as acmd knows: never will be. */
-		if (lc->accepted)
-			xasprintf(&cause, "ACM has not issued the renewed "
-			    "certificate in %d minutes", LC_RENEW_LIMIT / 60);
-		else
-			xasprintf(&cause, "no renewed certificate appeared "
-			    "in %d minutes: RenewCertificate may never have "
-			    "reached ACM", LC_RENEW_LIMIT / 60);
-		lc_failx(lc, PROTO_ESTATE, cause, !lc->accepted);
+		if (!lc->accepted) {
+			/*
+			 * The RenewCertificate that may have reached ACM did
+			 * not: sent again, as a new attempt.
+			 */
+			log_info("renew: no renewed certificate of %s in %d "
+			    "minutes: RenewCertificate may never have reached "
+			    "ACM; sending it again (attempt %d)", lc->arn,
+			    LC_RENEW_LIMIT / 60, lc->attempts + 1);
+			if (lc_attempt_next(lc) == 0)
+				renew_send(lc);
+			return;
+		}
+		xasprintf(&cause, "ACM has not issued the renewed certificate "
+		    "in %d minutes", LC_RENEW_LIMIT / 60);
+		lc_fail(lc, PROTO_ESTATE, cause);
 		return;
 	}
 	step = lc->tries / LC_RENEW_TRIES;
@@ -322,26 +337,73 @@ renew_poll(struct lc *lc)
 	acm_get_certificate(lc->cred, lc->region, lc->arn, renew_got_new, lc);
 }
 
+/* ACM renews the certificate (how: the log's words): wait for it. */
 static void
-renew_renewed(struct aws_result *res, void *arg)
+renew_accepted(struct lc *lc, const char *how)
 {
-	struct lc	*lc = arg;
-
-	if (!res->ok) {
-		/* An answer (not a lost one) says it did not happen. */
-		if (res->err.cls != AWS_ERR_TRANSIENT) {
-			lc->intent = 0;
-			lc_intent_put(lc, NULL, 0);
-		}
-		lc_aws(lc, res);
-		return;
-	}
-	log_info("renew: RenewCertificate accepted for %s", lc->arn);
+	log_info("renew: %s %s", how, lc->arn);
 	lc->accepted = 1;
 	lc_intent_put(lc, json_pack("{s:I}", "accepted",
 	    (json_int_t)time(NULL)), 0);
 	lc->poll_started = time(NULL);
 	renew_poll(lc);
+}
+
+static void
+renew_renewed(struct aws_result *res, void *arg)
+{
+	struct lc	*lc = arg;
+
+	if (res->ok) {
+		renew_accepted(lc, "RenewCertificate accepted for");
+		return;
+	}
+	/*
+	 * A renewal is under way in ACM already: this call's own, when an
+	 * earlier try of it was carried out, or another one (ACM's managed
+	 * renewal, a renew from elsewhere).  Its certificate will do.
+	 */
+	if (strcmp(res->err.code, "RequestInProgressException") == 0) {
+		renew_accepted(lc, "a renewal is in progress in ACM already "
+		    "(RequestInProgressException): waiting for it, of");
+		return;
+	}
+	/*
+	 * The first call (attempt 1), refused for a reason waiting cannot
+	 * fix (not a server error or throttling), no try of it carried out:
+	 * the renewal never began.
+	 */
+	if (lc->attempts == 1 && res->reached == 0 &&
+	    res->err.cls != AWS_ERR_TRANSIENT &&
+	    res->err.cls != AWS_ERR_THROTTLE) {
+		lc->intent = 0;
+		lc_intent_put(lc, NULL, 0);
+		lc_aws(lc, res);
+		return;
+	}
+	/* Whether the next attempt sends it again at once, or waits first. */
+	lc_intent_put(lc, json_pack("{s:b}", RENEW_REACHED, res->reached > 0),
+	    0);
+	lc_aws(lc, res);
+}
+
+/*
+ * RenewCertificate: whether it may reach ACM is on disk first (a crash
+ * during the call leaves "maybe"), corrected once its answer is in.
+ */
+static void
+renew_send(struct lc *lc)
+{
+	time_t	 now = time(NULL);
+
+	if (lc_intent_put(lc, json_pack("{s:I, s:b}", RENEW_SENT,
+	    (json_int_t)now, RENEW_REACHED, 1), 0) != 0) {
+		lc_fail(lc, PROTO_EINTERNAL, xstrdup("cannot record the "
+		    "renewal in the store: not sent (acmd's log says why)"));
+		return;
+	}
+	lc->poll_started = now;
+	acm_renew_certificate(lc->cred, lc->region, lc->arn, renew_renewed, lc);
 }
 
 static void
@@ -363,20 +425,23 @@ renew_got_old(struct aws_result *res, void *arg)
 		pem_certinfo_free(ci);
 	}
 	free(cause);
-	/* The intent is on disk before ACM hears of the renewal. */
+	/*
+	 * The intent is on disk before ACM hears of the renewal (nothing
+	 * sent yet: renew_send says when it may have been).
+	 */
 	if (lc_intent_put(lc, json_pack("{s:s, s:s, s:s, s:b, s:s?, "
-	    "s:s?, s:I, s:s, s:i}", "arn", lc->arn, "credential", lc->credname,
-	    "region", lc->region, "with_key", lc->with_key, "old_serial",
-	    lc->old_serial, "old_sha256", *lc->old_fp != '\0' ? lc->old_fp :
-	    NULL, "started", (json_int_t)time(NULL), "state", "renewing",
-	    "attempts", 1), 1) != 0) {
+	    "s:s?, s:I, s:s, s:i, s:b}", "arn", lc->arn, "credential",
+	    lc->credname, "region", lc->region, "with_key", lc->with_key,
+	    "old_serial", lc->old_serial, "old_sha256", *lc->old_fp != '\0' ?
+	    lc->old_fp : NULL, "started", (json_int_t)time(NULL), "state",
+	    "renewing", "attempts", 1, RENEW_REACHED, 0), 1) != 0) {
 		lc_fail(lc, PROTO_EINTERNAL, xstrdup("cannot record the "
 		    "renewal in the store: not renewed (acmd's log says why)"));
 		return;
 	}
 	lc->intent = 1;
 	lc->attempts = 1;
-	acm_renew_certificate(lc->cred, lc->region, lc->arn, renew_renewed, lc);
+	renew_send(lc);
 }
 
 void
@@ -414,6 +479,7 @@ renew_resume(const char *arn, json_t *in, void *arg)
 	struct lc	*lc;
 	const char	*fp = rec_str(in, "old_sha256");
 	size_t		*resumed = arg;
+	time_t		 sent;
 
 	(*resumed)++;
 	lc = lc_new(OP_NONE, arn);
@@ -431,6 +497,19 @@ renew_resume(const char *arn, json_t *in, void *arg)
 	if (fp != NULL && strlen(fp) == PEM_SHA256_HEXLEN)
 		memcpy(lc->old_fp, fp, sizeof lc->old_fp);
 	lc->poll_started = time(NULL);
+	if (!lc->accepted) {
+		/* An intent written before "reached" was: it may have. */
+		if (json_object_get(in, RENEW_REACHED) != NULL &&
+		    !rec_bool(in, RENEW_REACHED)) {
+			/* AWS refused it, or never heard of it: again. */
+			renew_send(lc);
+			return;
+		}
+		/* Waited for since it was sent (not since this start). */
+		sent = (time_t)rec_int(in, RENEW_SENT);
+		if (sent > 0 && sent < lc->poll_started)
+			lc->poll_started = sent;
+	}
 	renew_poll(lc);
 }
 

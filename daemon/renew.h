@@ -5,8 +5,11 @@
  * and removed in the transaction that stores the renewed version:
  *
  *   arn, credential, region, with_key, old_serial, old_sha256 (what ACM
- *   held before), started, accepted (when ACM answered RenewCertificate),
- *   state (renewing, failed), attempts, failures, exports (with_key:
+ *   held before), started, accepted (when ACM answered RenewCertificate,
+ *   or said a renewal was in progress), sent (when the last
+ *   RenewCertificate went out), reached (whether it may have reached ACM:
+ *   1 before the call, its aws_result.reached after), state (renewing,
+ *   failed), attempts, failures, exports (with_key:
  *   those that may have reached ACM, lifecycle.h), next_retry,
  *   last_error, updated
  *

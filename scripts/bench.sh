@@ -11,7 +11,9 @@
 # list       acmctl acm list over the whole inventory (ms), daemon RSS
 # deploy     one certificate into every ACM region vs the slowest region
 # redeploy   auto-redeploy of 200 deployments over 4 regions at the
-#            ImportCertificate quota (1/s per region)
+#            ImportCertificate quota (1/s per region); then the redeploy
+#            job's catch-up passes over them (BENCH_PASSES, 2): acmd's
+#            CPU, each pass's repository reads and time (debug log)
 # load       200 clients reading while a discovery runs: errors, p99
 # rediscovery  the same inventory rediscovered with quotas on: unchanged
 #            and with 1% changed, against the ListCertificates floor; RSS
@@ -644,6 +646,26 @@ minimum = per - 1   # 1/s per region, the first one at once
 print(f"took {took:.1f} s; quota minimum {minimum} s; ratio {took / minimum:.3f}")
 PY
 	report "throttled answers: $(throttled)"
+	bench_catch_up
+}
+
+# The redeploy job's catch-up pass (every 30 s) over those deployments,
+# all in sync: acmd again on the same store, its debug log on; its CPU
+# over BENCH_PASSES (2) periods of the job, and what each pass read.
+bench_catch_up() {
+	local n=${BENCH_PASSES:-2} i last c0 c1
+	KEEP_STATE=1 BENCH_DAEMON_EXTRA="debug = yes" start_acmd yes
+	job_run() { ctl --json status | jq_ '[j for j in d["jobs"] if j["name"] == "redeploy"][0]["last_run"]'; }
+	last=0
+	while [ "$(job_run)" = "$last" ]; do sleep 0.1; done
+	c0=$(cpu_ms "$APID")
+	for i in $(seq 1 "$n"); do
+		last=$(job_run)
+		while [ "$(job_run)" = "$last" ]; do sleep 0.1; done
+	done
+	c1=$(cpu_ms "$APID")
+	report "redeploy job, $n more passes over the $(ctl --json deploy list | jq_ 'len(d)') deployments: acmd CPU $((c1 - c0)) ms"
+	report "its passes (debug log): $(grep "deploy: catch-up pass: " "$D/acmd.log" | sed 's/.*catch-up pass: //' | paste -sd ';')"
 }
 
 bench_load() {

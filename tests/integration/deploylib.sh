@@ -151,3 +151,20 @@ keyed() { [ "$(has_key "$1")" = True ]; }
 export_settled() {	# export_settled ID N: attempt N made and over (failed, stored or waiting)
 	[ "$(kx "$1" "k.get('attempts') == $2 and (k.get('state') in ('failed', 'stored') or 'next_retry' in k)")" = True ]
 }
+
+# killed_at FUNCTION WHAT COMMAND...: gdb kills acmd where FUNCTION is
+# entered while COMMAND runs (WHAT, in the checks), which so fails.
+killed_at() {
+	local fn=$1 what=$2 gdb out
+	shift 2
+	gdb -p "$DPID" -batch -ex "break $fn" -ex 'continue' -ex 'kill' \
+	    >"$T/gdb.out" 2>&1 &
+	gdb=$!
+	ok "gdb holds acmd" poll 20 grep -q "^Breakpoint 1 at" "$T/gdb.out"
+	out=$("$@" 2>&1)
+	check "$what loses acmd on the way" "$([ $? -ne 0 ]; echo $?)" "$out"
+	wait "$gdb"
+	like "gdb stopped it at $fn" "Breakpoint 1, $fn" "$(cat "$T/gdb.out")"
+	check "acmd is gone" "$(! kill -0 "$DPID" 2>/dev/null; echo $?)"
+	DPID=
+}

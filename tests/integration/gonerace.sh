@@ -42,16 +42,8 @@ is "still not gone" False "$(ctl --json acm show "$ARN" | jget 'bool(d.get("gone
 is "deploy list: in sync at version 1" "1 in-sync" "$(dep_get web $R version) $(dep_get web $R state)"
 
 # 2. Killed where the auto-redeploys of a new version would start.
-gdb -p "$DPID" -batch -ex 'break deploy_new_version' -ex 'continue' \
-    -ex 'kill' >"$T/gdb.out" 2>&1 &
-GDB=$!
-ok "gdb holds acmd" poll 20 grep -q "^Breakpoint 1 at" "$T/gdb.out"
-out=$(ctl cert renew web --cert "$T/web2.crt" --key "$T/web.key" --chain "$T/ca.crt" 2>&1)
-check "cert renew web loses acmd on the way" "$([ $? -ne 0 ]; echo $?)" "$out"
-wait "$GDB"
-like "gdb stopped it at deploy_new_version" "Breakpoint 1, deploy_new_version" "$(cat "$T/gdb.out")"
-check "acmd is gone" "$(! kill -0 "$DPID" 2>/dev/null; echo $?)"
-DPID=
+killed_at deploy_new_version "cert renew web" \
+    ctl cert renew web --cert "$T/web2.crt" --key "$T/web.key" --chain "$T/ca.crt"
 ok "acmd starts again" start_daemon
 is "version 2 was stored" 2 "$(ctl --json cert show web | jget 'max(v["version"] for v in d["versions"])')"
 redeployed() { [ "$(dep_get web $R version) $(dep_get web $R state)" = "2 in-sync" ]; }

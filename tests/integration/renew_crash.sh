@@ -8,25 +8,15 @@
 # and not retried.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"	# ACCT, awsc, add_credential, wait_for
+. "$top_srcdir/tests/integration/renewlib.sh"	# stat_n, renewals, settled, private_cert
 R=us-east-1
 
 start_one_region
 
-stat_n() {	# stat_n OPERATION: ACM calls of it since the last stats reset
-	emu GET /_emu/stats | jget "d['requests'].get('acm', {}).get('$1', {}).get('$R', 0)"
-}
-
-renewals() { ctl --json status | jget 'd["counts"]["renewals"]'; }
-nversions() { ctl --json cert show "$NAME" | jget 'len(d["versions"])'; }
 has_key() { ctl --json cert show "$NAME" | jget 'd["has_key"]'; }
 emu_serial_fp() {	# the certificate ACM holds at $PRIV: its fingerprint
 	emu GET /_emu/state | jget "[c for c in d['accounts']['$ACCT']['regions']['$R']['certificates'] if c['arn'] == '$PRIV'][0]['fingerprint'].replace(':', '').lower()"
 }
-at_least() { [ "$(stat_n "$1")" -ge "$2" ]; }
-settled() {	# settled N: no renewal recorded, N versions, the last with its key
-	[ "$(renewals)" = 0 ] && [ "$(nversions)" = "$1" ] && [ "$(has_key)" = True ]
-}
-in_log() { grep -q -- "$1" "$DLOG"; }
 
 key_matches() {	# key_matches VERSION: it has a key, and the key is its own
 	rm -rf "$T/x"
@@ -54,14 +44,7 @@ crash_renew() {
 }
 
 # A private certificate, its key fetched into the repository (version 1).
-CA=$(emu POST /_emu/pca "{\"account\":\"$ACCT\",\"region\":\"$R\",\"common_name\":\"Crash CA\"}" | jget 'd.get("arn") or d.get("CertificateAuthorityArn")')
-like "emulator created a CA" '^arn:aws:acm-pca:' "$CA"
-PRIV=$(awsc acm request-certificate --domain-name crash.corp.example \
-    --certificate-authority-arn "$CA" --query CertificateArn --output text)
-like "private certificate requested" '^arn:aws:acm:' "$PRIV"
-ok "discover" ctl discover
-NAME=$(ctl --json fetch-key "$PRIV" --yes 2>/dev/null | jget 'd["name"]')
-is "fetch-key stored version 1" 1 "$(nversions)"
+private_cert crash.corp.example "Crash CA"
 is "no renewal recorded yet" 0 "$(renewals)"
 
 # 1. Killed while the export is in flight; resumed at the next start.
