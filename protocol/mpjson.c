@@ -9,11 +9,51 @@
 #include "mpjson.h"
 #include "xmalloc.h"
 
+/* Whether a map's key is one of keys (NULL: every key is). */
+static int
+mp_key_wanted(const msgpack_object *key, const char *const *keys)
+{
+	size_t	 n;
+
+	if (keys == NULL)
+		return (1);
+	if (key->type != MSGPACK_OBJECT_STR)
+		return (0);
+	for (n = 0; keys[n] != NULL; n++) {
+		if (strlen(keys[n]) == key->via.str.size &&
+		    memcmp(keys[n], key->via.str.ptr, key->via.str.size) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* A map, with only those of its string keys that are in keys (if any). */
+static json_t *
+mp_map_to_json(const msgpack_object *o, const char *const *keys)
+{
+	const msgpack_object_kv	*kv;
+	json_t			*j = json_object();
+	char			*k;
+	uint32_t		 i;
+
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (!mp_key_wanted(&kv->key, keys))
+			continue;
+		if (kv->key.type == MSGPACK_OBJECT_STR)
+			k = xstrndup(kv->key.via.str.ptr, kv->key.via.str.size);
+		else
+			xasprintf(&k, "#%u", i);
+		json_object_set_new(j, k, mp_to_json(&kv->val));
+		free(k);
+	}
+	return (j);
+}
+
 json_t *
 mp_to_json(const msgpack_object *o)
 {
 	json_t		*j;
-	char		*k;
 	uint32_t	 i;
 
 	switch (o->type) {
@@ -46,18 +86,7 @@ mp_to_json(const msgpack_object *o)
 			json_array_append_new(j, mp_to_json(&o->via.array.ptr[i]));
 		return (j);
 	case MSGPACK_OBJECT_MAP:
-		j = json_object();
-		for (i = 0; i < o->via.map.size; i++) {
-			const msgpack_object *key = &o->via.map.ptr[i].key;
-
-			if (key->type == MSGPACK_OBJECT_STR)
-				k = xstrndup(key->via.str.ptr, key->via.str.size);
-			else
-				xasprintf(&k, "#%u", i);
-			json_object_set_new(j, k, mp_to_json(&o->via.map.ptr[i].val));
-			free(k);
-		}
-		return (j);
+		return (mp_map_to_json(o, NULL));
 	default:
 		return (json_null());
 	}
@@ -110,35 +139,6 @@ mp_pack_json(struct mp_buf *b, const json_t *j)
  * cost more than the record itself (malloc consolidated its free lists
  * every time).
  */
-/* A map with only those of its string keys that are in keys. */
-static json_t *
-mp_to_json_keys(const msgpack_object *o, const char *const *keys)
-{
-	const msgpack_object_kv	*kv;
-	json_t			*j = json_object();
-	char			*k;
-	uint32_t		 i;
-	size_t			 n;
-
-	for (i = 0; i < o->via.map.size; i++) {
-		kv = &o->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR)
-			continue;
-		for (n = 0; keys[n] != NULL; n++) {
-			if (strlen(keys[n]) == kv->key.via.str.size &&
-			    memcmp(keys[n], kv->key.via.str.ptr,
-			    kv->key.via.str.size) == 0)
-				break;
-		}
-		if (keys[n] == NULL)
-			continue;
-		k = xstrndup(kv->key.via.str.ptr, kv->key.via.str.size);
-		json_object_set_new(j, k, mp_to_json(&kv->val));
-		free(k);
-	}
-	return (j);
-}
-
 json_t *
 mp_decode_json_keys(const void *buf, size_t len, const char *const *keys)
 {
@@ -154,7 +154,7 @@ mp_decode_json_keys(const void *buf, size_t len, const char *const *keys)
 	ret = msgpack_unpack(buf, len, &off, zone, &obj);
 	if (ret == MSGPACK_UNPACK_SUCCESS || ret == MSGPACK_UNPACK_EXTRA_BYTES)
 		j = keys != NULL && obj.type == MSGPACK_OBJECT_MAP ?
-		    mp_to_json_keys(&obj, keys) : mp_to_json(&obj);
+		    mp_map_to_json(&obj, keys) : mp_to_json(&obj);
 	msgpack_zone_clear(zone);
 	return (j);
 }
