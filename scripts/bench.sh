@@ -518,10 +518,12 @@ listen = 127.0.0.1:$port" start_acmd no
 }
 
 # The callbacks bench_loop times: a listing's page, a described
-# certificate, a batch into the store, the end of a region, the cache's
-# note of a batch, its rebuild, the page's slices, the expiry scan.
-LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone inv_cache_note
-    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn"
+# certificate, a batch into the store, the end of a region, discovery's
+# slices, a store commit, the cache's note of a batch, its rebuild, the
+# page's slices, the expiry scan.
+LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone disc_slice_cb
+    store_commit inv_cache_note acm_warm_cb acm_cache_refresh_fn render_slice
+    metrics_page expiry_job_fn"
 
 loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
 	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '

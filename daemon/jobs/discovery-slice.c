@@ -7,8 +7,10 @@
  * spent and goes on from a callback at the loop's lowest priority (where
  * AWS answers run, main.c), so what a client waits for comes in between.
  *
- * ACMD_DISCOVERY_SLICE (for tests only): a slice also ends after that
- * many records, so that a small inventory is worked in many slices.
+ * ACMD_DISCOVERY_SLICE=RECORDS[:MS] (for tests only): a slice also ends
+ * after that many records, so that a small inventory is worked in many
+ * slices, and the next slice comes MS milliseconds later, so that a test
+ * can act while a step is half-way.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -24,6 +26,7 @@
 #define DISC_SLICE_MS	8
 
 static size_t	slice_max;	/* records; 0: the time alone */
+static long	slice_pause;	/* ms between slices */
 static int	slice_known;
 
 static size_t
@@ -31,7 +34,7 @@ disc_slice_max(void)
 {
 	const char	*v;
 	char		*end;
-	unsigned long	 n;
+	unsigned long	 n, ms = 0;
 
 	if (slice_known)
 		return (slice_max);
@@ -39,14 +42,17 @@ disc_slice_max(void)
 	if ((v = getenv("ACMD_DISCOVERY_SLICE")) == NULL || *v == '\0')
 		return (slice_max);
 	n = strtoul(v, &end, 10);
-	if (*end != '\0' || n == 0 || n > INT_MAX)
-		log_warnx("ACMD_DISCOVERY_SLICE: '%s' is not a number of "
-		    "records (1 or more): ignored", v);
-	else {
-		slice_max = n;
-		log_info("discovery: slices of %zu records at most "
-		    "(ACMD_DISCOVERY_SLICE, for tests)", slice_max);
+	if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+		ms = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || n == 0 || n > INT_MAX || ms > 60000) {
+		log_warnx("ACMD_DISCOVERY_SLICE: '%s' is not RECORDS[:MS] "
+		    "(1 or more records, up to 60000 ms): ignored", v);
+		return (slice_max);
 	}
+	slice_max = n;
+	slice_pause = (long)ms;
+	log_info("discovery: slices of %zu records at most, %ld ms apart "
+	    "(ACMD_DISCOVERY_SLICE, for tests)", slice_max, slice_pause);
 	return (slice_max);
 }
 
@@ -81,6 +87,9 @@ void
 disc_slice_later(struct disc_region *r, void (*fn)(struct disc_region *),
     const char *what)
 {
+	struct timeval	 tv;
+
+	disc_slice_max();
 	if (r->ev == NULL) {
 		if ((r->ev = event_new(acmd.base, -1, 0, disc_slice_cb,
 		    r)) == NULL)
@@ -91,7 +100,12 @@ disc_slice_later(struct disc_region *r, void (*fn)(struct disc_region *),
 	r->cont = fn;
 	log_debug("discovery: %s %s: %s goes on in the next slice",
 	    r->account, r->iam ? "IAM" : r->region, what);
-	event_active(r->ev, EV_TIMEOUT, 1);
+	if (slice_pause > 0) {
+		tv.tv_sec = slice_pause / 1000;
+		tv.tv_usec = (slice_pause % 1000) * 1000;
+		event_add(r->ev, &tv);
+	} else
+		event_active(r->ev, EV_TIMEOUT, 1);
 }
 
 void

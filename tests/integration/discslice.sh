@@ -1,0 +1,110 @@
+#!/bin/bash
+# A discovery's long steps run in slices (daemon/jobs/discovery-slice.c):
+# an incremental page's comparisons, the batch written into the store,
+# the scan of the region's records for what is gone.  Between slices the
+# loop serves clients, and a client may change the region meanwhile.
+# ACMD_DISCOVERY_SLICE=5:30 (for tests) makes each slice 5 records and
+# puts 30 ms between slices, so that 300 certificates take a few seconds
+# and what this test does lands half-way through a step (the debug log
+# shows the step going on before and after it):
+# 1. the scan for what is gone, half-way: a deploy into the region (not
+#    in the listing: not gone), delete (forget) of a certificate ACM no longer
+#    has (stays forgotten, not written back as gone), acm list and status
+#    answered;
+# 2. an incremental page half-way: another deploy, acm list and status;
+#    the page's certificates are all kept, nothing is marked gone.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/deploylib.sh"
+R=us-east-1
+N=300
+export ACMD_DISCOVERY_SLICE=5:30
+start_one_region
+unset ACMD_DISCOVERY_SLICE
+
+emu POST /_emu/seed '{"account":"'$ACCT'","regions":["'$R'"],"count_per_region":'$N',"types":["IMPORTED"],"domain_prefix":"slice"}' >/dev/null
+ok "the first discovery (full)" ctl discover
+like "acmd says its slices are capped (a knob for tests)" \
+    "slices of 5 records at most, 30 ms apart" "$(cat "$DLOG")"
+is "it found the $N" $N "$(ctl --json acm list | jget 'len(d)')"
+like "its page went on in slices" \
+    "$R: the listing's page goes on in the next slice" "$(cat "$DLOG")"
+like "its last batch went on in slices" \
+    "$R: the last batch goes on in the next slice" "$(cat "$DLOG")"
+
+mkca
+mkkey "$T/web.key"; mkleaf "$T/web.crt" "$T/web.key" web.slice.test
+mkkey "$T/api.key"; mkleaf "$T/api.crt" "$T/api.key" api.slice.test
+ok "cert add web" ctl cert add web --cert "$T/web.crt" --key "$T/web.key" --chain "$T/ca.crt"
+ok "cert add api" ctl cert add api --cert "$T/api.crt" --key "$T/api.key" --chain "$T/ca.crt"
+
+ctl --json acm list | jget '"\n".join(sorted(r["arn"] for r in d))' >"$T/arns"
+G1=$(sed -n 10p "$T/arns"); G2=$(sed -n 150p "$T/arns"); G3=$(sed -n 290p "$T/arns")
+for a in "$G1" "$G2" "$G3"; do
+	awsc acm delete-certificate --certificate-arn "$a" >/dev/null
+done
+is "three certificates deleted from ACM behind acmd's back" $((N - 3)) \
+    "$(emu_py "len(certs('$R'))")"
+
+# steps_after LINE PHRASE: log lines past LINE that say the step goes on.
+steps_after() { tail -n "+$(($1 + 1))" "$DLOG" | grep -c "$R: $2 goes on in the next slice"; }
+mark() { wc -l <"$DLOG"; }
+
+# 1. The scan for what is gone, half-way.
+m0=$(mark)
+ctl discover >"$T/disc1.out" 2>&1 &
+DISC=$!
+scanning() { [ "$(steps_after "$m0" "the scan for what is gone")" -ge 3 ]; }
+ok "the scan for what is gone is under way" poll 60 scanning
+ok "deploy web into the region meanwhile" ctl deploy web --credential main --region $R
+WEB=$(dep_get web $R arn)
+like "web is in ACM" '^arn:aws:acm:' "$WEB"
+ok "delete (forget) of one ACM no longer has, meanwhile" ctl delete --yes "$G2"
+ok "acm list answers meanwhile" ctl --json acm list
+ok "status answers meanwhile" ctl status
+m1=$(mark)
+wait "$DISC"
+is "the discovery ended well" 0 "$?"
+check "the scan went on after all that (it was half-way)" \
+    "$([ "$(steps_after "$m1" "the scan for what is gone")" -ge 1 ]; echo $?)" \
+    "$(tail -n 20 "$DLOG")"
+like "it found the $((N - 3)) listed, 2 gone" "$((N - 3)) found.* 2 gone" \
+    "$(cat "$T/disc1.out")"
+is "web's certificate is not gone" False \
+    "$(ctl --json acm show "$WEB" | jget 'bool(d.get("gone"))')"
+is "and is linked to web version 1" "web 1" \
+    "$(ctl --json acm show "$WEB" | jget '"%s %s" % ((d.get("linked") or {}).get("name"), (d.get("linked") or {}).get("version"))')"
+is "the two others deleted from ACM are gone" "True True" \
+    "$(for a in "$G1" "$G3"; do ctl --json acm show "$a" | jget 'bool(d.get("gone"))'; done | paste -sd' ')"
+ctl --json acm show "$G2" >"$T/g2.out" 2>&1
+like "the one deleted from acmd stays forgotten" ENOTFOUND "$(cat "$T/g2.out")"
+is "acm list: the listed and web" $((N - 3 + 1)) "$(ctl --json acm list | jget 'len(d)')"
+is "acm list --all: and the two gone" $((N - 3 + 1 + 2)) "$(ctl --json acm list --all | jget 'len(d)')"
+
+# 2. An incremental page, half-way.
+m0=$(mark)
+ctl discover >"$T/disc2.out" 2>&1 &
+DISC=$!
+paging() { [ "$(steps_after "$m0" "the listing's page")" -ge 3 ]; }
+ok "the incremental page is under way" poll 60 paging
+ok "deploy api into the region meanwhile" ctl deploy api --credential main --region $R
+API=$(dep_get api $R arn)
+like "api is in ACM" '^arn:aws:acm:' "$API"
+ok "acm list answers meanwhile" ctl --json acm list
+ok "status answers meanwhile" ctl status
+m1=$(mark)
+wait "$DISC"
+is "the discovery ended well" 0 "$?"
+check "the page went on after all that (it was half-way)" \
+    "$([ "$(steps_after "$m1" "the listing's page")" -ge 1 ]; echo $?)" \
+    "$(tail -n 20 "$DLOG")"
+like "it found the $((N - 3 + 1)) listed, none gone" "$((N - 3 + 1)) found.* 0 gone" \
+    "$(cat "$T/disc2.out")"
+is "api's certificate is not gone" False \
+    "$(ctl --json acm show "$API" | jget 'bool(d.get("gone"))')"
+is "acm list: the listed, web and api" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
+ok "a third discovery" ctl discover
+is "it changes nothing: the same rows" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
+is "web and api still not gone" "False False" \
+    "$(for a in "$WEB" "$API"; do ctl --json acm show "$a" | jget 'bool(d.get("gone"))'; done | paste -sd' ')"
+
+finish
