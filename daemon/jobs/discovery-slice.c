@@ -23,7 +23,7 @@
 #include "log.h"
 #include "util.h"
 
-#define DISC_SLICE_MS	8
+#define DISC_SLICE_MS	5
 
 static size_t	slice_max;	/* records; 0: the time alone */
 static long	slice_pause;	/* ms between slices */

@@ -208,6 +208,14 @@ struct disc_flush {
 	json_t			*written;	/* key -> record */
 };
 
+/*
+ * The records a transaction writes at most: its commit takes about two
+ * thirds of a batch's time, in proportion to the records (at 25,000 in a
+ * region, 200 records in 28 ms, 17 of them the commit; 64 in 9 ms, 6 the
+ * commit), and a callback should not hold the loop for long.
+ */
+#define DISC_FLUSH_MAX	32
+
 /* The batch's records, until the slice is spent, moved to written. */
 static int
 disc_flush_fn(struct store_txn *t, void *arg, char **cause)
@@ -219,7 +227,7 @@ disc_flush_fn(struct store_txn *t, void *arg, char **cause)
 	size_t			 n = 0;
 
 	json_object_foreach_safe(f->r->batch, tmp, key, rec) {
-		if (disc_slice_over(f->r, &n))
+		if (n >= DISC_FLUSH_MAX || disc_slice_over(f->r, &n))
 			break;
 		if (disc_flush_one(t, f->r, key, rec, f->renewed, cause) != 0)
 			return (-1);
