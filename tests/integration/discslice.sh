@@ -45,32 +45,51 @@ done
 is "three certificates deleted from ACM behind acmd's back" $((N - 3)) \
     "$(emu_py "len(certs('$R'))")"
 
-# steps_after LINE PHRASE: log lines past LINE that say the step goes on.
+# steps_after LINE STEP: log lines past LINE that say STEP goes on.
 steps_after() { tail -n "+$(($1 + 1))" "$DLOG" | grep -c "$R: $2 goes on in the next slice"; }
+under_way() { [ "$(steps_after "$1" "$2")" -ge 3 ]; }
 mark() { wc -l <"$DLOG"; }
 
-# 1. The scan for what is gone, half-way.
-m0=$(mark)
-ctl discover >"$T/disc1.out" 2>&1 &
-DISC=$!
-scanning() { [ "$(steps_after "$m0" "the scan for what is gone")" -ge 3 ]; }
-ok "the scan for what is gone is under way" poll 60 scanning
-ok "deploy web into the region meanwhile" ctl deploy web --credential main --region $R
-WEB=$(dep_get web $R arn)
-like "web is in ACM" '^arn:aws:acm:' "$WEB"
-ok "delete (forget) of one ACM no longer has, meanwhile" ctl delete --yes "$G2"
-ok "acm list answers meanwhile" ctl --json acm list
-ok "status answers meanwhile" ctl status
-m1=$(mark)
-wait "$DISC"
-is "the discovery ended well" 0 "$?"
-check "the scan went on after all that (it was half-way)" \
-    "$([ "$(steps_after "$m1" "the scan for what is gone")" -ge 1 ]; echo $?)" \
-    "$(tail -n 20 "$DLOG")"
-like "it found the $((N - 3)) listed, 2 gone" "$((N - 3)) found.* 2 gone" \
-    "$(cat "$T/disc1.out")"
-is "web's certificate is not gone" False \
-    "$(ctl --json acm show "$WEB" | jget 'bool(d.get("gone"))')"
+# midway OUT STEP NAME [COMMAND...]: a discovery (its output into OUT);
+# once STEP has gone on a few slices, NAME deployed into the region, the
+# command, acm list and status; then the discovery's end, and STEP went on
+# after all that.
+midway() {
+	local out=$1 step=$2 name=$3 m0 m1 disc rc
+	shift 3
+	m0=$(mark)
+	ctl discover >"$out" 2>&1 &
+	disc=$!
+	ok "$step: under way" poll 60 under_way "$m0" "$step"
+	ok "$step: deploy $name into the region meanwhile" \
+	    ctl deploy "$name" --credential main --region $R
+	[ $# -eq 0 ] || ok "$step: $* meanwhile" "$@"
+	ok "$step: acm list answers meanwhile" ctl --json acm list
+	ok "$step: status answers meanwhile" ctl status
+	m1=$(mark)
+	wait "$disc"
+	rc=$?
+	is "$step: the discovery ended well" 0 "$rc"
+	check "$step: went on after all that (it was half-way)" \
+	    "$([ "$(steps_after "$m1" "$step")" -ge 1 ]; echo $?)" \
+	    "$(tail -n 20 "$DLOG")"
+}
+
+# outcome NAME OUT FOUND GONE: the discovery's counts; NAME deployed
+# meanwhile is in ACM (its ARN into ARN) and not gone.
+outcome() {
+	ARN=$(dep_get "$1" $R arn)
+	like "$1 is in ACM" '^arn:aws:acm:' "$ARN"
+	like "the discovery found the $3 listed, $4 gone" "$3 found.* $4 gone" \
+	    "$(cat "$2")"
+	is "$1's certificate is not gone" False \
+	    "$(ctl --json acm show "$ARN" | jget 'bool(d.get("gone"))')"
+}
+
+# 1. The scan for what is gone, half-way; one it will find is forgotten.
+midway "$T/disc1.out" "the scan for what is gone" web ctl delete --yes "$G2"
+outcome web "$T/disc1.out" $((N - 3)) 2
+WEB=$ARN
 is "and is linked to web version 1" "web 1" \
     "$(ctl --json acm show "$WEB" | jget '"%s %s" % ((d.get("linked") or {}).get("name"), (d.get("linked") or {}).get("version"))')"
 is "the two others deleted from ACM are gone" "True True" \
@@ -81,26 +100,9 @@ is "acm list: the listed and web" $((N - 3 + 1)) "$(ctl --json acm list | jget '
 is "acm list --all: and the two gone" $((N - 3 + 1 + 2)) "$(ctl --json acm list --all | jget 'len(d)')"
 
 # 2. An incremental page, half-way.
-m0=$(mark)
-ctl discover >"$T/disc2.out" 2>&1 &
-DISC=$!
-paging() { [ "$(steps_after "$m0" "the listing's page")" -ge 3 ]; }
-ok "the incremental page is under way" poll 60 paging
-ok "deploy api into the region meanwhile" ctl deploy api --credential main --region $R
-API=$(dep_get api $R arn)
-like "api is in ACM" '^arn:aws:acm:' "$API"
-ok "acm list answers meanwhile" ctl --json acm list
-ok "status answers meanwhile" ctl status
-m1=$(mark)
-wait "$DISC"
-is "the discovery ended well" 0 "$?"
-check "the page went on after all that (it was half-way)" \
-    "$([ "$(steps_after "$m1" "the listing's page")" -ge 1 ]; echo $?)" \
-    "$(tail -n 20 "$DLOG")"
-like "it found the $((N - 3 + 1)) listed, none gone" "$((N - 3 + 1)) found.* 0 gone" \
-    "$(cat "$T/disc2.out")"
-is "api's certificate is not gone" False \
-    "$(ctl --json acm show "$API" | jget 'bool(d.get("gone"))')"
+midway "$T/disc2.out" "the listing's page" api
+outcome api "$T/disc2.out" $((N - 3 + 1)) 0
+API=$ARN
 is "acm list: the listed, web and api" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
 ok "a third discovery" ctl discover
 is "it changes nothing: the same rows" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
