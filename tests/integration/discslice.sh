@@ -11,8 +11,11 @@
 #    in the listing: not gone), delete (forget) of a certificate ACM no longer
 #    has (stays forgotten, not written back as gone), acm list and status
 #    answered;
-# 2. an incremental page half-way: another deploy, acm list and status;
-#    the page's certificates are all kept, nothing is marked gone.
+# 2. an incremental page half-way: another deploy, a reload (SIGHUP),
+#    acm list and status; the page's certificates are all kept, nothing
+#    is marked gone;
+# 3. acmd stopped with the scan for what is gone half-way: nothing of it
+#    was written, the next discovery does it.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
 R=us-east-1
@@ -100,7 +103,7 @@ is "acm list: the listed and web" $((N - 3 + 1)) "$(ctl --json acm list | jget '
 is "acm list --all: and the two gone" $((N - 3 + 1 + 2)) "$(ctl --json acm list --all | jget 'len(d)')"
 
 # 2. An incremental page, half-way.
-midway "$T/disc2.out" "the listing's page" api
+midway "$T/disc2.out" "the listing's page" api kill -HUP "$DPID"
 outcome api "$T/disc2.out" $((N - 3 + 1)) 0
 API=$ARN
 is "acm list: the listed, web and api" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
@@ -108,5 +111,26 @@ ok "a third discovery" ctl discover
 is "it changes nothing: the same rows" $((N - 3 + 2)) "$(ctl --json acm list | jget 'len(d)')"
 is "web and api still not gone" "False False" \
     "$(for a in "$WEB" "$API"; do ctl --json acm show "$a" | jget 'bool(d.get("gone"))'; done | paste -sd' ')"
+
+# 3. acmd stopped while the scan for what is gone is half-way: nothing of
+# it was written; the next discovery does it all.
+G4=$(sed -n 200p "$T/arns")
+awsc acm delete-certificate --certificate-arn "$G4" >/dev/null
+m0=$(mark)
+ctl discover >/dev/null 2>&1 &
+DISC=$!
+ok "the scan is under way again" poll 60 under_way "$m0" "the scan for what is gone"
+ok "acmd stops (SIGTERM) with the next slice pending" stop_daemon
+wait "$DISC"
+export ACMD_DISCOVERY_SLICE=5:30
+ok "acmd starts again" start_daemon
+unset ACMD_DISCOVERY_SLICE
+is "the certificate deleted from ACM is not marked gone yet" False \
+    "$(ctl --json acm show "$G4" | jget 'bool(d.get("gone"))')"
+ctl discover >"$T/disc4.out" 2>&1
+like "the next discovery marks it gone" "$((N - 3 + 1)) found.* 1 gone" \
+    "$(cat "$T/disc4.out")"
+is "it is gone" True "$(ctl --json acm show "$G4" | jget 'bool(d.get("gone"))')"
+is "acm list: the rest" $((N - 3 + 1)) "$(ctl --json acm list | jget 'len(d)')"
 
 finish
