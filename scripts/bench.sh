@@ -567,8 +567,8 @@ listen = 127.0.0.1:$port" start_acmd no
 	for kind in --full --incremental; do
 		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
 		sleep 1
-		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
-		else ctl discover >/dev/null & dp=$!; fi
+		if [ $kind = --full ]; then ctl --json discover --full >"$D/disc.json" & dp=$!
+		else ctl --json discover >"$D/disc.json" & dp=$!; fi
 		: >"$D/scrapes"
 		scrape_loop "$url" "$dp" "$D/scrapes" & lp=$!
 		probe_ping "discovery $kind" "$dp"
@@ -576,6 +576,7 @@ listen = 127.0.0.1:$port" start_acmd no
 		idle
 		kill -INT "$pp"; wait "$pp"
 		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		report "  the discovery took $(jq_ 'd.get("duration_ms")' <"$D/disc.json") ms"
 		loop_durations "$D/loop.data" | tee -a "$OUT"
 	done
 	perf probe -q -d 'acmdloop:*' 2>/dev/null
