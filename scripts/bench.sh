@@ -518,10 +518,12 @@ listen = 127.0.0.1:$port" start_acmd no
 }
 
 # The callbacks bench_loop times: a listing's page, a described
-# certificate, a batch into the store, the end of a region, the cache's
-# note of a batch, its rebuild, the page's slices, the expiry scan.
-LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone inv_cache_note
-    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn"
+# certificate, a batch into the store, the end of a region, discovery's
+# slices, a store commit, the cache's note of a batch, its rebuild, the
+# page's slices, the expiry scan.
+LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone disc_slice_cb
+    store_commit inv_cache_note acm_warm_cb acm_cache_refresh_fn render_slice
+    metrics_page expiry_job_fn"
 
 loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
 	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '
@@ -565,8 +567,8 @@ listen = 127.0.0.1:$port" start_acmd no
 	for kind in --full --incremental; do
 		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
 		sleep 1
-		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
-		else ctl discover >/dev/null & dp=$!; fi
+		if [ $kind = --full ]; then ctl --json discover --full >"$D/disc.json" & dp=$!
+		else ctl --json discover >"$D/disc.json" & dp=$!; fi
 		: >"$D/scrapes"
 		scrape_loop "$url" "$dp" "$D/scrapes" & lp=$!
 		probe_ping "discovery $kind" "$dp"
@@ -574,6 +576,7 @@ listen = 127.0.0.1:$port" start_acmd no
 		idle
 		kill -INT "$pp"; wait "$pp"
 		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		report "  the discovery took $(jq_ 'd.get("duration_ms")' <"$D/disc.json") ms"
 		loop_durations "$D/loop.data" | tee -a "$OUT"
 	done
 	perf probe -q -d 'acmdloop:*' 2>/dev/null
