@@ -109,6 +109,18 @@ rows_new(msgpack_unpacked *u, struct mp_buf *b, size_t n, const char *huge)
 	    MSGPACK_UNPACK_SUCCESS);
 }
 
+/* got (freed) is want, byte for byte. */
+static void
+same_text(const char *want, size_t wlen, char *got, size_t glen)
+{
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	free(got);
+}
+
+static void	same_json(const struct mp_buf *, const msgpack_object *,
+		    const uint32_t *, size_t);
+
 /* Whole and in parts of each size: the same bytes. */
 static void
 same_tables(const msgpack_object *rows, const size_t *sizes, size_t nsizes,
@@ -121,24 +133,27 @@ same_tables(const msgpack_object *rows, const size_t *sizes, size_t nsizes,
 	assert_true(wlen > at_least);
 	for (i = 0; i < nsizes; i++) {
 		got = table_of(in_parts, rows, sizes[i], &glen);
-		assert_int_equal(glen, wlen);
-		assert_memory_equal(got, want, wlen);
-		free(got);
+		same_text(want, wlen, got, glen);
 	}
 	free(want);
 }
 
-/* 40,000 rows: their text spans several blocks. */
+/*
+ * 40,000 rows: their text spans several blocks; and --json from the rows'
+ * bytes in parts of every size.
+ */
 static void
 test_parts_many_blocks(void **state)
 {
 	struct mp_buf		*b = mp_buf_new();
 	msgpack_unpacked	 u;
 	static const size_t	 sizes[] = { 1, 777, 4096, NROWS };
+	static const uint32_t	 pers[] = { 1, 777, 4096, NROWS };
 
 	(void)state;
 	rows_new(&u, b, NROWS, NULL);
 	same_tables(&u.data, sizes, 4, 4 * 1024 * 1024);
+	same_json(b, &u.data, pers, 4);
 	msgpack_unpacked_destroy(&u);
 	mp_buf_free(b);
 }
@@ -232,26 +247,9 @@ same_json(const struct mp_buf *b, const msgpack_object *rows,
 	want = json_whole(rows, &wlen);
 	for (i = 0; i < npers; i++) {
 		got = json_raw_parts(b, rows->via.array.size, pers[i], &glen);
-		assert_int_equal(glen, wlen);
-		assert_memory_equal(got, want, wlen);
-		free(got);
+		same_text(want, wlen, got, glen);
 	}
 	free(want);
-}
-
-/* acm list's rows, in parts of every size. */
-static void
-test_json_raw_rows(void **state)
-{
-	struct mp_buf		*b = mp_buf_new();
-	msgpack_unpacked	 u;
-	static const uint32_t	 pers[] = { 1, 777, 4096, NROWS };
-
-	(void)state;
-	rows_new(&u, b, NROWS, NULL);
-	same_json(b, &u.data, pers, 4);
-	msgpack_unpacked_destroy(&u);
-	mp_buf_free(b);
 }
 
 /* Every kind of value, nested, and keys that are not strings. */
@@ -370,7 +368,6 @@ main(void)
 		cmocka_unit_test(test_parts_many_blocks),
 		cmocka_unit_test(test_parts_huge_cell),
 		cmocka_unit_test(test_parts_empty),
-		cmocka_unit_test(test_json_raw_rows),
 		cmocka_unit_test(test_json_raw_kinds),
 		cmocka_unit_test(test_raw_bad),
 	};
