@@ -43,6 +43,7 @@
 #            one region, full then incremental, a scrape a second: how
 #            long each call of acmd's longer callbacks took (perf uprobes
 #            on them, as root) and root's ping meanwhile
+#            (BENCH_LOOP_KINDS="--incremental": that rediscovery only)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -519,9 +520,11 @@ listen = 127.0.0.1:$port" start_acmd no
 
 # The callbacks bench_loop times: a listing's page, a described
 # certificate, a batch into the store, the end of a region, the cache's
-# note of a batch, its rebuild, the page's slices, the expiry scan.
+# note of a batch, its rebuild, the page's slices, the expiry job's start
+# and its scan's slices (an older acmd scanned all in expiry_job_fn).
 LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone inv_cache_note
-    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn"
+    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn
+    expiry_slice_cb"
 
 loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
 	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '
@@ -562,7 +565,7 @@ listen = 127.0.0.1:$port" start_acmd no
 	ctl discover >/dev/null
 	curl -s -o /dev/null "$url"
 	idle
-	for kind in --full --incremental; do
+	for kind in ${BENCH_LOOP_KINDS:---full --incremental}; do
 		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
 		sleep 1
 		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
