@@ -9,23 +9,12 @@
 # is sent before the scan ends, and a stop with a slice pending is clean.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/deploylib.sh"
+. "$top_srcdir/tests/integration/notifylib.sh"
 
 R=us-east-1
 N=800
 
-SINK_PID=
-SINK=$T/sink
-mkdir -p "$SINK"
-trap '_cleanup; [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; true' EXIT
-/usr/bin/python3 "$top_srcdir/tests/integration/notify_sink.py" \
-    --dir "$SINK" >>"$T/sink.log" 2>&1 &
-SINK_PID=$!
-for i in $(seq 1 200); do
-	[ -s "$SINK/ports" ] && break
-	sleep 0.05
-done
-read -r HPORT SPORT <"$SINK/ports"
-check "notify sink listens" "$([ -n "$HPORT" ]; echo $?)"
+start_sink
 W=$SINK/webhook.jsonl
 posts() {	# posts KEY VALUE: webhook POSTs whose KEY is VALUE
 	[ -f "$W" ] || { echo 0; return; }
@@ -35,16 +24,11 @@ print(sum(1 for l in open('$W') if json.loads(l).get(sys.argv[1]) == sys.argv[2]
 }
 nposts() { [ -f "$W" ] && wc -l <"$W" | tr -d ' ' || echo 0; }
 
-mkcert() {	# mkcert NAME DAYS
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/$1.key" -out "$T/$1.crt" -days "$2" \
-	    -subj "/CN=$1.example.test" >/dev/null 2>&1
-}
 ok "make a repository certificate with 10 days left" mkcert repo10 10
 ok "make an IAM certificate with 5 days left" mkcert iam5 5
 
 ok "emulator starts" start_emulator --no-quotas
-write_conf "[daemon]" "debug = yes" \
+write_conf \
     "[aws]" "endpoint_url = http://127.0.0.1:$EMU_PORT" "regions = $R" \
     "rate_limits = no" "[jobs]" "discovery_interval = 0" \
     "expiry_interval = 0" "[notify]" "thresholds = 30 15 7 1" \
