@@ -502,6 +502,9 @@ expiry_job_fn(struct job *j, void *arg)
 {
 	char	*cause = NULL;
 
+	/* sched never starts a job that runs: one scan at a time. */
+	if (ex.walk != NULL)
+		fatalx("expiry: a run started while one scans");
 	ex.sent = json_array();
 	ex.failed = 0;
 	ex.walk = xcalloc(1, sizeof *ex.walk);
