@@ -548,14 +548,16 @@ for f, v in sorted(d.items(), key=lambda x: -max(x[1])):
 
 bench_loop() {
 	local n=${BENCH_LOOP_CERTS:-25000} port url f ev kind dp pp lp
+	# A group of probes of this run's own (another run's end removes its).
+	local g=acmdloop$$
 	local REGIONS=(us-east-1)
 	command -v perf >/dev/null && [ "$(id -u)" = 0 ] ||
 	    { report "loop: needs perf and root"; return 1; }
 	report "== the event loop during rediscoveries of $n certificates (one region, quotas off, a scrape a second)"
 	for f in $LOOP_FUNCS; do
-		perf probe -q -x "$ACMD" -a "acmdloop:$f=$f" -a "acmdloop:$f=$f%return" 2>/dev/null
+		perf probe -q -x "$ACMD" -a "$g:$f=$f" -a "$g:$f=$f%return" 2>/dev/null
 	done
-	ev=$(perf probe -l 'acmdloop:*' 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
+	ev=$(perf probe -l "$g:*" 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
 	port=$(python3 tests/integration/metrics_client.py freeport)
 	url=http://127.0.0.1:$port/metrics
 	bench_emu --no-quotas
@@ -566,7 +568,7 @@ listen = 127.0.0.1:$port" start_acmd no
 	curl -s -o /dev/null "$url"
 	idle
 	for kind in ${BENCH_LOOP_KINDS:---full --incremental}; do
-		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
+		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>"$D/perf.err" & pp=$!
 		sleep 1
 		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
 		else ctl discover >/dev/null & dp=$!; fi
@@ -577,9 +579,10 @@ listen = 127.0.0.1:$port" start_acmd no
 		idle
 		kill -INT "$pp"; wait "$pp"
 		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		[ -s "$D/loop.data" ] || report "  perf recorded nothing: $(head -3 "$D/perf.err")"
 		loop_durations "$D/loop.data" | tee -a "$OUT"
 	done
-	perf probe -q -d 'acmdloop:*' 2>/dev/null
+	perf probe -q -d "$g:*" 2>/dev/null
 }
 
 mkcert() {	# mkcert NAME DAYS KEYFILE

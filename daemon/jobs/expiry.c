@@ -577,6 +577,15 @@ expiry_run_now(expiry_cb cb, void *arg)
 }
 
 void
+expiry_shutdown(void)
+{
+	if (ex.walk == NULL)
+		return;
+	expiry_walk_free();
+	expiry_finish(0, "acmd is stopping");
+}
+
+void
 expiry_free(void)
 {
 	struct expiry_waiter	*wt;

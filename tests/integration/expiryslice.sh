@@ -105,13 +105,15 @@ is "  the webhook got nothing more" 5 "$(nposts)"
 
 # A stop with a slice pending: acmd exits cleanly (no answer to the
 # client that waits, no use of what was freed: see the sanitizer build).
-ctl notify check >/dev/null 2>&1 &
+ctl notify check >"$T/stop.out" 2>&1 &
 CPID=$!
 n0=$(grep -c 'inventory rows scanned in' "$DLOG")
 n1=$(nslices)
 poll 20 slices_ge $((n1 + 2))
 ok "stop during a scan" stop_daemon
-wait "$CPID" 2>/dev/null
+wait "$CPID"; rc=$?
+check "the notify check waiting for it fails (exit $rc)" "$([ "$rc" -ne 0 ]; echo $?)"
+like "  saying why (or that acmd closed the connection)" "acmd (is stopping|closed the connection)" "$(cat "$T/stop.out")"
 is "that scan did not end" "$n0" "$(grep -c 'inventory rows scanned in' "$DLOG")"
 is "no notification from it" 5 "$(nposts)"
 
