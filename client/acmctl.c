@@ -372,18 +372,22 @@ send_frame(int fd, struct mp_buf *b)
 }
 
 static void
+read_failed(int ret, char *cause)
+{
+	render_progress_end();
+	fprintf(stderr, "acmctl: acmd closed the connection%s%s\n",
+	    ret == 0 ? "" : ": ", ret == 0 ? "" : cause);
+	exit(EXIT_UNREACH);
+}
+
+static void
 read_frame(int fd, msgpack_unpacked *m)
 {
 	char	*cause = NULL;
 	int	 ret;
 
-	ret = frame_fd_read(fd, m, &cause);
-	if (ret == 1)
-		return;
-	render_progress_end();
-	fprintf(stderr, "acmctl: acmd closed the connection%s%s\n",
-	    ret == 0 ? "" : ": ", ret == 0 ? "" : cause);
-	exit(EXIT_UNREACH);
+	if ((ret = frame_fd_read(fd, m, &cause)) != 1)
+		read_failed(ret, cause);
 }
 
 /*
@@ -406,6 +410,84 @@ struct ctl_parts {
 	size_t			 streamed;	/* rows written */
 	struct table_stream	*table;
 };
+
+/*
+ * Where a data frame's rows are, when it is a part of a list (kind data,
+ * part true, data an array): 1 with the rows' bytes and count.
+ */
+static int
+raw_part(const char *at, const char *end, const char **rows,
+    const char **rows_end, uint32_t *n)
+{
+	msgpack_object	 o, k, v;
+	uint32_t	 i;
+	int		 data = 0, part = 0;
+
+	*rows = NULL;
+	if (mp_raw_next(&at, end, &o) != 0 || o.type != MSGPACK_OBJECT_MAP)
+		return (0);
+	for (i = 0; i < o.via.map.size; i++) {
+		if (mp_raw_next(&at, end, &k) != 0 || k.type != MSGPACK_OBJECT_STR)
+			return (0);
+		if (mp_obj_is_str(&k, PROTO_F_DATA)) {
+			if (mp_raw_next(&at, end, &v) != 0 ||
+			    v.type != MSGPACK_OBJECT_ARRAY)
+				return (0);
+			*rows = at;
+			*n = v.via.array.size;
+			/* The rows are the frame's last member, or skipped. */
+			if (i + 1 == o.via.map.size) {
+				*rows_end = end;
+				break;
+			}
+			for (; v.via.array.size > 0; v.via.array.size--) {
+				if (mp_raw_skip(&at, end) != 0)
+					return (0);
+			}
+			*rows_end = at;
+			continue;
+		}
+		if (mp_raw_next(&at, end, &v) != 0)
+			return (0);
+		if (mp_obj_is_str(&k, PROTO_F_KIND))
+			data = mp_obj_is_str(&v, PROTO_KIND_DATA);
+		else if (mp_obj_is_str(&k, PROTO_F_PART))
+			part = v.type == MSGPACK_OBJECT_BOOLEAN && v.via.boolean;
+		if ((v.type == MSGPACK_OBJECT_ARRAY ||
+		    v.type == MSGPACK_OBJECT_MAP) && v.via.array.size > 0)
+			return (0);	/* acmd sends none but data */
+	}
+	return (data && part && *rows != NULL);
+}
+
+/*
+ * With --json, a part of a list is written from the frame's bytes, read
+ * in place: msgpack-c's objects for 100,000 rows took a third of
+ * acmctl's time.  1 when the frame was one; else 0 and m holds it.
+ */
+static int
+read_frame_part(int fd, msgpack_unpacked *m, struct ctl_parts *p)
+{
+	msgpack_zone	*zone;
+	const char	*rows, *rows_end;
+	char		*body, *cause = NULL;
+	size_t		 len;
+	uint32_t	 n;
+	int		 ret;
+
+	if ((ret = frame_fd_read_body(fd, &zone, &body, &len, &cause)) != 1)
+		read_failed(ret, cause);
+	if (ctl_json && raw_part(body, body + len, &rows, &rows_end, &n)) {
+		render_progress_end();
+		render_json_rows_raw(rows, rows_end, n, &p->streamed, stdout);
+		p->streaming = 1;
+		msgpack_zone_free(zone);
+		return (1);
+	}
+	if ((ret = frame_parse_body(zone, body, len, m, &cause)) != 1)
+		read_failed(ret, cause);
+	return (0);
+}
 
 /* Whether m is a part of a list. */
 static int
@@ -627,7 +709,8 @@ run(const char *sockpath, const struct ctl_cmd *c, int argc, char **argv)
 	mp_buf_free(b);
 
 	for (;;) {
-		read_frame(fd, &m);
+		if (read_frame_part(fd, &m, &parts))
+			continue;	/* the list goes on */
 		o = mp_map_get(&m.data, PROTO_F_KIND);
 		if (mp_obj_is_str(o, PROTO_KIND_PROGRESS)) {
 			done = total = 0;

@@ -66,6 +66,8 @@ extern int			ctl_color;
 /* render.c */
 void	render_json(const msgpack_object *, FILE *);
 void	render_json_rows(const msgpack_object *, size_t *, FILE *);
+void	render_json_rows_raw(const char *, const char *, uint32_t, size_t *,
+	    FILE *);
 void	render_json_rows_end(size_t, FILE *);
 /* A table that comes in parts (render_acm_list's, for acm list). */
 struct table_stream;

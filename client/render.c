@@ -244,11 +244,91 @@ json_string_out(const char *p, size_t len, struct obuf *ob)
 	ob_putc(ob, '"');
 }
 
+static void	json_out(const msgpack_object *, int, struct obuf *);
+static void	json_out_raw(const char **, const char *, int, struct obuf *);
+
+/* A container's items: msgpack-c's objects, or the bytes read in place. */
+struct jitems {
+	const msgpack_object	*o;	/* NULL: read from *p */
+	const char		**p;
+	const char		*end;
+};
+
+/* The key of pair i, and its ": ". */
+static void
+json_key(const struct jitems *it, uint32_t i, struct obuf *ob)
+{
+	const msgpack_object	*k;
+	msgpack_object		 raw;
+	const char		*at = it->p != NULL ? *it->p : NULL;
+	char			 buf[32];
+	int			 n;
+
+	if (it->o != NULL)
+		k = &it->o->via.map.ptr[i].key;
+	else {
+		k = &raw;
+		if (mp_raw_next(it->p, it->end, &raw) != 0)
+			raw.type = MSGPACK_OBJECT_NIL;
+		else if (raw.type == MSGPACK_OBJECT_ARRAY ||
+		    raw.type == MSGPACK_OBJECT_MAP) {
+			*it->p = at;	/* a key that is a container: skipped */
+			if (mp_raw_skip(it->p, it->end) != 0)
+				*it->p = it->end;
+		}
+	}
+	if (k->type == MSGPACK_OBJECT_STR)
+		json_string_out(k->via.str.ptr, k->via.str.size, ob);
+	else {
+		n = snprintf(buf, sizeof buf, "\"#%u\"", i);
+		ob_write(ob, buf, n);
+	}
+	ob_write(ob, ": ", 2);
+}
+
+/* The value of item (or pair) i. */
+static void
+json_val(const struct jitems *it, uint32_t i, int indent, struct obuf *ob)
+{
+	if (it->o == NULL)
+		json_out_raw(it->p, it->end, indent, ob);
+	else if (it->o->type == MSGPACK_OBJECT_MAP)
+		json_out(&it->o->via.map.ptr[i].val, indent, ob);
+	else
+		json_out(&it->o->via.array.ptr[i], indent, ob);
+}
+
+/* An array or a map (head: its type and size), its items from it. */
+static void
+json_container(const msgpack_object *head, const struct jitems *it,
+    int indent, struct obuf *ob)
+{
+	int		 map = head->type == MSGPACK_OBJECT_MAP;
+	uint32_t	 i, n = map ? head->via.map.size : head->via.array.size;
+
+	if (n == 0) {
+		ob_write(ob, map ? "{}" : "[]", 2);
+		return;
+	}
+	ob_write(ob, map ? "{\n" : "[\n", 2);
+	for (i = 0; i < n; i++) {
+		ob_spaces(ob, indent + 2);
+		if (map)
+			json_key(it, i, ob);
+		json_val(it, i, indent + 2, ob);
+		if (i + 1 < n)
+			ob_write(ob, ",\n", 2);
+		else
+			ob_putc(ob, '\n');
+	}
+	ob_spaces(ob, indent);
+	ob_putc(ob, map ? '}' : ']');
+}
+
 static void
 json_out(const msgpack_object *o, int indent, struct obuf *ob)
 {
 	char		 buf[64];
-	uint32_t	 i;
 	int		 n;
 
 	switch (o->type) {
@@ -274,53 +354,30 @@ json_out(const msgpack_object *o, int indent, struct obuf *ob)
 		json_string_out(o->via.bin.ptr, o->via.bin.size, ob);
 		break;
 	case MSGPACK_OBJECT_ARRAY:
-		if (o->via.array.size == 0) {
-			ob_write(ob, "[]", 2);
-			break;
-		}
-		ob_write(ob, "[\n", 2);
-		for (i = 0; i < o->via.array.size; i++) {
-			ob_spaces(ob, indent + 2);
-			json_out(&o->via.array.ptr[i], indent + 2, ob);
-			if (i + 1 < o->via.array.size)
-				ob_write(ob, ",\n", 2);
-			else
-				ob_putc(ob, '\n');
-		}
-		ob_spaces(ob, indent);
-		ob_putc(ob, ']');
-		break;
 	case MSGPACK_OBJECT_MAP:
-		if (o->via.map.size == 0) {
-			ob_write(ob, "{}", 2);
-			break;
-		}
-		ob_write(ob, "{\n", 2);
-		for (i = 0; i < o->via.map.size; i++) {
-			const msgpack_object *k = &o->via.map.ptr[i].key;
-
-			ob_spaces(ob, indent + 2);
-			if (k->type == MSGPACK_OBJECT_STR)
-				json_string_out(k->via.str.ptr, k->via.str.size,
-				    ob);
-			else {
-				n = snprintf(buf, sizeof buf, "\"#%u\"", i);
-				ob_write(ob, buf, n);
-			}
-			ob_write(ob, ": ", 2);
-			json_out(&o->via.map.ptr[i].val, indent + 2, ob);
-			if (i + 1 < o->via.map.size)
-				ob_write(ob, ",\n", 2);
-			else
-				ob_putc(ob, '\n');
-		}
-		ob_spaces(ob, indent);
-		ob_putc(ob, '}');
+		json_container(o, &(struct jitems){ o, NULL, NULL }, indent, ob);
 		break;
 	default:
 		ob_write(ob, "null", 4);
 		break;
 	}
+}
+
+/* json_out of the item at *p, read in place; *p moves past it. */
+static void
+json_out_raw(const char **p, const char *end, int indent, struct obuf *ob)
+{
+	msgpack_object	 o;
+
+	if (mp_raw_next(p, end, &o) != 0) {
+		ob_write(ob, "null", 4);
+		*p = end;
+	} else if (o.type == MSGPACK_OBJECT_ARRAY ||
+	    o.type == MSGPACK_OBJECT_MAP)
+		json_container(&o, &(struct jitems){ NULL, p, end }, indent,
+		    ob);
+	else
+		json_out(&o, indent, ob);
 }
 
 void
@@ -351,6 +408,24 @@ render_json_rows(const msgpack_object *rows, size_t *n, FILE *f)
 	for (i = 0; i < rows->via.array.size; i++) {
 		ob_write(&ob, (*n)++ == 0 ? "[\n  " : ",\n  ", 4);
 		json_out(&rows->via.array.ptr[i], 2, &ob);
+	}
+	ob_done(&ob);
+}
+
+/* The same from a part's bytes (n rows at p, read in place). */
+void
+render_json_rows_raw(const char *p, const char *end, uint32_t rows,
+    size_t *n, FILE *f)
+{
+	struct obuf	 ob;
+	uint32_t	 i;
+
+	if (rows == 0)
+		return;
+	ob_init(&ob, f);
+	for (i = 0; i < rows; i++) {
+		ob_write(&ob, (*n)++ == 0 ? "[\n  " : ",\n  ", 4);
+		json_out_raw(&p, end, 2, &ob);
 	}
 	ob_done(&ob);
 }

@@ -64,17 +64,6 @@ const struct cmd_entry cmd_discover_entry = {
 	.exec = cmd_discover_exec,
 };
 
-static void
-inv_filter_free(struct inv_filter *f)
-{
-	mp_strv_free(f->creds);
-	mp_strv_free(f->regions);
-	mp_strv_free(f->accounts);
-	free(f->type);
-	free(f->status);
-	free(f->domain);
-}
-
 static int
 inv_filter_args(struct cmd_ctx *ctx, struct inv_filter *f)
 {
@@ -109,21 +98,12 @@ static void
 cmd_acm_list_exec(struct cmd_ctx *ctx)
 {
 	struct inv_filter	 f;
-	struct inv_answer	*a;
-	struct cmd_parts	 parts;
-	char			*cause = NULL;
 
 	if (inv_filter_args(ctx, &f) != 0) {
 		inv_filter_free(&f);
 		return;
 	}
-	/* The answer leaves by reference from acmd's own buffer. */
-	if (inv_list(&f, &parts, &a, &cause) != 0) {
-		cmd_reply_error(ctx, PROTO_EINTERNAL, "%s", cause);
-		free(cause);
-	} else
-		cmd_reply_rows_ref(ctx, &parts, inv_answer_sent, a);
-	inv_filter_free(&f);
+	inv_list(ctx, &f);
 }
 
 const struct cmd_entry cmd_acm_list_entry = {

@@ -125,31 +125,32 @@ cmd_part_sent(const void *data, size_t len, void *arg)
 }
 
 void
-cmd_reply_rows_ref(struct cmd_ctx *ctx, const struct cmd_parts *p,
-    void (*done)(const void *, size_t, void *), void *arg)
+cmd_reply_part(struct cmd_ctx *ctx, const void *rows, size_t len, size_t n)
 {
 	struct mp_buf	*b;
-	size_t		 i, end;
 
-	for (i = 0; i + 1 < p->nparts; i++) {
-		b = mp_buf_new();
-		mp_map(b, 4);
-		mp_kstr(b, PROTO_F_KIND, PROTO_KIND_DATA);
-		mp_kuint(b, PROTO_F_ID, ctx->id);
-		mp_kbool(b, PROTO_F_PART, 1);
-		mp_str(b, PROTO_F_DATA);
-		mp_array(b, p->counts[i]);
-		ctx->io->send(ctx, b, p->rows + p->cuts[i], p->cuts[i + 1] -
-		    p->cuts[i], cmd_part_sent, NULL);
-		mp_buf_free(b);
-	}
+	b = mp_buf_new();
+	mp_map(b, 4);
+	mp_kstr(b, PROTO_F_KIND, PROTO_KIND_DATA);
+	mp_kuint(b, PROTO_F_ID, ctx->id);
+	mp_kbool(b, PROTO_F_PART, 1);
+	mp_str(b, PROTO_F_DATA);
+	mp_array(b, n);
+	ctx->io->send(ctx, b, rows, len, cmd_part_sent, NULL);
+	mp_buf_free(b);
+}
+
+void
+cmd_reply_rows_last(struct cmd_ctx *ctx, const void *rows, size_t len,
+    size_t n, void (*done)(const void *, size_t, void *), void *arg)
+{
+	struct mp_buf	*b;
+
 	b = cmd_result_head(ctx, 1, 1);
 	mp_str(b, PROTO_F_DATA);
-	i = p->nparts > 0 ? p->nparts - 1 : 0;
-	end = p->nparts > 0 ? p->cuts[i] : 0;
-	mp_array(b, p->nparts > 0 ? p->counts[i] : 0);
+	mp_array(b, n);
 	/* The last part carries done: the parts before it have gone then. */
-	ctx->io->send(ctx, b, p->rows + end, p->len - end, done, arg);
+	ctx->io->send(ctx, b, rows, len, done, arg);
 	mp_buf_free(b);
 	cmd_finish(ctx);
 }

@@ -45,6 +45,8 @@ struct cmd_io {
 	void	(*send)(struct cmd_ctx *, struct mp_buf *, const void *, size_t,
 		    void (*)(const void *, size_t, void *), void *);
 	void	(*finish)(struct cmd_ctx *);
+	/* Bytes sent and not read by the client yet. */
+	size_t	(*queued)(const struct cmd_ctx *);
 };
 
 struct cmd_ctx {
@@ -82,18 +84,14 @@ void	cmd_reply_ok(struct cmd_ctx *, struct mp_buf *);
 void	cmd_reply_ok_ref(struct cmd_ctx *, const void *, size_t,
 	    void (*)(const void *, size_t, void *), void *);
 /*
- * A list of rows packed one after another (rows, len bytes), by
- * reference, in parts: nparts parts, part i starting at cuts[i] with
- * counts[i] rows; done(rows, len, arg) once all has gone out.
+ * A list in parts: n rows packed one after another (len bytes), sent by
+ * reference (they must not change until done has run), part by part as
+ * the caller has them; the last part comes with the result, and done(rows,
+ * len, arg) runs once all the parts have gone out (maybe before this
+ * returns).
  */
-struct cmd_parts {
-	const char	*rows;
-	size_t		 len;
-	const size_t	*cuts;
-	const size_t	*counts;
-	size_t		 nparts;
-};
-void	cmd_reply_rows_ref(struct cmd_ctx *, const struct cmd_parts *,
+void	cmd_reply_part(struct cmd_ctx *, const void *, size_t, size_t);
+void	cmd_reply_rows_last(struct cmd_ctx *, const void *, size_t, size_t,
 	    void (*)(const void *, size_t, void *), void *);
 void	cmd_reply_error(struct cmd_ctx *, enum proto_error, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

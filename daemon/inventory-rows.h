@@ -63,4 +63,16 @@ void		 crow_clear(void);
 /* How many distinct strings are kept (bounded by the caller). */
 size_t		 crow_nstrings(void);
 
+/*
+ * acm list's cache itself (inventory-list.c), for its answer
+ * (inventory-answer.c): its n rows in (database, key) order, valid until
+ * the cache next changes; where the row after (iam, key) is, or would be
+ * (0 for a NULL key); a cursor (inventory.h) moved to a row.
+ */
+struct inv_cursor;
+struct inv_crow *const	*inv_cache_rows(size_t *);
+size_t			 inv_cache_after(int, const char *);
+void			 inv_cursor_set(struct inv_cursor *,
+			    const struct inv_crow *);
+
 #endif

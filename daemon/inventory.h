@@ -98,16 +98,15 @@ struct inv_filter {
 	int		 has_expiring;
 	int		 all;		/* gone ones too */
 };
-struct inv_answer;
 /*
- * The packed answer (rows one after another, cut in parts), kept by acmd:
- * give it back with inv_answer_sent(rows, len, *answer) once it has been
- * sent.  0, or -1 with cause.
+ * Answer the list (the filter taken over): the rows go to the client in
+ * parts, packed a part at a time over turns of the loop.
  */
-struct cmd_parts;
-int	 inv_list(struct inv_filter *, struct cmd_parts *,
-	    struct inv_answer **, char **);
-void	 inv_answer_sent(const void *, size_t, void *);
+struct cmd_ctx;
+void	 inv_list(struct cmd_ctx *, struct inv_filter *);
+void	 inv_filter_free(struct inv_filter *);
+/* Lists still being answered end, with an error, and the kept one goes. */
+void	 inv_list_shutdown(void);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
 /*

@@ -21,6 +21,7 @@
 #include "aws/aws.h"
 #include "creds.h"
 #include "deploy.h"
+#include "inventory.h"
 #include "conf.h"
 #include "jobs/jobs.h"
 #include "keycheck.h"
@@ -305,6 +306,7 @@ acmd_shutdown(void)
 	metrics_http_stop();
 	metrics_page_free();
 	server_stop();
+	inv_list_shutdown();
 	creds_forget_all();
 	aws_shutdown();
 	lc_shutdown();

@@ -93,10 +93,12 @@ static void	client_free(struct client *);
 static void	server_io_send(struct cmd_ctx *, struct mp_buf *, const void *,
 		    size_t, void (*)(const void *, size_t, void *), void *);
 static void	server_io_finish(struct cmd_ctx *);
+static size_t	server_io_queued(const struct cmd_ctx *);
 
 static const struct cmd_io server_io = {
 	.send = server_io_send,
 	.finish = server_io_finish,
+	.queued = server_io_queued,
 };
 
 static const char *
@@ -686,64 +688,6 @@ server_error_cb(struct evconnlistener *l, void *arg)
 	log_warnx("server: accept: %s", evutil_socket_error_to_string(err));
 }
 
-static int
-server_bind(const char *path, char **cause)
-{
-	struct sockaddr_un	 sun;
-	struct config		*conf = acmd.conf;
-	int			 fd, probe;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		xasprintf(cause, "socket path %s is too long", path);
-		return (-1);
-	}
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-
-	/* A socket left by a dead daemon is removed; a live one is not. */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-	    sizeof sun) == 0) {
-		close(probe);
-		xasprintf(cause, "another acmd is listening on %s", path);
-		return (-1);
-	}
-	if (probe != -1)
-		close(probe);
-	if (unlink(path) == -1 && errno != ENOENT) {
-		xasprintf(cause, "unlink %s: %s", path, strerror(errno));
-		return (-1);
-	}
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		xasprintf(cause, "bind %s: %s", path, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	if (chmod(path, conf->socket_mode) == -1 ||
-	    (conf->socket_gid != (gid_t)-1 &&
-	    chown(path, (uid_t)-1, conf->socket_gid) == -1)) {
-		xasprintf(cause, "set mode or group of %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		unlink(path);
-		return (-1);
-	}
-	if (listen(fd, SOMAXCONN) == -1) {
-		xasprintf(cause, "listen %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return (-1);
-	}
-	return (fd);
-}
-
 int
 server_start(char **cause)
 {
@@ -871,6 +815,15 @@ server_io_send(struct cmd_ctx *ctx, struct mp_buf *head, const void *tail,
 	}
 	if (ctx->client != NULL)
 		client_send_tail(ctx->client, head, tail, len);
+}
+
+/* cmd_io: what waits to go to the context's client (0 once it has gone). */
+static size_t
+server_io_queued(const struct cmd_ctx *ctx)
+{
+	if (ctx->client == NULL)
+		return (0);
+	return (evbuffer_get_length(bufferevent_get_output(ctx->client->bev)));
 }
 
 /* cmd_io: the context is answered. */

@@ -13,5 +13,7 @@ int	server_start(char **);
  */
 void	server_reconfigure(const struct config *);
 void	server_stop(void);
+/* The socket at path made, bound and listening (server-bind.c), or -1. */
+int	server_bind(const char *, char **);
 
 #endif

@@ -679,6 +679,15 @@ int
 store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
     size_t plen, store_cb cb, void *arg, char **cause)
 {
+	return (store_foreach_after(t, db, prefix, plen, NULL, 0, cb, arg,
+	    cause));
+}
+
+int
+store_foreach_after(struct store_txn *t, enum store_db db, const void *prefix,
+    size_t plen, const void *after, size_t alen, store_cb cb, void *arg,
+    char **cause)
+{
 	MDB_cursor	*cur;
 	MDB_val		 k, v;
 	MDB_cursor_op	 op;
@@ -688,7 +697,11 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 		return (-1);
 	if ((rc = mdb_cursor_open(t->txn, t->store->dbi[db], &cur)) != 0)
 		return (txn_lmdb_error(t, rc, store_db_names[db], cause));
-	if (prefix != NULL && plen > 0) {
+	if (after != NULL && alen > 0) {
+		k.mv_data = (void *)after;
+		k.mv_size = alen;
+		op = MDB_SET_RANGE;
+	} else if (prefix != NULL && plen > 0) {
 		k.mv_data = (void *)prefix;
 		k.mv_size = plen;
 		op = MDB_SET_RANGE;
@@ -703,6 +716,10 @@ store_foreach(struct store_txn *t, enum store_db db, const void *prefix,
 			ret = txn_lmdb_error(t, rc, store_db_names[db], cause);
 			break;
 		}
+		/* The key walked to last time is not walked again. */
+		if (after != NULL && k.mv_size == alen &&
+		    memcmp(k.mv_data, after, alen) == 0)
+			continue;
 		if (prefix != NULL && plen > 0 &&
 		    (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
 			break;

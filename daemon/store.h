@@ -114,6 +114,13 @@ int	store_dels(struct store_txn *, enum store_db, const char *, char **);
 typedef int (*store_cb)(const void *, size_t, const void *, size_t, void *);
 int	store_foreach(struct store_txn *, enum store_db, const void *, size_t,
 	    store_cb, void *, char **);
+/*
+ * The same, from the first key after a key (one the walk visited last,
+ * which may be gone since; NULL: from the start), so that a long walk
+ * can go on in another transaction.
+ */
+int	store_foreach_after(struct store_txn *, enum store_db, const void *,
+	    size_t, const void *, size_t, store_cb, void *, char **);
 /* Number of records in a database. */
 size_t	store_count(struct store_txn *, enum store_db);
 /* Next value of a named counter in meta (1, 2, ...). */

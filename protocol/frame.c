@@ -474,12 +474,12 @@ frame_fd_write(int fd, const void *body, size_t len, char **cause)
 }
 
 int
-frame_fd_read(int fd, msgpack_unpacked *out, char **cause)
+frame_fd_read_body(int fd, msgpack_zone **zone, char **body, size_t *len,
+    char **cause)
 {
 	uint8_t		 hdr[PROTO_HDR_LEN];
-	msgpack_zone	*zone;
 	uint32_t	 flen;
-	char		*body;
+	size_t		 need;
 	int		 ret;
 
 	ret = frame_read_all(fd, hdr, sizeof hdr, cause);
@@ -489,13 +489,38 @@ frame_fd_read(int fd, msgpack_unpacked *out, char **cause)
 	if (frame_check_len(flen, cause) != 0)
 		return (-1);
 	/* Read straight into the zone: no second copy of a big answer. */
-	zone = frame_zone(flen, &body);
-	ret = frame_read_all(fd, (uint8_t *)body, flen, cause);
+	*zone = frame_zone(flen, body);
+	ret = frame_read_all(fd, (uint8_t *)*body, flen, cause);
 	if (ret != 1) {
 		if (ret == 0)
 			xasprintf(cause, "connection closed inside a frame");
-		msgpack_zone_free(zone);
+		msgpack_zone_free(*zone);
 		return (-1);
 	}
-	return (frame_parse_in_zone(zone, body, flen, out, cause));
+	if (frame_check_body((const uint8_t *)*body, flen, &need, cause) != 0) {
+		msgpack_zone_free(*zone);
+		return (-1);
+	}
+	*len = flen;
+	return (1);
+}
+
+int
+frame_parse_body(msgpack_zone *zone, char *body, size_t len,
+    msgpack_unpacked *out, char **cause)
+{
+	return (frame_parse_in_zone(zone, body, len, out, cause));
+}
+
+int
+frame_fd_read(int fd, msgpack_unpacked *out, char **cause)
+{
+	msgpack_zone	*zone;
+	char		*body;
+	size_t		 len;
+	int		 ret;
+
+	if ((ret = frame_fd_read_body(fd, &zone, &body, &len, cause)) != 1)
+		return (ret);
+	return (frame_parse_in_zone(zone, body, len, out, cause));
 }

@@ -43,5 +43,13 @@ int	frame_evbuffer_write_ref(struct evbuffer *, const void *, size_t,
  */
 int	frame_fd_write(int, const void *, size_t, char **);
 int	frame_fd_read(int, msgpack_unpacked *, char **);
+/*
+ * The same in two steps: the body read and checked (in a zone that wipes
+ * it when freed; same returns), then parsed (out takes the zone over), or
+ * read in place (mp_raw_next) before the zone is freed.
+ */
+int	frame_fd_read_body(int, msgpack_zone **, char **, size_t *, char **);
+int	frame_parse_body(msgpack_zone *, char *, size_t, msgpack_unpacked *,
+	    char **);
 
 #endif

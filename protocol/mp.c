@@ -346,3 +346,150 @@ mp_raw(struct mp_buf *b, const void *p, size_t len)
 {
 	msgpack_sbuffer_write(&b->sb, p, len);
 }
+
+/* A big-endian unsigned of w bytes at p. */
+static uint64_t
+mp_raw_be(const uint8_t *p, size_t w)
+{
+	uint64_t	 v = 0;
+
+	while (w-- > 0)
+		v = (v << 8) | *p++;
+	return (v);
+}
+
+/*
+ * The item at *p, read in place (long lists are written without building
+ * msgpack-c's objects): a scalar whole in *o (a string points into the
+ * bytes), an array or map as its head only, with its size (the items
+ * follow).  *p moves past what was read.  -1 on bytes that are not
+ * msgpack or are cut short.  long: one switch over msgpack's formats.
+ */
+int
+mp_raw_next(const char **pp, const char *end, msgpack_object *o)
+{
+	const uint8_t	*p = (const uint8_t *)*pp, *e = (const uint8_t *)end;
+	uint8_t		 b;
+	size_t		 w = 0, len = 0;
+	uint64_t	 v;
+	union { uint32_t u; float f; } f32;
+	union { uint64_t u; double f; } f64;
+
+	if (p >= e)
+		return (-1);
+	b = *p++;
+	memset(o, 0, sizeof *o);
+	if (b <= 0x7f || b >= 0xe0) {
+		o->type = b <= 0x7f ? MSGPACK_OBJECT_POSITIVE_INTEGER :
+		    MSGPACK_OBJECT_NEGATIVE_INTEGER;
+		o->via.i64 = (int8_t)b;
+		goto done;
+	}
+	switch (b & 0xf0) {
+	case 0x80:
+		o->type = MSGPACK_OBJECT_MAP;
+		o->via.map.size = b & 0x0f;
+		goto done;
+	case 0x90:
+		o->type = MSGPACK_OBJECT_ARRAY;
+		o->via.array.size = b & 0x0f;
+		goto done;
+	case 0xa0: case 0xb0:
+		o->type = MSGPACK_OBJECT_STR;
+		len = b & 0x1f;
+		goto payload;
+	}
+	switch (b) {
+	case 0xc0: o->type = MSGPACK_OBJECT_NIL; goto done;
+	case 0xc2: case 0xc3:
+		o->type = MSGPACK_OBJECT_BOOLEAN;
+		o->via.boolean = b == 0xc3;
+		goto done;
+	case 0xcc: case 0xcd: case 0xce: case 0xcf:
+		w = (size_t)1 << (b - 0xcc);
+		if ((size_t)(e - p) < w)
+			return (-1);
+		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+		o->via.u64 = mp_raw_be(p, w);
+		p += w;
+		goto done;
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+		w = (size_t)1 << (b - 0xd0);
+		if ((size_t)(e - p) < w)
+			return (-1);
+		v = mp_raw_be(p, w);
+		p += w;
+		/* Sign-extended from w bytes; msgpack-c's types for the value. */
+		if (w < 8 && (v >> (8 * w - 1)) != 0)
+			v |= ~(uint64_t)0 << (8 * w);
+		o->via.i64 = (int64_t)v;
+		o->type = o->via.i64 < 0 ? MSGPACK_OBJECT_NEGATIVE_INTEGER :
+		    MSGPACK_OBJECT_POSITIVE_INTEGER;
+		goto done;
+	case 0xca: case 0xcb:
+		w = b == 0xca ? 4 : 8;
+		if ((size_t)(e - p) < w)
+			return (-1);
+		if (w == 4) {
+			f32.u = (uint32_t)mp_raw_be(p, 4);
+			o->type = MSGPACK_OBJECT_FLOAT32;
+			o->via.f64 = f32.f;
+		} else {
+			f64.u = mp_raw_be(p, 8);
+			o->type = MSGPACK_OBJECT_FLOAT64;
+			o->via.f64 = f64.f;
+		}
+		p += w;
+		goto done;
+	case 0xd9: case 0xda: case 0xdb:
+		o->type = MSGPACK_OBJECT_STR;
+		w = (size_t)1 << (b - 0xd9);
+		break;
+	case 0xc4: case 0xc5: case 0xc6:
+		o->type = MSGPACK_OBJECT_BIN;
+		w = (size_t)1 << (b - 0xc4);
+		break;
+	case 0xdc: case 0xdd: case 0xde: case 0xdf:
+		w = (b & 1) ? 4 : 2;
+		if ((size_t)(e - p) < w)
+			return (-1);
+		o->type = b <= 0xdd ? MSGPACK_OBJECT_ARRAY : MSGPACK_OBJECT_MAP;
+		o->via.array.size = (uint32_t)mp_raw_be(p, w);
+		p += w;
+		goto done;
+	default:	/* ext types: acmd sends none */
+		return (-1);
+	}
+	if ((size_t)(e - p) < w)
+		return (-1);
+	len = (size_t)mp_raw_be(p, w);
+	p += w;
+payload:
+	if ((size_t)(e - p) < len)
+		return (-1);
+	/* str and bin share the layout of msgpack_object's union. */
+	o->via.str.ptr = (const char *)p;
+	o->via.str.size = (uint32_t)len;
+	p += len;
+done:
+	*pp = (const char *)p;
+	return (0);
+}
+
+int
+mp_raw_skip(const char **p, const char *end)
+{
+	msgpack_object	 o;
+	uint64_t	 left = 1;
+
+	while (left > 0) {
+		if (mp_raw_next(p, end, &o) != 0)
+			return (-1);
+		left--;
+		if (o.type == MSGPACK_OBJECT_ARRAY)
+			left += o.via.array.size;
+		else if (o.type == MSGPACK_OBJECT_MAP)
+			left += 2 * (uint64_t)o.via.map.size;
+	}
+	return (0);
+}

@@ -28,6 +28,13 @@ void	 mp_strv_free(char **);
 /* An object as a string (for strings only), else NULL. */
 char	*mp_obj_str(const msgpack_object *);
 int	 mp_obj_is_str(const msgpack_object *, const char *);
+/*
+ * msgpack read in place, without msgpack-c's objects: the next item's head
+ * (a scalar whole, an array's or map's size; its items follow), and an
+ * item skipped whole.  0, or -1 on bytes that are not msgpack.
+ */
+int	 mp_raw_next(const char **, const char *, msgpack_object *);
+int	 mp_raw_skip(const char **, const char *);
 
 /* Builder: an sbuffer with a packer. */
 struct mp_buf {

@@ -519,12 +519,13 @@ listen = 127.0.0.1:$port" start_acmd no
 }
 
 # The callbacks bench_loop times: a listing's page, a described
-# certificate, a batch into the store, the end of a region, the cache's
-# note of a batch, its rebuild, the page's slices, the expiry job's start
-# and its scan's slices (an older acmd scanned all in expiry_job_fn).
-LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone inv_cache_note
-    acm_warm_cb acm_cache_refresh_fn render_slice metrics_page expiry_job_fn
-    expiry_slice_cb"
+# certificate, a batch into the store, the end of a region, discovery's
+# slices, a store commit, the cache's note of a batch, its rebuild, the
+# page's slices, the expiry job's start and its scan's slices (an older
+# acmd scanned all in expiry_job_fn).
+LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone disc_slice_cb
+    store_commit inv_cache_note acm_warm_cb acm_cache_refresh_fn render_slice
+    metrics_page expiry_job_fn expiry_slice_cb"
 
 loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
 	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '
@@ -570,8 +571,8 @@ listen = 127.0.0.1:$port" start_acmd no
 	for kind in ${BENCH_LOOP_KINDS:---full --incremental}; do
 		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>"$D/perf.err" & pp=$!
 		sleep 1
-		if [ $kind = --full ]; then ctl discover --full >/dev/null & dp=$!
-		else ctl discover >/dev/null & dp=$!; fi
+		if [ $kind = --full ]; then ctl --json discover --full >"$D/disc.json" & dp=$!
+		else ctl --json discover >"$D/disc.json" & dp=$!; fi
 		: >"$D/scrapes"
 		scrape_loop "$url" "$dp" "$D/scrapes" & lp=$!
 		probe_ping "discovery $kind" "$dp"
@@ -579,6 +580,7 @@ listen = 127.0.0.1:$port" start_acmd no
 		idle
 		kill -INT "$pp"; wait "$pp"
 		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
+		report "  the discovery took $(jq_ 'd.get("duration_ms")' <"$D/disc.json") ms"
 		[ -s "$D/loop.data" ] || report "  perf recorded nothing: $(head -3 "$D/perf.err")"
 		loop_durations "$D/loop.data" | tee -a "$OUT"
 	done

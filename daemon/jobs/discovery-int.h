@@ -63,6 +63,17 @@ struct disc_region {
 	 * unit writes (disc_flush); see disc_txn.
 	 */
 	struct store_txn	*txn;
+	/*
+	 * Its long steps go on in slices (discovery-slice.c): the next one
+	 * runs cont from ev, at the loop's lowest priority.
+	 */
+	struct event		*ev;
+	void			(*cont)(struct disc_region *);
+	uint64_t		 slice_start;	/* ms: this slice began */
+	/* The scan for what is gone: found so far, the last key walked. */
+	json_t			*gone_set;
+	char			*gone_after;
+	size_t			 gone_alen;
 };
 
 struct disc_cert {
@@ -115,8 +126,11 @@ struct disc_run {
  */
 void	disc_record(struct disc_region *, const char *, json_t *,
 	    const json_t *, const char *, const char *);
-/* Write the batch into the inventory. */
-void	disc_flush(struct disc_region *);
+/*
+ * Write the batch into the inventory, for a slice at most: 1 when some
+ * of it is left for the next call.
+ */
+int	disc_flush(struct disc_region *);
 /*
  * The unit's record from before of a certificate (a reference), or NULL;
  * only the fields in keys when it is not NULL.
@@ -129,8 +143,27 @@ struct store_txn *disc_txn(struct disc_region *);
 void	disc_txn_end(struct disc_region *);
 /* The listing has the certificate: not gone. */
 void	disc_seen(struct disc_region *, const char *);
-/* Mark what a complete listing no longer has as gone. */
-void	disc_mark_gone(struct disc_region *);
+/*
+ * Mark what a complete listing no longer has as gone: 1 when the scan
+ * for it goes on in the next slice (call again), 0 once done.
+ */
+int	disc_mark_gone(struct disc_region *);
+/* The inventory's record of a certificate ACM described. */
+json_t	*disc_cert_record(const struct disc_cert *);
+/*
+ * Slices (discovery-slice.c).  disc_slice_begin: a slice of the unit's
+ * work begins (a callback of the loop).  disc_slice_over: before each
+ * record of a step, with the step's count (0 at its start): 1 when the
+ * slice is spent (its time, or ACMD_DISCOVERY_SLICE records: a knob for
+ * tests), never before the step's first record.  disc_slice_later: fn
+ * goes on in the next slice (what: for the debug log).  disc_slice_free:
+ * the unit is freed.
+ */
+void	disc_slice_begin(struct disc_region *);
+int	disc_slice_over(struct disc_region *, size_t *);
+void	disc_slice_later(struct disc_region *, void (*)(struct disc_region *),
+	    const char *);
+void	disc_slice_free(struct disc_region *);
 /*
  * 1 when an incremental discovery may keep old, the record from before of
  * the certificate ListCertificates summarised so (no describe needed).

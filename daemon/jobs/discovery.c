@@ -35,46 +35,11 @@ static struct job	*disc_next_job;	/* the job a starting run belongs to */
 static void		(*disc_done_hook)(void);
 
 static void	disc_region_step(struct disc_region *);
+static void	disc_region_end(struct disc_region *);
 static void	disc_region_pump(struct disc_region *);
 static void	disc_listed(struct aws_result *, void *);
 static void	disc_unit_done(struct disc_region *);
 static void	disc_maybe_finish(struct disc_run *);
-
-/*
- * ACM answers "RSA-2048", "EC-prime256v1" where its API's enum (and what
- * acmd reads from certificates) says RSA_2048: one spelling, the enum's.
- */
-static json_t *
-key_algorithm(const char *alg)
-{
-	json_t	*v;
-	char	*s, *p;
-
-	if (alg == NULL)
-		return (NULL);
-	s = xstrdup(alg);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '-')
-			*p = '_';
-	}
-	v = json_string(s);
-	free(s);
-	return (v);
-}
-
-static const char *
-type_name(const char *acm_type)
-{
-	if (acm_type == NULL)
-		return ("Unknown");
-	if (strcmp(acm_type, "AMAZON_ISSUED") == 0)
-		return ("Amazon Issued");
-	if (strcmp(acm_type, "PRIVATE") == 0)
-		return ("Private");
-	if (strcmp(acm_type, "IMPORTED") == 0)
-		return ("Imported");
-	return (acm_type);
-}
 
 static void
 disc_progress(struct disc_run *run, const char *what, int force)
@@ -107,21 +72,6 @@ disc_cert_free(struct disc_cert *c)
 	free(c);
 }
 
-static json_t *
-epoch(json_t *v)
-{
-	if (json_is_number(v))
-		return (json_integer((json_int_t)json_number_value(v)));
-	return (NULL);
-}
-
-static void
-set_if(json_t *o, const char *k, json_t *v)
-{
-	if (v != NULL)
-		json_object_set_new(o, k, v);
-}
-
 /*
  * An error in the unit, counted; the first is the unit's error, shown
  * with it (what failed, AWS's code and message; about is an ARN or NULL).
@@ -140,80 +90,6 @@ disc_region_error(struct disc_region *r, struct aws_result *res,
 	r->errors++;
 }
 
-/* ACM's tags as a map, or the ones known before when they were not read. */
-static json_t *
-disc_tags(const struct disc_cert *c)
-{
-	json_t	*tags, *tl, *tg;
-	size_t	 i;
-
-	if (c->tags == NULL)
-		return (json_incref(json_object_get(c->old, "tags")));
-	tags = json_object();
-	tl = json_object_get(c->tags, "Tags");
-	json_array_foreach(tl, i, tg) {
-		if (rec_str(tg, "Key") != NULL)
-			json_object_set_new(tags, rec_str(tg, "Key"),
-			    json_string(rec_str(tg, "Value") ? rec_str(tg,
-			    "Value") : ""));
-	}
-	return (tags);
-}
-
-/* The inventory's record of a certificate ACM described. */
-static json_t *
-disc_cert_record(const struct disc_cert *c)
-{
-	struct disc_region	*r = c->r;
-	json_t			*d = c->desc, *rec, *v;
-	struct pem_certinfo	*ci = NULL;
-	char			*cause = NULL;
-
-	rec = json_object();
-	json_object_set_new(rec, "account", json_string(r->account));
-	json_object_set_new(rec, "region", json_string(r->region));
-	json_object_set_new(rec, "arn", json_string(c->arn));
-	json_object_set_new(rec, "credential", json_string(r->cred_name));
-	json_object_set_new(rec, "type", json_string(type_name(rec_str(d,
-	    "Type"))));
-	json_object_set_new(rec, "status", json_string(rec_str(d, "Status") ?
-	    rec_str(d, "Status") : "UNKNOWN"));
-	json_object_set_new(rec, "domain", json_string(rec_str(d,
-	    "DomainName") ? rec_str(d, "DomainName") : ""));
-	v = json_object_get(d, "SubjectAlternativeNames");
-	json_object_set(rec, "sans", json_is_array(v) ? v : json_array());
-	set_if(rec, "key_algorithm", key_algorithm(rec_str(d,
-	    "KeyAlgorithm")));
-	set_if(rec, "serial", json_incref(json_object_get(d, "Serial")));
-	set_if(rec, "renewal_eligibility", json_incref(json_object_get(d,
-	    "RenewalEligibility")));
-	set_if(rec, "not_before", epoch(json_object_get(d, "NotBefore")));
-	set_if(rec, "not_after", epoch(json_object_get(d, "NotAfter")));
-	set_if(rec, "created_at", epoch(json_object_get(d, "CreatedAt")));
-	set_if(rec, "failure_reason", json_incref(json_object_get(d,
-	    "FailureReason")));
-	v = json_object_get(d, "InUseBy");
-	json_object_set(rec, "in_use_by", json_is_array(v) ? v : json_array());
-	set_if(rec, "ca_arn", json_incref(json_object_get(d,
-	    "CertificateAuthorityArn")));
-	set_if(rec, "domain_validation", json_incref(json_object_get(d,
-	    "DomainValidationOptions")));
-	set_if(rec, "tags", disc_tags(c));
-	/* What an incremental discovery compares the next listing with. */
-	set_if(rec, "summary", json_incref(c->summary));
-	if (c->cert == NULL)
-		return (rec);
-	if (pem_certinfo_parse(c->cert, strlen(c->cert), &ci, &cause) == 0) {
-		json_object_set_new(rec, "sha256", json_string(ci->sha256));
-		pem_certinfo_free(ci);
-	} else {
-		log_warnx("discovery: %s: certificate from ACM: %s", c->arn,
-		    cause);
-		free(cause);
-	}
-	return (rec);
-}
-
 static void
 disc_cert_done(struct disc_cert *c)
 {
@@ -227,8 +103,10 @@ disc_cert_done(struct disc_cert *c)
 	if (c->desc != NULL) {
 		disc_record(r, c->arn, disc_cert_record(c), c->old, c->cert,
 		    c->chain);
-		if (json_object_size(r->batch) >= DISC_BATCH)
+		if (json_object_size(r->batch) >= DISC_BATCH) {
+			disc_slice_begin(r);
 			disc_flush(r);
+		}
 		disc_progress(r->run, r->region, 0);
 	}
 	disc_cert_free(c);
@@ -372,21 +250,34 @@ disc_summarised(struct disc_region *r, const json_t *s)
 /*
  * Work the page: at most DISC_INFLIGHT certificates under way; once the
  * page is all under way, ask for the next one.  Re-entered from an answer
- * that came at once, it leaves the work to the loop already running.
+ * that came at once, it leaves the work to the loop already running.  An
+ * incremental pass keeps most of a page without a call: the rest of the
+ * page once the slice is spent goes on in the next.
  */
 static void
 disc_region_pump(struct disc_region *r)
 {
+	size_t	 n = 0;
+
 	if (r->pumping) {
 		r->pumping = 2;
 		return;
 	}
+	disc_slice_begin(r);
 	do {
 		r->pumping = 1;
 		/* One read transaction for what the page's answers start. */
 		while (r->page != NULL && r->page_pos < json_array_size(r->page) &&
-		    r->outstanding < DISC_INFLIGHT)
+		    r->outstanding < DISC_INFLIGHT) {
+			if (disc_slice_over(r, &n)) {
+				disc_txn_end(r);
+				r->pumping = 0;
+				disc_slice_later(r, disc_region_pump,
+				    "the listing's page");
+				return;
+			}
 			disc_summarised(r, json_array_get(r->page, r->page_pos++));
+		}
 		disc_txn_end(r);
 		if (r->page != NULL && r->page_pos >= json_array_size(r->page)) {
 			json_decref(r->page);
@@ -553,10 +444,27 @@ disc_region_step(struct disc_region *r)
 	if (r->done || r->listing || r->outstanding > 0)
 		return;
 	r->done = 1;
-	disc_flush(r);
+	disc_slice_begin(r);
+	disc_region_end(r);
+}
+
+/*
+ * The unit's end, in slices: the rest of the batch written, what is gone
+ * marked; then (not before) the unit is done.  Nothing else works the
+ * unit meanwhile: its listing and its certificates are all answered.
+ */
+static void
+disc_region_end(struct disc_region *r)
+{
+	if (disc_flush(r)) {
+		disc_slice_later(r, disc_region_end, "the last batch");
+		return;
+	}
 	/* Only a complete listing may say that something is gone. */
-	if (!r->incomplete)
-		disc_mark_gone(r);
+	if (!r->incomplete && disc_mark_gone(r)) {
+		disc_slice_later(r, disc_region_end, "the scan for what is gone");
+		return;
+	}
 	disc_unit_done(r);
 }
 
@@ -581,7 +489,10 @@ disc_region_free(struct disc_region *r)
 	free(r->account);
 	free(r->region);
 	disc_txn_end(r);
+	disc_slice_free(r);
 	json_decref(r->batch);
+	json_decref(r->gone_set);
+	free(r->gone_after);
 	json_decref(r->page);
 	free(r->next_token);
 	free(r->seen);

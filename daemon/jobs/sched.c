@@ -194,6 +194,8 @@ static void	sched_idle_cb(evutil_socket_t, short, void *);
 /* One give-back pending at a time, however many ask (a status loop). */
 static struct event	*idle_ev;
 static uint64_t		 idle_latest;	/* 0: none pending */
+#define SCHED_IDLE_HOOKS	4
+static void		(*idle_hooks[SCHED_IDLE_HOOKS])(void);
 
 static void
 sched_idle_arm(uint64_t ms)
@@ -211,6 +213,7 @@ sched_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job	*j;
 	uint64_t	 now = now_ms(), quiet = now - acmd.last_client_ms;
+	size_t		 i;
 
 	TAILQ_FOREACH(j, &jobs, entry) {
 		if (j->running) {
@@ -225,6 +228,8 @@ sched_idle_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	idle_latest = 0;
+	for (i = 0; i < SCHED_IDLE_HOOKS && idle_hooks[i] != NULL; i++)
+		idle_hooks[i]();
 	store_drop_pages(acmd.store);
 	malloc_trim(0);
 	log_debug("jobs: none running: the store's pages and free heap given back");
@@ -251,6 +256,21 @@ job_done(struct job *j, int ok, const char *result)
 	if (j->interval > 0)
 		job_arm(j, j->interval);
 	sched_idle_soon();
+}
+
+void
+sched_on_idle(void (*fn)(void))
+{
+	size_t	 i;
+
+	for (i = 0; i < SCHED_IDLE_HOOKS && idle_hooks[i] != fn; i++) {
+		if (idle_hooks[i] == NULL) {
+			idle_hooks[i] = fn;
+			return;
+		}
+	}
+	if (i == SCHED_IDLE_HOOKS)
+		fatalx("sched: too many idle hooks");
 }
 
 void

@@ -33,6 +33,11 @@ void		 job_done(struct job *, int, const char *);
  */
 void		 sched_idle_soon(void);
 /*
+ * fn runs at each give-back, before the heap is trimmed: memory laid out
+ * again when it does not hold up a client (registered once, at most 4).
+ */
+void		 sched_on_idle(void (*)(void));
+/*
  * The running job moved a step (a page listed, a certificate described, a
  * deployment checked): a run that goes on moving is not stuck, however
  * long it takes (metrics_health).  A job that never says so is judged by
