@@ -154,3 +154,25 @@ write_full(int fd, const void *buf, size_t len)
 	}
 	return (0);
 }
+
+/* The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
+const char *
+arn_account(const char *arn, char *buf, size_t size)
+{
+	const char	*p = arn;
+	size_t		 i, len;
+
+	if (arn == NULL)
+		return (NULL);
+	for (i = 0; i < 4; i++) {
+		if ((p = strchr(p, ':')) == NULL)
+			return (NULL);
+		p++;
+	}
+	len = strcspn(p, ":");
+	if (len == 0 || len >= size)
+		return (NULL);
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return (buf);
+}

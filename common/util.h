@@ -23,5 +23,10 @@ struct timeval ms_to_tv(uint64_t);
 void	 hex_encode(const void *, size_t, char *);
 /* Write all of len bytes to fd (EINTR retried): 0, or -1 with errno. */
 int	 write_full(int, const void *, size_t);
+/*
+ * The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...) into
+ * buf, or NULL when it has none or it does not fit.
+ */
+const char *arn_account(const char *, char *, size_t);
 
 #endif

@@ -301,6 +301,7 @@ acmd_shutdown(void)
 	sdx_stopping();
 	deploy_shutdown();
 	mismatch_shutdown();
+	jobs_shutdown();
 	target_reload_shutdown();
 	metrics_http_stop();
 	metrics_page_free();

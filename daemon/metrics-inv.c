@@ -64,28 +64,6 @@ static struct {
 	void		(*ready)(void);
 } mi;
 
-/* The account of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...). */
-static const char *
-arn_account(const char *arn, char *buf, size_t size)
-{
-	const char	*p = arn;
-	size_t		 i, len;
-
-	if (arn == NULL)
-		return (NULL);
-	for (i = 0; i < 4; i++) {
-		if ((p = strchr(p, ':')) == NULL)
-			return (NULL);
-		p++;
-	}
-	len = strcspn(p, ":");
-	if (len == 0 || len >= size)
-		return (NULL);
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	return (buf);
-}
-
 static void
 inv_row_cb(const struct inv_row *r, void *arg)
 {

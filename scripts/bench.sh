@@ -43,6 +43,7 @@
 #            one region, full then incremental, a scrape a second: how
 #            long each call of acmd's longer callbacks took (perf uprobes
 #            on them, as root) and root's ping meanwhile
+#            (BENCH_LOOP_KINDS="--incremental": that rediscovery only)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -520,10 +521,11 @@ listen = 127.0.0.1:$port" start_acmd no
 # The callbacks bench_loop times: a listing's page, a described
 # certificate, a batch into the store, the end of a region, discovery's
 # slices, a store commit, the cache's note of a batch, its rebuild, the
-# page's slices, the expiry scan.
+# page's slices, the expiry job's start and its scan's slices (an older
+# acmd scanned all in expiry_job_fn).
 LOOP_FUNCS="disc_listed disc_described disc_flush disc_mark_gone disc_slice_cb
     store_commit inv_cache_note acm_warm_cb acm_cache_refresh_fn render_slice
-    metrics_page expiry_job_fn"
+    metrics_page expiry_job_fn expiry_slice_cb"
 
 loop_durations() {	# loop_durations PERF.DATA: per function, from entry/return pairs
 	perf script -i "$1" -F event,time 2>/dev/null | python3 -c '
@@ -547,14 +549,16 @@ for f, v in sorted(d.items(), key=lambda x: -max(x[1])):
 
 bench_loop() {
 	local n=${BENCH_LOOP_CERTS:-25000} port url f ev kind dp pp lp
+	# A group of probes of this run's own (another run's end removes its).
+	local g=acmdloop$$
 	local REGIONS=(us-east-1)
 	command -v perf >/dev/null && [ "$(id -u)" = 0 ] ||
 	    { report "loop: needs perf and root"; return 1; }
 	report "== the event loop during rediscoveries of $n certificates (one region, quotas off, a scrape a second)"
 	for f in $LOOP_FUNCS; do
-		perf probe -q -x "$ACMD" -a "acmdloop:$f=$f" -a "acmdloop:$f=$f%return" 2>/dev/null
+		perf probe -q -x "$ACMD" -a "$g:$f=$f" -a "$g:$f=$f%return" 2>/dev/null
 	done
-	ev=$(perf probe -l 'acmdloop:*' 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
+	ev=$(perf probe -l "$g:*" 2>/dev/null | awk '{ print $1 }' | paste -sd, -)
 	port=$(python3 tests/integration/metrics_client.py freeport)
 	url=http://127.0.0.1:$port/metrics
 	bench_emu --no-quotas
@@ -564,8 +568,8 @@ listen = 127.0.0.1:$port" start_acmd no
 	ctl discover >/dev/null
 	curl -s -o /dev/null "$url"
 	idle
-	for kind in --full --incremental; do
-		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>/dev/null & pp=$!
+	for kind in ${BENCH_LOOP_KINDS:---full --incremental}; do
+		perf record -q -e "$ev" -p "$APID" -o "$D/loop.data" 2>"$D/perf.err" & pp=$!
 		sleep 1
 		if [ $kind = --full ]; then ctl --json discover --full >"$D/disc.json" & dp=$!
 		else ctl --json discover >"$D/disc.json" & dp=$!; fi
@@ -577,9 +581,10 @@ listen = 127.0.0.1:$port" start_acmd no
 		kill -INT "$pp"; wait "$pp"
 		report "  scrapes during it: $(stats_ms "$D/scrapes"); load $(cut -d' ' -f1-3 /proc/loadavg)"
 		report "  the discovery took $(jq_ 'd.get("duration_ms")' <"$D/disc.json") ms"
+		[ -s "$D/loop.data" ] || report "  perf recorded nothing: $(head -3 "$D/perf.err")"
 		loop_durations "$D/loop.data" | tee -a "$OUT"
 	done
-	perf probe -q -d 'acmdloop:*' 2>/dev/null
+	perf probe -q -d "$g:*" 2>/dev/null
 }
 
 mkcert() {	# mkcert NAME DAYS KEYFILE

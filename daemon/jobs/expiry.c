@@ -1,9 +1,16 @@
 /*
- * The expiry job.  One run reads every certificate and its state in one
- * short write transaction, decides what to notify, commits, and only then
- * sends (a crash between the two loses a notification rather than sending
- * it twice).  The run ends when every channel of every notification has
- * finished.
+ * The expiry job.  One run reads the states kept, then scans ACM's and
+ * IAM's certificates in acm list's cache in slices of at most
+ * EXPIRY_SLICE_ROWS rows and EXPIRY_SLICE_MS, one per turn of the loop at
+ * its lowest priority (main.c), so a client waits behind one slice, not
+ * behind the whole inventory.  A cursor on the cache's keys keeps its
+ * place when the cache moves between slices (a discovery's batch, a
+ * rebuild): a certificate there before and after is seen once.  Once the
+ * scan is complete, the repository is read, what to notify is decided
+ * and the states written in one short write transaction, committed, and
+ * only then sent (a crash between the two loses a notification rather
+ * than sending it twice).  The run ends when every channel of every
+ * notification has finished.
  */
 #include <sys/queue.h>
 
@@ -12,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acmd.h"
@@ -24,10 +32,22 @@
 #include "rec.h"
 #include "sched.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define EXPIRY_PREFIX		"expiry/"
 #define EXPIRY_FIRST_RUN	30
+#define EXPIRY_SLICE_ROWS	4000
+#define EXPIRY_SLICE_MS		3
+/* Rows between two looks at the clock. */
+#define EXPIRY_STEP_ROWS	250
+/*
+ * For tests only: rows per slice, and a pause in ms between slices, from
+ * the environment ("ROWS" or "ROWS,MS"), to catch a scan in progress.
+ */
+#define EXPIRY_SLICE_ENV	"ACMD_EXPIRY_SLICE"
+
+struct expiry_walk;
 
 struct expiry_waiter {
 	expiry_cb			 cb;
@@ -41,6 +61,14 @@ static struct {
 	json_t				*sent;	/* what this run notified */
 	int				 pending;
 	unsigned			 failed;	/* channels that failed */
+
+	/* The scan in progress (walk not NULL). */
+	struct expiry_walk		*walk;
+	struct inv_cursor		 cur;
+	unsigned			 slices;
+	struct event			*ev;	/* its next slice */
+	size_t				 slice_rows;
+	uint64_t			 slice_pause;	/* ms, tests only */
 } ex = { .waiters = TAILQ_HEAD_INITIALIZER(ex.waiters) };
 
 /*
@@ -105,32 +133,39 @@ expiry_repo_cb(const char *key, json_t *rec, void *arg)
 	return (0);
 }
 
-/* ACM's and IAM's certificates, from acm list's cache: none decoded. */
-static int
-expiry_inv_cb(const struct inv_cert *ic, void *arg)
+/*
+ * ACM's and IAM's certificates, from acm list's cache: none decoded.  An
+ * IAM certificate's key is ACCOUNT/NAME, both in its ARN
+ * (arn:aws:iam::ACCOUNT:server-certificate/PATH/NAME).
+ */
+static void
+expiry_row_cb(const struct inv_row *r, void *arg)
 {
 	struct expiry_walk	*w = arg;
-	const char		*name;
+	const char		*name = NULL, *account;
+	char			 acct[64], *skey, *key = NULL;
 	json_t			*c;
-	char			*skey;
 
-	if (ic->iam)
-		xasprintf(&skey, EXPIRY_PREFIX "iam/%s", ic->key);
-	else if (ic->arn != NULL)
-		xasprintf(&skey, EXPIRY_PREFIX "acm/%s", ic->arn);
-	else
-		return (0);
-	if (expiry_wanted(w, skey, ic->not_after)) {
-		c = expiry_cand(ic->iam ? "iam" : "acm", ic->iam ? ic->key :
-		    ic->arn, skey, ic->not_after, ic->domain, ic->arn,
-		    ic->region, ic->account);
-		/* IAM's key is ACCOUNT/NAME. */
-		if (ic->iam && (name = strchr(ic->key, '/')) != NULL)
-			json_object_set_new(c, "name", json_string(name + 1));
+	if (r->gone || !r->has_not_after || r->arn == NULL ||
+	    (account = arn_account(r->arn, acct, sizeof acct)) == NULL)
+		return;
+	if (r->region == NULL) {
+		if ((name = strrchr(r->arn, '/')) == NULL)
+			return;
+		xasprintf(&key, "%s/%s", account, ++name);
+		xasprintf(&skey, EXPIRY_PREFIX "iam/%s", key);
+	} else
+		xasprintf(&skey, EXPIRY_PREFIX "acm/%s", r->arn);
+	if (expiry_wanted(w, skey, r->not_after)) {
+		c = expiry_cand(name != NULL ? "iam" : "acm", name != NULL ?
+		    key : r->arn, skey, r->not_after, r->domain, r->arn,
+		    r->region, account);
+		if (name != NULL)
+			json_object_set_new(c, "name", json_string(name));
 		json_array_append_new(w->cands, c);
 	}
+	free(key);
 	free(skey);
-	return (0);
 }
 
 static int
@@ -222,31 +257,28 @@ expiry_decide(const json_t *cand, json_t **stp, time_t now, int *threshold,
 }
 
 /*
- * Decide and record in one transaction; ex.sent gets the messages.  The
- * states kept and the inventory (from acm list's cache) are read first;
- * the repository in the transaction.
+ * Once the scan of the inventory is complete: decide and record in one
+ * transaction, where the repository is read; ex.sent gets the messages.
  */
 static int
-expiry_scan(time_t now, char **cause)
+expiry_record(struct expiry_walk *w, char **cause)
 {
 	struct store_txn	*t = NULL;
-	struct expiry_walk	 w = { json_array(), json_object(), now };
 	json_t			*cand, *st, *seen, *msg;
 	const char		*skey, *event = NULL;
+	time_t			 now = w->now;
 	int			 threshold = 0, changed;
 	size_t			 i;
 
 	seen = json_object();
-	if (rec_walk(DB_JOBS, EXPIRY_PREFIX, expiry_state_cb, w.states,
-	    cause) != 0 || inv_cache_each(expiry_inv_cb, &w, cause) != 0 ||
-	    (t = store_begin(acmd.store, 1, cause)) == NULL ||
-	    rec_foreach(t, DB_CERTS, NULL, expiry_repo_cb, &w, cause) != 0)
+	if ((t = store_begin(acmd.store, 1, cause)) == NULL ||
+	    rec_foreach(t, DB_CERTS, NULL, expiry_repo_cb, w, cause) != 0)
 		goto fail;
 
-	json_array_foreach(w.cands, i, cand) {
+	json_array_foreach(w->cands, i, cand) {
 		skey = rec_str(cand, "key");
 		json_object_set_new(seen, skey, json_true());
-		st = json_deep_copy(json_object_get(w.states, skey));
+		st = json_deep_copy(json_object_get(w->states, skey));
 		if (expiry_decide(cand, &st, now, &threshold, &event,
 		    &changed)) {
 			msg = json_deep_copy(cand);
@@ -267,7 +299,7 @@ expiry_scan(time_t now, char **cause)
 	}
 
 	/* The state of certificates no longer known goes. */
-	json_object_foreach(w.states, skey, st) {
+	json_object_foreach(w->states, skey, st) {
 		if (json_object_get(seen, skey) != NULL)
 			continue;
 		if (store_dels(t, DB_JOBS, skey, cause) < 0)
@@ -275,17 +307,13 @@ expiry_scan(time_t now, char **cause)
 		log_debug("expiry: state %s dropped", skey);
 	}
 	log_debug("expiry: %zu certificates checked, %zu to notify",
-	    json_array_size(w.cands), json_array_size(ex.sent));
-	json_decref(w.cands);
-	json_decref(w.states);
+	    json_array_size(w->cands), json_array_size(ex.sent));
 	json_decref(seen);
 	return (store_commit(t, cause));
 
 fail:
 	if (t != NULL)
 		store_abort(t);
-	json_decref(w.cands);
-	json_decref(w.states);
 	json_decref(seen);
 	json_array_clear(ex.sent);
 	if (*cause == NULL)
@@ -358,23 +386,14 @@ expiry_sent_cb(json_t *results, void *arg)
 	expiry_release();
 }
 
+/* Send after the commit; hold the run open until all are out. */
 static void
-expiry_job_fn(struct job *j, void *arg)
+expiry_send(void)
 {
 	struct notify_msg	 m;
 	json_t			*msg, *sent;
-	char			*cause = NULL;
 	size_t			 i;
 
-	ex.sent = json_array();
-	ex.failed = 0;
-	if (expiry_scan(time(NULL), &cause) != 0) {
-		expiry_finish(0, cause);
-		free(cause);
-		return;
-	}
-
-	/* Send after the commit; hold the run open until all are out. */
 	ex.pending = 1;
 	sent = json_incref(ex.sent);
 	json_array_foreach(sent, i, msg) {
@@ -397,11 +416,151 @@ expiry_job_fn(struct job *j, void *arg)
 	expiry_release();
 }
 
+static void
+expiry_walk_free(void)
+{
+	if (ex.walk != NULL) {
+		json_decref(ex.walk->cands);
+		json_decref(ex.walk->states);
+		free(ex.walk);
+		ex.walk = NULL;
+	}
+	inv_cursor_clear(&ex.cur);
+	if (ex.ev != NULL)
+		event_del(ex.ev);
+}
+
+/* The scan ended (or could not go on): decide, record, send. */
+static void
+expiry_scanned(int ok, char *cause)
+{
+	if (ok) {
+		log_debug("expiry: %zu inventory rows scanned in %u slices",
+		    ex.cur.rows, ex.slices);
+		ok = expiry_record(ex.walk, &cause) == 0;
+	}
+	expiry_walk_free();
+	if (!ok) {
+		expiry_finish(0, cause);
+		free(cause);
+		return;
+	}
+	expiry_send();
+}
+
+static void
+expiry_next_slice(void)
+{
+	struct timeval	 tv;
+
+	if (ex.slice_pause > 0) {
+		tv = ms_to_tv(ex.slice_pause);
+		event_add(ex.ev, &tv);
+	} else
+		event_active(ex.ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * A slice of the scan: the cache brought up to date first if it is the
+ * first, then rows until ex.slice_rows, or EXPIRY_SLICE_MS past the
+ * first EXPIRY_STEP_ROWS.  The next slice is queued when it is not done.
+ */
+static void
+expiry_slice_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t	 t0 = now_ms();
+	size_t		 rows = 0, step;
+	char		*cause = NULL;
+	int		 done = 0;
+
+	if (ex.walk == NULL)
+		return;
+	if (ex.slices++ == 0 && inv_cache_stale() &&
+	    inv_cache_update(&cause) != 0) {
+		expiry_scanned(0, cause);
+		return;
+	}
+	while (!done && rows < ex.slice_rows &&
+	    (rows == 0 || now_ms() - t0 < EXPIRY_SLICE_MS)) {
+		step = ex.slice_rows - rows < EXPIRY_STEP_ROWS ?
+		    ex.slice_rows - rows : EXPIRY_STEP_ROWS;
+		done = inv_cache_step(&ex.cur, step, expiry_row_cb, ex.walk);
+		rows += step;
+	}
+	if (!done) {
+		log_debug("expiry: slice %u, %zu inventory rows scanned",
+		    ex.slices, ex.cur.rows);
+		expiry_next_slice();
+		return;
+	}
+	expiry_scanned(1, NULL);
+}
+
+/* A run: the states kept, then the scan, a slice at a time. */
+static void
+expiry_job_fn(struct job *j, void *arg)
+{
+	char	*cause = NULL;
+
+	/* sched never starts a job that runs: one scan at a time. */
+	if (ex.walk != NULL)
+		fatalx("expiry: a run started while one scans");
+	ex.sent = json_array();
+	ex.failed = 0;
+	ex.walk = xcalloc(1, sizeof *ex.walk);
+	ex.walk->cands = json_array();
+	ex.walk->states = json_object();
+	ex.walk->now = time(NULL);
+	ex.slices = 0;
+	inv_cursor_clear(&ex.cur);
+	if (rec_walk(DB_JOBS, EXPIRY_PREFIX, expiry_state_cb, ex.walk->states,
+	    &cause) != 0) {
+		expiry_scanned(0, cause);
+		return;
+	}
+	expiry_next_slice();
+}
+
+/* The test knob (EXPIRY_SLICE_ENV), when set. */
+static void
+expiry_slice_env(void)
+{
+	const char	*v = getenv(EXPIRY_SLICE_ENV);
+	char		*copy, *comma, *cause = NULL;
+	long long	 rows, ms = 0;
+
+	if (v == NULL || *v == '\0')
+		return;
+	copy = xstrdup(v);
+	if ((comma = strchr(copy, ',')) != NULL)
+		*comma++ = '\0';
+	if (parse_number(copy, 1, 1000000, &rows, &cause) != 0 ||
+	    (comma != NULL && parse_number(comma, 0, 60000, &ms,
+	    &cause) != 0)) {
+		log_warnx("%s: %s: ignored", EXPIRY_SLICE_ENV, cause);
+		free(cause);
+	} else {
+		ex.slice_rows = (size_t)rows;
+		ex.slice_pause = (uint64_t)ms;
+		log_info("expiry: scan slices of %zu rows, %llu ms apart "
+		    "(%s, for tests)", ex.slice_rows,
+		    (unsigned long long)ex.slice_pause, EXPIRY_SLICE_ENV);
+	}
+	free(copy);
+}
+
 void
 expiry_init(void)
 {
 	ex.job = sched_add("expiry", acmd.conf->expiry_interval,
 	    EXPIRY_FIRST_RUN, expiry_job_fn, NULL);
+	ex.ev = event_new(acmd.base, -1, 0, expiry_slice_cb, NULL);
+	if (ex.ev == NULL)
+		fatalx("expiry: cannot make an event");
+	event_priority_set(ex.ev, event_base_get_npriorities(acmd.base) - 1);
+	ex.slice_rows = EXPIRY_SLICE_ROWS;
+	ex.slice_pause = 0;
+	expiry_slice_env();
 }
 
 void
@@ -418,6 +577,15 @@ expiry_run_now(expiry_cb cb, void *arg)
 }
 
 void
+expiry_shutdown(void)
+{
+	if (ex.walk == NULL)
+		return;
+	expiry_walk_free();
+	expiry_finish(0, "acmd is stopping");
+}
+
+void
 expiry_free(void)
 {
 	struct expiry_waiter	*wt;
@@ -429,5 +597,10 @@ expiry_free(void)
 	}
 	json_decref(ex.sent);
 	ex.sent = NULL;
+	/* A scan cut short (its slice will not run). */
+	expiry_walk_free();
+	if (ex.ev != NULL)
+		event_free(ex.ev);
+	ex.ev = NULL;
 	ex.job = NULL;
 }

@@ -20,6 +20,11 @@ typedef void (*expiry_cb)(json_t *, const char *, void *);
 
 /* Register the job ([jobs] expiry_interval; first run 30 s after start). */
 void	expiry_init(void);
+/*
+ * acmd is stopping (before the server): a run still scanning ends, failed,
+ * and its waiters are answered.
+ */
+void	expiry_shutdown(void);
 void	expiry_free(void);
 /*
  * Run now (discovery after each run, notify check); cb may be NULL.  When

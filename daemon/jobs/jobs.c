@@ -46,6 +46,12 @@ jobs_configure(void)
 }
 
 void
+jobs_shutdown(void)
+{
+	expiry_shutdown();
+}
+
+void
 jobs_free(void)
 {
 	watch_free();

@@ -11,13 +11,15 @@
  *   backup.c      compacted copies of the store (every backup_interval)
  *
  * jobs_init starts them all (after the store, vault and AWS engine),
- * jobs_configure applies a reloaded configuration, jobs_free stops them.
+ * jobs_configure applies a reloaded configuration, jobs_shutdown ends what
+ * they have in progress (before the server stops), jobs_free stops them.
  */
 #ifndef ACMD_JOBS_H
 #define ACMD_JOBS_H
 
 void	jobs_init(void);
 void	jobs_configure(void);
+void	jobs_shutdown(void);
 void	jobs_free(void);
 
 void	redeploy_job_init(void);

@@ -3,30 +3,13 @@
 # thresholds, journal/webhook/mail once per threshold, state reset on
 # renewal, notify test with a working and a refusing webhook.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/notifylib.sh"
 
-SINK_PID=
-SINK=$T/sink
-mkdir -p "$SINK"
-trap '_cleanup; [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; true' EXIT
-
-/usr/bin/python3 "$top_srcdir/tests/integration/notify_sink.py" \
-    --dir "$SINK" >>"$T/sink.log" 2>&1 &
-SINK_PID=$!
-for i in $(seq 1 200); do
-	[ -s "$SINK/ports" ] && break
-	sleep 0.05
-done
-read -r HPORT SPORT <"$SINK/ports"
-check "notify sink listens" "$([ -n "$HPORT" ] && [ -n "$SPORT" ]; echo $?)"
+start_sink
 # A port nothing listens on: bound, then closed again.
 DEADPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # Certificates made now: 10 and 3 days left, one expired, one for 200 days.
-mkcert() {	# mkcert NAME DAYS
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/$1.key" -out "$T/$1.crt" -days "$2" \
-	    -subj "/CN=$1.example.test" >/dev/null 2>&1
-}
 ok "make a certificate with 10 days left" mkcert soon10 10
 ok "make a certificate with 3 days left" mkcert soon3 3
 ok "make a certificate with 200 days left" mkcert later 200
