@@ -111,7 +111,7 @@ const struct cmd_entry cmd_acm_list_entry = {
 	.usage = "acm list [--credential C] [--region R] [--type T] "
 	    "[--status S] [--domain GLOB] [--expiring DAYS] [--all] "
 	    "[--account ID]...",
-	.flags = CMD_READONLY,
+	.flags = CMD_READONLY | CMD_STREAM,
 	.exec = cmd_acm_list_exec,
 };
 

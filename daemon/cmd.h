@@ -23,6 +23,12 @@
 
 #define CMD_READONLY	0x1	/* the read-only group may run it */
 #define CMD_NOAUDIT	0x2	/* admin only, changes nothing: not audited */
+/*
+ * Its answer goes out over turns of the loop as the client reads it: the
+ * client's next requests wait until it is whole (one at a time, as when
+ * answers came at once), and a client that stops reading it is idle.
+ */
+#define CMD_STREAM	0x4
 
 struct client;
 struct cmd_ctx;

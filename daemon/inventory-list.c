@@ -280,33 +280,6 @@ acm_cache_refresh_fn(struct store_txn *t, void *arg, char **cause)
 	return (acm_cache_refresh(t, cause));
 }
 
-int
-inv_cache_each(int (*cb)(const struct inv_cert *, void *), void *arg,
-    char **cause)
-{
-	struct inv_cert		 ic;
-	const struct inv_crow	*c;
-	size_t			 i;
-
-	if (store_read(acmd.store, acm_cache_refresh_fn, NULL, cause) != 0)
-		return (-1);
-	for (i = 0; i < acm_ncache; i++) {
-		c = acm_cache[i];
-		if ((c->flags & CROW_GONE) || !(c->flags & CROW_NOT_AFTER_NUM))
-			continue;
-		ic.iam = (c->flags & CROW_IAM) != 0;
-		ic.key = c->str;
-		ic.arn = crow_str(c, c->arn);
-		ic.domain = crow_str(c, c->domain);
-		ic.region = c->region;
-		ic.account = c->account;
-		ic.not_after = c->not_after;
-		if (cb(&ic, arg) != 0)
-			break;
-	}
-	return (0);
-}
-
 /*
  * The cache laid out again in one piece: its rows copied, in order, into
  * fresh blocks of the arena (the old ones unmapped), and the array of

@@ -109,22 +109,6 @@ void	 inv_filter_free(struct inv_filter *);
 void	 inv_list_shutdown(void);
 /* The inventory changed a lot (a discovery): rebuild the cache soon. */
 void	 inv_warm(void);
-/*
- * Every certificate of the inventory (ACM's, then IAM's) that is not gone
- * and has an expiry, from acm list's cache (no record is read): cb until
- * it returns non-zero.  0, or -1 with cause.
- */
-struct inv_cert {
-	int		 iam;
-	const char	*key;		/* the store's */
-	const char	*arn;
-	const char	*domain;
-	const char	*region;	/* NULL for IAM */
-	const char	*account;
-	time_t		 not_after;
-};
-int	 inv_cache_each(int (*)(const struct inv_cert *, void *), void *,
-	    char **);
 /* A write of exactly these records (key -> record), into the cache. */
 void	 inv_cache_note(enum store_db, uint64_t, const json_t *);
 

@@ -353,10 +353,28 @@ client_request(struct client *c, const msgpack_object *m)
  * When the client is next due to be dropped (monotonic ms), and why; 0
  * when it may wait for ever (a command of its runs, or no idle limit).
  */
+/* Pending answers that stream (CMD_STREAM); *others: those that do not. */
+static size_t
+client_streams(const struct client *c, size_t *others)
+{
+	const struct cmd_ctx	*ctx;
+	size_t			 n = 0;
+
+	*others = 0;
+	for (ctx = c->pending; ctx != NULL; ctx = ctx->next) {
+		if (ctx->entry != NULL && (ctx->entry->flags & CMD_STREAM))
+			n++;
+		else
+			(*others)++;
+	}
+	return (n);
+}
+
 static uint64_t
 client_due(const struct client *c, const char **why)
 {
 	uint64_t	 idle = acmd.conf->client_idle_timeout;
+	size_t		 others;
 
 	if (!c->hello) {
 		*why = "did not complete its hello in time";
@@ -366,7 +384,9 @@ client_due(const struct client *c, const char **why)
 		*why = "did not complete a frame in time";
 		return (c->frame_start + SERVER_FRAME_TIMEOUT * 1000);
 	}
-	if (c->npending > 0 || idle == 0)
+	/* A stream waits for the client to read: it is idle meanwhile. */
+	if ((c->npending > 0 && (client_streams(c, &others), others > 0)) ||
+	    idle == 0)
 		return (0);
 	*why = "was idle too long (client_idle_timeout)";
 	return (c->last_active + idle * 1000);
@@ -415,8 +435,9 @@ static int
 client_must_wait(const struct client *c)
 {
 	size_t	 out = evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t	 others;
 
-	return (out > SERVER_OUTPUT_HIGH ||
+	return (out > SERVER_OUTPUT_HIGH || client_streams(c, &others) > 0 ||
 	    c->npending >= SERVER_MAX_PENDING ||
 	    (out > 0 && output_all > SERVER_MAX_OUTPUT_ALL / 2));
 }
